@@ -1,0 +1,190 @@
+"""demandsim command line: thin Typer commands over the plain functions in ``sim.commands``.
+
+Exit codes: 0 success; 2 bad input (config, arguments, data), with every problem
+named by file and field path; 1 only for a genuine bug.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim import commands
+from sim.config import ConfigError
+
+app = typer.Typer(
+    name="demandsim",
+    help="Simulate police contact and response demand: run scenarios, check configs, estimate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+erlang_app = typer.Typer(
+    help="Analytic Erlang C / Erlang A figures for a quick estimate.", no_args_is_help=True
+)
+app.add_typer(erlang_app, name="erlang")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def bad_input_exits_2() -> Iterator[None]:
+    """Print every problem of a ConfigError to stderr and exit 2."""
+    try:
+        yield
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[Any], None]]]:
+    """A replication progress bar on a terminal; silent otherwise."""
+    if not err.is_terminal:
+        yield (lambda total: None), (lambda result: None)
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield (
+            lambda total: progress.update(task, total=total),
+            lambda result: progress.advance(task),
+        )
+
+
+def _figure(cell: Any, digits: int = 1) -> str:
+    if not isinstance(cell, tuple):
+        return ""
+    mean, low, high = cell
+    if math.isnan(mean):
+        return "–"
+    if math.isnan(low):
+        return f"{mean:,.{digits}f}"
+    return f"{mean:,.{digits}f} ± {(high - low) / 2:,.{digits}f}"
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
+    ] = None,
+    replications: Annotated[int | None, typer.Option(help="Replications to run.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
+    days: Annotated[float | None, typer.Option(help="Measured days.")] = None,
+    warmup_days: Annotated[float | None, typer.Option(help="Warm-up days before them.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Results directory (default results/NAME-TIME).")
+    ] = None,
+    records: Annotated[bool, typer.Option("--records", help="Write per-call records.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run one scenario: N replications, results directory with summary.csv."""
+    overrides = commands.cli_overrides(set_ or [], replications, seed, days, warmup_days)
+    with bad_input_exits_2(), progress_bar(f"{scenario.stem}") as (on_start, on_done):
+        outcome = commands.run_scenario(
+            scenario, overrides, out_dir, records, workers, on_start, on_done
+        )
+    table = Table(title=f"{outcome.scenario.name}: mean ± half-width of 95% confidence interval")
+    head = commands.headline(outcome.summary)
+    table.add_column("channel")
+    for column in head.columns:
+        table.add_column(column, justify="right")
+    for segment, row in head.iterrows():
+        digits = [0 if column == "offered" else 1 for column in head.columns]
+        table.add_row(str(segment), *(_figure(c, d) for c, d in zip(row, digits, strict=True)))
+    out.print(table)
+    for row in commands.occupancy(outcome.summary).itertuples(index=False):
+        out.print(f"occupancy of {row.segment}: {_figure((row.mean, row.ci_low, row.ci_high))} %")
+    out.print(
+        f"{outcome.calls:,} calls simulated in {outcome.wall_s:.1f} s of compute; "
+        f"results in {outcome.out_dir}/ (summary.csv)"
+    )
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check a scenario file: exit 0 if valid, or 2 listing every problem."""
+    with bad_input_exits_2():
+        out.print(commands.validate_file(file), markup=False, highlight=False)
+
+
+def _erlang(model: str, json_output: bool, **arguments: Any) -> None:
+    with bad_input_exits_2():
+        figures = commands.erlang(model, **arguments)
+    if json_output:
+        out.print_json(json.dumps(figures.as_dict()))
+        return
+    target = arguments["target_s"]
+    out.print(f"probability of waiting:      {figures.p_wait:.4f}")
+    out.print(f"service level (≤ {target:g} s):   {figures.service_level:.4f}")
+    out.print(f"average speed of answer:     {figures.asa_s:.1f} s")
+    out.print(f"occupancy:                   {figures.occupancy:.4f}")
+    if figures.p_abandon is not None:
+        out.print(f"probability of abandoning:   {figures.p_abandon:.4f}")
+
+
+CallsPerHour = Annotated[float, typer.Option("--calls-per-hour", help="Arrivals, calls per hour.")]
+Aht = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
+Agents = Annotated[int, typer.Option("--agents", help="Agents answering.")]
+Target = Annotated[float, typer.Option("--target", help="Answer target, seconds.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@erlang_app.command("c")
+def erlang_c(
+    calls_per_hour: CallsPerHour, aht: Aht, agents: Agents, target: Target = 20.0, json_: Json = False
+) -> None:
+    """Erlang C (M/M/c): callers never abandon."""
+    _erlang("c", json_, calls_per_hour=calls_per_hour, aht_s=aht, agents=agents, target_s=target)
+
+
+@erlang_app.command("a")
+def erlang_a(
+    calls_per_hour: CallsPerHour,
+    aht: Aht,
+    agents: Agents,
+    patience: Annotated[float, typer.Option("--patience", help="Mean patience, seconds.")],
+    target: Target = 20.0,
+    json_: Json = False,
+) -> None:
+    """Erlang A (M/M/c+M): exponential patience, callers abandon."""
+    _erlang(
+        "a",
+        json_,
+        calls_per_hour=calls_per_hour,
+        aht_s=aht,
+        agents=agents,
+        target_s=target,
+        patience_s=patience,
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

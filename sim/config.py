@@ -1,0 +1,809 @@
+"""Scenario configuration: frozen pydantic models, YAML loading and ``--set`` overrides.
+
+Everything a replication needs is described here and validated before a single
+event is simulated. Units are in the field names (``_s`` seconds, ``_hours``,
+``_per_year``) or stated in the docstrings. Nothing in this module imports SimPy.
+
+Errors are collected, never raised one at a time: a planner who mistyped three
+values sees three lines, each ``FILE: field.path: what is wrong; what is expected``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+SECONDS_PER_MINUTE = 60
+SECONDS_PER_HOUR = 3600
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
+HOURS_PER_WEEK = 168
+MINUTES_PER_WEEK = 7 * 24 * 60
+DAYS_PER_YEAR = 365.0
+
+#: Channels a call handler answers, in priority order: 999 is always answered
+#: before 101 (non-preemptive priority, DESIGN §2).
+CALL_CHANNELS: tuple[str, ...] = ("999", "101")
+CHANNEL_PRIORITY: dict[str, int] = {name: rank for rank, name in enumerate(CALL_CHANNELS)}
+
+#: Default answer targets in seconds. 999: the national standard (90% within 10 s).
+#: 101: "the vast majority of 101 calls within two minutes" (Thames Valley panel
+#: minutes, item 18, seed 004) -- a force sets its own in the scenario.
+DEFAULT_ANSWER_TARGET_S: dict[str, float] = {"999": 10.0, "101": 120.0}
+
+DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: z-score of the 90th percentile of the standard normal distribution.
+Z90 = 1.2815515655446004
+
+# Upper bounds are sanity limits, not modelling limits: they stop a typo such as
+# 1e30 calls a year from turning into a run that never ends.
+MAX_DURATION_S = 1e7  # about 116 days: no single call, patience or delay is longer
+MAX_VOLUME_PER_YEAR = 5e7  # five times the busiest force in England and Wales
+MAX_DAYS = 3660.0
+MAX_STAFF = 10_000
+
+Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class FrozenModel(BaseModel):
+    """Base for every config model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class CrossFieldError(ValueError):
+    """Problems found by a model-level check, each at a path below that model.
+
+    pydantic reports a model validator's error at the model's own location; this
+    carries the finer paths so that the message can still name the exact field.
+    """
+
+    def __init__(self, problems: Sequence[tuple[tuple[str | int, ...], str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in self.problems))
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+class ExponentialTime(FrozenModel):
+    """An exponentially distributed duration with the given mean (seconds)."""
+
+    distribution: Literal["exponential"]
+    mean_s: PositiveSeconds
+
+    def mean(self) -> float:
+        """Mean duration in seconds."""
+        return self.mean_s
+
+
+class LognormalTime(FrozenModel):
+    """A lognormal duration, given by ``mean_s`` and ``sd_s`` or by ``median_s`` and ``p90_s``.
+
+    Forces usually publish medians and 90th percentiles; call-centre systems
+    report means and standard deviations. Either pair fixes the distribution.
+    """
+
+    distribution: Literal["lognormal"]
+    mean_s: PositiveSeconds | None = None
+    sd_s: PositiveSeconds | None = None
+    median_s: PositiveSeconds | None = None
+    p90_s: PositiveSeconds | None = None
+
+    @model_validator(mode="after")
+    def _one_parameter_pair(self) -> LognormalTime:
+        moments = (self.mean_s, self.sd_s)
+        quantiles = (self.median_s, self.p90_s)
+        has_moments = any(v is not None for v in moments)
+        has_quantiles = any(v is not None for v in quantiles)
+        if has_moments and has_quantiles:
+            raise ValueError("give either mean_s and sd_s, or median_s and p90_s, not both")
+        if has_moments and None in moments:
+            missing = "sd_s" if self.sd_s is None else "mean_s"
+            raise CrossFieldError([((missing,), "missing; mean_s and sd_s go together")])
+        if has_quantiles and None in quantiles:
+            missing = "p90_s" if self.p90_s is None else "median_s"
+            raise CrossFieldError([((missing,), "missing; median_s and p90_s go together")])
+        if not has_moments and not has_quantiles:
+            raise ValueError("needs mean_s and sd_s, or median_s and p90_s")
+        if has_quantiles and self.p90_s <= self.median_s:  # type: ignore[operator]
+            raise CrossFieldError(
+                [(("p90_s",), f"is {self.p90_s:g}; expected a value above median_s ({self.median_s:g})")]
+            )
+        return self
+
+    def log_params(self) -> tuple[float, float]:
+        """Return ``(mu, sigma)`` of the underlying normal distribution (log seconds)."""
+        if self.median_s is not None and self.p90_s is not None:
+            mu = math.log(self.median_s)
+            return mu, (math.log(self.p90_s) - mu) / Z90
+        assert self.mean_s is not None and self.sd_s is not None
+        sigma2 = math.log1p((self.sd_s / self.mean_s) ** 2)
+        return math.log(self.mean_s) - sigma2 / 2, math.sqrt(sigma2)
+
+    def mean(self) -> float:
+        """Mean duration in seconds."""
+        mu, sigma = self.log_params()
+        return math.exp(mu + sigma**2 / 2)
+
+
+class ConstantTime(FrozenModel):
+    """A fixed duration in seconds (for wrap-up, or deterministic tests)."""
+
+    distribution: Literal["constant"]
+    value_s: Seconds
+
+    def mean(self) -> float:
+        """The duration in seconds."""
+        return self.value_s
+
+
+Duration = Annotated[
+    ExponentialTime | LognormalTime | ConstantTime, Field(discriminator="distribution")
+]
+Patience = Annotated[ExponentialTime | LognormalTime, Field(discriminator="distribution")]
+
+
+# --------------------------------------------------------------------------- demand
+
+
+class Profile(FrozenModel):
+    """Relative call volume by hour of the week, from Monday 00:00.
+
+    Give ``hour_of_week`` (168 weights), or ``hourly`` (24 weights, the shape of a
+    day) optionally with ``daily`` (7 weights, Monday first, the relative volume of
+    each day). Weights are relative: they are normalised to sum to one.
+    """
+
+    hour_of_week: list[Weight] | None = None
+    hourly: list[Weight] | None = None
+    daily: list[Weight] | None = None
+
+    @field_validator("hour_of_week")
+    @classmethod
+    def _168(cls, v: list[float] | None) -> list[float] | None:
+        return _check_weights(v, HOURS_PER_WEEK, "one per hour of the week from Monday 00:00")
+
+    @field_validator("hourly")
+    @classmethod
+    def _24(cls, v: list[float] | None) -> list[float] | None:
+        return _check_weights(v, 24, "one per hour of the day from 00:00")
+
+    @field_validator("daily")
+    @classmethod
+    def _7(cls, v: list[float] | None) -> list[float] | None:
+        return _check_weights(v, 7, "one per day, Monday first")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Profile:
+        if self.hour_of_week is not None and (self.hourly or self.daily):
+            raise ValueError("give hour_of_week, or hourly (with optional daily), not both")
+        return self
+
+    def weights(self) -> np.ndarray:
+        """168 hour-of-week weights summing to one (Monday 00:00 first)."""
+        if self.hour_of_week is not None:
+            w = np.asarray(self.hour_of_week, dtype=float)
+        else:
+            hourly = np.asarray(self.hourly if self.hourly else [1.0] * 24, dtype=float)
+            daily = np.asarray(self.daily if self.daily else [1.0] * 7, dtype=float)
+            w = np.outer(daily / daily.sum(), hourly / hourly.sum()).ravel()
+        return w / w.sum()
+
+
+def _check_weights(values: list[float] | None, length: int, meaning: str) -> list[float] | None:
+    if values is None:
+        return None
+    if len(values) != length:
+        raise ValueError(f"has {len(values)} values; expected {length} ({meaning})")
+    if sum(values) <= 0:
+        raise ValueError("all weights are zero; expected at least one positive weight")
+    return values
+
+
+class Surge(FrozenModel):
+    """A multiplier on a channel's arrival rate over a window (a heatwave, a state visit).
+
+    The window starts ``start_day`` days after the scenario start (day 0 is the
+    first Monday of the measured period) at ``start_time`` and lasts
+    ``duration_hours``.
+    """
+
+    name: str = Field(default="surge", max_length=80)
+    start_day: Annotated[int, Field(ge=-366, le=int(MAX_DAYS))]
+    start_time: ClockTime = "00:00"
+    duration_hours: Annotated[float, Field(gt=0, le=24 * 366, allow_inf_nan=False)]
+    multiplier: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+    def window_s(self) -> tuple[float, float]:
+        """Start and end of the surge in seconds from the scenario start."""
+        start = self.start_day * SECONDS_PER_DAY + clock_to_seconds(self.start_time)
+        return start, start + self.duration_hours * SECONDS_PER_HOUR
+
+
+class Redial(FrozenModel):
+    """What an abandoned caller does: redial with a probability, after a delay."""
+
+    probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    delay: Duration
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
+        default=3,
+        description="Most calls one caller makes, first attempt included.",
+    )
+
+    @field_validator("delay")
+    @classmethod
+    def _positive_delay(cls, v: ExponentialTime | LognormalTime | ConstantTime) -> Any:
+        # A zero delay with zero patience would redial forever at one instant.
+        if v.mean() <= 0:
+            raise ValueError("has a mean of 0 s; expected a positive redial delay")
+        return v
+
+
+class Channel(FrozenModel):
+    """One way the public calls one force (999 or 101): demand, patience and handling."""
+
+    volume_per_year: Annotated[float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False)]
+    profile: Profile = Profile()
+    surges: list[Surge] = []
+    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = Field(
+        default=0.0,
+        description=(
+            "Coefficient of variation of a gamma-distributed busyness factor per day "
+            "(mean 1); 0 gives a plain non-homogeneous Poisson process."
+        ),
+    )
+    patience: Patience | None = Field(
+        default=None, description="Caller patience; null means callers never hang up."
+    )
+    handling: Duration
+    wrap_up: Duration = ConstantTime(distribution="constant", value_s=0.0)
+    redial: Redial | None = None
+    answer_target_s: Seconds | None = Field(
+        default=None, description="Answer target in seconds; defaults 999: 10 s, 101: 120 s."
+    )
+
+    def mean_rate_per_s(self) -> float:
+        """Mean arrival rate over a week, calls per second (before surges)."""
+        return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
+
+
+class Force(FrozenModel):
+    """A police force: the channels through which its public calls."""
+
+    name: str = Field(default="", max_length=120)
+    channels: Annotated[dict[Literal["999", "101"], Channel], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_targets(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("channels"), dict):
+            return data
+        channels = {}
+        for key, channel in data["channels"].items():
+            if isinstance(channel, dict) and channel.get("answer_target_s") is None:
+                channel = {**channel, "answer_target_s": DEFAULT_ANSWER_TARGET_S.get(str(key))}
+            channels[key] = channel
+        return {**data, "channels": channels}
+
+    def target_s(self, channel: str) -> float:
+        """Answer target of a channel, seconds."""
+        target = self.channels[channel].answer_target_s  # type: ignore[index]
+        return DEFAULT_ANSWER_TARGET_S[channel] if target is None else target
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+class Shift(FrozenModel):
+    """A shift pattern: ``count`` handlers start at ``start`` on each of ``days``."""
+
+    name: str = Field(default="shift", max_length=80)
+    start: ClockTime
+    length_hours: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
+    count: Annotated[int, Field(ge=0, le=MAX_STAFF)]
+    days: Annotated[list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)] = list(DAY_NAMES)  # noqa: E501
+
+
+class Roster(FrozenModel):
+    """Staff on duty across the week, repeating weekly from Monday 00:00.
+
+    Either ``staff``: one number for constant staffing, or one value per
+    ``interval_minutes`` interval of the week (168 for hourly intervals); or
+    ``shifts``: shift patterns that add up to the staff on duty per interval.
+    A shift that runs past Sunday midnight carries on into Monday.
+    """
+
+    interval_minutes: Literal[15, 30, 60] = 60
+    staff: Annotated[int, Field(ge=0, le=MAX_STAFF)] | list[Annotated[int, Field(ge=0, le=MAX_STAFF)]] | None = None  # noqa: E501
+    shifts: list[Shift] | None = None
+    allow_gaps: bool = Field(
+        default=False,
+        description="Allow intervals with nobody on duty (off by default: almost always a typo).",
+    )
+
+    @model_validator(mode="after")
+    def _covers_the_week(self) -> Roster:
+        if (self.staff is None) == (self.shifts is None):
+            raise ValueError("give either staff (per interval, or one number) or shifts")
+        intervals = MINUTES_PER_WEEK // self.interval_minutes
+        if isinstance(self.staff, list) and len(self.staff) != intervals:
+            raise CrossFieldError(
+                [
+                    (
+                        ("staff",),
+                        f"has {len(self.staff)} values; expected {intervals} "
+                        f"(one per {self.interval_minutes}-minute interval from Monday 00:00), "
+                        "or a single number for constant staffing",
+                    )
+                ]
+            )
+        if self.shifts is not None and not self.shifts:
+            raise CrossFieldError([(("shifts",), "is empty; expected at least one shift")])
+        if not self.allow_gaps:
+            per_minute = self.staff_per_minute()
+            gaps = _zero_runs(per_minute)
+            if gaps:
+                where = ", ".join(_describe_minutes(a, b) for a, b in gaps[:3])
+                more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+                field = "staff" if self.staff is not None else "shifts"
+                raise CrossFieldError(
+                    [
+                        (
+                            (field,),
+                            f"leaves nobody on duty {where}{more}; expected every part of "
+                            "the week covered (set allow_gaps: true if that is intended)",
+                        )
+                    ]
+                )
+        return self
+
+    def staff_per_minute(self) -> np.ndarray:
+        """Staff on duty in each minute of the week (10,080 integers, Monday 00:00 first)."""
+        if self.staff is not None:
+            if isinstance(self.staff, int):
+                return np.full(MINUTES_PER_WEEK, self.staff, dtype=np.int64)
+            return np.repeat(np.asarray(self.staff, dtype=np.int64), self.interval_minutes)
+        per_minute = np.zeros(MINUTES_PER_WEEK, dtype=np.int64)
+        assert self.shifts is not None
+        for shift in self.shifts:
+            length = round(shift.length_hours * 60)
+            for day in shift.days:
+                first = DAY_NAMES.index(day) * 24 * 60 + clock_to_seconds(shift.start) // 60
+                minutes = (first + np.arange(length)) % MINUTES_PER_WEEK
+                per_minute[minutes] += shift.count
+        return per_minute
+
+
+class HandlerPool(FrozenModel):
+    """A team of call handlers with one roster, answering the channels it serves.
+
+    ``serves`` lists channels as ``FORCE/CHANNEL`` (``tvp/999``) or, when the
+    scenario has one force, just ``CHANNEL``. ``shrinkage`` is the share of
+    rostered staff not taking calls (breaks, training, sickness): the handlers
+    available are the rostered count times ``1 - shrinkage``, rounded to the
+    nearest whole handler.
+    """
+
+    name: str = Field(default="", max_length=120)
+    serves: Annotated[list[Annotated[str, Field(max_length=90)]], Field(min_length=1)]
+    roster: Roster
+    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+
+    def available_per_minute(self) -> np.ndarray:
+        """Handlers taking calls in each minute of the week, after shrinkage."""
+        rostered = self.roster.staff_per_minute()
+        # floor(x + 0.5): round half up, unlike numpy's round-half-to-even.
+        return np.floor(rostered * (1.0 - self.shrinkage) + 0.5).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(FrozenModel):
+    """One scenario: forces, their demand, and the handler pools that answer it.
+
+    The measured period is ``days`` long and starts on a Monday at 00:00
+    (simulation time 0). A warm-up of ``warmup_days`` runs before it, so that the
+    measured period does not start with empty queues; nothing in the warm-up
+    counts in any metric.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
+    description: str = Field(default="", max_length=4000)
+    days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 28.0
+    warmup_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 5
+    forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
+    handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _pools_serve_real_channels(self) -> Scenario:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        known = {f"{f}/{c}" for f, force in self.forces.items() for c in force.channels}
+        served: set[str] = set()
+        for pool_id, pool in self.handler_pools.items():
+            for i, ref in enumerate(pool.serves):
+                resolved = self.resolve_channel_ref(ref)
+                if resolved is None:
+                    problems.append(
+                        (
+                            ("handler_pools", pool_id, "serves", i),
+                            f"'{ref}' is not a channel of this scenario; expected one of "
+                            f"{', '.join(sorted(self._channel_refs()))}",
+                        )
+                    )
+                else:
+                    served.add(resolved)
+        for ref in sorted(known - served):
+            force_id, channel = ref.split("/")
+            if self.forces[force_id].channels[channel].volume_per_year > 0:  # type: ignore[index]
+                problems.append(
+                    (
+                        ("forces", force_id, "channels", channel),
+                        "has calls but no handler pool serves it; expected it in some "
+                        "handler_pools.*.serves",
+                    )
+                )
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    def _channel_refs(self) -> set[str]:
+        refs = {f"{f}/{c}" for f, force in self.forces.items() for c in force.channels}
+        if len(self.forces) == 1:
+            refs |= {c for force in self.forces.values() for c in force.channels}
+        return refs
+
+    def resolve_channel_ref(self, ref: str) -> str | None:
+        """``FORCE/CHANNEL`` for a pool's ``serves`` entry, or None if it names nothing."""
+        if "/" in ref:
+            force_id, _, channel = ref.partition("/")
+            force = self.forces.get(force_id)
+            return ref if force is not None and channel in force.channels else None
+        if len(self.forces) == 1:
+            force_id, force = next(iter(self.forces.items()))
+            return f"{force_id}/{ref}" if ref in force.channels else None
+        return None
+
+    @property
+    def horizon_s(self) -> float:
+        """Length of the measured period, seconds."""
+        return self.days * SECONDS_PER_DAY
+
+    @property
+    def warmup_s(self) -> float:
+        """Length of the warm-up before time 0, seconds."""
+        return self.warmup_days * SECONDS_PER_DAY
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def clock_to_seconds(clock: str) -> int:
+    """Seconds after midnight of an ``HH:MM`` clock time."""
+    hours, minutes = clock.split(":")
+    return int(hours) * SECONDS_PER_HOUR + int(minutes) * SECONDS_PER_MINUTE
+
+
+def _zero_runs(per_minute: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of minutes of the week with nobody on duty, as ``(first, end)`` minutes."""
+    zero = per_minute == 0
+    if not zero.any():
+        return []
+    if zero.all():
+        return [(0, MINUTES_PER_WEEK)]
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], zero.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _describe_minutes(first: int, end: int) -> str:
+    def label(minute: int) -> str:
+        day, rest = divmod(minute % MINUTES_PER_WEEK, 24 * 60)
+        return f"{DAY_NAMES[day].title()} {rest // 60:02d}:{rest % 60:02d}"
+
+    if end - first >= MINUTES_PER_WEEK:
+        return "all week"
+    return f"{label(first)}–{label(end)}"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what was expected."""
+
+    source: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.path}: {self.message}" if self.path else f"{self.source}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Bad input: every problem found, each naming its file and field path."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _friendly(error: Mapping[str, Any]) -> str:
+    """Turn one pydantic error into 'what is wrong; what is expected'."""
+    kind = error["type"]
+    given = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field; check the spelling (fields are listed in README.md, Reference)"
+    if kind == "missing":
+        return "missing; this field is required"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+    if kind == "union_tag_invalid":
+        return (
+            f"distribution {_describe_input(ctx.get('tag'))} is not known; expected one of "
+            f"{ctx.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        return "has no 'distribution'; expected distribution: exponential, lognormal or constant"
+    if kind == "literal_error":
+        return f"is {_describe_input(given)}; expected {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        if ":" in pattern and "[0-5]" in pattern:
+            return f"is {_describe_input(given)}; expected a clock time HH:MM, e.g. 07:00"
+        return (
+            f"is {_describe_input(given)}; expected an identifier: lower-case letters, digits, "
+            "'_' or '-', starting with a letter or digit"
+            if "a-z0-9]" in pattern and "A-Z" not in pattern
+            else f"is {_describe_input(given)}; expected letters, digits, '_' or '-' only"
+        )
+    if kind in {"finite_number"}:
+        return f"is {_describe_input(given)}; expected a finite number"
+    if kind in {"too_short", "too_long"}:
+        return f"{error['msg'].replace('Value should', 'should')}"
+    return f"{error['msg']} (got {_describe_input(given)})"
+
+
+def _path(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("[key]",) and not str(p).startswith("function-")]
+    return ".".join(parts)
+
+
+def problems_from_validation(error: ValidationError, source: str) -> list[Problem]:
+    """Every problem in a pydantic ``ValidationError``, with dotted field paths."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        # Discriminated unions add the tag ("lognormal") to the path: drop it.
+        loc = [p for p in loc if p not in ("exponential", "lognormal", "constant")]
+        cross = (item.get("ctx") or {}).get("error")
+        if isinstance(cross, CrossFieldError):
+            found = [(tuple(loc) + sub, msg) for sub, msg in cross.problems]
+        else:
+            if "[key]" in item["loc"]:
+                message = f"'{loc[-1]}' is not allowed here; " + _friendly(item).split("; ", 1)[-1]
+            else:
+                message = _friendly(item)
+            found = [(tuple(loc), message)]
+        for sub_loc, message in found:
+            key = (_path(sub_loc), message)
+            if key not in seen:
+                seen.add(key)
+                problems.append(Problem(source, key[0], message))
+    return problems
+
+
+# --------------------------------------------------------------------------- YAML and overrides
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML loader (no object construction) that rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        # YAML reads `999:` as a number; every key in a scenario is a name.
+        key_text = str(key) if not isinstance(key, (dict, list)) else repr(key)
+        if key_text in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key_text}'", key_node.start_mark
+            )
+        mapping[key_text] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text safely, raising ``ConfigError`` that names the line on failure."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        detail = exc.problem or str(exc)
+        raise ConfigError([Problem(source, where, f"not valid YAML: {detail}")]) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise ConfigError([Problem(source, "", f"not valid YAML: {exc}")]) from None
+
+
+def read_yaml_file(path: str | Path) -> Any:
+    """Read and parse a YAML file, raising ``ConfigError`` if it cannot be read or parsed."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(source, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(source, "", "is a directory; expected a YAML file")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([Problem(source, "", "is not UTF-8 text; expected a YAML file")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(source, "", f"cannot be read: {exc.strerror}")]) from None
+    return parse_yaml(text, source)
+
+
+_OVERRIDE = re.compile(r"^\s*([^=\s][^=]*?)\s*=(.*)$", re.DOTALL)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``a.b.c=VALUE`` into its path and its value (parsed as a YAML scalar or list).
+
+    Raises
+    ------
+    ConfigError
+        If the text is not of that form.
+    """
+    match = _OVERRIDE.match(text)
+    source = f"--set {text}"
+    if not match:
+        raise ConfigError([Problem(source, "", "expected PATH=VALUE, e.g. days=14")])
+    path = match.group(1).split(".")
+    if any(not part or part != part.strip() for part in path):
+        raise ConfigError([Problem(source, "", "has an empty part in the path; expected a.b.c=VALUE")])
+    value = parse_yaml(match.group(2), source) if match.group(2).strip() else None
+    return path, value
+
+
+def apply_overrides(raw: Any, overrides: Sequence[str]) -> Any:
+    """Return a copy of a raw (parsed YAML) config with ``--set`` overrides applied.
+
+    Lists are indexed by number (``handler_pools.cc.roster.shifts.0.count=12``).
+    Missing sections are created, so that the result is validated like the file
+    and an unknown name is reported as an unknown field.
+    """
+    result = copy.deepcopy(raw)
+    problems: list[Problem] = []
+    for text in overrides:
+        try:
+            path, value = parse_override(text)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(result, dict):
+            problems.append(Problem(f"--set {text}", "", "the file is not a mapping of fields"))
+            continue
+        node: Any = result
+        for depth, part in enumerate(path[:-1]):
+            node, problem = _step_into(node, part, path[: depth + 1], text)
+            if problem:
+                problems.append(problem)
+                break
+        else:
+            last = path[-1]
+            if isinstance(node, list):
+                index = _list_index(last, node)
+                if index is None:
+                    problems.append(
+                        Problem(
+                            f"--set {text}",
+                            ".".join(path),
+                            f"is not an index of a list of {len(node)}; expected 0..{len(node) - 1}",
+                        )
+                    )
+                else:
+                    node[index] = value
+            else:
+                node[last] = value
+    if problems:
+        raise ConfigError(problems)
+    return result
+
+
+def _list_index(part: str, node: list) -> int | None:
+    if part.isdigit() and int(part) < len(node):
+        return int(part)
+    return None
+
+
+def _step_into(node: Any, part: str, walked: list[str], text: str) -> tuple[Any, Problem | None]:
+    if isinstance(node, list):
+        index = _list_index(part, node)
+        if index is None:
+            return node, Problem(
+                f"--set {text}",
+                ".".join(walked),
+                f"is not an index of a list of {len(node)}; expected 0..{len(node) - 1}",
+            )
+        return node[index], None
+    if part not in node or node[part] is None:
+        node[part] = {}
+    child = node[part]
+    if not isinstance(child, (dict, list)):
+        return node, Problem(
+            f"--set {text}",
+            ".".join(walked),
+            f"is a value ({_describe_input(child)}), not a section; cannot set a field inside it",
+        )
+    return child, None
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, override and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        Scenario YAML file.
+    overrides
+        ``a.b.c=VALUE`` strings applied to the file before validation.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with the file and field path.
+    """
+    raw = read_yaml_file(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    return scenario_from_dict(raw, str(path) + (" (with --set)" if overrides else ""))
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a parsed scenario mapping, raising ``ConfigError`` with every problem."""
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise ConfigError([Problem(source, "", f"is {kind}; expected a mapping of scenario fields")])
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, source)) from None
+    except RecursionError:
+        raise ConfigError([Problem(source, "", "is nested too deeply")]) from None

@@ -1,0 +1,334 @@
+"""The contact centre: call queues, handler pools on rosters, abandonment and redials.
+
+Built for speed on SimPy's event loop: no process per call, only callbacks.
+A call costs one event when it arrives and one when its handler finishes.
+Abandonment costs nothing: a caller's deadline (arrival plus patience) is known
+at arrival, so a handler looking for work skips callers whose deadline has
+passed, and such a caller is recorded as abandoned at its deadline. Only a
+caller who may redial costs one more event, at the deadline, because the redial
+must be scheduled at the right time.
+
+Queueing discipline: each (force, channel) has one first-come-first-served
+queue. A handler pool serves a set of queues; a free handler takes the oldest
+call of the highest-priority channel (999 before 101, non-preemptive). An
+arriving call goes to the first pool serving it that has a free handler.
+
+End of shift: when a roster drops the number of handlers on duty below the
+number busy, the busy handlers finish their calls and only then leave (no
+handler takes a new call while the pool is over its rostered number).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+NOT_ANSWERED = -1
+
+
+@dataclass
+class CallQueue:
+    """Calls of one force and channel waiting for a handler, oldest first."""
+
+    index: int
+    force: str
+    channel: str
+    priority: int
+    pools: list[PoolState] = field(default_factory=list)
+    waiting: deque[int] = field(default_factory=deque)
+
+
+@dataclass
+class PoolState:
+    """A handler pool during a run: how many handlers are available and busy.
+
+    ``busy_s`` and ``present_s`` integrate, over the measured period only, the
+    number of busy handlers and the number present (available, or more while
+    handlers finish calls after their shift), in handler-seconds.
+    """
+
+    index: int
+    pool_id: str
+    window_start: float
+    window_end: float
+    available: int = 0
+    busy: int = 0
+    last_change: float = 0.0
+    busy_s: float = 0.0
+    present_s: float = 0.0
+    queue_groups: list[list[CallQueue]] = field(default_factory=list)
+
+    def advance(self, now: float) -> None:
+        """Add the time since the last change to the handler-second integrals."""
+        start = self.last_change if self.last_change > self.window_start else self.window_start
+        end = now if now < self.window_end else self.window_end
+        if end > start:
+            span = end - start
+            self.busy_s += self.busy * span
+            self.present_s += (self.busy if self.busy > self.available else self.available) * span
+        self.last_change = now
+
+
+@dataclass
+class RedialPolicy:
+    """How the abandoned callers of one queue redial.
+
+    Each call's redial decision is drawn when it arrives (for first attempts,
+    pre-sampled with the other attributes): ``decide`` returns a uniform draw
+    compared with ``probability``. ``delay``, ``patience``, ``talk`` and ``wrap``
+    draw a redial's delay and its attributes.
+    """
+
+    probability: float
+    max_attempts: int
+    decide: Callable[[], float]
+    delay: Callable[[], float]
+    patience: Callable[[], float]
+    talk: Callable[[], float]
+    wrap: Callable[[], float]
+
+
+class CallTable:
+    """Per-call state in parallel lists indexed by call id (fast to touch one at a time)."""
+
+    def __init__(self) -> None:
+        self.arrival: list[float] = []
+        self.deadline: list[float] = []
+        self.talk: list[float] = []
+        self.wrap: list[float] = []
+        self.queue: list[int] = []
+        self.attempt: list[int] = []
+        self.caller: list[int] = []
+        self.may_redial: list[bool] = []
+        self.answered: list[float] = []
+        self.served_by: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    def extend(
+        self,
+        arrival: np.ndarray,
+        patience: np.ndarray,
+        talk: np.ndarray,
+        wrap: np.ndarray,
+        queue: np.ndarray,
+        may_redial: np.ndarray,
+    ) -> None:
+        """Append first-attempt calls (already in arrival order)."""
+        first = len(self.arrival)
+        n = len(arrival)
+        self.arrival.extend(arrival.tolist())
+        self.deadline.extend((arrival + patience).tolist())
+        self.talk.extend(talk.tolist())
+        self.wrap.extend(wrap.tolist())
+        self.queue.extend(queue.tolist())
+        self.attempt.extend([0] * n)
+        self.caller.extend(range(first, first + n))
+        self.may_redial.extend(may_redial.tolist())
+        self.answered.extend([math.nan] * n)
+        self.served_by.extend([NOT_ANSWERED] * n)
+
+    def append(
+        self,
+        arrival: float,
+        patience: float,
+        talk: float,
+        wrap: float,
+        queue: int,
+        attempt: int,
+        caller: int,
+        may_redial: bool,
+    ) -> int:
+        """Append one call (a redial); return its id."""
+        self.arrival.append(arrival)
+        self.deadline.append(arrival + patience)
+        self.talk.append(talk)
+        self.wrap.append(wrap)
+        self.queue.append(queue)
+        self.attempt.append(attempt)
+        self.caller.append(caller)
+        self.may_redial.append(may_redial)
+        self.answered.append(math.nan)
+        self.served_by.append(NOT_ANSWERED)
+        return len(self.arrival) - 1
+
+
+class ContactCentre:
+    """Event logic of the contact centre on a SimPy environment.
+
+    Parameters
+    ----------
+    env
+        The SimPy environment (time in seconds).
+    queues
+        One queue per (force, channel), with the pools that serve it set.
+    pools
+        The handler pools, with their queues grouped by priority set.
+    calls
+        The call table, holding the pre-sampled first-attempt calls in arrival order.
+    redials
+        Redial policy per queue index (absent: callers of that queue never redial).
+    redial_cutoff
+        No redial is scheduled at or after this time (seconds): it would fall
+        outside the period the run generates arrivals for.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        queues: list[CallQueue],
+        pools: list[PoolState],
+        calls: CallTable,
+        redials: dict[int, RedialPolicy],
+        redial_cutoff: float,
+    ):
+        self.env = env
+        self.queues = queues
+        self.pools = pools
+        self.calls = calls
+        self.redials = redials
+        self.redial_cutoff = redial_cutoff
+        self.first_attempts = len(calls)
+        for pool in pools:
+            pool.last_change = env.now
+
+    # ----------------------------------------------------------------- scheduling
+
+    def start(self, roster_changes: list[list[tuple[float, int]]]) -> None:
+        """Schedule the first arrival and each pool's roster changes.
+
+        ``roster_changes[p]`` lists ``(time, available handlers)`` for pool ``p``
+        in time order; the first entry should be at or before the run's start.
+        """
+        if self.first_attempts:
+            self._schedule(self.calls.arrival[0], 0, self._on_arrival)
+        for pool, changes in zip(self.pools, roster_changes, strict=True):
+            position = 0
+            if changes and changes[0][0] <= self.env.now:
+                pool.available = changes[0][1]
+                position = 1
+            self._schedule_roster(pool, changes, position)
+
+    def _schedule(self, when: float, value: object, callback: Callable) -> None:
+        delay = when - self.env.now
+        event = Timeout(self.env, delay if delay > 0 else 0.0, value)
+        event.callbacks.append(callback)
+
+    def _schedule_roster(
+        self, pool: PoolState, changes: list[tuple[float, int]], position: int
+    ) -> None:
+        if position >= len(changes):
+            return
+        when = changes[position][0]
+
+        def on_change(_event: simpy.Event) -> None:
+            self._set_available(pool, changes[position][1])
+            self._schedule_roster(pool, changes, position + 1)
+
+        self._schedule(when, None, on_change)
+
+    # ----------------------------------------------------------------- events
+
+    def _on_arrival(self, event: simpy.Event) -> None:
+        call = event._value
+        self.offer(call)
+        following = call + 1
+        if following < self.first_attempts:
+            self._schedule(self.calls.arrival[following], following, self._on_arrival)
+
+    def offer(self, call: int) -> None:
+        """A call rings: answer it if a handler is free, otherwise queue it."""
+        queue = self.queues[self.calls.queue[call]]
+        for pool in queue.pools:
+            if pool.busy < pool.available:
+                self._answer(call, pool)
+                return
+        queue.waiting.append(call)
+        if self.calls.may_redial[call]:
+            self._schedule(self.calls.deadline[call], call, self._on_patience_end)
+
+    def _answer(self, call: int, pool: PoolState) -> None:
+        now = self.env.now
+        pool.advance(now)
+        pool.busy += 1
+        calls = self.calls
+        calls.answered[call] = now
+        calls.served_by[call] = pool.index
+        event = Timeout(self.env, calls.talk[call] + calls.wrap[call], call)
+        event.callbacks.append(self._on_handled)
+
+    def _on_handled(self, event: simpy.Event) -> None:
+        pool = self.pools[self.calls.served_by[event._value]]
+        pool.advance(self.env.now)
+        pool.busy -= 1
+        if pool.busy < pool.available:
+            following = self._oldest_waiting(pool)
+            if following >= 0:
+                self._answer(following, pool)
+
+    def _set_available(self, pool: PoolState, available: int) -> None:
+        pool.advance(self.env.now)
+        pool.available = available
+        # Handlers coming on duty pick up waiting calls at once.
+        while pool.busy < pool.available:
+            following = self._oldest_waiting(pool)
+            if following < 0:
+                break
+            self._answer(following, pool)
+
+    def _oldest_waiting(self, pool: PoolState) -> int:
+        """Take the next call for a free handler of ``pool``; -1 if none is waiting.
+
+        Callers whose patience has run out are dropped from the head of their
+        queue on the way (they abandoned at their deadline).
+        """
+        now = self.env.now
+        deadline = self.calls.deadline
+        arrival = self.calls.arrival
+        for group in pool.queue_groups:
+            best: CallQueue | None = None
+            best_arrival = math.inf
+            for queue in group:
+                waiting = queue.waiting
+                while waiting and deadline[waiting[0]] <= now:
+                    waiting.popleft()
+                if waiting and arrival[waiting[0]] < best_arrival:
+                    best = queue
+                    best_arrival = arrival[waiting[0]]
+            if best is not None:
+                return best.waiting.popleft()
+        return -1
+
+    def _on_patience_end(self, event: simpy.Event) -> None:
+        call = event._value
+        calls = self.calls
+        if calls.served_by[call] != NOT_ANSWERED:
+            return
+        # The caller abandoned now; whether they would redial was drawn at arrival.
+        when = self.env.now + self.redials[calls.queue[call]].delay()
+        if when >= self.redial_cutoff:
+            return
+        value = (calls.queue[call], calls.attempt[call] + 1, calls.caller[call])
+        self._schedule(when, value, self._on_redial)
+
+    def _on_redial(self, event: simpy.Event) -> None:
+        queue, attempt, caller = event._value
+        policy = self.redials[queue]
+        call = self.calls.append(
+            arrival=self.env.now,
+            patience=policy.patience(),
+            talk=policy.talk(),
+            wrap=policy.wrap(),
+            queue=queue,
+            attempt=attempt,
+            caller=caller,
+            may_redial=attempt + 1 < policy.max_attempts and policy.decide() < policy.probability,
+        )
+        self.offer(call)

@@ -1,0 +1,113 @@
+"""The results directory of DESIGN §3: summary, replications, records, manifest.
+
+Every file is written atomically (to a temporary name in the same directory,
+then renamed), so an interrupted run never leaves a half-written file behind.
+Nothing is written outside the directory given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import Scenario
+
+PACKAGES = ("demandsim", "simpy", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "PyYAML")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of Python and of the packages a result depends on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file by calling ``write`` on a temporary path, then renaming it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a DataFrame as CSV or Parquet (by the file's suffix), atomically."""
+    if path.suffix == ".csv":
+        atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
+    else:
+        atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write JSON, atomically."""
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def now_utc() -> str:
+    """The current time, ISO 8601 in UTC."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def build_manifest(
+    scenarios: Sequence[Scenario],
+    seed: int,
+    replications: Sequence[int],
+    started: str,
+    finished: str,
+    command: Sequence[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything needed to repeat a run exactly."""
+    manifest: dict[str, Any] = {
+        "command": list(sys.argv if command is None else command),
+        "started": started,
+        "finished": finished,
+        "seed": seed,
+        "replications": list(replications),
+        "seeds": {
+            "rule": "replication r uses numpy SeedSequence([seed, r]); each named stream "
+            "is spawned from it with a stable hash of the stream name",
+            "base_seed": seed,
+        },
+        "versions": package_versions(),
+        "platform": platform.platform(),
+        "scenarios": {s.name: s.model_dump(mode="json") for s in scenarios},
+    }
+    if extra:
+        manifest.update(extra)
+    return manifest
+
+
+def write_results(
+    out_dir: Path,
+    summary: pd.DataFrame,
+    replications: pd.DataFrame,
+    manifest: dict[str, Any],
+    records: pd.DataFrame | None = None,
+) -> None:
+    """Write the results directory: summary.csv, replications.parquet, manifest.json, records/."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if records is not None:
+        write_table(records, out_dir / "records" / "calls.parquet")
+    write_table(replications, out_dir / "replications.parquet")
+    write_table(summary, out_dir / "summary.csv")
+    write_json(manifest, out_dir / "manifest.json")
