@@ -142,9 +142,7 @@ def _check_patience(value: float) -> float:
     # math.inf is allowed and means "callers never abandon" (Erlang C).
     x = float(value)
     if math.isnan(x) or x <= 0.0:
-        raise ValueError(
-            f"patience_s must be a number > 0 (seconds) or math.inf, got {value!r}"
-        )
+        raise ValueError(f"patience_s must be a number > 0 (seconds) or math.inf, got {value!r}")
     return x
 
 
@@ -236,9 +234,7 @@ def _erlang_c_service_level(
     return 1.0 - p_wait * math.exp(-(agents - load) * target_s / aht_s)
 
 
-def _erlang_c_unchecked(
-    load: float, aht_s: float, agents: int, target_s: float
-) -> QueueFigures:
+def _erlang_c_unchecked(load: float, aht_s: float, agents: int, target_s: float) -> QueueFigures:
     if load >= agents:
         return QueueFigures(
             p_wait=1.0,
@@ -362,8 +358,7 @@ def _stationary_window(load: float, agents: int, r: float) -> tuple[int, np.ndar
         width = min(2 * width, mode)
         if width > _MAX_WINDOW_STATES:
             raise ValueError(
-                "Erlang A stationary distribution needs more than "
-                f"{_MAX_WINDOW_STATES} states"
+                f"Erlang A stationary distribution needs more than {_MAX_WINDOW_STATES} states"
             )
     if down.size and down[-1] < -_LOG_CUTOFF:
         down = down[: int(np.argmax(down < -_LOG_CUTOFF)) + 1]
@@ -388,9 +383,7 @@ def _erlang_a_unchecked(
     load: float, aht_s: float, agents: int, patience_s: float, target_s: float
 ) -> QueueFigures:
     if load == 0.0:
-        return QueueFigures(
-            p_wait=0.0, service_level=1.0, asa_s=0.0, occupancy=0.0, p_abandon=0.0
-        )
+        return QueueFigures(p_wait=0.0, service_level=1.0, asa_s=0.0, occupancy=0.0, p_abandon=0.0)
     c = agents
     r = aht_s / patience_s  # abandonment rate in handling-time units
     lo, log_w = _stationary_window(load, c, r)
@@ -401,6 +394,9 @@ def _erlang_a_unchecked(
     first_queue = max(c - lo, 0)
     pi_q = pi[first_queue:]
     p_wait = float(np.sum(pi_q))
+    # Summed directly rather than as 1 - p_wait so that a tiny probability
+    # of immediate answer is not lost to cancellation.
+    p_immediate = float(np.sum(pi[:first_queue]))
     if pi_q.size == 0:
         # All the mass is below c: nobody waits (to within the cutoff).
         return QueueFigures(
@@ -431,7 +427,7 @@ def _erlang_a_unchecked(
     # 1 - e^{-r tau} via expm1 keeps precision when r tau is tiny.
     y = -math.expm1(-r * tau) if math.isfinite(tau) else 1.0
     within = betainc(j + 1.0, c / r + 1.0, y)
-    service_level = (1.0 - p_wait) + float(np.dot(pi_q, p_answer_j * within))
+    service_level = p_immediate + float(np.dot(pi_q, p_answer_j * within))
 
     mean_wait_j = _wait_offset(j0, c, r) + np.cumsum(1.0 / (c + (j + 1.0) * r))
     wait_answered = float(np.dot(pi_q, p_answer_j * mean_wait_j))

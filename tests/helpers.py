@@ -1,0 +1,61 @@
+"""Scenario builders shared by the model tests."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config import Scenario, read_yaml_file, scenario_from_dict
+from sim.model import ReplicationOutput
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+
+
+def load_raw(name: str) -> dict[str, Any]:
+    """A shipped config as a plain dict (for tests to modify)."""
+    return copy.deepcopy(read_yaml_file(CONFIGS / name))
+
+
+def single_queue(
+    calls_per_hour: float,
+    aht_s: float,
+    agents: int,
+    patience_s: float | None = None,
+    target_s: float = 20.0,
+    days: float = 7.0,
+    warmup_days: float = 0.5,
+    replications: int = 10,
+    seed: int = 1,
+    channel: str = "101",
+) -> Scenario:
+    """An M/M/c (or M/M/c+M with ``patience_s``) scenario: constant rate and staff."""
+    channel_config: dict[str, Any] = {
+        "volume_per_year": calls_per_hour * 24 * 365,
+        "handling": {"distribution": "exponential", "mean_s": aht_s},
+        "answer_target_s": target_s,
+    }
+    if patience_s is not None:
+        channel_config["patience"] = {"distribution": "exponential", "mean_s": patience_s}
+    return scenario_from_dict(
+        {
+            "name": "queue",
+            "days": days,
+            "warmup_days": warmup_days,
+            "seed": seed,
+            "replications": replications,
+            "forces": {"f": {"channels": {channel: channel_config}}},
+            "handler_pools": {"pool": {"serves": [channel], "roster": {"staff": agents}}},
+        }
+    )
+
+
+def measured_waits(output: ReplicationOutput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For calls arriving in the measured period: wait (s), answered mask, abandoned mask."""
+    calls = output.calls
+    inside = (calls["arrival_s"] >= 0) & (calls["arrival_s"] < output.horizon_s)
+    wait = (calls["answered_s"] - calls["arrival_s"])[inside]
+    return wait, (calls["outcome"] == 0)[inside], (calls["outcome"] == 1)[inside]
