@@ -160,7 +160,7 @@ def render_markdown(env: dict[str, Any], sections: list[Section], command: str) 
     lines.extend(f"| {key} | {value} |" for key, value in env.items())
     lines.append("")
     for section in sections:
-        lines.extend([section.markdown(), ""])
+        lines.append(section.markdown())
     return "\n".join(lines).rstrip() + "\n"
 
 

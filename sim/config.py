@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,16 @@ import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3600
@@ -59,17 +64,56 @@ MAX_VOLUME_PER_YEAR = 5e7  # five times the busiest force in England and Wales
 MAX_DAYS = 3660.0
 MAX_STAFF = 10_000
 
-Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
-PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
-Weight = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+#: Widest lognormal spread accepted: p90 at most this many times the median, or a
+#: standard deviation at most this many times the mean. Real durations are far
+#: narrower (p90/median of 2 to 5); beyond this the mean overflows or sampling
+#: returns absurd values, so a wider spread is taken for a unit mistake.
+MAX_LOGNORMAL_RATIO = 100.0
+
+
+def _not_a_bool(value: Any) -> Any:
+    """Reject true/false where a number is expected (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "bool_not_number",
+            "is {given}; expected a number (true/false is not a number)",
+            {"given": "true" if value else "false"},
+        )
+    return value
+
+
+def _clock_not_a_number(value: Any) -> Any:
+    """Explain YAML's reading of an unquoted ``23:00`` as a number (base 60: 1380)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        hours, minutes = divmod(value, 60)
+        raise PydanticCustomError(
+            "clock_read_as_number",
+            "is the number {given}, which is how YAML reads an unquoted {clock}; expected "
+            'a clock time in quotes, e.g. "{clock}"',
+            {"given": value, "clock": f"{hours:02d}:{minutes:02d}"},
+        )
+    return value
+
+
+NotBool = BeforeValidator(_not_a_bool)
+Seconds = Annotated[float, NotBool, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, NotBool, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+Weight = Annotated[float, NotBool, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+ClockTime = Annotated[
+    str, BeforeValidator(_clock_not_a_number), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+]
+StaffCount = Annotated[int, NotBool, Field(ge=0, le=MAX_STAFF)]
 
 
 class FrozenModel(BaseModel):
     """Base for every config model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # coerce_numbers_to_str: YAML reads `serves: [999, 101]` or `name: 2024` as
+    # numbers; in a text field they can only mean the text.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
 
 
 class CrossFieldError(ValueError):
@@ -130,6 +174,28 @@ class LognormalTime(FrozenModel):
         if has_quantiles and self.p90_s <= self.median_s:  # type: ignore[operator]
             raise CrossFieldError(
                 [(("p90_s",), f"is {self.p90_s:g}; expected a value above median_s ({self.median_s:g})")]
+            )
+        if has_quantiles and self.p90_s > MAX_LOGNORMAL_RATIO * self.median_s:  # type: ignore[operator]
+            raise CrossFieldError(
+                [
+                    (
+                        ("p90_s",),
+                        f"is {self.p90_s:g}, over {MAX_LOGNORMAL_RATIO:g} times median_s "
+                        f"({self.median_s:g}); expected at most {MAX_LOGNORMAL_RATIO:g} times "
+                        "median_s (check both are in seconds)",
+                    )
+                ]
+            )
+        if has_moments and self.sd_s > MAX_LOGNORMAL_RATIO * self.mean_s:  # type: ignore[operator]
+            raise CrossFieldError(
+                [
+                    (
+                        ("sd_s",),
+                        f"is {self.sd_s:g}, over {MAX_LOGNORMAL_RATIO:g} times mean_s "
+                        f"({self.mean_s:g}); expected at most {MAX_LOGNORMAL_RATIO:g} times "
+                        "mean_s (check both are in seconds)",
+                    )
+                ]
             )
         return self
 
@@ -231,10 +297,10 @@ class Surge(FrozenModel):
     """
 
     name: str = Field(default="surge", max_length=80)
-    start_day: Annotated[int, Field(ge=-366, le=int(MAX_DAYS))]
+    start_day: Annotated[int, NotBool, Field(ge=-366, le=int(MAX_DAYS))]
     start_time: ClockTime = "00:00"
-    duration_hours: Annotated[float, Field(gt=0, le=24 * 366, allow_inf_nan=False)]
-    multiplier: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+    duration_hours: Annotated[float, NotBool, Field(gt=0, le=24 * 366, allow_inf_nan=False)]
+    multiplier: Annotated[float, NotBool, Field(ge=0, le=100, allow_inf_nan=False)]
 
     def window_s(self) -> tuple[float, float]:
         """Start and end of the surge in seconds from the scenario start."""
@@ -245,9 +311,9 @@ class Surge(FrozenModel):
 class Redial(FrozenModel):
     """What an abandoned caller does: redial with a probability, after a delay."""
 
-    probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    probability: Annotated[float, NotBool, Field(ge=0, le=1, allow_inf_nan=False)]
     delay: Duration
-    max_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
+    max_attempts: Annotated[int, NotBool, Field(ge=1, le=20)] = Field(
         default=3,
         description="Most calls one caller makes, first attempt included.",
     )
@@ -264,10 +330,12 @@ class Redial(FrozenModel):
 class Channel(FrozenModel):
     """One way the public calls one force (999 or 101): demand, patience and handling."""
 
-    volume_per_year: Annotated[float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False)]
+    volume_per_year: Annotated[
+        float, NotBool, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False)
+    ]
     profile: Profile = Profile()
     surges: list[Surge] = []
-    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = Field(
+    overdispersion_cv: Annotated[float, NotBool, Field(ge=0, le=2, allow_inf_nan=False)] = Field(
         default=0.0,
         description=(
             "Coefficient of variation of a gamma-distributed busyness factor per day "
@@ -321,9 +389,14 @@ class Shift(FrozenModel):
 
     name: str = Field(default="shift", max_length=80)
     start: ClockTime
-    length_hours: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
-    count: Annotated[int, Field(ge=0, le=MAX_STAFF)]
+    length_hours: Annotated[float, NotBool, Field(gt=0, le=24, allow_inf_nan=False)]
+    count: StaffCount
     days: Annotated[list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)] = list(DAY_NAMES)  # noqa: E501
+
+
+def _staff_form(value: Any) -> str:
+    """Which form of ``Roster.staff`` a value is: one number, or one per interval."""
+    return "per_interval" if isinstance(value, (list, tuple)) else "number"
 
 
 class Roster(FrozenModel):
@@ -336,7 +409,13 @@ class Roster(FrozenModel):
     """
 
     interval_minutes: Literal[15, 30, 60] = 60
-    staff: Annotated[int, Field(ge=0, le=MAX_STAFF)] | list[Annotated[int, Field(ge=0, le=MAX_STAFF)]] | None = None  # noqa: E501
+    staff: (
+        Annotated[
+            Annotated[StaffCount, Tag("number")] | Annotated[list[StaffCount], Tag("per_interval")],
+            Discriminator(_staff_form),
+        ]
+        | None
+    ) = None
     shifts: list[Shift] | None = None
     allow_gaps: bool = Field(
         default=False,
@@ -409,7 +488,7 @@ class HandlerPool(FrozenModel):
     name: str = Field(default="", max_length=120)
     serves: Annotated[list[Annotated[str, Field(max_length=90)]], Field(min_length=1)]
     roster: Roster
-    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    shrinkage: Annotated[float, NotBool, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
 
     def available_per_minute(self) -> np.ndarray:
         """Handlers taking calls in each minute of the week, after shrinkage."""
@@ -432,10 +511,10 @@ class Scenario(FrozenModel):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
     description: str = Field(default="", max_length=4000)
-    days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 28.0
-    warmup_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
-    replications: Annotated[int, Field(ge=1, le=10_000)] = 5
+    days: Annotated[float, NotBool, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 28.0
+    warmup_days: Annotated[float, NotBool, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
+    seed: Annotated[int, NotBool, Field(ge=0, lt=2**63)] = 1
+    replications: Annotated[int, NotBool, Field(ge=1, le=10_000)] = 5
     forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
     handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
 
@@ -552,9 +631,86 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class _InputRepr(reprlib.Repr):
+    """Short, safe descriptions of any parsed YAML value (huge, nested or self-referring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = 6
+        self.maxdict = 4
+        self.maxstring = 60
+        self.maxother = 60
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:  # repr() of a very long int raises ValueError
+            return f"a whole number of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+        return super().repr_int(x, level)
+
+    def repr_bool(self, x: bool, level: int) -> str:
+        return "true" if x else "false"
+
+    def repr_NoneType(self, x: None, level: int) -> str:  # noqa: N802 - reprlib naming
+        return "null"
+
+    def repr_date(self, x: Any, level: int) -> str:
+        return f"{x.isoformat()} (a date)"
+
+    def repr_datetime(self, x: Any, level: int) -> str:
+        return f"{x.isoformat()} (a date and time)"
+
+
+_INPUT_REPR = _InputRepr()
+
+
 def _describe_input(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A short description of an input value for a message, never raising."""
+    try:
+        text = _INPUT_REPR.repr(value)
+    except Exception:  # noqa: BLE001 - a message must never fail on odd input
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_KIND_OF_INPUT = {
+    dict: "a section (mapping)",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    type(None): "empty (null)",
+}
+
+
+def _given(value: Any) -> str:
+    """``'abc'`` for a scalar; ``a list [1, 2]`` where the kind matters."""
+    for kind, label in _KIND_OF_INPUT.items():
+        if type(value) is kind and kind in (dict, list):
+            return f"{label} {_describe_input(value)}"
+    return _describe_input(value)
+
+
+def _bound(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+#: pydantic error types, and what was expected, for the common mistakes.
+_EXPECTED = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of a sensible size",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "string_unicode": "text",
+    "dict_type": "a section (a mapping of names to values)",
+    "model_type": "a section of fields, e.g. {field: value}",
+    "model_attributes_type": "a section of fields, e.g. {field: value}",
+    "list_type": "a list, e.g. [a, b]",
+}
 
 
 def _friendly(error: Mapping[str, Any]) -> str:
@@ -585,42 +741,114 @@ def _friendly(error: Mapping[str, Any]) -> str:
             f"is {_describe_input(given)}; expected an identifier: lower-case letters, digits, "
             "'_' or '-', starting with a letter or digit"
             if "a-z0-9]" in pattern and "A-Z" not in pattern
-            else f"is {_describe_input(given)}; expected letters, digits, '_' or '-' only"
+            else f"is {_describe_input(given)}; expected letters, digits, '_' or '-' only, "
+            "starting with a letter or digit"
         )
-    if kind in {"finite_number"}:
+    if kind == "finite_number":
         return f"is {_describe_input(given)}; expected a finite number"
-    if kind in {"too_short", "too_long"}:
-        return f"{error['msg'].replace('Value should', 'should')}"
-    return f"{error['msg']} (got {_describe_input(given)})"
+    if kind in _EXPECTED:
+        return f"is {_given(given)}; expected {_EXPECTED[kind]}"
+    if kind == "greater_than":
+        return f"is {_describe_input(given)}; expected a number above {_bound(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"is {_describe_input(given)}; expected {_bound(ctx.get('ge'))} or more"
+    if kind == "less_than":
+        return f"is {_describe_input(given)}; expected less than {_bound(ctx.get('lt'))}"
+    if kind == "less_than_equal":
+        return f"is {_describe_input(given)}; expected at most {_bound(ctx.get('le'))}"
+    if kind == "too_short":
+        if ctx.get("actual_length") == 0:
+            return f"is empty; expected at least {ctx.get('min_length')} entry"
+        return (
+            f"has {ctx.get('actual_length')} entries; expected at least {ctx.get('min_length')}"
+        )
+    if kind == "too_long":
+        return f"has too many entries; expected at most {ctx.get('max_length')}"
+    if kind == "string_too_long":
+        length = len(given) if isinstance(given, str) else "too many"
+        return f"is {length} characters long; expected at most {ctx.get('max_length')}"
+    if kind == "recursion_loop":
+        return "refers to itself (a YAML alias loop); expected plain values"
+    # Custom errors (PydanticCustomError) already read 'is X; expected Y'.
+    if kind in {"bool_not_number", "clock_read_as_number"}:
+        return str(error["msg"])
+    return f"is {_given(given)}; {error['msg'][:1].lower()}{error['msg'][1:]}"
+
+
+#: Fields whose value is a tagged union: pydantic puts the tag in the error path.
+_TAGGED_FIELDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("patience", "handling", "wrap_up", "delay"),
+        frozenset({"exponential", "lognormal", "constant"}),
+    ),
+    "staff": frozenset({"number", "per_interval"}),
+}
+_VALIDATOR_LOC = re.compile(r"^function-(before|after|wrap|plain)\[")
+
+
+def _clean_loc(loc: Sequence[Any]) -> list[Any]:
+    """The path as the user wrote it: without union tags and validator markers."""
+    cleaned: list[Any] = []
+    for part in loc:
+        if isinstance(part, str):
+            previous = cleaned[-1] if cleaned else None
+            if isinstance(previous, str) and part in _TAGGED_FIELDS.get(previous, ()):
+                continue
+            if _VALIDATOR_LOC.match(part):
+                continue
+        cleaned.append(part)
+    return cleaned
+
+
+def _show_key(part: Any) -> str:
+    text = str(part)
+    if text and text.isprintable() and not any(c in text for c in ".: \"'"):
+        return text
+    return repr(text)
 
 
 def _path(loc: Iterable[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("[key]",) and not str(p).startswith("function-")]
-    return ".".join(parts)
+    return ".".join(_show_key(p) for p in loc if p != "[key]")
 
 
 def problems_from_validation(error: ValidationError, source: str) -> list[Problem]:
-    """Every problem in a pydantic ``ValidationError``, with dotted field paths."""
-    problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
+    """Every problem in a pydantic ``ValidationError``, with dotted field paths.
+
+    A key that is not allowed (``channels: {"112": ...}``) is reported once, as
+    such; the errors pydantic also finds inside its value are left out.
+    """
+    found: list[tuple[tuple[Any, ...], str]] = []
+    bad_keys: set[tuple[Any, ...]] = set()
     for item in error.errors(include_url=False):
-        loc = list(item["loc"])
-        # Discriminated unions add the tag ("lognormal") to the path: drop it.
-        loc = [p for p in loc if p not in ("exponential", "lognormal", "constant")]
+        raw_loc = tuple(item["loc"])
+        loc = tuple(_clean_loc(raw_loc))
         cross = (item.get("ctx") or {}).get("error")
         if isinstance(cross, CrossFieldError):
-            found = [(tuple(loc) + sub, msg) for sub, msg in cross.problems]
+            found.extend((loc + tuple(sub), msg) for sub, msg in cross.problems)
+        elif raw_loc and raw_loc[-1] == "[key]":
+            key_loc = loc[:-1]
+            bad_keys.add(key_loc)
+            parent = str(key_loc[-2]) if len(key_loc) >= 2 else ""
+            what = {
+                "channels": "a known channel",
+                "forces": "a valid force id",
+                "handler_pools": "a valid pool id",
+            }.get(
+                parent, "a valid name here"
+            )
+            expected = _friendly(item).split("; ", 1)[-1]
+            found.append((key_loc, f"{_describe_input(str(key_loc[-1]))} is not {what}; {expected}"))
         else:
-            if "[key]" in item["loc"]:
-                message = f"'{loc[-1]}' is not allowed here; " + _friendly(item).split("; ", 1)[-1]
-            else:
-                message = _friendly(item)
-            found = [(tuple(loc), message)]
-        for sub_loc, message in found:
-            key = (_path(sub_loc), message)
-            if key not in seen:
-                seen.add(key)
-                problems.append(Problem(source, key[0], message))
+            found.append((loc, _friendly(item)))
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for loc, message in found:
+        if any(loc[: len(bad)] == bad and len(loc) > len(bad) for bad in bad_keys):
+            continue
+        key = (_path(loc), message)
+        if key not in seen:
+            seen.add(key)
+            problems.append(Problem(source, key[0], message))
     return problems
 
 
