@@ -173,7 +173,12 @@ class LognormalTime(FrozenModel):
             raise ValueError("needs mean_s and sd_s, or median_s and p90_s")
         if has_quantiles and self.p90_s <= self.median_s:  # type: ignore[operator]
             raise CrossFieldError(
-                [(("p90_s",), f"is {self.p90_s:g}; expected a value above median_s ({self.median_s:g})")]
+                [
+                    (
+                        ("p90_s",),
+                        f"is {self.p90_s:g}; expected a value above median_s ({self.median_s:g})",
+                    )
+                ]
             )
         if has_quantiles and self.p90_s > MAX_LOGNORMAL_RATIO * self.median_s:  # type: ignore[operator]
             raise CrossFieldError(
@@ -391,7 +396,9 @@ class Shift(FrozenModel):
     start: ClockTime
     length_hours: Annotated[float, NotBool, Field(gt=0, le=24, allow_inf_nan=False)]
     count: StaffCount
-    days: Annotated[list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)] = list(DAY_NAMES)  # noqa: E501
+    days: Annotated[
+        list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)
+    ] = list(DAY_NAMES)
 
 
 def _staff_form(value: Any) -> str:
@@ -530,7 +537,7 @@ class Scenario(FrozenModel):
                     problems.append(
                         (
                             ("handler_pools", pool_id, "serves", i),
-                            f"'{ref}' is not a channel of this scenario; expected one of "
+                            f"{_describe_input(ref)} is not a channel of this scenario; expected one of "
                             f"{', '.join(sorted(self._channel_refs()))}",
                         )
                     )
@@ -620,7 +627,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.path}: {self.message}" if self.path else f"{self.source}: {self.message}"
+        return (
+            f"{self.source}: {self.path}: {self.message}"
+            if self.path
+            else f"{self.source}: {self.message}"
+        )
 
 
 class ConfigError(Exception):
@@ -668,7 +679,7 @@ def _describe_input(value: Any) -> str:
     """A short description of an input value for a message, never raising."""
     try:
         text = _INPUT_REPR.repr(value)
-    except Exception:  # noqa: BLE001 - a message must never fail on odd input
+    except Exception:  # a message must never fail on odd input
         text = f"a {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -759,9 +770,7 @@ def _friendly(error: Mapping[str, Any]) -> str:
     if kind == "too_short":
         if ctx.get("actual_length") == 0:
             return f"is empty; expected at least {ctx.get('min_length')} entry"
-        return (
-            f"has {ctx.get('actual_length')} entries; expected at least {ctx.get('min_length')}"
-        )
+        return f"has {ctx.get('actual_length')} entries; expected at least {ctx.get('min_length')}"
     if kind == "too_long":
         return f"has too many entries; expected at most {ctx.get('max_length')}"
     if kind == "string_too_long":
@@ -833,11 +842,11 @@ def problems_from_validation(error: ValidationError, source: str) -> list[Proble
                 "channels": "a known channel",
                 "forces": "a valid force id",
                 "handler_pools": "a valid pool id",
-            }.get(
-                parent, "a valid name here"
-            )
+            }.get(parent, "a valid name here")
             expected = _friendly(item).split("; ", 1)[-1]
-            found.append((key_loc, f"{_describe_input(str(key_loc[-1]))} is not {what}; {expected}"))
+            found.append(
+                (key_loc, f"{_describe_input(str(key_loc[-1]))} is not {what}; {expected}")
+            )
         else:
             found.append((loc, _friendly(item)))
     problems: list[Problem] = []
@@ -854,21 +863,42 @@ def problems_from_validation(error: ValidationError, source: str) -> list[Proble
 
 # --------------------------------------------------------------------------- YAML and overrides
 
+#: Largest scenario file read (a scenario is a few kilobytes; this stops a wrong
+#: path such as a data file or /dev/zero from being read for ever).
+MAX_FILE_BYTES = 10_000_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader (no object construction) that rejects duplicate keys."""
+    """Safe YAML loader: no Python objects, keys read as names, duplicate keys rejected."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+    # `<<: *defaults` merge keys, as in yaml.SafeLoader: merged entries come first,
+    # and the mapping's own entries may override them.
+    loader.flatten_mapping(node)
+    first_explicit = len(node.value) - explicit
     mapping: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        # YAML reads `999:` as a number; every key in a scenario is a name.
-        key_text = str(key) if not isinstance(key, (dict, list)) else repr(key)
-        if key_text in mapping:
+    own_keys: set[str] = set()
+    for i, (key_node, value_node) in enumerate(node.value):
+        if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key_text}'", key_node.start_mark
+                "while reading a mapping",
+                node.start_mark,
+                "found a list or mapping used as a key; expected a name",
+                key_node.start_mark,
             )
+        # Every key in a scenario is a name, read as written: `999:` is "999",
+        # not the number 999, and `yes:` is "yes", not true.
+        key_text = str(key_node.value)
+        if i >= first_explicit:
+            if key_text in own_keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key_text}'", key_node.start_mark
+                )
+            own_keys.add(key_text)
         mapping[key_text] = loader.construct_object(value_node, deep=deep)
     return mapping
 
@@ -879,40 +909,74 @@ _StrictLoader.add_constructor(
 )
 
 
+def _printable(text: str) -> str:
+    """Text safe to print on a terminal: control and invisible characters escaped."""
+    return text if text.isprintable() else repr(text)
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text safely, raising ``ConfigError`` that names the line on failure."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         detail = exc.problem or str(exc)
         raise ConfigError([Problem(source, where, f"not valid YAML: {detail}")]) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+    except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, "", f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError(
+            [Problem(source, "", "not valid YAML: nested too deeply; expected a scenario")]
+        ) from None
+    except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
+        # A scalar YAML cannot convert: a date such as 2024-02-30, `!!bool maybe`,
+        # an integer too long to read.
+        raise ConfigError(
+            [Problem(source, "", f"not valid YAML: a value cannot be read ({exc})")]
+        ) from None
 
 
 def read_yaml_file(path: str | Path) -> Any:
     """Read and parse a YAML file, raising ``ConfigError`` if it cannot be read or parsed."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError([Problem(source, "", "file not found")]) from None
+        raise ConfigError(
+            [Problem(source, "", "file not found; expected the path of a scenario YAML file")]
+        ) from None
     except IsADirectoryError:
         raise ConfigError([Problem(source, "", "is a directory; expected a YAML file")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([Problem(source, "", "is not UTF-8 text; expected a YAML file")]) from None
     except OSError as exc:
         raise ConfigError([Problem(source, "", f"cannot be read: {exc.strerror}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            [
+                Problem(
+                    source, "", f"is over {MAX_FILE_BYTES:,} bytes; expected a scenario YAML file"
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [Problem(source, "", "is not UTF-8 text; expected a YAML file")]
+        ) from None
     return parse_yaml(text, source)
 
 
 _OVERRIDE = re.compile(r"^\s*([^=\s][^=]*?)\s*=(.*)$", re.DOTALL)
 
 
+def _override_source(text: str) -> str:
+    return f"--set {_printable(text)}"
+
+
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """Split ``a.b.c=VALUE`` into its path and its value (parsed as a YAML scalar or list).
+    """Split ``a.b.c=VALUE`` into its path and its value (parsed as YAML: a number, text, list).
 
     Raises
     ------
@@ -920,12 +984,14 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         If the text is not of that form.
     """
     match = _OVERRIDE.match(text)
-    source = f"--set {text}"
+    source = _override_source(text)
     if not match:
         raise ConfigError([Problem(source, "", "expected PATH=VALUE, e.g. days=14")])
     path = match.group(1).split(".")
     if any(not part or part != part.strip() for part in path):
-        raise ConfigError([Problem(source, "", "has an empty part in the path; expected a.b.c=VALUE")])
+        raise ConfigError(
+            [Problem(source, "", "has an empty part in the path; expected a.b.c=VALUE")]
+        )
     value = parse_yaml(match.group(2), source) if match.group(2).strip() else None
     return path, value
 
@@ -936,6 +1002,11 @@ def apply_overrides(raw: Any, overrides: Sequence[str]) -> Any:
     Lists are indexed by number (``handler_pools.cc.roster.shifts.0.count=12``).
     Missing sections are created, so that the result is validated like the file
     and an unknown name is reported as an unknown field.
+
+    Raises
+    ------
+    ConfigError
+        For every override that is malformed or cannot be applied.
     """
     result = copy.deepcopy(raw)
     problems: list[Problem] = []
@@ -946,61 +1017,53 @@ def apply_overrides(raw: Any, overrides: Sequence[str]) -> Any:
             problems.extend(exc.problems)
             continue
         if not isinstance(result, dict):
-            problems.append(Problem(f"--set {text}", "", "the file is not a mapping of fields"))
+            problems.append(
+                Problem(_override_source(text), "", "the file is not a mapping of fields")
+            )
             continue
-        node: Any = result
-        for depth, part in enumerate(path[:-1]):
-            node, problem = _step_into(node, part, path[: depth + 1], text)
-            if problem:
-                problems.append(problem)
-                break
-        else:
-            last = path[-1]
-            if isinstance(node, list):
-                index = _list_index(last, node)
-                if index is None:
-                    problems.append(
-                        Problem(
-                            f"--set {text}",
-                            ".".join(path),
-                            f"is not an index of a list of {len(node)}; expected 0..{len(node) - 1}",
-                        )
-                    )
-                else:
-                    node[index] = value
-            else:
-                node[last] = value
+        problem = _set_path(result, path, value, _override_source(text))
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise ConfigError(problems)
     return result
 
 
-def _list_index(part: str, node: list) -> int | None:
-    if part.isdigit() and int(part) < len(node):
-        return int(part)
-    return None
-
-
-def _step_into(node: Any, part: str, walked: list[str], text: str) -> tuple[Any, Problem | None]:
-    if isinstance(node, list):
-        index = _list_index(part, node)
-        if index is None:
-            return node, Problem(
-                f"--set {text}",
-                ".".join(walked),
-                f"is not an index of a list of {len(node)}; expected 0..{len(node) - 1}",
+def _set_path(root: dict, path: list[str], value: Any, source: str) -> Problem | None:
+    """Set ``value`` at ``path`` in ``root``; a Problem if the path cannot be followed."""
+    node: Any = root
+    for depth, part in enumerate(path):
+        walked = _path(path[: depth + 1])
+        last = depth == len(path) - 1
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                expected = (
+                    "the list is empty; set the whole list instead, e.g. "
+                    f"{_path(path[:depth])}=[...]"
+                    if not node
+                    else f"expected an index 0..{len(node) - 1}"
+                )
+                return Problem(
+                    source, walked, f"is not an index of this list of {len(node)}; {expected}"
+                )
+            key: Any = int(part)
+        else:
+            key = part
+            if not last and node.get(key) is None:
+                node[key] = {}  # a new section: validation says if the name is wrong
+        if last:
+            node[key] = value
+            return None
+        child = node[key]
+        if not isinstance(child, (dict, list)):
+            return Problem(
+                source,
+                walked,
+                f"is a value ({_describe_input(child)}), not a section; cannot set a field "
+                "inside it",
             )
-        return node[index], None
-    if part not in node or node[part] is None:
-        node[part] = {}
-    child = node[part]
-    if not isinstance(child, (dict, list)):
-        return node, Problem(
-            f"--set {text}",
-            ".".join(walked),
-            f"is a value ({_describe_input(child)}), not a section; cannot set a field inside it",
-        )
-    return child, None
+        node = child
+    return None
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -1011,7 +1074,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     path
         Scenario YAML file.
     overrides
-        ``a.b.c=VALUE`` strings applied to the file before validation.
+        ``a.b.c=VALUE`` strings applied to the file before validation. A problem
+        with a value set this way names the ``--set`` it came from.
 
     Raises
     ------
@@ -1019,16 +1083,44 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         Listing every problem found, each with the file and field path.
     """
     raw = read_yaml_file(path)
-    if overrides:
-        raw = apply_overrides(raw, overrides)
-    return scenario_from_dict(raw, str(path) + (" (with --set)" if overrides else ""))
+    if not overrides:
+        return scenario_from_dict(raw, str(path))
+    raw = apply_overrides(raw, overrides)
+    try:
+        return scenario_from_dict(raw, str(path))
+    except ConfigError as exc:
+        raise ConfigError([_blame_override(p, overrides) for p in exc.problems]) from None
+
+
+def _blame_override(problem: Problem, overrides: Sequence[str]) -> Problem:
+    """Add ``(from --set ...)`` to a problem at, inside or around an overridden field."""
+    for text in reversed(overrides):  # the last override of a field is the one that counts
+        dotted = _path(parse_override(text)[0])
+        if not problem.path:
+            continue
+        if (
+            problem.path == dotted
+            or problem.path.startswith(dotted + ".")
+            or dotted.startswith(problem.path + ".")
+        ):
+            message = f"{problem.message} (from {_override_source(text)})"
+            return Problem(problem.source, problem.path, message)
+    return problem
 
 
 def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
     """Validate a parsed scenario mapping, raising ``ConfigError`` with every problem."""
     if not isinstance(raw, dict):
-        kind = "empty" if raw is None else f"a {type(raw).__name__}"
-        raise ConfigError([Problem(source, "", f"is {kind}; expected a mapping of scenario fields")])
+        kind = (
+            "empty"
+            if raw is None
+            else _given(raw)
+            if isinstance(raw, list)
+            else (f"{_describe_input(raw)}")
+        )
+        raise ConfigError(
+            [Problem(source, "", f"is {kind}; expected a mapping of scenario fields")]
+        )
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
