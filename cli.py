@@ -35,7 +35,8 @@ erlang_app = typer.Typer(
 )
 app.add_typer(erlang_app, name="erlang")
 
-out = Console()
+# Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
+out = Console() if sys.stdout.isatty() else Console(width=120)
 err = Console(stderr=True)
 
 
@@ -135,13 +136,17 @@ def _erlang(model: str, json_output: bool, **arguments: Any) -> None:
     if json_output:
         out.print_json(json.dumps(figures.as_dict()))
         return
-    target = arguments["target_s"]
-    out.print(f"probability of waiting:      {figures.p_wait:.4f}")
-    out.print(f"service level (≤ {target:g} s):   {figures.service_level:.4f}")
-    out.print(f"average speed of answer:     {figures.asa_s:.1f} s")
-    out.print(f"occupancy:                   {figures.occupancy:.4f}")
+    rows = [
+        ("probability of waiting", f"{figures.p_wait:.4f}"),
+        (f"service level (within {arguments['target_s']:g} s)", f"{figures.service_level:.4f}"),
+        ("average speed of answer", f"{figures.asa_s:.1f} s"),
+        ("occupancy", f"{figures.occupancy:.4f}"),
+    ]
     if figures.p_abandon is not None:
-        out.print(f"probability of abandoning:   {figures.p_abandon:.4f}")
+        rows.append(("probability of abandoning", f"{figures.p_abandon:.4f}"))
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        out.print(f"{label + ':':<{width}}{value}", highlight=False)
 
 
 CallsPerHour = Annotated[float, typer.Option("--calls-per-hour", help="Arrivals, calls per hour.")]
@@ -153,7 +158,11 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 @erlang_app.command("c")
 def erlang_c(
-    calls_per_hour: CallsPerHour, aht: Aht, agents: Agents, target: Target = 20.0, json_: Json = False
+    calls_per_hour: CallsPerHour,
+    aht: Aht,
+    agents: Agents,
+    target: Target = 20.0,
+    json_: Json = False,
 ) -> None:
     """Erlang C (M/M/c): callers never abandon."""
     _erlang("c", json_, calls_per_hour=calls_per_hour, aht_s=aht, agents=agents, target_s=target)

@@ -15,7 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analytic import QueueFigures, erlang_a_figures, erlang_c_figures
-from sim.config import ConfigError, Problem, Scenario, load_scenario, read_yaml_file, scenario_from_dict
+from sim.config import (
+    ConfigError,
+    Problem,
+    Scenario,
+    load_scenario,
+    read_yaml_file,
+    scenario_from_dict,
+)
 from sim.results import build_manifest, now_utc, write_results
 from sim.runner import (
     ReplicationResult,

@@ -163,7 +163,9 @@ def build_queues_and_pools(scenario: Scenario) -> tuple[list[CallQueue], list[Po
     return queues, pools
 
 
-def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationOutput:
+def run_replication(
+    scenario: Scenario, replication: int, seed: int | None = None
+) -> ReplicationOutput:
     """Simulate one replication of a scenario.
 
     Parameters

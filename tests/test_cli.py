@@ -49,7 +49,8 @@ def test_run_writes_the_results_directory(demo_run) -> None:
     }
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})
     assert list(summary.columns) == [
-        "scenario", "metric", "segment", "stat", "unit", "mean", "ci_low", "ci_high", "replications",
+        "scenario", "metric", "segment", "stat", "unit",
+        "mean", "ci_low", "ci_high", "replications",
     ]  # fmt: skip
     keys = set(zip(summary["metric"], summary["segment"], summary["stat"], strict=True))
     for segment in ("999", "101"):

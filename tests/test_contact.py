@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,7 +38,7 @@ def demo_scenario() -> Scenario:
     raw["days"] = 7
     # Tighter staffing than shipped, so queues, abandonment and redials all happen.
     for shift, count in zip(
-        raw["handler_pools"]["contact_centre"]["roster"]["shifts"], [11, 4, 11, 5]
+        raw["handler_pools"]["contact_centre"]["roster"]["shifts"], [11, 4, 11, 5], strict=False
     ):
         shift["count"] = count
     return scenario_from_dict(raw)
@@ -244,7 +246,7 @@ def test_common_random_numbers_more_handlers_never_lengthen_any_wait() -> None:
     for agents in (9, 10, 11, 12):
         output = run_replication(single_queue(100, 300, agents, days=3), 0)
         waits.append(output.calls["answered_s"] - output.calls["arrival_s"])
-    for fewer, more in zip(waits, waits[1:], strict=False):
+    for fewer, more in itertools.pairwise(waits):
         assert len(fewer) == len(more)
         assert (more <= fewer + 1e-9).all()
         assert more.mean() < fewer.mean()
@@ -271,7 +273,7 @@ def test_more_handlers_never_lengthen_mean_waits_with_abandonment_and_redials(
         table = replication_table(run_replications(scenario, [0, 1, 2], seed=3))
         waits = table[(table["metric"] == "answer_time") & (table["stat"] == "mean")]
         means.append(waits.groupby("segment")["value"].mean())
-    for fewer, more in zip(means, means[1:], strict=False):
+    for fewer, more in itertools.pairwise(means):
         assert (more <= fewer).all(), (fewer, more)
 
 
