@@ -36,7 +36,7 @@ erlang_app = typer.Typer(
 app.add_typer(erlang_app, name="erlang")
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
-out = Console() if sys.stdout.isatty() else Console(width=120)
+out = Console(highlight=False) if sys.stdout.isatty() else Console(width=120, highlight=False)
 err = Console(stderr=True)
 
 
