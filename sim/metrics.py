@@ -103,6 +103,11 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
     return values
 
 
+def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
+    """Every KPI of one replication (the runner's single entry point into this module)."""
+    return contact_metrics(output)
+
+
 def call_records(output: ReplicationOutput) -> pd.DataFrame:
     """Per-call records of one replication, for ``records/calls.parquet``.
 

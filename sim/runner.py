@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import Scenario
-from sim.metrics import MetricValue, call_records, contact_metrics
+from sim.metrics import MetricValue, call_records, replication_metrics
 from sim.model import run_replication
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def run_one(
     """Run one replication and reduce it to metrics (and records if asked)."""
     started = time.perf_counter()
     output = run_replication(scenario, replication, seed)
-    values = contact_metrics(output)
+    values = replication_metrics(output)
     records = call_records(output) if keep_records else None
     return ReplicationResult(
         scenario=scenario.name,
