@@ -72,6 +72,24 @@ def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[
         )
 
 
+@contextmanager
+def progress_counter(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar fed with (completed, total) on a terminal; None otherwise."""
+    if not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda completed, total: progress.update(task, completed=completed, total=total)
+
+
 def _figure(cell: Any, digits: int = 1) -> str:
     if not isinstance(cell, tuple):
         return ""
@@ -124,10 +142,126 @@ def run(
 
 
 @app.command()
-def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check a scenario file: exit 0 if valid, or 2 listing every problem."""
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario or experiment YAML file.")],
+) -> None:
+    """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem."""
     with bad_input_exits_2():
-        out.print(commands.validate_file(file), markup=False, highlight=False)
+        out.print(commands.validate_file(file), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def experiment(
+    file: Annotated[Path, typer.Argument(help="Experiment YAML file (experiments/*.yaml).")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results directory (default results/NAME-TIME)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Local worker processes (default: one per core)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")
+    ] = False,
+) -> None:
+    """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
+
+    Exit 0 when every replication finished; 2 for bad input, before anything runs;
+    1 if some replication failed twice (the others are in the results; --resume
+    tries the failed ones again).
+    """
+    try:
+        with bad_input_exits_2(), progress_counter(file.stem) as on_progress:
+            outcome = commands.run_experiment_file(
+                file, out_dir, workers, scheduler, resume, on_progress
+            )
+    except KeyboardInterrupt:
+        err.print(
+            "interrupted: every finished replication is saved; run the same command with "
+            "--resume (and --out) to finish",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
+    _print_experiment(outcome)
+    if outcome.failures:
+        first = outcome.failures[0]
+        err.print(f"\n{len(outcome.failures)} replication(s) failed twice:", markup=False)
+        for failure in outcome.failures:
+            err.print(
+                f"  {failure.scenario} replication {failure.replication} (seed {failure.seed}): "
+                f"{failure.error}",
+                markup=False,
+                soft_wrap=True,
+            )
+        err.print(f"\nfirst traceback:\n{first.traceback}", markup=False, soft_wrap=True)
+        err.print(
+            f"all tracebacks: {outcome.out_dir / 'failures.csv'}; after a fix, finish with "
+            f"--resume --out {outcome.out_dir}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+
+
+def _print_experiment(outcome: Any) -> None:
+    """The headline table per scenario, precision, and where the results are."""
+    plan = outcome.plan
+    head, missing = commands.experiment_headline(outcome)
+    table = Table(
+        title=f"{plan.name}: mean per scenario (paired difference from {plan.baseline}; "
+        "* its 95% interval excludes 0)"
+    )
+    table.add_column("scenario", no_wrap=True)
+    for column in head.columns:
+        table.add_column(column, justify="right")
+    for name, row in head.iterrows():
+        cells = []
+        for column, cell in row.items():
+            digits = 0 if str(column).endswith("offered") else 1
+            cells.append(_experiment_cell(cell, digits, name == plan.baseline))
+        label = f"{name} (baseline)" if name == plan.baseline else str(name)
+        table.add_row(label, *cells)
+    out.print(table)
+    if missing:
+        out.print(f"not in the results, so not shown: {', '.join(missing)}")
+    if outcome.precision is not None:
+        worst = outcome.precision.sort_values("relative_half_width").iloc[-1]
+        state = "met" if outcome.precision_met else "NOT met (cap reached)"
+        out.print(
+            f"replications: {outcome.replications} per scenario (auto); target "
+            f"±{worst['target']:.1%} {state}; widest: {worst['metric']}/{worst['segment']}/"
+            f"{worst['stat']} in {worst['scenario']} at ±{worst['relative_half_width']:.1%} "
+            "(precision.csv)"
+        )
+    else:
+        out.print(f"replications: {outcome.replications} per scenario")
+    reused = f", {outcome.reused} reused from disk" if outcome.reused else ""
+    out.print(
+        f"{outcome.ran} replications run on {outcome.executor}{reused}; "
+        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute, "
+        f"{outcome.elapsed_s:.1f} s elapsed"
+    )
+    out.print(
+        f"results in {outcome.out_dir}/ (summary.csv, comparison.csv, warmup.csv)",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
+    if not isinstance(cell, commands.HeadlineCell) or math.isnan(cell.mean):
+        return "–"
+    text = f"{cell.mean:,.{digits}f}"
+    if baseline:
+        return _figure((cell.mean, cell.ci_low, cell.ci_high), digits)
+    if not math.isnan(cell.difference):
+        text += f" ({cell.difference:+,.{digits}f}{'*' if cell.excludes_zero else ''})"
+    return text
 
 
 def _erlang(model: str, json_output: bool, **arguments: Any) -> None:

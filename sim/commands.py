@@ -7,6 +7,8 @@ these functions never print (they log, and return what the CLI shows).
 from __future__ import annotations
 
 import logging
+import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +25,8 @@ from sim.config import (
     read_yaml_file,
     scenario_from_dict,
 )
+from sim.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
+from sim.experiment import ExperimentPlan, MetricKey, is_experiment, load_experiment, plan_from_dict
 from sim.results import build_manifest, now_utc, write_results
 from sim.runner import (
     ReplicationResult,
@@ -30,6 +34,7 @@ from sim.runner import (
     run_replications,
     summarise,
 )
+from sim.sweep import ExperimentOutcome, Progress, run_experiment
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +147,10 @@ def run_scenario(
 
 
 def validate_file(path: Path) -> str:
-    """Check a scenario file; return a one-line description of what it holds.
+    """Check a scenario or experiment file; return a one-line description of what it holds.
+
+    A file is read as an experiment if it has any of the keys only an experiment
+    has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
 
     Raises
     ------
@@ -150,6 +158,8 @@ def validate_file(path: Path) -> str:
         With every problem found.
     """
     raw = read_yaml_file(path)
+    if is_experiment(raw):
+        return describe_plan(plan_from_dict(raw, path))
     scenario = scenario_from_dict(raw, str(path))
     channels = sum(len(f.channels) for f in scenario.forces.values())
     return (
@@ -158,6 +168,175 @@ def validate_file(path: Path) -> str:
         f"{scenario.days:g} days after {scenario.warmup_days:g} warm-up, "
         f"{scenario.replications} replication(s)"
     )
+
+
+def describe_plan(plan: ExperimentPlan) -> str:
+    """One line saying what an experiment will run."""
+    first = plan.scenarios[0].scenario
+    precision = plan.experiment.precision
+    if precision is None:
+        replications = f"{plan.fixed_replications} replication(s) each"
+    else:
+        metrics = ", ".join(str(m) for m in precision.metrics)
+        replications = (
+            f"replications auto ({precision.min_replications} to {precision.max_replications}, "
+            f"until ±{precision.relative_half_width:.0%} on {metrics})"
+        )
+    return (
+        f"{plan.source}: valid experiment '{plan.name}': {len(plan.scenarios)} scenario(s) "
+        f"from {plan.base_path.name}, baseline {plan.baseline}, "
+        f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
+        f"{replications}"
+    )
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for ``--workers``/``--scheduler``: Dask, local processes, or this process.
+
+    ``workers`` defaults to every core; 1 runs replications in this process.
+    ``--workers`` does not apply to a Dask cluster (its workers are its own).
+    """
+    if scheduler:
+        return DaskExecutor(scheduler)
+    count = (os.cpu_count() or 1) if workers is None else workers
+    return SequentialExecutor() if count <= 1 else ProcessExecutor(count)
+
+
+def default_experiment_dir(plan: ExperimentPlan, root: Path = DEFAULT_RESULTS_ROOT) -> Path:
+    """``results/<experiment>-<YYYYmmdd-HHMMSS>``: a new directory per experiment."""
+    return root / f"{plan.name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def run_experiment_file(
+    path: Path,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    on_progress: Progress | None = None,
+) -> ExperimentOutcome:
+    """Validate an experiment file, run it, and write its results directory.
+
+    Parameters
+    ----------
+    path
+        Experiment YAML file.
+    out_dir
+        Results directory; default ``results/<experiment>-<timestamp>``.
+        Required with ``resume``.
+    workers
+        Local worker processes (default: one per core; 1: this process).
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run on instead.
+    resume
+        Run only the replications missing from ``out_dir``.
+    on_progress
+        Called with (completed, total) replications as they finish.
+
+    Raises
+    ------
+    ConfigError
+        For a bad experiment, option or results directory, or an unreachable
+        scheduler: before anything runs.
+    """
+    plan = load_experiment(path)
+    if resume and out_dir is None:
+        raise ConfigError(
+            [Problem("--resume", "", "needs --out DIR: the results directory to finish")]
+        )
+    out_dir = out_dir if out_dir is not None else default_experiment_dir(plan)
+    with make_executor(workers, scheduler) as executor:
+        return run_experiment(plan, out_dir, executor, resume, on_progress)
+
+
+#: Figures shown after an experiment, when the experiment names none.
+DEFAULT_HEADLINE = (
+    ("answered_within_target", "999", "value"),
+    ("answered_within_target", "101", "value"),
+    ("answer_time", "101", "p90"),
+    ("abandoned", "101", "value"),
+    ("attended_within_target", "grade1/urban", "value"),
+    ("occupancy", None, "value"),
+)
+
+_FIGURE_NAMES = {
+    ("offered", "count"): "offered",
+    ("answer_time", "mean"): "mean answer (s)",
+    ("answer_time", "p50"): "p50 answer (s)",
+    ("answer_time", "p90"): "p90 answer (s)",
+    ("answer_time", "p95"): "p95 answer (s)",
+    ("answered_within_target", "value"): "within target (%)",
+    ("abandoned", "value"): "abandoned (%)",
+    ("occupancy", "value"): "occupancy (%)",
+}
+
+
+def figure_label(metric: str, segment: str, stat: str) -> str:
+    """A short column label for a figure of summary.csv: ``101 p90 answer (s)``."""
+    name = _FIGURE_NAMES.get((metric, stat), f"{metric} {stat}")
+    return f"{segment} {name}"
+
+
+@dataclass(frozen=True)
+class HeadlineCell:
+    """One scenario's figure: mean and interval, and the paired difference from the baseline."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    difference: float = math.nan
+    excludes_zero: bool = False
+
+
+def experiment_headline(outcome: ExperimentOutcome) -> tuple[pd.DataFrame, list[str]]:
+    """The headline figures per scenario, and the named figures not in the results.
+
+    Returns
+    -------
+    tuple
+        A DataFrame (rows: scenarios in run order; columns: figure labels) of
+        :class:`HeadlineCell`, and the ``metric/segment/stat`` of every headline
+        figure the experiment named that the results do not have.
+    """
+    summary = outcome.summary
+    available = list(
+        dict.fromkeys(zip(summary["metric"], summary["segment"], summary["stat"], strict=True))
+    )
+    named: list[MetricKey] | None = outcome.plan.experiment.headline
+    missing: list[str] = []
+    if named is not None:
+        keys = [m.key for m in named if m.key in set(available)]
+        missing = [str(m) for m in named if m.key not in set(available)]
+    else:
+        keys = [
+            key
+            for metric, segment, stat in DEFAULT_HEADLINE
+            for key in available
+            if key[0] == metric and key[2] == stat and (segment is None or key[1] == segment)
+        ]
+    by_key = summary.set_index(["scenario", "metric", "segment", "stat"])
+    comparison = outcome.comparison.set_index(["scenario", "metric", "segment", "stat"])
+    rows: dict[str, dict[str, HeadlineCell]] = {}
+    for name in outcome.plan.names:
+        row: dict[str, HeadlineCell] = {}
+        for key in keys:
+            if (name, *key) not in by_key.index:
+                continue
+            figure = by_key.loc[(name, *key)]
+            cell = HeadlineCell(figure["mean"], figure["ci_low"], figure["ci_high"])
+            if (name, *key) in comparison.index:
+                paired = comparison.loc[(name, *key)]
+                cell = HeadlineCell(
+                    cell.mean,
+                    cell.ci_low,
+                    cell.ci_high,
+                    float(paired["difference"]),
+                    bool(paired["excludes_zero"]),
+                )
+            row[figure_label(*key)] = cell
+        rows[name] = row
+    columns = [figure_label(*key) for key in keys]
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns), missing
 
 
 def erlang(

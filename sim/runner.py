@@ -22,6 +22,7 @@ from scipy import stats
 from sim.config import Scenario
 from sim.metrics import MetricValue, call_records, replication_metrics
 from sim.model import run_replication
+from sim.warmup import hourly_profile
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ class ReplicationResult:
 
     ``wall_s`` is the wall-clock time the replication took, seconds; ``calls``
     the number of call attempts simulated and ``events`` the SimPy events
-    processed (both warm-up and drain included).
+    processed (both warm-up and drain included). ``records`` holds per-call
+    records and ``warmup`` the hourly queue figures (:func:`sim.warmup.hourly_profile`)
+    when asked for.
     """
 
     scenario: str
@@ -47,16 +50,36 @@ class ReplicationResult:
     calls: int
     events: int
     wall_s: float
+    warmup: pd.DataFrame | None = None
 
 
 def run_one(
-    scenario: Scenario, replication: int, seed: int, keep_records: bool = False
+    scenario: Scenario,
+    replication: int,
+    seed: int,
+    keep_records: bool = False,
+    warmup: bool = False,
 ) -> ReplicationResult:
-    """Run one replication and reduce it to metrics (and records if asked)."""
+    """Run one replication and reduce it to metrics (and records, warm-up figures if asked).
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    replication
+        Replication number, from 0.
+    seed
+        Base seed; the replication's streams derive from ``(seed, replication)``.
+    keep_records
+        Also return per-call records.
+    warmup
+        Also return hourly queue figures over the whole run, warm-up included.
+    """
     started = time.perf_counter()
     output = run_replication(scenario, replication, seed)
     values = replication_metrics(output)
     records = call_records(output) if keep_records else None
+    profile = hourly_profile(output) if warmup else None
     return ReplicationResult(
         scenario=scenario.name,
         replication=replication,
@@ -66,6 +89,7 @@ def run_one(
         calls=len(output.calls["arrival_s"]),
         events=output.events,
         wall_s=time.perf_counter() - started,
+        warmup=profile,
     )
 
 
