@@ -96,14 +96,14 @@ def _clock_not_a_number(value: Any) -> Any:
 
 
 NotBool = BeforeValidator(_not_a_bool)
-Seconds = Annotated[float, NotBool, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
-PositiveSeconds = Annotated[float, NotBool, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
-Weight = Annotated[float, NotBool, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False), NotBool]
+PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False), NotBool]
+Weight = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False), NotBool]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 ClockTime = Annotated[
-    str, BeforeValidator(_clock_not_a_number), Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), BeforeValidator(_clock_not_a_number)
 ]
-StaffCount = Annotated[int, NotBool, Field(ge=0, le=MAX_STAFF)]
+StaffCount = Annotated[int, Field(ge=0, le=MAX_STAFF), NotBool]
 
 
 class FrozenModel(BaseModel):
@@ -302,10 +302,10 @@ class Surge(FrozenModel):
     """
 
     name: str = Field(default="surge", max_length=80)
-    start_day: Annotated[int, NotBool, Field(ge=-366, le=int(MAX_DAYS))]
+    start_day: Annotated[int, Field(ge=-366, le=int(MAX_DAYS)), NotBool]
     start_time: ClockTime = "00:00"
-    duration_hours: Annotated[float, NotBool, Field(gt=0, le=24 * 366, allow_inf_nan=False)]
-    multiplier: Annotated[float, NotBool, Field(ge=0, le=100, allow_inf_nan=False)]
+    duration_hours: Annotated[float, Field(gt=0, le=24 * 366, allow_inf_nan=False), NotBool]
+    multiplier: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False), NotBool]
 
     def window_s(self) -> tuple[float, float]:
         """Start and end of the surge in seconds from the scenario start."""
@@ -316,9 +316,9 @@ class Surge(FrozenModel):
 class Redial(FrozenModel):
     """What an abandoned caller does: redial with a probability, after a delay."""
 
-    probability: Annotated[float, NotBool, Field(ge=0, le=1, allow_inf_nan=False)]
+    probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NotBool]
     delay: Duration
-    max_attempts: Annotated[int, NotBool, Field(ge=1, le=20)] = Field(
+    max_attempts: Annotated[int, Field(ge=1, le=20), NotBool] = Field(
         default=3,
         description="Most calls one caller makes, first attempt included.",
     )
@@ -336,11 +336,11 @@ class Channel(FrozenModel):
     """One way the public calls one force (999 or 101): demand, patience and handling."""
 
     volume_per_year: Annotated[
-        float, NotBool, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False)
+        float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False), NotBool
     ]
     profile: Profile = Profile()
     surges: list[Surge] = []
-    overdispersion_cv: Annotated[float, NotBool, Field(ge=0, le=2, allow_inf_nan=False)] = Field(
+    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = Field(
         default=0.0,
         description=(
             "Coefficient of variation of a gamma-distributed busyness factor per day "
@@ -356,34 +356,19 @@ class Channel(FrozenModel):
     answer_target_s: Seconds | None = Field(
         default=None, description="Answer target in seconds; defaults 999: 10 s, 101: 120 s."
     )
+    grading: Grading = Field(
+        default_factory=lambda: Grading(),
+        description="Share of handled calls becoming each grade of incident.",
+    )
+    grading_delay: Duration = Field(
+        default=ConstantTime(distribution="constant", value_s=60.0),
+        description="Time from answer to the incident being created (capped at the talk "
+        "time): a grade 1 is dispatched while the caller is still on the line.",
+    )
 
     def mean_rate_per_s(self) -> float:
         """Mean arrival rate over a week, calls per second (before surges)."""
         return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
-
-
-class Force(FrozenModel):
-    """A police force: the channels through which its public calls."""
-
-    name: str = Field(default="", max_length=120)
-    channels: Annotated[dict[Literal["999", "101"], Channel], Field(min_length=1)]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_targets(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("channels"), dict):
-            return data
-        channels = {}
-        for key, channel in data["channels"].items():
-            if isinstance(channel, dict) and channel.get("answer_target_s") is None:
-                channel = {**channel, "answer_target_s": DEFAULT_ANSWER_TARGET_S.get(str(key))}
-            channels[key] = channel
-        return {**data, "channels": channels}
-
-    def target_s(self, channel: str) -> float:
-        """Answer target of a channel, seconds."""
-        target = self.channels[channel].answer_target_s  # type: ignore[index]
-        return DEFAULT_ANSWER_TARGET_S[channel] if target is None else target
 
 
 # --------------------------------------------------------------------------- handlers
@@ -394,7 +379,7 @@ class Shift(FrozenModel):
 
     name: str = Field(default="shift", max_length=80)
     start: ClockTime
-    length_hours: Annotated[float, NotBool, Field(gt=0, le=24, allow_inf_nan=False)]
+    length_hours: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False), NotBool]
     count: StaffCount
     days: Annotated[
         list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)
@@ -495,13 +480,307 @@ class HandlerPool(FrozenModel):
     name: str = Field(default="", max_length=120)
     serves: Annotated[list[Annotated[str, Field(max_length=90)]], Field(min_length=1)]
     roster: Roster
-    shrinkage: Annotated[float, NotBool, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False), NotBool] = 0.0
 
     def available_per_minute(self) -> np.ndarray:
         """Handlers taking calls in each minute of the week, after shrinkage."""
         rostered = self.roster.staff_per_minute()
         # floor(x + 0.5): round half up, unlike numpy's round-half-to-even.
         return np.floor(rostered * (1.0 - self.shrinkage) + 0.5).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- incidents and response
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NotBool]
+
+#: National attendance targets in minutes (DESIGN §6): grade 1 within 15 min in
+#: urban areas and 20 min in rural areas; grade 2 within 60 min (the common force target).
+DEFAULT_GRADE1_TARGET_MIN: dict[str, float] = {"urban": 15.0, "rural": 20.0}
+DEFAULT_GRADE2_TARGET_MIN = 60.0
+
+
+class Grading(FrozenModel):
+    """How handled calls (or online reports) become incidents: a share for each grade.
+
+    Shares are of handled calls; what is left (1 minus their sum) creates no
+    incident at all (information, transfers).
+    """
+
+    grade1: Probability = 0.0
+    grade2: Probability = 0.0
+    scheduled: Probability = 0.0
+    resolution: Probability = 0.0
+    no_deployment: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Grading:
+        total = sum(self.shares())
+        if total > 1 + 1e-9:
+            raise ValueError(
+                f"shares add up to {total:.4g}; expected at most 1 (the rest create no incident)"
+            )
+        return self
+
+    def shares(self) -> list[float]:
+        """Shares in grade order: grade1, grade2, scheduled, resolution, no_deployment."""
+        return [self.grade1, self.grade2, self.scheduled, self.resolution, self.no_deployment]
+
+    def deploys(self) -> set[str]:
+        """The grades with a positive share."""
+        names = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
+        return {name for name, share in zip(names, self.shares(), strict=True) if share > 0}
+
+
+class DeskReview(FrozenModel):
+    """A desk team that reviews online reports before they become incidents."""
+
+    roster: Roster
+    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False), NotBool] = 0.0
+    review: Duration
+
+    def available_per_minute(self) -> np.ndarray:
+        """Reviewers working in each minute of the week, after shrinkage."""
+        return _after_shrinkage(self.roster.staff_per_minute(), self.shrinkage)
+
+
+class OnlineChannel(FrozenModel):
+    """Reports made online: demand like a call channel, but no call-handler time."""
+
+    volume_per_year: Annotated[
+        float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False), NotBool
+    ]
+    profile: Profile = Profile()
+    surges: list[Surge] = []
+    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = 0.0
+    grading: Grading = Grading()
+    desk_review: DeskReview | None = Field(
+        default=None, description="Desk review before an incident is created; null: at once."
+    )
+
+    def mean_rate_per_s(self) -> float:
+        """Mean arrival rate over a week, reports per second (before surges)."""
+        return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
+
+
+class Area(FrozenModel):
+    """A response area of a force: where incidents happen and units patrol.
+
+    ``share`` is the share of the force's incidents located here. ``travel`` is
+    the time from dispatch to arrival (usually lognormal by ``median_s`` and
+    ``p90_s``). ``neighbours`` may send a free unit to a grade 1 here when the
+    force allows it, taking ``help_penalty_s`` longer than a local unit.
+    """
+
+    name: str = Field(default="", max_length=120)
+    kind: Literal["urban", "rural"] | None = Field(
+        default=None,
+        description="Sets the default grade 1 target (urban 15 min, rural 20 min); "
+        "defaults to the area id when that is 'urban' or 'rural'.",
+    )
+    share: Probability
+    units: Roster
+    travel: Duration
+    neighbours: list[Identifier] = []
+    help_penalty_s: Seconds = 0.0
+    grade1_target_min: (
+        Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False), NotBool] | None
+    ) = None
+
+
+class OnScene(FrozenModel):
+    """Time on scene by grade (seconds), from arrival to clearing the incident."""
+
+    grade1: Duration
+    grade2: Duration
+    scheduled: Duration | None = Field(
+        default=None, description="Length of an appointment; defaults to grade 2's on-scene time."
+    )
+
+
+class ResponsePolicy(FrozenModel):
+    """How a force dispatches: on-scene times and what a grade 1 may take."""
+
+    on_scene: OnScene
+    help_from_neighbours: bool = Field(
+        default=False, description="A grade 1 with no local unit free may take a neighbour's."
+    )
+    divert_from_grade2: bool = Field(
+        default=False,
+        description="A grade 1 with no unit free may take a unit off a grade 2 job "
+        "(the grade 2 goes back to the front of its queue).",
+    )
+    dispatch_delay_s: Seconds = Field(
+        default=0.0, description="Decision time from an incident being ready to a unit sent."
+    )
+    grade2_target_min: Annotated[float, Field(gt=0, le=10_080, allow_inf_nan=False), NotBool] = (
+        DEFAULT_GRADE2_TARGET_MIN
+    )
+
+
+class Appointments(FrozenModel):
+    """Schedule cars working a diary of appointment slots (seed 000, para 6.5)."""
+
+    cars: StaffCount
+    start: ClockTime = "08:00"
+    end: ClockTime = "21:00"
+    slot_minutes: Annotated[int, Field(ge=5, le=720), NotBool] = 60
+    lead_time_hours: Annotated[float, Field(ge=0, le=24 * 28, allow_inf_nan=False), NotBool] = 0.0
+    days: Annotated[
+        list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], Field(min_length=1)
+    ] = list(DAY_NAMES)
+
+    @model_validator(mode="after")
+    def _a_slot_fits(self) -> Appointments:
+        length = clock_to_seconds(self.end) - clock_to_seconds(self.start)
+        if length < self.slot_minutes * SECONDS_PER_MINUTE:
+            raise CrossFieldError(
+                [
+                    (
+                        ("end",),
+                        f"is {self.end}; expected a time at least one slot "
+                        f"({self.slot_minutes} min) after start ({self.start})",
+                    )
+                ]
+            )
+        return self
+
+
+class Escalation(FrozenModel):
+    """Share of call-backs that end up needing a deployment after all."""
+
+    grade2: Probability = 0.0
+    scheduled: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Escalation:
+        if self.grade2 + self.scheduled > 1 + 1e-9:
+            raise ValueError("grade2 and scheduled add up to more than 1; expected at most 1")
+        return self
+
+
+class ResolutionTeam(FrozenModel):
+    """The telephone resolution team: calls back incidents graded for resolution."""
+
+    roster: Roster
+    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False), NotBool] = 0.0
+    callback: Duration
+    escalation: Escalation = Escalation()
+
+    def available_per_minute(self) -> np.ndarray:
+        """Team members taking call-backs in each minute of the week, after shrinkage."""
+        return _after_shrinkage(self.roster.staff_per_minute(), self.shrinkage)
+
+
+def _after_shrinkage(rostered: np.ndarray, shrinkage: float) -> np.ndarray:
+    # floor(x + 0.5): round half up, unlike numpy's round-half-to-even.
+    return np.floor(rostered * (1.0 - shrinkage) + 0.5).astype(np.int64)
+
+
+class Force(FrozenModel):
+    """A police force: its call channels, online reports, areas and response teams.
+
+    Only ``channels`` is required: a scenario of the contact centre alone needs
+    no areas. Each kind of incident the grading can create needs the part of the
+    force that deals with it (areas and ``response`` for grades 1 and 2,
+    ``appointments`` for scheduled, ``resolution`` for telephone resolution).
+    """
+
+    name: str = Field(default="", max_length=120)
+    channels: Annotated[dict[Literal["999", "101"], Channel], Field(min_length=1)]
+    online: OnlineChannel | None = None
+    areas: dict[Identifier, Area] = {}
+    response: ResponsePolicy | None = None
+    appointments: Appointments | None = None
+    resolution: ResolutionTeam | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("channels"), dict):
+            channels = {}
+            for key, channel in data["channels"].items():
+                if isinstance(channel, dict) and channel.get("answer_target_s") is None:
+                    target = DEFAULT_ANSWER_TARGET_S.get(str(key))
+                    channel = {**channel, "answer_target_s": target}
+                channels[key] = channel
+            data["channels"] = channels
+        if isinstance(data.get("areas"), dict):
+            areas = {}
+            for key, area in data["areas"].items():
+                if (
+                    isinstance(area, dict)
+                    and area.get("kind") is None
+                    and key in ("urban", "rural")
+                ):
+                    area = {**area, "kind": key}
+                areas[key] = area
+            data["areas"] = areas
+        return data
+
+    @model_validator(mode="after")
+    def _parts_for_each_grade(self) -> Force:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        grades: dict[str, str] = {}
+        for channel_id, channel in self.channels.items():
+            for grade in channel.grading.deploys():
+                grades.setdefault(grade, f"channels.{channel_id}.grading.{grade}")
+        if self.online is not None:
+            for grade in self.online.grading.deploys():
+                grades.setdefault(grade, f"online.grading.{grade}")
+        if self.resolution is not None and self.resolution.escalation.grade2 > 0:
+            grades.setdefault("grade2", "resolution.escalation.grade2")
+        if self.resolution is not None and self.resolution.escalation.scheduled > 0:
+            grades.setdefault("scheduled", "resolution.escalation.scheduled")
+        if {"grade1", "grade2"} & grades.keys():
+            where = grades.get("grade1") or grades["grade2"]
+            if not self.areas:
+                problems.append((("areas",), f"missing; {where} sends incidents to response units, "
+                                 "so the force needs areas with units"))  # fmt: skip
+            if self.response is None:
+                problems.append((("response",), f"missing; {where} needs on-scene times "
+                                 "(response.on_scene.grade1 and grade2)"))  # fmt: skip
+        if "scheduled" in grades and self.appointments is None:
+            problems.append((("appointments",), f"missing; {grades['scheduled']} books "
+                             "appointments, so the force needs schedule cars"))  # fmt: skip
+        if "resolution" in grades and self.resolution is None:
+            problems.append((("resolution",), f"missing; {grades['resolution']} sends incidents "
+                             "to a telephone resolution team"))  # fmt: skip
+        if self.areas:
+            total = sum(area.share for area in self.areas.values())
+            if abs(total - 1) > 1e-6:
+                problems.append((("areas",), f"shares add up to {total:.4g}; expected 1 "
+                                 "(each area's share of the force's incidents)"))  # fmt: skip
+        for area_id, area in self.areas.items():
+            if area.kind is None and area.grade1_target_min is None:
+                problems.append((("areas", area_id, "kind"), "missing; expected urban or rural "
+                                 "(it sets the grade 1 target), or give grade1_target_min"))  # fmt: skip
+            for i, neighbour in enumerate(area.neighbours):
+                if neighbour == area_id or neighbour not in self.areas:
+                    known = ", ".join(a for a in self.areas if a != area_id) or "none"
+                    problems.append((("areas", area_id, "neighbours", i), f"'{neighbour}' is not "
+                                     f"another area of this force; expected one of: {known}"))  # fmt: skip
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    def target_s(self, channel: str) -> float:
+        """Answer target of a channel, seconds."""
+        target = self.channels[channel].answer_target_s  # type: ignore[index]
+        return DEFAULT_ANSWER_TARGET_S[channel] if target is None else target
+
+    def grade1_target_min(self, area_id: str) -> float:
+        """Grade 1 attendance target of an area, minutes."""
+        area = self.areas[area_id]
+        if area.grade1_target_min is not None:
+            return area.grade1_target_min
+        return DEFAULT_GRADE1_TARGET_MIN[area.kind or "urban"]
+
+    def grade2_target_min(self) -> float:
+        """Grade 2 attendance target, minutes."""
+        return self.response.grade2_target_min if self.response else DEFAULT_GRADE2_TARGET_MIN
 
 
 # --------------------------------------------------------------------------- scenario
@@ -518,10 +797,10 @@ class Scenario(FrozenModel):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
     description: str = Field(default="", max_length=4000)
-    days: Annotated[float, NotBool, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 28.0
-    warmup_days: Annotated[float, NotBool, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
-    seed: Annotated[int, NotBool, Field(ge=0, lt=2**63)] = 1
-    replications: Annotated[int, NotBool, Field(ge=1, le=10_000)] = 5
+    days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False), NotBool] = 28.0
+    warmup_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False), NotBool] = 1.0
+    seed: Annotated[int, Field(ge=0, lt=2**63), NotBool] = 1
+    replications: Annotated[int, Field(ge=1, le=10_000), NotBool] = 5
     forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
     handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
 
@@ -537,8 +816,8 @@ class Scenario(FrozenModel):
                     problems.append(
                         (
                             ("handler_pools", pool_id, "serves", i),
-                            f"{_describe_input(ref)} is not a channel of this scenario; expected one of "
-                            f"{', '.join(sorted(self._channel_refs()))}",
+                            f"{_describe_input(ref)} is not a channel of this scenario; "
+                            f"expected one of {', '.join(sorted(self._channel_refs()))}",
                         )
                     )
                 else:
@@ -627,11 +906,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.source}: {self.path}: {self.message}"
-            if self.path
-            else f"{self.source}: {self.message}"
-        )
+        text = f"{self.source}: {self.path}: " if self.path else f"{self.source}: "
+        # One problem, one line: a message quoting odd input must not break the listing.
+        return text + " ".join(self.message.splitlines())
 
 
 class ConfigError(Exception):
@@ -787,7 +1064,10 @@ def _friendly(error: Mapping[str, Any]) -> str:
 #: Fields whose value is a tagged union: pydantic puts the tag in the error path.
 _TAGGED_FIELDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(
-        ("patience", "handling", "wrap_up", "delay"),
+        (
+            "patience", "handling", "wrap_up", "delay", "grading_delay", "review",
+            "travel", "callback", "grade1", "grade2", "scheduled",
+        ),  # fmt: skip
         frozenset({"exponential", "lognormal", "constant"}),
     ),
     "staff": frozenset({"number", "per_interval"}),
@@ -923,6 +1203,11 @@ def parse_yaml(text: str, source: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         detail = exc.problem or str(exc)
         raise ConfigError([Problem(source, where, f"not valid YAML: {detail}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        character = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        detail = f"character {_describe_input(character)} is not allowed in YAML"
+        raise ConfigError([Problem(source, f"line {line}", f"not valid YAML: {detail}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, "", f"not valid YAML: {exc}")]) from None
     except RecursionError:

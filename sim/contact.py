@@ -82,7 +82,8 @@ class RedialPolicy:
     Each call's redial decision is drawn when it arrives (for first attempts,
     pre-sampled with the other attributes): ``decide`` returns a uniform draw
     compared with ``probability``. ``delay``, ``patience``, ``talk`` and ``wrap``
-    draw a redial's delay and its attributes.
+    draw a redial's delay and its attributes; ``grade`` its incident grade code
+    (-1 for none) and ``grading_delay`` the time from answer to that incident.
     """
 
     probability: float
@@ -92,6 +93,8 @@ class RedialPolicy:
     patience: Callable[[], float]
     talk: Callable[[], float]
     wrap: Callable[[], float]
+    grade: Callable[[], int]
+    grading_delay: Callable[[], float]
 
 
 class CallTable:
@@ -108,6 +111,8 @@ class CallTable:
         self.may_redial: list[bool] = []
         self.answered: list[float] = []
         self.served_by: list[int] = []
+        self.grade: list[int] = []
+        self.grading_delay: list[float] = []
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -120,8 +125,14 @@ class CallTable:
         wrap: np.ndarray,
         queue: np.ndarray,
         may_redial: np.ndarray,
+        grade: np.ndarray | None = None,
+        grading_delay: np.ndarray | None = None,
     ) -> None:
-        """Append first-attempt calls (already in arrival order)."""
+        """Append first-attempt calls (already in arrival order).
+
+        ``grade`` is each call's incident grade code (-1, the default: no
+        incident) and ``grading_delay`` the seconds from answer to the incident.
+        """
         first = len(self.arrival)
         n = len(arrival)
         self.arrival.extend(arrival.tolist())
@@ -134,6 +145,10 @@ class CallTable:
         self.may_redial.extend(may_redial.tolist())
         self.answered.extend([math.nan] * n)
         self.served_by.extend([NOT_ANSWERED] * n)
+        self.grade.extend(grade.tolist() if grade is not None else [-1] * n)
+        self.grading_delay.extend(
+            grading_delay.tolist() if grading_delay is not None else [0.0] * n
+        )
 
     def append(
         self,
@@ -145,6 +160,8 @@ class CallTable:
         attempt: int,
         caller: int,
         may_redial: bool,
+        grade: int,
+        grading_delay: float,
     ) -> int:
         """Append one call (a redial); return its id."""
         self.arrival.append(arrival)
@@ -157,6 +174,8 @@ class CallTable:
         self.may_redial.append(may_redial)
         self.answered.append(math.nan)
         self.served_by.append(NOT_ANSWERED)
+        self.grade.append(grade)
+        self.grading_delay.append(grading_delay)
         return len(self.arrival) - 1
 
 
@@ -178,6 +197,9 @@ class ContactCentre:
     redial_cutoff
         No redial is scheduled at or after this time (seconds): it would fall
         outside the period the run generates arrivals for.
+    on_graded
+        Called with the call id when a handled call's incident is graded: at
+        answer plus the grading delay, or when the talk ends if that is sooner.
     """
 
     def __init__(
@@ -188,6 +210,7 @@ class ContactCentre:
         calls: CallTable,
         redials: dict[int, RedialPolicy],
         redial_cutoff: float,
+        on_graded: Callable[[int], None] | None = None,
     ):
         self.env = env
         self.queues = queues
@@ -195,6 +218,7 @@ class ContactCentre:
         self.calls = calls
         self.redials = redials
         self.redial_cutoff = redial_cutoff
+        self.on_graded = on_graded
         self.first_attempts = len(calls)
         for pool in pools:
             pool.last_change = env.now
@@ -263,6 +287,14 @@ class ContactCentre:
         calls.served_by[call] = pool.index
         event = Timeout(self.env, calls.talk[call] + calls.wrap[call], call)
         event.callbacks.append(self._on_handled)
+        if calls.grade[call] >= 0 and self.on_graded is not None:
+            talk = calls.talk[call]
+            delay = calls.grading_delay[call]
+            graded = Timeout(self.env, delay if delay < talk else talk, call)
+            graded.callbacks.append(self._on_graded)
+
+    def _on_graded(self, event: simpy.Event) -> None:
+        self.on_graded(event._value)  # type: ignore[misc]
 
     def _on_handled(self, event: simpy.Event) -> None:
         pool = self.pools[self.calls.served_by[event._value]]
@@ -330,5 +362,7 @@ class ContactCentre:
             attempt=attempt,
             caller=caller,
             may_redial=attempt + 1 < policy.max_attempts and policy.decide() < policy.probability,
+            grade=policy.grade(),
+            grading_delay=policy.grading_delay(),
         )
         self.offer(call)

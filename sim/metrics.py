@@ -10,12 +10,14 @@ Segments: in a one-force scenario, the channel (``999``); with several forces,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.model import ReplicationOutput
+from sim.response import GRADE1, GRADE2, GRADE_NAMES, RESOLUTION, SCHEDULED
 
 PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0}
 
@@ -105,7 +107,167 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    return contact_metrics(output)
+    return contact_metrics(output) + response_metrics(output)
+
+
+def _distribution(
+    metric: str, segment: str, unit: str, values: np.ndarray, stats: Sequence[str]
+) -> list[MetricValue]:
+    """Mean and percentiles of ``values`` (NaN when there are none)."""
+    result = []
+    for stat in stats:
+        if not values.size:
+            value = float("nan")
+        elif stat == "mean":
+            value = float(values.mean())
+        else:
+            value = float(np.percentile(values, PERCENTILES[stat]))
+        result.append(MetricValue(metric, segment, stat, unit, value))
+    return result
+
+
+def _force_scopes(
+    output: ReplicationOutput, force_column: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """``(segment prefix, mask)`` per force, plus the scenario-wide total with several forces."""
+    if len(output.forces) <= 1:
+        return [("", np.ones(force_column.shape, dtype=bool))]
+    scopes = [(f"{force}/", force_column == index) for index, force in enumerate(output.forces)]
+    scopes.append(("", np.ones(force_column.shape, dtype=bool)))
+    return scopes
+
+
+def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
+    """The incident and response KPIs of one replication (DESIGN §3).
+
+    Incidents count when they got their final grade in the measured period.
+    Attendance and dispatch delay run from then (for a call-back escalated to
+    grade 2, from the escalation) to the first unit on scene, and to the
+    dispatch; minutes. An incident not attended by the end of the run counts
+    against ``attended_within_target`` but has no attendance time.
+    """
+    values: list[MetricValue] = []
+    online = output.online.get("arrival_s", np.empty(0))
+    if online.size:
+        in_period = (online >= 0) & (online < output.horizon_s)
+        for prefix, mask in _force_scopes(output, output.online["force"]):
+            count = float((mask & in_period).sum())
+            values.append(MetricValue("offered", f"{prefix}online", "count", "calls", count))
+    incidents = output.incidents
+    if not incidents or not incidents["created"].size and not output.areas:
+        return values
+    graded_at = incidents["graded_at"]
+    in_period = (graded_at >= 0) & (graded_at < output.horizon_s)
+    grade = incidents["grade"]
+    area = incidents["area"]
+    arrived = np.where(incidents["arrived"] <= output.end_s, incidents["arrived"], np.nan)
+    attendance = (arrived - graded_at) / 60.0
+    dispatch = (incidents["dispatched"] - graded_at) / 60.0
+    area_index = {(a.force, a.area_id): i for i, a in enumerate(output.areas)}
+    four = ("mean", "p50", "p90", "p95")
+
+    for prefix, scope in _force_scopes(output, incidents["force"]):
+        counted = scope & in_period
+        for code, name in enumerate(GRADE_NAMES):
+            values.append(
+                MetricValue("incidents", f"{prefix}{name}", "count", "count",
+                            float((counted & (grade == code)).sum()))
+            )  # fmt: skip
+        forces = [f for f in output.forces if not prefix or prefix == f"{f}/"]
+        area_ids = sorted(
+            {a.area_id for a in output.areas if a.force in forces},
+            key=lambda a: (a != "urban", a != "rural", a),
+        )  # noqa: E501
+        for area_id in area_ids:
+            indices = [area_index[(f, area_id)] for f in forces if (f, area_id) in area_index]
+            in_area = np.isin(area, indices)
+            grade1 = counted & (grade == GRADE1) & in_area
+            values += _distribution(
+                "attendance_time",
+                f"{prefix}grade1/{area_id}",
+                "min",
+                _finite(attendance[grade1]),
+                four,
+            )
+            targets = np.array([a.grade1_target_min for a in output.areas])
+            within = grade1 & (attendance <= targets[np.maximum(area, 0)])
+            values.append(
+                _share("attended_within_target", f"{prefix}grade1/{area_id}", within, grade1)
+            )
+            grade2 = counted & (grade == GRADE2) & in_area
+            values += _distribution(
+                "attendance_time",
+                f"{prefix}grade2/{area_id}",
+                "min",
+                _finite(attendance[grade2]),
+                four,
+            )
+        grade2 = counted & (grade == GRADE2)
+        values += _distribution(
+            "attendance_time", f"{prefix}grade2", "min", _finite(attendance[grade2]), four
+        )
+        grade2_target = (
+            np.array(output.grade2_target_min)[incidents["force"]] if grade.size else np.empty(0)
+        )
+        values.append(
+            _share(
+                "attended_within_target",
+                f"{prefix}grade2",
+                grade2 & (attendance <= grade2_target),
+                grade2,
+            )
+        )
+        for code, name in ((GRADE1, "grade1"), (GRADE2, "grade2")):
+            mask = counted & (grade == code)
+            values += _distribution(
+                "dispatch_delay",
+                f"{prefix}{name}",
+                "min",
+                _finite(dispatch[mask]),
+                ("mean", "p50", "p90"),
+            )
+        resolution = (
+            scope & (incidents["first_grade"] == RESOLUTION)
+            & (incidents["created"] >= 0) & (incidents["created"] < output.horizon_s)
+        )  # fmt: skip
+        if resolution.any() or any(t.team == "resolution" for t in output.teams):
+            callback = (incidents["callback_start"] - incidents["created"]) / 60.0
+            values += _distribution(
+                "callback_time",
+                f"{prefix}resolution",
+                "min",
+                _finite(callback[resolution]),
+                ("mean", "p50", "p90"),
+            )
+        scheduled = counted & (grade == SCHEDULED)
+        if scheduled.any():
+            wait = (incidents["appointment_s"] - graded_at) / 3600.0
+            values += _distribution(
+                "appointment_wait",
+                f"{prefix}scheduled",
+                "h",
+                _finite(wait[scheduled]),
+                ("p50", "p90"),
+            )
+    for totals in output.areas:
+        segment = totals.area_id if len(output.forces) <= 1 else f"{totals.force}/{totals.area_id}"
+        utilisation = (
+            100.0 * totals.busy_s / totals.present_s if totals.present_s > 0 else float("nan")
+        )
+        values.append(MetricValue("unit_utilisation", segment, "value", "%", utilisation))
+        values.append(MetricValue("unit_overrun", segment, "value", "h", totals.overrun_s / 3600.0))
+    return values
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[~np.isnan(values)]
+
+
+def _share(metric: str, segment: str, hit: np.ndarray, of: np.ndarray) -> MetricValue:
+    """``hit`` as a percentage of ``of`` (NaN when ``of`` is empty)."""
+    total = int(of.sum())
+    value = 100.0 * float((hit & of).sum()) / total if total else float("nan")
+    return MetricValue(metric, segment, "value", "%", value)
 
 
 def call_records(output: ReplicationOutput) -> pd.DataFrame:

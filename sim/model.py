@@ -2,31 +2,55 @@
 
 The only module that knows how the parts fit together. It samples every
 first-attempt call's attributes up front in numpy (arrival, patience, talk,
-wrap-up, redial decision), each from its own named stream, builds the queues and
-handler pools, runs the SimPy environment from the start of the warm-up to the
-end of the measured period plus a drain, and returns plain arrays for the
-metrics layer.
+wrap-up, redial decision, incident grade and the uniforms behind the incident's
+area, travel, on-scene time and call-back), each from its own named stream,
+likewise every online report; builds the contact centre, the response areas,
+the appointment diaries and the resolution and desk teams; runs the SimPy
+environment from the start of the warm-up to the end of the measured period plus
+a drain; and returns plain arrays for the metrics layer.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
+from sim.appointments import AppointmentDiary
 from sim.config import (
     CHANNEL_PRIORITY,
+    DAY_NAMES,
     MINUTES_PER_WEEK,
     SECONDS_PER_DAY,
     SECONDS_PER_MINUTE,
     Channel,
+    OnlineChannel,
     Scenario,
+    clock_to_seconds,
 )
 from sim.contact import CallQueue, CallTable, ContactCentre, PoolState, RedialPolicy
 from sim.demand import day_factors, rate_segments, sample_arrivals
+from sim.events import follow_roster, schedule_in_order
+from sim.incidents import (
+    UNIFORMS_PER_INCIDENT,
+    ForceIncidents,
+    IncidentFactory,
+    grade_codes,
+)
+from sim.response import (
+    GRADE1,
+    GRADE2,
+    SCHEDULED,
+    SOURCE_CALL,
+    SOURCE_ONLINE,
+    AreaState,
+    IncidentTable,
+    ResponseSystem,
+)
 from sim.streams import Streams, buffered_durations, buffered_uniforms, draw
+from sim.teams import Team
 
 #: After the measured period no new calls arrive, but the model runs on this
 #: long (seconds) so that calls which arrived inside it get answered or abandon
@@ -48,6 +72,28 @@ class PoolTotals:
 
 
 @dataclass(frozen=True)
+class AreaTotals:
+    """Unit-seconds of one response area over the measured period."""
+
+    force: str
+    area_id: str
+    grade1_target_min: float
+    busy_s: float
+    present_s: float
+    overrun_s: float
+
+
+@dataclass(frozen=True)
+class TeamTotals:
+    """Staff-seconds of one team (``resolution`` or ``desk``) over the measured period."""
+
+    force: str
+    team: str
+    busy_s: float
+    present_s: float
+
+
+@dataclass(frozen=True)
 class ReplicationOutput:
     """Everything a replication produced, as plain arrays (no SimPy objects).
 
@@ -57,6 +103,18 @@ class ReplicationOutput:
     ``queues``), ``attempt`` (0 for a first call), ``caller`` (id of the caller's
     first call), ``pool`` (index into ``pools``, -1 if not answered) and
     ``outcome`` (0 answered, 1 abandoned, 2 still waiting at the end).
+
+    ``incidents`` holds one entry per incident, times in seconds: ``created``,
+    ``graded_at`` (when it got its final grade: later than ``created`` only for an
+    escalated call-back), ``dispatched``, ``arrived`` (first unit on scene, or the
+    appointment), ``cleared``, ``callback_start``, ``appointment_s`` (NaN where
+    they did not happen), ``force`` (index into ``forces``), ``area`` (index into
+    ``areas``, -1 if none), ``grade`` (final), ``first_grade``, ``source`` (0 call,
+    1 online), ``source_id``, ``unit`` (first unit on scene), ``diverted``,
+    ``helped``, ``escalated``, ``appointment_slot`` and ``appointment_car``.
+    ``assignments`` lists every unit sent to an incident: ``incident``, ``unit``,
+    ``start`` and ``end`` (cleared, or diverted). ``online`` holds the online
+    reports' ``arrival_s`` and ``force``.
     """
 
     scenario: str
@@ -70,6 +128,13 @@ class ReplicationOutput:
     calls: dict[str, np.ndarray]
     pools: list[PoolTotals]
     events: int
+    forces: list[str] = field(default_factory=list)
+    grade2_target_min: list[float] = field(default_factory=list)
+    areas: list[AreaTotals] = field(default_factory=list)
+    teams: list[TeamTotals] = field(default_factory=list)
+    incidents: dict[str, np.ndarray] = field(default_factory=dict)
+    assignments: dict[str, np.ndarray] = field(default_factory=dict)
+    online: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 OUTCOME_CODES = (OUTCOME_ANSWERED, OUTCOME_ABANDONED, OUTCOME_WAITING)
@@ -116,6 +181,37 @@ def _first_attempts(
         "wrap": draw(channel.wrap_up, stream("wrap_up"), n),
         "queue": np.full(n, queue_index, dtype=np.int64),
         "may_redial": may_redial,
+        "grade": grade_codes(channel.grading.shares(), stream("grading").random(n)),
+        "grading_delay": draw(channel.grading_delay, stream("grading_delay"), n),
+        "incident_u": stream("incident").random((n, UNIFORMS_PER_INCIDENT)),
+    }
+
+
+def _online_reports(
+    online: OnlineChannel,
+    force_id: str,
+    force_index: int,
+    streams: Streams,
+    start_s: float,
+    end_s: float,
+    busyness: dict[int, float],
+    warmup: bool,
+) -> dict[str, np.ndarray]:
+    """Sample one force's online reports over ``[start_s, end_s)``."""
+
+    def stream(kind: str) -> np.random.Generator:
+        return streams[_stream(kind, force_id, "online", warmup)]
+
+    edges, rates = rate_segments(online, start_s, end_s, busyness)
+    arrival = sample_arrivals(edges, rates, stream("arrivals"))
+    n = len(arrival)
+    review = online.desk_review.review if online.desk_review is not None else None
+    return {
+        "arrival": arrival,
+        "force": np.full(n, force_index, dtype=np.int64),
+        "grade": grade_codes(online.grading.shares(), stream("grading").random(n)),
+        "review_s": draw(review, stream("review"), n) if review is not None else np.zeros(n),
+        "incident_u": stream("incident").random((n, UNIFORMS_PER_INCIDENT)),
     }
 
 
@@ -163,6 +259,123 @@ def build_queues_and_pools(scenario: Scenario) -> tuple[list[CallQueue], list[Po
     return queues, pools
 
 
+def _busyness(
+    demand: Channel | OnlineChannel,
+    force_id: str,
+    channel_id: str,
+    streams: Streams,
+    first_day: int,
+    end_day: int,
+) -> dict[int, float]:
+    return day_factors(
+        demand.overdispersion_cv,
+        first_day,
+        end_day,
+        streams[_stream("busyness", force_id, channel_id, False)],
+        streams[_stream("busyness", force_id, channel_id, True)],
+    )
+
+
+def _merge_in_time_order(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate sampled batches and sort them by arrival time (stable)."""
+    merged = {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
+    order = np.argsort(merged["arrival"], kind="stable")
+    return {key: values[order] for key, values in merged.items()}
+
+
+def _periods(warmup_s: float, horizon_s: float) -> list[tuple[bool, float, float]]:
+    """The warm-up and the measured period as ``(is_warmup, start, end)``, seconds."""
+    periods = [(True, -warmup_s, 0.0), (False, 0.0, horizon_s)]
+    return [(warmup, start, end) for warmup, start, end in periods if end > start]
+
+
+def _redial_policy(channel: Channel, queue: CallQueue, streams: Streams) -> RedialPolicy | None:
+    redial = channel.redial
+    if redial is None:
+        return None
+
+    def stream(kind: str) -> np.random.Generator:
+        return streams[f"redial/{kind}/{queue.force}/{queue.channel}"]
+
+    grade_u = buffered_uniforms(stream("grading"))
+    shares = channel.grading.shares()
+    return RedialPolicy(
+        probability=redial.probability,
+        max_attempts=redial.max_attempts,
+        decide=buffered_uniforms(stream("decide")),
+        delay=buffered_durations(redial.delay, stream("delay")),
+        patience=buffered_durations(channel.patience, stream("patience")),
+        talk=buffered_durations(channel.handling, stream("handling")),
+        wrap=buffered_durations(channel.wrap_up, stream("wrap_up")),
+        grade=lambda: int(grade_codes(shares, np.array([grade_u()]))[0]),
+        grading_delay=buffered_durations(channel.grading_delay, stream("grading_delay")),
+    )
+
+
+def _build_response(
+    scenario: Scenario, env: simpy.Environment
+) -> tuple[list[AreaState], list[ForceIncidents]]:
+    """Areas of every force (neighbours linked both ways) and per-force incident settings."""
+    areas: list[AreaState] = []
+    settings: list[ForceIncidents] = []
+    for force_index, (force_id, force) in enumerate(scenario.forces.items()):
+        policy = force.response
+        mine: dict[str, AreaState] = {}
+        for area_id, area in force.areas.items():
+            state = AreaState(
+                index=len(areas),
+                area_id=area_id,
+                force=force_index,
+                window_start=0.0,
+                window_end=scenario.horizon_s,
+                help_penalty_s=area.help_penalty_s,
+                help_allowed=bool(policy and policy.help_from_neighbours),
+                divert_allowed=bool(policy and policy.divert_from_grade2),
+            )
+            mine[area_id] = state
+            areas.append(state)
+        for area_id, area in force.areas.items():
+            for neighbour in area.neighbours:
+                a, b = mine[area_id], mine[neighbour]
+                if b not in a.neighbours:
+                    a.neighbours.append(b)
+                if a not in b.neighbours:
+                    b.neighbours.append(a)
+        on_scene = {}
+        if policy is not None:
+            on_scene = {
+                GRADE1: policy.on_scene.grade1,
+                GRADE2: policy.on_scene.grade2,
+                SCHEDULED: policy.on_scene.scheduled or policy.on_scene.grade2,
+            }
+        diary = None
+        if force.appointments is not None:
+            book = force.appointments
+            diary = AppointmentDiary(
+                cars=book.cars,
+                day_start_s=clock_to_seconds(book.start),
+                day_end_s=clock_to_seconds(book.end),
+                slot_s=book.slot_minutes * SECONDS_PER_MINUTE,
+                lead_s=book.lead_time_hours * 3600.0,
+                working_days=[DAY_NAMES.index(day) for day in book.days],
+            )
+        escalation = force.resolution.escalation if force.resolution else None
+        settings.append(
+            ForceIncidents(
+                index=force_index,
+                force_id=force_id,
+                areas=list(mine.values()),
+                cumulative_shares=np.cumsum([a.share for a in force.areas.values()]),
+                travel=[a.travel for a in force.areas.values()],
+                on_scene=on_scene,
+                escalation=(escalation.grade2, escalation.scheduled) if escalation else (0.0, 0.0),
+                callback=force.resolution.callback if force.resolution else None,
+                diary=diary,
+            )
+        )
+    return areas, settings
+
+
 def run_replication(
     scenario: Scenario, replication: int, seed: int | None = None
 ) -> ReplicationOutput:
@@ -180,56 +393,144 @@ def run_replication(
     seed = scenario.seed if seed is None else seed
     streams = Streams(seed, replication)
     warmup_s, horizon_s = scenario.warmup_s, scenario.horizon_s
-    queues, pools = build_queues_and_pools(scenario)
+    end_s = horizon_s + DRAIN_S
+    first_day = math.floor(-warmup_s / SECONDS_PER_DAY)
+    end_day = math.ceil(horizon_s / SECONDS_PER_DAY)
+    force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
+    env = simpy.Environment(initial_time=-warmup_s)
 
+    # Calls: every first attempt sampled up front, in arrival order.
+    queues, pools = build_queues_and_pools(scenario)
     batches: list[dict[str, np.ndarray]] = []
     redials: dict[int, RedialPolicy] = {}
     targets: list[float] = []
-    first_day = math.floor(-warmup_s / SECONDS_PER_DAY)
-    end_day = math.ceil(horizon_s / SECONDS_PER_DAY)
     for queue in queues:
         force = scenario.forces[queue.force]
         channel = force.channels[queue.channel]  # type: ignore[index]
         targets.append(force.target_s(queue.channel))
-        busyness = day_factors(
-            channel.overdispersion_cv,
-            first_day,
-            end_day,
-            streams[_stream("busyness", queue.force, queue.channel, False)],
-            streams[_stream("busyness", queue.force, queue.channel, True)],
-        )
-        for warmup, (start, end) in ((True, (-warmup_s, 0.0)), (False, (0.0, horizon_s))):
-            if end > start:
-                batches.append(
-                    _first_attempts(
-                        channel, queue.force, queue.channel, queue.index,
-                        streams, start, end, busyness, warmup,
-                    )
-                )  # fmt: skip
-        if channel.redial is not None:
-            redial = channel.redial
-
-            def stream(kind: str, q: CallQueue = queue) -> np.random.Generator:
-                return streams[f"redial/{kind}/{q.force}/{q.channel}"]
-
-            redials[queue.index] = RedialPolicy(
-                probability=redial.probability,
-                max_attempts=redial.max_attempts,
-                decide=buffered_uniforms(stream("decide")),
-                delay=buffered_durations(redial.delay, stream("delay")),
-                patience=buffered_durations(channel.patience, stream("patience")),
-                talk=buffered_durations(channel.handling, stream("handling")),
-                wrap=buffered_durations(channel.wrap_up, stream("wrap_up")),
-            )
-
-    merged = {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
-    order = np.argsort(merged["arrival"], kind="stable")
+        busyness = _busyness(channel, queue.force, queue.channel, streams, first_day, end_day)
+        for warmup, start, end in _periods(warmup_s, horizon_s):
+            batches.append(
+                _first_attempts(
+                    channel, queue.force, queue.channel, queue.index,
+                    streams, start, end, busyness, warmup,
+                )
+            )  # fmt: skip
+        policy = _redial_policy(channel, queue, streams)
+        if policy is not None:
+            redials[queue.index] = policy
+    sampled = _merge_in_time_order(batches)
+    call_u = sampled.pop("incident_u")
     calls = CallTable()
-    calls.extend(**{key: values[order] for key, values in merged.items()})
+    calls.extend(**sampled)
 
-    end_s = horizon_s + DRAIN_S
-    env = simpy.Environment(initial_time=-warmup_s)
-    centre = ContactCentre(env, queues, pools, calls, redials, redial_cutoff=horizon_s)
+    # Incidents: response areas, diaries, teams.
+    incidents = IncidentTable()
+    areas, force_settings = _build_response(scenario, env)
+    response = ResponseSystem(
+        env,
+        areas,
+        incidents,
+        [f.response.dispatch_delay_s if f.response else 0.0 for f in scenario.forces.values()],
+    )
+    factory = IncidentFactory(env, incidents, response, force_settings)
+    teams: list[tuple[str, str, Team]] = []
+    for settings, (force_id, force) in zip(force_settings, scenario.forces.items(), strict=True):
+        if force.resolution is not None:
+            team = Team(
+                env,
+                f"{force_id}/resolution",
+                (0.0, horizon_s),
+                factory.callback_started,
+                factory.callback_finished,
+            )
+            settings.resolution_team = team
+            teams.append((force_id, "resolution", team))
+            follow_roster(
+                env,
+                roster_changes(force.resolution.available_per_minute(), -warmup_s, end_s),
+                team.set_available,
+            )
+    for area, (force_id, area_id) in zip(
+        areas, [(f, a) for f, force in scenario.forces.items() for a in force.areas], strict=True
+    ):
+        units = scenario.forces[force_id].areas[area_id].units.staff_per_minute()
+        follow_roster(
+            env,
+            roster_changes(units, -warmup_s, end_s),
+            lambda count, state=area: response.set_available(state, count),
+        )
+
+    redial_incident_u = {
+        q.index: buffered_uniforms(streams[f"redial/incident/{q.force}/{q.channel}"])
+        for q in queues
+    }
+    queue_force = [force_index[q.force] for q in queues]
+    first_attempts = len(calls)
+
+    def on_graded(call: int) -> None:
+        queue = calls.queue[call]
+        if call < first_attempts:
+            u = call_u[call]
+        else:
+            draw_u = redial_incident_u[queue]
+            u = [draw_u() for _ in range(UNIFORMS_PER_INCIDENT)]
+        factory.create(queue_force[queue], calls.grade[call], SOURCE_CALL, call, u)
+
+    # Online reports: no call-handler time; optional desk review first.
+    online_batches = []
+    for force_id, force in scenario.forces.items():
+        if force.online is None:
+            continue
+        busyness = _busyness(force.online, force_id, "online", streams, first_day, end_day)
+        for warmup, start, end in _periods(warmup_s, horizon_s):
+            online_batches.append(
+                _online_reports(
+                    force.online, force_id, force_index[force_id], streams,
+                    start, end, busyness, warmup,
+                )
+            )  # fmt: skip
+    online = _merge_in_time_order(online_batches) if online_batches else {}
+    if online:
+        desks: dict[int, Team] = {}
+
+        def report_reviewed(report: int) -> None:
+            if online["grade"][report] >= 0:
+                factory.create(
+                    int(online["force"][report]),
+                    int(online["grade"][report]),
+                    SOURCE_ONLINE,
+                    report,
+                    online["incident_u"][report],
+                )
+
+        for force_id, force in scenario.forces.items():
+            if force.online is not None and force.online.desk_review is not None:
+                desk = Team(
+                    env, f"{force_id}/desk", (0.0, horizon_s), lambda _r: None, report_reviewed
+                )
+                desks[force_index[force_id]] = desk
+                teams.append((force_id, "desk", desk))
+                follow_roster(
+                    env,
+                    roster_changes(
+                        force.online.desk_review.available_per_minute(), -warmup_s, end_s
+                    ),
+                    desk.set_available,
+                )
+
+        def report_arrives(report: int) -> None:
+            desk = desks.get(int(online["force"][report]))
+            if desk is not None:
+                desk.submit(report, float(online["review_s"][report]))
+            else:
+                report_reviewed(report)
+
+        schedule_in_order(env, online["arrival"].tolist(), report_arrives)
+
+    centre = ContactCentre(
+        env, queues, pools, calls, redials, redial_cutoff=horizon_s, on_graded=on_graded
+    )
     changes = [
         roster_changes(config.available_per_minute(), -warmup_s, end_s)
         for config in scenario.handler_pools.values()
@@ -238,7 +539,11 @@ def run_replication(
     events = _run_counting(env, end_s)
     for pool in pools:
         pool.advance(end_s)
+    response.close(end_s)
+    for _, _, team in teams:
+        team.close(end_s)
 
+    force_ids = list(scenario.forces)
     return ReplicationOutput(
         scenario=scenario.name,
         replication=replication,
@@ -251,7 +556,44 @@ def run_replication(
         calls=_call_arrays(calls, end_s),
         pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in pools],
         events=events,
+        forces=force_ids,
+        grade2_target_min=[f.grade2_target_min() for f in scenario.forces.values()],
+        areas=[
+            AreaTotals(
+                force=force_ids[a.force],
+                area_id=a.area_id,
+                grade1_target_min=scenario.forces[force_ids[a.force]].grade1_target_min(a.area_id),
+                busy_s=a.busy_s,
+                present_s=a.present_s,
+                overrun_s=a.overrun_s,
+            )
+            for a in areas
+        ],
+        teams=[TeamTotals(f, kind, t.busy_s, t.present_s) for f, kind, t in teams],
+        incidents=_incident_arrays(incidents),
+        assignments={
+            "incident": np.asarray(response.assignment_incident, dtype=np.int64),
+            "unit": np.asarray(response.assignment_unit, dtype=np.int64),
+            "start": np.asarray(response.assignment_start, dtype=float),
+            "end": np.asarray(response.assignment_end, dtype=float),
+        },
+        online={
+            "arrival_s": online.get("arrival", np.empty(0)),
+            "force": online.get("force", np.empty(0, dtype=np.int64)),
+        },
     )
+
+
+def _incident_arrays(incidents: IncidentTable) -> dict[str, np.ndarray]:
+    integer = {"force", "area", "grade", "first_grade", "source", "source_id", "unit",
+               "appointment_slot", "appointment_car", "escalate_to"}  # fmt: skip
+    boolean = {"diverted", "helped", "escalated"}
+    arrays = {}
+    for name in IncidentTable.FIELDS:
+        values = getattr(incidents, name)
+        dtype = np.int64 if name in integer else bool if name in boolean else float
+        arrays[name] = np.asarray(values, dtype=dtype)
+    return arrays
 
 
 def _run_counting(env: simpy.Environment, until: float) -> int:

@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
+from scipy import special
 
 from sim.config import ConstantTime, ExponentialTime, LognormalTime
 
@@ -120,3 +121,19 @@ def buffered_durations(
 def buffered_uniforms(generator: np.random.Generator) -> Callable[[], float]:
     """Uniform(0, 1) draws one at a time."""
     return BufferedDraws(generator.random)
+
+
+def quantile(distribution: DurationModel, u: np.ndarray | float) -> np.ndarray:
+    """Durations (seconds) at probabilities ``u``: the inverse of the distribution function.
+
+    Used where the same uniform draw must map to a duration whichever
+    distribution ends up applying (an incident's travel time is drawn before its
+    area is known), so that scenarios keep common random numbers.
+    """
+    u = np.asarray(u, dtype=float)
+    if isinstance(distribution, ExponentialTime):
+        return -distribution.mean_s * np.log1p(-u)
+    if isinstance(distribution, LognormalTime):
+        mu, sigma = distribution.log_params()
+        return np.exp(mu + sigma * special.ndtri(u))
+    return np.full(u.shape, float(distribution.value_s))

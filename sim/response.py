@@ -1,0 +1,329 @@
+"""Response: incidents, areas, response units on rosters, dispatch and attendance.
+
+Grade 1 goes at once to a free unit of its area; failing that, where the force
+allows it, to a free unit of a neighbouring area (with a travel penalty), or by
+diverting a unit from a grade 2 job (the grade 2 goes back to the front of its
+queue); otherwise it waits first in line. Grade 2 waits for a free unit of its
+area, behind every grade 1, first come first served. A unit that frees up takes
+its own area's oldest grade 1, then (where helping is allowed) a neighbouring
+area's oldest grade 1, then its own oldest grade 2.
+
+Each dispatch costs one event: travel and on-scene time are known when the unit
+is sent, so arrival is recorded then and only the clear-up is scheduled. A
+diverted unit's pending clear-up is ignored by a token check.
+
+End of shift: when a roster drops, free units go off duty at once; busy units
+finish their job, then leave, and the time past the end of their shift is
+recorded as overrun.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import simpy
+from simpy.events import Timeout
+
+GRADE_NAMES: tuple[str, ...] = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
+GRADE1, GRADE2, SCHEDULED, RESOLUTION, NO_DEPLOYMENT = range(5)
+GRADE_CODES: dict[str, int] = {name: code for code, name in enumerate(GRADE_NAMES)}
+
+SOURCE_CALL, SOURCE_ONLINE = 0, 1
+
+
+class IncidentTable:
+    """Per-incident state in parallel lists indexed by incident id (seconds from the start)."""
+
+    FIELDS = (
+        "created", "force", "area", "grade", "first_grade", "source", "source_id",
+        "graded_at", "travel", "on_scene", "remaining", "escalate_to", "callback_s",
+        "dispatched", "arrived", "cleared", "unit", "diverted", "helped", "escalated",
+        "callback_start", "appointment_s", "appointment_slot", "appointment_car",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, [])
+
+    def __len__(self) -> int:
+        return len(self.created)  # type: ignore[attr-defined]
+
+    def add(
+        self,
+        created: float,
+        force: int,
+        area: int,
+        grade: int,
+        source: int,
+        source_id: int,
+        travel: float,
+        on_scene: float,
+        escalate_to: int,
+        callback_s: float,
+    ) -> int:
+        """Record a new incident; return its id."""
+        values = {
+            "created": created, "force": force, "area": area, "grade": grade,
+            "first_grade": grade, "source": source, "source_id": source_id,
+            "graded_at": created, "travel": travel, "on_scene": on_scene,
+            "remaining": on_scene, "escalate_to": escalate_to, "callback_s": callback_s,
+            "dispatched": math.nan, "arrived": math.nan, "cleared": math.nan, "unit": -1,
+            "diverted": False, "helped": False, "escalated": False,
+            "callback_start": math.nan, "appointment_s": math.nan,
+            "appointment_slot": -1, "appointment_car": -1,
+        }  # fmt: skip
+        for name, value in values.items():
+            getattr(self, name).append(value)
+        return len(self) - 1
+
+
+@dataclass(eq=False)
+class Unit:
+    """A response unit (a double-crewed car, a single officer...)."""
+
+    index: int
+    area: AreaState
+    incident: int = -1
+    token: int = 0
+    assignment: int = -1
+    arrives_at: float = math.nan
+    clears_at: float = math.nan
+    dispatched_at: float = math.nan
+    set_arrival: bool = False
+
+
+@dataclass(eq=False)
+class AreaState:
+    """An area during a run: its units, its queues and unit-time integrals.
+
+    ``busy_s`` and ``present_s`` are unit-seconds over the measured window;
+    ``overrun_s`` is unit-seconds worked past the end of a shift.
+    """
+
+    index: int
+    area_id: str
+    force: int
+    window_start: float
+    window_end: float
+    help_penalty_s: float = 0.0
+    help_allowed: bool = False
+    divert_allowed: bool = False
+    neighbours: list[AreaState] = field(default_factory=list)
+    free: list[Unit] = field(default_factory=list)
+    busy: dict[int, Unit] = field(default_factory=dict)
+    leaving_since: deque[float] = field(default_factory=deque)
+    grade1_queue: deque[int] = field(default_factory=deque)
+    grade2_queue: deque[int] = field(default_factory=deque)
+    busy_s: float = 0.0
+    present_s: float = 0.0
+    overrun_s: float = 0.0
+    last_change: float = 0.0
+
+    def advance(self, now: float) -> None:
+        """Add the time since the last change to the unit-second integrals."""
+        start = max(self.last_change, self.window_start)
+        end = min(now, self.window_end)
+        if end > start:
+            self.busy_s += len(self.busy) * (end - start)
+            self.present_s += (len(self.busy) + len(self.free)) * (end - start)
+        self.last_change = now
+
+
+class ResponseSystem:
+    """Dispatch of grade 1 and grade 2 incidents to the response units of each area.
+
+    Parameters
+    ----------
+    env
+        The SimPy environment (seconds).
+    areas
+        Every area of every force, with neighbours and policies set.
+    incidents
+        The incident table (shared with the rest of the model).
+    dispatch_delay_s
+        Decision time between an incident being ready and a unit being sent,
+        seconds, per force index.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        areas: list[AreaState],
+        incidents: IncidentTable,
+        dispatch_delay_s: list[float],
+    ):
+        self.env = env
+        self.areas = areas
+        self.incidents = incidents
+        self.dispatch_delay_s = dispatch_delay_s
+        self.units: list[Unit] = []
+        self._off_duty: dict[int, list[Unit]] = {area.index: [] for area in areas}
+        # One row per unit assignment: who went to what, from when to when.
+        self.assignment_incident: list[int] = []
+        self.assignment_unit: list[int] = []
+        self.assignment_start: list[float] = []
+        self.assignment_end: list[float] = []
+        for area in areas:
+            area.last_change = env.now
+
+    # ----------------------------------------------------------------- incidents
+
+    def create(self, incident: int) -> None:
+        """A grade 1 or grade 2 incident needs a unit (now)."""
+        area = self.areas[self.incidents.area[incident]]  # type: ignore[attr-defined]
+        if self.incidents.grade[incident] == GRADE1:  # type: ignore[attr-defined]
+            self._grade1(incident, area)
+        elif area.free:
+            self._dispatch(incident, area.free.pop(), 0.0)
+        else:
+            area.grade2_queue.append(incident)
+
+    def _grade1(self, incident: int, area: AreaState) -> None:
+        if area.free:
+            self._dispatch(incident, area.free.pop(), 0.0)
+            return
+        if area.help_allowed:
+            for neighbour in area.neighbours:
+                if neighbour.free:
+                    self.incidents.helped[incident] = True  # type: ignore[attr-defined]
+                    self._dispatch(incident, neighbour.free.pop(), area.help_penalty_s)
+                    return
+        if area.divert_allowed:
+            on_grade2 = [
+                unit
+                for unit in area.busy.values()
+                if self.incidents.grade[unit.incident] == GRADE2  # type: ignore[attr-defined]
+            ]
+            if on_grade2:
+                self._divert(max(on_grade2, key=lambda unit: unit.dispatched_at), incident)
+                return
+        area.grade1_queue.append(incident)
+
+    def _divert(self, unit: Unit, incident: int) -> None:
+        """Take ``unit`` off its grade 2 job and send it to grade 1 ``incident``."""
+        now = self.env.now
+        table = self.incidents
+        job = unit.incident
+        if now < unit.arrives_at:
+            if unit.set_arrival:
+                table.arrived[job] = math.nan  # type: ignore[attr-defined]
+                table.unit[job] = -1  # type: ignore[attr-defined]
+        else:
+            table.remaining[job] = unit.clears_at - now  # type: ignore[attr-defined]
+        table.diverted[job] = True  # type: ignore[attr-defined]
+        self.assignment_end[unit.assignment] = now
+        self.areas[table.area[job]].grade2_queue.appendleft(job)  # type: ignore[attr-defined]
+        self._dispatch(incident, unit, 0.0)
+
+    def _dispatch(self, incident: int, unit: Unit, penalty_s: float) -> None:
+        now = self.env.now
+        table = self.incidents
+        area = unit.area
+        if unit.index not in area.busy:
+            area.advance(now)
+            area.busy[unit.index] = unit
+        force = table.force[incident]  # type: ignore[attr-defined]
+        decided = now + self.dispatch_delay_s[force]
+        arrives = decided + table.travel[incident] + penalty_s  # type: ignore[attr-defined]
+        clears = arrives + table.remaining[incident]  # type: ignore[attr-defined]
+        if math.isnan(table.dispatched[incident]):  # type: ignore[attr-defined]
+            table.dispatched[incident] = decided  # type: ignore[attr-defined]
+        unit.set_arrival = math.isnan(table.arrived[incident])  # type: ignore[attr-defined]
+        if unit.set_arrival:
+            table.arrived[incident] = arrives  # type: ignore[attr-defined]
+            table.unit[incident] = unit.index  # type: ignore[attr-defined]
+        unit.incident = incident
+        unit.token += 1
+        unit.dispatched_at = now
+        unit.arrives_at = arrives
+        unit.clears_at = clears
+        unit.assignment = len(self.assignment_unit)
+        self.assignment_incident.append(incident)
+        self.assignment_unit.append(unit.index)
+        self.assignment_start.append(now)
+        self.assignment_end.append(clears)
+        Timeout(self.env, clears - now, (unit, unit.token)).callbacks.append(self._on_clear)
+
+    def _on_clear(self, event: simpy.Event) -> None:
+        unit, token = event._value
+        if token != unit.token:
+            return  # diverted: this job was handed back to its queue
+        now = self.env.now
+        self.incidents.cleared[unit.incident] = now  # type: ignore[attr-defined]
+        unit.incident = -1
+        area = unit.area
+        if area.leaving_since:
+            area.advance(now)
+            del area.busy[unit.index]
+            since = area.leaving_since.popleft()
+            area.overrun_s += max(0.0, min(now, area.window_end) - max(since, area.window_start))
+            self._off_duty[area.index].append(unit)
+            return
+        if not self._take_next(unit):
+            area.advance(now)
+            del area.busy[unit.index]
+            area.free.append(unit)
+
+    def _take_next(self, unit: Unit) -> bool:
+        """Give a unit that has just become available its next job, if any."""
+        area = unit.area
+        if area.grade1_queue:
+            self._dispatch(area.grade1_queue.popleft(), unit, 0.0)
+            return True
+        if area.help_allowed:
+            # Neighbours are symmetric, and helping is a force-wide policy.
+            graded_at = self.incidents.graded_at  # type: ignore[attr-defined]
+            waiting = [n for n in area.neighbours if n.grade1_queue]
+            if waiting:
+                neighbour = min(waiting, key=lambda n: graded_at[n.grade1_queue[0]])
+                incident = neighbour.grade1_queue.popleft()
+                self.incidents.helped[incident] = True  # type: ignore[attr-defined]
+                self._dispatch(incident, unit, neighbour.help_penalty_s)
+                return True
+        if area.grade2_queue:
+            self._dispatch(area.grade2_queue.popleft(), unit, 0.0)
+            return True
+        return False
+
+    # ----------------------------------------------------------------- rosters
+
+    def set_available(self, area: AreaState, count: int) -> None:
+        """Change the number of units on duty in ``area`` (a roster change)."""
+        now = self.env.now
+        area.advance(now)
+        on_duty = len(area.free) + len(area.busy) - len(area.leaving_since)
+        if count > on_duty:
+            extra = count - on_duty
+            while extra and area.leaving_since:
+                area.leaving_since.pop()
+                extra -= 1
+            for _ in range(extra):
+                unit = self._new_unit(area)
+                if not self._take_next(unit):
+                    area.free.append(unit)
+        elif count < on_duty:
+            surplus = on_duty - count
+            while surplus and area.free:
+                self._off_duty[area.index].append(area.free.pop())
+                surplus -= 1
+            area.leaving_since.extend([now] * surplus)
+
+    def _new_unit(self, area: AreaState) -> Unit:
+        spare = self._off_duty[area.index]
+        if spare:
+            return spare.pop()
+        unit = Unit(len(self.units), area)
+        self.units.append(unit)
+        return unit
+
+    def close(self, end_s: float) -> None:
+        """Bring the unit-second integrals up to the end of the run (seconds)."""
+        for area in self.areas:
+            area.advance(end_s)
+            # Units still past their shift at the end: count their overrun so far.
+            for since in area.leaving_since:
+                area.overrun_s += max(
+                    0.0, min(end_s, area.window_end) - max(since, area.window_start)
+                )
