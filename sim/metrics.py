@@ -305,3 +305,56 @@ def call_records(output: ReplicationOutput) -> pd.DataFrame:
         }
     )
     return frame
+
+
+def incident_records(output: ReplicationOutput) -> pd.DataFrame:
+    """Per-incident records of one replication, for ``records/incidents.parquet``.
+
+    Times are seconds from the scenario start: ``created``, ``graded_at`` (the
+    final grade; later only for an escalated call-back), ``dispatched``,
+    ``arrived`` (first unit on scene, or the appointment), ``cleared``,
+    ``callback_start`` and ``appointment_s``; NaN where they did not happen.
+    """
+    inc = output.incidents
+    n = len(inc.get("created", ()))
+    area_names = np.array([a.area_id for a in output.areas] + [""], dtype=object)
+    grades = np.array(GRADE_NAMES, dtype=object)
+    forces = np.array(output.forces, dtype=object)
+    if not n:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "scenario": output.scenario,
+            "replication": output.replication,
+            "seed": output.seed,
+            "incident_id": np.arange(n),
+            "force": pd.Categorical(forces[inc["force"]]),
+            # area -1 (a force without areas) maps to the trailing "".
+            "area": pd.Categorical(area_names[inc["area"]]),
+            "grade": pd.Categorical(grades[inc["grade"]]),
+            "first_grade": pd.Categorical(grades[inc["first_grade"]]),
+            "source": pd.Categorical(np.where(inc["source"] == 0, "call", "online")),
+            "source_id": inc["source_id"],
+            "created_s": inc["created"],
+            "graded_s": inc["graded_at"],
+            "dispatched_s": inc["dispatched"],
+            "arrived_s": np.where(inc["arrived"] <= output.end_s, inc["arrived"], np.nan),
+            "cleared_s": np.where(inc["cleared"] <= output.end_s, inc["cleared"], np.nan),
+            "callback_start_s": inc["callback_start"],
+            "appointment_s": inc["appointment_s"],
+            "unit": inc["unit"],
+            "diverted": inc["diverted"],
+            "helped": inc["helped"],
+            "escalated": inc["escalated"],
+            "in_period": (inc["graded_at"] >= 0) & (inc["graded_at"] < output.horizon_s),
+        }
+    )
+
+
+def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:
+    """Every record table of one replication, by file name (``calls``, ``incidents``)."""
+    records = {"calls": call_records(output)}
+    incidents = incident_records(output)
+    if len(incidents):
+        records["incidents"] = incidents
+    return records
