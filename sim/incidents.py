@@ -134,34 +134,34 @@ class IncidentFactory:
 
     def _route(self, incident: int) -> None:
         table = self.incidents
-        grade = table.grade[incident]  # type: ignore[attr-defined]
-        settings = self.forces[table.force[incident]]  # type: ignore[attr-defined]
+        grade = table.grade[incident]
+        settings = self.forces[table.force[incident]]
         if grade in (GRADE1, GRADE2):
             self.response.create(incident)
         elif grade == SCHEDULED:
             assert settings.diary is not None, "validated: scheduled needs appointments"
             slot, car, start = settings.diary.book(self.env.now)
-            table.appointment_slot[incident] = slot  # type: ignore[attr-defined]
-            table.appointment_car[incident] = car  # type: ignore[attr-defined]
-            table.appointment_s[incident] = start  # type: ignore[attr-defined]
-            table.arrived[incident] = start  # type: ignore[attr-defined]
-            table.cleared[incident] = start + table.on_scene[incident]  # type: ignore[attr-defined]
+            table.appointment_slot[incident] = slot
+            table.appointment_car[incident] = car
+            table.appointment_s[incident] = start
+            table.arrived[incident] = start
+            table.cleared[incident] = start + table.on_scene[incident]
         elif grade == RESOLUTION:
             assert settings.resolution_team is not None, "validated: resolution needs a team"
-            settings.resolution_team.submit(incident, table.callback_s[incident])  # type: ignore[attr-defined]
+            settings.resolution_team.submit(incident, table.callback_s[incident])
 
     def callback_started(self, incident: int) -> None:
         """The resolution team rings the caller back (now)."""
-        self.incidents.callback_start[incident] = self.env.now  # type: ignore[attr-defined]
+        self.incidents.callback_start[incident] = self.env.now
 
     def callback_finished(self, incident: int) -> None:
         """The call-back is over: close the incident, or escalate it to a deployment."""
         table = self.incidents
-        escalate_to = table.escalate_to[incident]  # type: ignore[attr-defined]
+        escalate_to = table.escalate_to[incident]
         if escalate_to < 0:
-            table.cleared[incident] = self.env.now  # type: ignore[attr-defined]
+            table.cleared[incident] = self.env.now
             return
-        table.grade[incident] = escalate_to  # type: ignore[attr-defined]
-        table.escalated[incident] = True  # type: ignore[attr-defined]
-        table.graded_at[incident] = self.env.now  # type: ignore[attr-defined]
+        table.grade[incident] = escalate_to
+        table.escalated[incident] = True
+        table.graded_at[incident] = self.env.now
         self._route(incident)

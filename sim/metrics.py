@@ -154,8 +154,8 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
             count = float((mask & in_period).sum())
             values.append(MetricValue("offered", f"{prefix}online", "count", "calls", count))
     incidents = output.incidents
-    if not incidents or not incidents["created"].size and not output.areas:
-        return values
+    if not incidents or (not incidents["created"].size and not output.areas):
+        return values  # a contact-centre-only scenario
     graded_at = incidents["graded_at"]
     in_period = (graded_at >= 0) & (graded_at < output.horizon_s)
     grade = incidents["grade"]
@@ -177,7 +177,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
         area_ids = sorted(
             {a.area_id for a in output.areas if a.force in forces},
             key=lambda a: (a != "urban", a != "rural", a),
-        )  # noqa: E501
+        )
         for area_id in area_ids:
             indices = [area_index[(f, area_id)] for f in forces if (f, area_id) in area_index]
             in_area = np.isin(area, indices)

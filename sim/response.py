@@ -34,7 +34,11 @@ SOURCE_CALL, SOURCE_ONLINE = 0, 1
 
 
 class IncidentTable:
-    """Per-incident state in parallel lists indexed by incident id (seconds from the start)."""
+    """Per-incident state in parallel lists indexed by incident id (seconds from the start).
+
+    Fast to touch one incident at a time in the event loop; turned into numpy
+    arrays once the run is over.
+    """
 
     FIELDS = (
         "created", "force", "area", "grade", "first_grade", "source", "source_id",
@@ -44,11 +48,33 @@ class IncidentTable:
     )  # fmt: skip
 
     def __init__(self) -> None:
-        for name in self.FIELDS:
-            setattr(self, name, [])
+        self.created: list[float] = []
+        self.force: list[int] = []
+        self.area: list[int] = []
+        self.grade: list[int] = []
+        self.first_grade: list[int] = []
+        self.source: list[int] = []
+        self.source_id: list[int] = []
+        self.graded_at: list[float] = []
+        self.travel: list[float] = []
+        self.on_scene: list[float] = []
+        self.remaining: list[float] = []
+        self.escalate_to: list[int] = []
+        self.callback_s: list[float] = []
+        self.dispatched: list[float] = []
+        self.arrived: list[float] = []
+        self.cleared: list[float] = []
+        self.unit: list[int] = []
+        self.diverted: list[bool] = []
+        self.helped: list[bool] = []
+        self.escalated: list[bool] = []
+        self.callback_start: list[float] = []
+        self.appointment_s: list[float] = []
+        self.appointment_slot: list[int] = []
+        self.appointment_car: list[int] = []
 
     def __len__(self) -> int:
-        return len(self.created)  # type: ignore[attr-defined]
+        return len(self.created)
 
     def add(
         self,
@@ -63,20 +89,32 @@ class IncidentTable:
         escalate_to: int,
         callback_s: float,
     ) -> int:
-        """Record a new incident; return its id."""
-        values = {
-            "created": created, "force": force, "area": area, "grade": grade,
-            "first_grade": grade, "source": source, "source_id": source_id,
-            "graded_at": created, "travel": travel, "on_scene": on_scene,
-            "remaining": on_scene, "escalate_to": escalate_to, "callback_s": callback_s,
-            "dispatched": math.nan, "arrived": math.nan, "cleared": math.nan, "unit": -1,
-            "diverted": False, "helped": False, "escalated": False,
-            "callback_start": math.nan, "appointment_s": math.nan,
-            "appointment_slot": -1, "appointment_car": -1,
-        }  # fmt: skip
-        for name, value in values.items():
-            getattr(self, name).append(value)
-        return len(self) - 1
+        """Record a new incident created at ``created`` seconds; return its id."""
+        self.created.append(created)
+        self.force.append(force)
+        self.area.append(area)
+        self.grade.append(grade)
+        self.first_grade.append(grade)
+        self.source.append(source)
+        self.source_id.append(source_id)
+        self.graded_at.append(created)
+        self.travel.append(travel)
+        self.on_scene.append(on_scene)
+        self.remaining.append(on_scene)
+        self.escalate_to.append(escalate_to)
+        self.callback_s.append(callback_s)
+        self.dispatched.append(math.nan)
+        self.arrived.append(math.nan)
+        self.cleared.append(math.nan)
+        self.unit.append(-1)
+        self.diverted.append(False)
+        self.helped.append(False)
+        self.escalated.append(False)
+        self.callback_start.append(math.nan)
+        self.appointment_s.append(math.nan)
+        self.appointment_slot.append(-1)
+        self.appointment_car.append(-1)
+        return len(self.created) - 1
 
 
 @dataclass(eq=False)
@@ -172,8 +210,8 @@ class ResponseSystem:
 
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now)."""
-        area = self.areas[self.incidents.area[incident]]  # type: ignore[attr-defined]
-        if self.incidents.grade[incident] == GRADE1:  # type: ignore[attr-defined]
+        area = self.areas[self.incidents.area[incident]]
+        if self.incidents.grade[incident] == GRADE1:
             self._grade1(incident, area)
         elif area.free:
             self._dispatch(incident, area.free.pop(), 0.0)
@@ -187,14 +225,12 @@ class ResponseSystem:
         if area.help_allowed:
             for neighbour in area.neighbours:
                 if neighbour.free:
-                    self.incidents.helped[incident] = True  # type: ignore[attr-defined]
+                    self.incidents.helped[incident] = True
                     self._dispatch(incident, neighbour.free.pop(), area.help_penalty_s)
                     return
         if area.divert_allowed:
             on_grade2 = [
-                unit
-                for unit in area.busy.values()
-                if self.incidents.grade[unit.incident] == GRADE2  # type: ignore[attr-defined]
+                unit for unit in area.busy.values() if self.incidents.grade[unit.incident] == GRADE2
             ]
             if on_grade2:
                 self._divert(max(on_grade2, key=lambda unit: unit.dispatched_at), incident)
@@ -208,13 +244,13 @@ class ResponseSystem:
         job = unit.incident
         if now < unit.arrives_at:
             if unit.set_arrival:
-                table.arrived[job] = math.nan  # type: ignore[attr-defined]
-                table.unit[job] = -1  # type: ignore[attr-defined]
+                table.arrived[job] = math.nan
+                table.unit[job] = -1
         else:
-            table.remaining[job] = unit.clears_at - now  # type: ignore[attr-defined]
-        table.diverted[job] = True  # type: ignore[attr-defined]
+            table.remaining[job] = unit.clears_at - now
+        table.diverted[job] = True
         self.assignment_end[unit.assignment] = now
-        self.areas[table.area[job]].grade2_queue.appendleft(job)  # type: ignore[attr-defined]
+        self.areas[table.area[job]].grade2_queue.appendleft(job)
         self._dispatch(incident, unit, 0.0)
 
     def _dispatch(self, incident: int, unit: Unit, penalty_s: float) -> None:
@@ -224,16 +260,16 @@ class ResponseSystem:
         if unit.index not in area.busy:
             area.advance(now)
             area.busy[unit.index] = unit
-        force = table.force[incident]  # type: ignore[attr-defined]
+        force = table.force[incident]
         decided = now + self.dispatch_delay_s[force]
-        arrives = decided + table.travel[incident] + penalty_s  # type: ignore[attr-defined]
-        clears = arrives + table.remaining[incident]  # type: ignore[attr-defined]
-        if math.isnan(table.dispatched[incident]):  # type: ignore[attr-defined]
-            table.dispatched[incident] = decided  # type: ignore[attr-defined]
-        unit.set_arrival = math.isnan(table.arrived[incident])  # type: ignore[attr-defined]
+        arrives = decided + table.travel[incident] + penalty_s
+        clears = arrives + table.remaining[incident]
+        if math.isnan(table.dispatched[incident]):
+            table.dispatched[incident] = decided
+        unit.set_arrival = math.isnan(table.arrived[incident])
         if unit.set_arrival:
-            table.arrived[incident] = arrives  # type: ignore[attr-defined]
-            table.unit[incident] = unit.index  # type: ignore[attr-defined]
+            table.arrived[incident] = arrives
+            table.unit[incident] = unit.index
         unit.incident = incident
         unit.token += 1
         unit.dispatched_at = now
@@ -251,7 +287,7 @@ class ResponseSystem:
         if token != unit.token:
             return  # diverted: this job was handed back to its queue
         now = self.env.now
-        self.incidents.cleared[unit.incident] = now  # type: ignore[attr-defined]
+        self.incidents.cleared[unit.incident] = now
         unit.incident = -1
         area = unit.area
         if area.leaving_since:
@@ -274,12 +310,12 @@ class ResponseSystem:
             return True
         if area.help_allowed:
             # Neighbours are symmetric, and helping is a force-wide policy.
-            graded_at = self.incidents.graded_at  # type: ignore[attr-defined]
+            graded_at = self.incidents.graded_at
             waiting = [n for n in area.neighbours if n.grade1_queue]
             if waiting:
                 neighbour = min(waiting, key=lambda n: graded_at[n.grade1_queue[0]])
                 incident = neighbour.grade1_queue.popleft()
-                self.incidents.helped[incident] = True  # type: ignore[attr-defined]
+                self.incidents.helped[incident] = True
                 self._dispatch(incident, unit, neighbour.help_penalty_s)
                 return True
         if area.grade2_queue:
