@@ -67,6 +67,14 @@ def test_run_writes_the_results_directory(demo_run) -> None:
         "answered_within_target": "%",
         "abandoned": "%",
         "occupancy": "%",
+        "incidents": "count",
+        "attendance_time": "min",
+        "attended_within_target": "%",
+        "dispatch_delay": "min",
+        "callback_time": "min",
+        "appointment_wait": "h",
+        "unit_utilisation": "%",
+        "unit_overrun": "h",
     }
     assert (summary["replications"] == 3).all()
     assert (summary["ci_low"] <= summary["mean"]).all() and (
