@@ -24,10 +24,13 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
+
+from sim.events import follow_roster
 
 NOT_ANSWERED = -1
 
@@ -234,29 +237,12 @@ class ContactCentre:
         if self.first_attempts:
             self._schedule(self.calls.arrival[0], 0, self._on_arrival)
         for pool, changes in zip(self.pools, roster_changes, strict=True):
-            position = 0
-            if changes and changes[0][0] <= self.env.now:
-                pool.available = changes[0][1]
-                position = 1
-            self._schedule_roster(pool, changes, position)
+            follow_roster(self.env, changes, partial(self._set_available, pool))
 
     def _schedule(self, when: float, value: object, callback: Callable) -> None:
         delay = when - self.env.now
         event = Timeout(self.env, delay if delay > 0 else 0.0, value)
         event.callbacks.append(callback)
-
-    def _schedule_roster(
-        self, pool: PoolState, changes: list[tuple[float, int]], position: int
-    ) -> None:
-        if position >= len(changes):
-            return
-        when = changes[position][0]
-
-        def on_change(_event: simpy.Event) -> None:
-            self._set_available(pool, changes[position][1])
-            self._schedule_roster(pool, changes, position + 1)
-
-        self._schedule(when, None, on_change)
 
     # ----------------------------------------------------------------- events
 
