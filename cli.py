@@ -228,7 +228,7 @@ def _print_experiment(outcome: Any) -> None:
         table.add_row(label, *cells)
     out.print(table)
     if missing:
-        out.print(f"not in the results, so not shown: {', '.join(missing)}")
+        out.print(f"not in the results, so not shown: {', '.join(missing)}", soft_wrap=True)
     if outcome.precision is not None:
         worst = outcome.precision.sort_values("relative_half_width").iloc[-1]
         state = "met" if outcome.precision_met else "NOT met (cap reached)"
@@ -236,7 +236,8 @@ def _print_experiment(outcome: Any) -> None:
             f"replications: {outcome.replications} per scenario (auto); target "
             f"±{worst['target']:.1%} {state}; widest: {worst['metric']}/{worst['segment']}/"
             f"{worst['stat']} in {worst['scenario']} at ±{worst['relative_half_width']:.1%} "
-            "(precision.csv)"
+            "(precision.csv)",
+            soft_wrap=True,
         )
     else:
         out.print(f"replications: {outcome.replications} per scenario")
@@ -244,12 +245,14 @@ def _print_experiment(outcome: Any) -> None:
     out.print(
         f"{outcome.ran} replications run on {outcome.executor}{reused}; "
         f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute, "
-        f"{outcome.elapsed_s:.1f} s elapsed"
+        f"{outcome.elapsed_s:.1f} s elapsed",
+        soft_wrap=True,
     )
     out.print(
         f"results in {outcome.out_dir}/ (summary.csv, comparison.csv, warmup.csv)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 

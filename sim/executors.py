@@ -30,6 +30,10 @@ from sim.config import ConfigError, Problem
 
 log = logging.getLogger(__name__)
 
+#: How long to try to reach a Dask scheduler, and to wait for it to have a worker (seconds).
+DASK_CONNECT_TIMEOUT_S = 15.0
+DASK_WORKERS_TIMEOUT_S = 60.0
+
 
 @dataclass(frozen=True)
 class Job:
@@ -197,18 +201,27 @@ class DaskExecutor:
     address
         The scheduler's address.
     connect_timeout_s
-        How long to try to reach the scheduler, seconds.
+        How long to try to reach the scheduler, seconds (default
+        ``DASK_CONNECT_TIMEOUT_S``).
     workers_timeout_s
-        How long to wait for the cluster to have at least one worker, seconds.
+        How long to wait for the cluster to have at least one worker, seconds
+        (default ``DASK_WORKERS_TIMEOUT_S``).
     """
 
     def __init__(
-        self, address: str, connect_timeout_s: float = 15.0, workers_timeout_s: float = 60.0
+        self,
+        address: str,
+        connect_timeout_s: float | None = None,
+        workers_timeout_s: float | None = None,
     ):
         self.address = address
         self.description = f"Dask cluster at {address}"
-        self.connect_timeout_s = connect_timeout_s
-        self.workers_timeout_s = workers_timeout_s
+        self.connect_timeout_s = (
+            DASK_CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s
+        )
+        self.workers_timeout_s = (
+            DASK_WORKERS_TIMEOUT_S if workers_timeout_s is None else workers_timeout_s
+        )
         self._client: Any = None
 
     def __enter__(self) -> DaskExecutor:
@@ -261,7 +274,7 @@ class DaskExecutor:
             )
             futures[future.key] = (future, job)
         try:
-            for future in dask_completed([f for f, _ in futures.values()]):
+            for future in dask_completed([f for f, _ in futures.values()], loop=client.loop):
                 job = futures[future.key][1]
                 try:
                     yield future.result()

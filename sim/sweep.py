@@ -176,7 +176,7 @@ class _Run:
                     self.plan.seed,
                     2,
                     attempt.error or "",
-                    attempt.traceback or "(no traceback: the worker running it was lost)",
+                    attempt.traceback or "(no traceback: it did not finish on a worker)",
                 )
 
     def _jobs(self, keys: list[tuple[str, int]]) -> list[Job]:
