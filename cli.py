@@ -185,6 +185,7 @@ def experiment(
             "interrupted: every finished replication is saved; run the same command with "
             "--resume (and --out) to finish",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(130) from None
     _print_experiment(outcome)
