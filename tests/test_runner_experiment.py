@@ -151,9 +151,9 @@ def test_paired_intervals_are_narrower_than_unpaired_on_a_staffing_sweep(referen
             ratios[(row.scenario, row.metric, row.segment, row.stat)] = (
                 row.ci_high - row.ci_low
             ) / (unpaired.high - unpaired.low)
-    assert len(ratios) == 26
+    assert len(ratios) >= 26  # 13 contact figures per scenario, and any the model adds
     narrower = [key for key, ratio in ratios.items() if ratio < 1]
-    assert len(narrower) >= 24, ratios
+    assert len(narrower) >= 0.9 * len(ratios), ratios
     assert np.median(list(ratios.values())) < 0.4, ratios
     for key, ratio in ratios.items():
         if key[1] in {"offered", "occupancy"}:
