@@ -280,7 +280,7 @@ def test_resume_after_lost_replications_equals_the_uninterrupted_run(reference, 
 
 def test_resume_after_sigkill_equals_the_uninterrupted_run(tmp_path) -> None:
     """Kill a real run part-way (SIGKILL: no chance to clean up), resume it, compare."""
-    path = experiment_file(tmp_path, days=7, replications=5)
+    path = experiment_file(tmp_path, days=4, replications=5)
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     command = [sys.executable, "cli.py", "experiment", str(path), "--workers", "1"]
     process = subprocess.Popen(
