@@ -101,6 +101,20 @@ def _figure(cell: Any, digits: int = 1) -> str:
     return f"{mean:,.{digits}f} ± {(high - low) / 2:,.{digits}f}"
 
 
+def _print_headline(title: str, first_column: str, head: Any) -> None:
+    """Print a headline table of ``(mean, low, high)`` cells (counts without decimals)."""
+    if head.empty:
+        return
+    table = Table(title=title or None)
+    table.add_column(first_column)
+    for column in head.columns:
+        table.add_column(column, justify="right")
+    digits = [0 if column in ("offered", "incidents") else 1 for column in head.columns]
+    for segment, row in head.iterrows():
+        table.add_row(str(segment), *(_figure(c, d) for c, d in zip(row, digits, strict=True)))
+    out.print(table)
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
@@ -115,7 +129,9 @@ def run(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results directory (default results/NAME-TIME).")
     ] = None,
-    records: Annotated[bool, typer.Option("--records", help="Write per-call records.")] = False,
+    records: Annotated[
+        bool, typer.Option("--records", help="Write per-call and per-incident records.")
+    ] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run one scenario: N replications, results directory with summary.csv."""
@@ -124,17 +140,11 @@ def run(
         outcome = commands.run_scenario(
             scenario, overrides, out_dir, records, workers, on_start, on_done
         )
-    table = Table(title=f"{outcome.scenario.name}: mean ± half-width of 95% confidence interval")
-    head = commands.headline(outcome.summary)
-    table.add_column("channel")
-    for column in head.columns:
-        table.add_column(column, justify="right")
-    for segment, row in head.iterrows():
-        digits = [0 if column == "offered" else 1 for column in head.columns]
-        table.add_row(str(segment), *(_figure(c, d) for c, d in zip(row, digits, strict=True)))
-    out.print(table)
-    for row in commands.occupancy(outcome.summary).itertuples(index=False):
-        out.print(f"occupancy of {row.segment}: {_figure((row.mean, row.ci_low, row.ci_high))} %")
+    title = f"{outcome.scenario.name}: mean ± half-width of 95% confidence interval"
+    _print_headline(title, "channel", commands.headline(outcome.summary))
+    _print_headline("", "attendance", commands.response_headline(outcome.summary))
+    for label, cell, unit in commands.other_headlines(outcome.summary):
+        out.print(f"{label}: {_figure(cell)} {unit}")
     out.print(
         f"{outcome.calls:,} calls simulated in {outcome.wall_s:.1f} s of compute; "
         f"results in {outcome.out_dir}/ (summary.csv)"

@@ -97,7 +97,8 @@ def run_scenario(
     out_dir
         Results directory; default ``results/<scenario>-<timestamp>``.
     keep_records
-        Also write per-call records (``records/calls.parquet``).
+        Also write per-call and per-incident records (``records/calls.parquet``,
+        ``records/incidents.parquet``).
     workers
         Worker processes (1: run in this process).
     on_start, on_done
@@ -123,11 +124,7 @@ def run_scenario(
     )
     table = replication_table(results)
     summary = summarise(table)
-    records = (
-        pd.concat([r.records for r in results if r.records is not None], ignore_index=True)
-        if keep_records
-        else None
-    )
+    records = combine_records(results) if keep_records else None
     manifest = build_manifest(
         [scenario],
         scenario.seed,
@@ -144,6 +141,18 @@ def run_scenario(
         calls=sum(r.calls for r in results),
         wall_s=sum(r.wall_s for r in results),
     )
+
+
+def combine_records(results: Sequence[ReplicationResult]) -> dict[str, pd.DataFrame]:
+    """Each record table (``calls``, ``incidents``) of every replication, stacked."""
+    kinds = sorted({kind for r in results if r.records for kind in r.records})
+    return {
+        kind: pd.concat(
+            [r.records[kind] for r in results if r.records and kind in r.records],
+            ignore_index=True,
+        )
+        for kind in kinds
+    }
 
 
 def validate_file(path: Path) -> str:
@@ -375,19 +384,56 @@ HEADLINE_STATS = {
 }
 
 
-def headline(summary: pd.DataFrame) -> pd.DataFrame:
-    """The headline contact figures: one row per call segment, one column per figure.
+RESPONSE_HEADLINE_STATS = {
+    ("attendance_time", "p50"): "p50 attendance (min)",
+    ("attendance_time", "p90"): "p90 attendance (min)",
+    ("attended_within_target", "value"): "within target (%)",
+}
 
-    Cells are ``(mean, ci_low, ci_high)`` tuples.
+#: One-line figures printed under the tables: (metric, stat, label, unit).
+OTHER_HEADLINES = (
+    ("occupancy", "value", "occupancy of", "%"),
+    ("unit_utilisation", "value", "unit utilisation,", "%"),
+    ("dispatch_delay", "p90", "p90 wait for a unit,", "min"),
+    ("callback_time", "mean", "mean wait for a call-back,", "min"),
+    ("appointment_wait", "p90", "p90 wait for an appointment,", "h"),
+)
+
+
+def headline(
+    summary: pd.DataFrame,
+    stats: dict[tuple[str, str], str] = HEADLINE_STATS,
+    segments: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Headline figures: one row per segment, one column per figure in ``stats``.
+
+    Cells are ``(mean, ci_low, ci_high)`` tuples. ``segments`` keeps only those
+    rows, in that order; by default every segment with the first statistic.
     """
     rows: dict[str, dict[str, tuple[float, float, float]]] = {}
     for row in summary.itertuples(index=False):
-        label = HEADLINE_STATS.get((row.metric, row.stat))
+        label = stats.get((row.metric, row.stat))
         if label is not None:
             rows.setdefault(row.segment, {})[label] = (row.mean, row.ci_low, row.ci_high)
-    return pd.DataFrame.from_dict(rows, orient="index")[list(HEADLINE_STATS.values())]
+    if segments is not None:
+        rows = {segment: rows[segment] for segment in segments if segment in rows}
+    else:
+        first = next(iter(stats.values()))
+        rows = {segment: cells for segment, cells in rows.items() if first in cells}
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=list(stats.values()))
 
 
-def occupancy(summary: pd.DataFrame) -> pd.DataFrame:
-    """Occupancy per handler pool (mean and interval, %)."""
-    return summary[summary["metric"] == "occupancy"][["segment", "mean", "ci_low", "ci_high"]]
+def response_headline(summary: pd.DataFrame) -> pd.DataFrame:
+    """Attendance by grade and area (grade 1 per area, grade 2 overall); empty without response."""
+    attended = summary[summary["metric"] == "attended_within_target"]["segment"].tolist()
+    return headline(summary, RESPONSE_HEADLINE_STATS, attended)
+
+
+def other_headlines(summary: pd.DataFrame) -> list[tuple[str, tuple[float, float, float], str]]:
+    """One-line figures: ``(label, (mean, low, high), unit)`` for those the run has."""
+    lines = []
+    for metric, stat, label, unit in OTHER_HEADLINES:
+        rows = summary[(summary["metric"] == metric) & (summary["stat"] == stat)]
+        for row in rows.itertuples(index=False):
+            lines.append((f"{label} {row.segment}", (row.mean, row.ci_low, row.ci_high), unit))
+    return lines

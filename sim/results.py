@@ -102,12 +102,16 @@ def write_results(
     summary: pd.DataFrame,
     replications: pd.DataFrame,
     manifest: dict[str, Any],
-    records: pd.DataFrame | None = None,
+    records: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Write the results directory: summary.csv, replications.parquet, manifest.json, records/."""
+    """Write the results directory: summary.csv, replications.parquet, manifest.json, records/.
+
+    ``records`` maps a table name (``calls``, ``incidents``) to its rows, written
+    as ``records/<name>.parquet``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    if records is not None:
-        write_table(records, out_dir / "records" / "calls.parquet")
+    for kind, table in (records or {}).items():
+        write_table(table, out_dir / "records" / f"{kind}.parquet")
     write_table(replications, out_dir / "replications.parquet")
     write_table(summary, out_dir / "summary.csv")
     write_json(manifest, out_dir / "manifest.json")

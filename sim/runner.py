@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import Scenario
-from sim.metrics import MetricValue, call_records, replication_metrics
+from sim.metrics import MetricValue, replication_metrics, replication_records
 from sim.model import run_replication
 from sim.warmup import hourly_profile
 
@@ -37,16 +37,17 @@ class ReplicationResult:
 
     ``wall_s`` is the wall-clock time the replication took, seconds; ``calls``
     the number of call attempts simulated and ``events`` the SimPy events
-    processed (both warm-up and drain included). ``records`` holds per-call
-    records and ``warmup`` the hourly queue figures (:func:`sim.warmup.hourly_profile`)
-    when asked for.
+    processed (both warm-up and drain included). When asked for, ``records``
+    holds the record tables by name (``calls``, and ``incidents`` where there
+    are any) and ``warmup`` the hourly queue figures
+    (:func:`sim.warmup.hourly_profile`).
     """
 
     scenario: str
     replication: int
     seed: int
     values: list[MetricValue]
-    records: pd.DataFrame | None
+    records: dict[str, pd.DataFrame] | None
     calls: int
     events: int
     wall_s: float
@@ -71,14 +72,14 @@ def run_one(
     seed
         Base seed; the replication's streams derive from ``(seed, replication)``.
     keep_records
-        Also return per-call records.
+        Also return per-call and per-incident records.
     warmup
         Also return hourly queue figures over the whole run, warm-up included.
     """
     started = time.perf_counter()
     output = run_replication(scenario, replication, seed)
     values = replication_metrics(output)
-    records = call_records(output) if keep_records else None
+    records = replication_records(output) if keep_records else None
     profile = hourly_profile(output) if warmup else None
     return ReplicationResult(
         scenario=scenario.name,

@@ -6,6 +6,7 @@ Layout (inside the results directory)::
     replications/<scenario>/<r>.parquet     metric values of replication r (written last)
     warmup/<scenario>/<r>.parquet           its hourly queue figures (warmup.csv)
     records/<scenario>/<r>.parquet          its per-call records (with records: true)
+    incidents/<scenario>/<r>.parquet        its per-incident records (with records: true)
 
 Each file is written atomically (a temporary name, then a rename), and a
 replication's metric file is written after its other files, so a replication
@@ -36,7 +37,7 @@ from sim.runner import REPLICATION_COLUMNS, ReplicationResult, replication_table
 log = logging.getLogger(__name__)
 
 STORE_FILE = "experiment.json"
-DURABLE_DIRS = ("replications", "warmup", "records")
+DURABLE_DIRS = ("replications", "warmup", "records", "incidents")
 #: Files of the results directory an experiment writes at the end (rebuilt on resume).
 SUMMARY_FILES = (
     "summary.csv",
@@ -156,13 +157,17 @@ class ResultStore:
         self,
         result: ReplicationResult,
         warmup: pd.DataFrame | None = None,
-        records: pd.DataFrame | None = None,
+        records: dict[str, pd.DataFrame] | None = None,
     ) -> None:
-        """Write one finished replication: records and warm-up first, metric values last."""
+        """Write one finished replication: records and warm-up first, metric values last.
+
+        ``records`` holds ``calls`` (saved under ``records/``) and, where the
+        scenario has incidents, ``incidents`` (under ``incidents/``).
+        """
         scenario, replication = result.scenario, result.replication
-        if records is not None:
-            path = self.path("records", scenario, replication)
-            atomic_write(path, lambda p: records.to_parquet(p, index=False))
+        for kind, table in (records or {}).items():
+            path = self.path("records" if kind == "calls" else kind, scenario, replication)
+            atomic_write(path, lambda p, t=table: t.to_parquet(p, index=False))
         if warmup is not None:
             path = self.path("warmup", scenario, replication)
             atomic_write(path, lambda p: warmup.to_parquet(p, index=False))

@@ -183,7 +183,7 @@ def test_hourly_profile_agrees_with_the_call_records(reference) -> None:
     path, _ = reference
     plan = load_experiment(path)
     result = run_one(plan.scenario("late-12"), 2, plan.seed, keep_records=True)
-    records = result.records
+    records = result.records["calls"]
     from sim.model import run_replication
 
     profile = hourly_profile(run_replication(plan.scenario("late-12"), 2, plan.seed))
