@@ -609,6 +609,11 @@ class ResponsePolicy(FrozenModel):
         description="A grade 1 with no unit free may take a unit off a grade 2 job "
         "(the grade 2 goes back to the front of its queue).",
     )
+    divert_from_scheduled: bool = Field(
+        default=False,
+        description="A grade 1 with no unit free may take a schedule car off an appointment "
+        "in its area (the appointment resumes first when a car is free).",
+    )
     dispatch_delay_s: Seconds = Field(
         default=0.0, description="Decision time from an incident being ready to a unit sent."
     )
@@ -737,31 +742,66 @@ class Force(FrozenModel):
         if {"grade1", "grade2"} & grades.keys():
             where = grades.get("grade1") or grades["grade2"]
             if not self.areas:
-                problems.append((("areas",), f"missing; {where} sends incidents to response units, "
-                                 "so the force needs areas with units"))  # fmt: skip
+                problems.append(
+                    (
+                        ("areas",),
+                        f"missing; {where} sends incidents to response units, "
+                        "so the force needs areas with units",
+                    )
+                )
             if self.response is None:
-                problems.append((("response",), f"missing; {where} needs on-scene times "
-                                 "(response.on_scene.grade1 and grade2)"))  # fmt: skip
+                problems.append(
+                    (
+                        ("response",),
+                        f"missing; {where} needs on-scene times "
+                        "(response.on_scene.grade1 and grade2)",
+                    )
+                )
         if "scheduled" in grades and self.appointments is None:
-            problems.append((("appointments",), f"missing; {grades['scheduled']} books "
-                             "appointments, so the force needs schedule cars"))  # fmt: skip
+            problems.append(
+                (
+                    ("appointments",),
+                    f"missing; {grades['scheduled']} books appointments, so the force "
+                    "needs schedule cars",
+                )
+            )
         if "resolution" in grades and self.resolution is None:
-            problems.append((("resolution",), f"missing; {grades['resolution']} sends incidents "
-                             "to a telephone resolution team"))  # fmt: skip
+            problems.append(
+                (
+                    ("resolution",),
+                    f"missing; {grades['resolution']} sends incidents to a telephone "
+                    "resolution team",
+                )
+            )
         if self.areas:
             total = sum(area.share for area in self.areas.values())
             if abs(total - 1) > 1e-6:
-                problems.append((("areas",), f"shares add up to {total:.4g}; expected 1 "
-                                 "(each area's share of the force's incidents)"))  # fmt: skip
+                problems.append(
+                    (
+                        ("areas",),
+                        f"shares add up to {total:.4g}; expected 1 "
+                        "(each area's share of the force's incidents)",
+                    )
+                )
         for area_id, area in self.areas.items():
             if area.kind is None and area.grade1_target_min is None:
-                problems.append((("areas", area_id, "kind"), "missing; expected urban or rural "
-                                 "(it sets the grade 1 target), or give grade1_target_min"))  # fmt: skip
+                problems.append(
+                    (
+                        ("areas", area_id, "kind"),
+                        "missing; expected urban or rural (it sets the grade 1 target), "
+                        "or give grade1_target_min",
+                    )
+                )
             for i, neighbour in enumerate(area.neighbours):
                 if neighbour == area_id or neighbour not in self.areas:
                     known = ", ".join(a for a in self.areas if a != area_id) or "none"
-                    problems.append((("areas", area_id, "neighbours", i), f"'{neighbour}' is not "
-                                     f"another area of this force; expected one of: {known}"))  # fmt: skip
+                    problems.append(
+                        (
+                            ("areas", area_id, "neighbours", i),
+                            f"{_describe_input(neighbour)} is not another area of this "
+                            f"force; expected one of: {known}",
+                        )
+                    )
         if problems:
             raise CrossFieldError(problems)
         return self
@@ -1062,29 +1102,57 @@ def _friendly(error: Mapping[str, Any]) -> str:
 
 
 #: Fields whose value is a tagged union: pydantic puts the tag in the error path.
+#: (Used when the input is not at hand; with the input, tags are found exactly.)
 _TAGGED_FIELDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(
         (
-            "patience", "handling", "wrap_up", "delay", "grading_delay", "review",
-            "travel", "callback", "grade1", "grade2", "scheduled",
-        ),  # fmt: skip
+            "patience",
+            "handling",
+            "wrap_up",
+            "delay",
+            "grading_delay",
+            "review",
+            "travel",
+            "callback",
+            "grade1",
+            "grade2",
+            "scheduled",
+        ),
         frozenset({"exponential", "lognormal", "constant"}),
     ),
     "staff": frozenset({"number", "per_interval"}),
 }
+_UNION_TAGS = frozenset().union(*_TAGGED_FIELDS.values())
 _VALIDATOR_LOC = re.compile(r"^function-(before|after|wrap|plain)\[")
+_NO_INPUT = object()
 
 
-def _clean_loc(loc: Sequence[Any]) -> list[Any]:
-    """The path as the user wrote it: without union tags and validator markers."""
+def _clean_loc(loc: Sequence[Any], raw: Any = _NO_INPUT) -> list[Any]:
+    """The path as the user wrote it: without union tags and validator markers.
+
+    With the input at hand, a union tag is told from a key of the same name (a
+    force called ``constant``) by walking the input along the path: a tag is a
+    part that names nothing in the input there.
+    """
     cleaned: list[Any] = []
+    node = raw
     for part in loc:
-        if isinstance(part, str):
-            previous = cleaned[-1] if cleaned else None
-            if isinstance(previous, str) and part in _TAGGED_FIELDS.get(previous, ()):
+        if isinstance(part, str) and _VALIDATOR_LOC.match(part):
+            continue
+        if node is not _NO_INPUT:
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_dict or in_list:
+                node = node[part]
+            elif isinstance(part, str) and part in _UNION_TAGS:
                 continue
-            if _VALIDATOR_LOC.match(part):
-                continue
+            else:
+                node = _NO_INPUT
+            cleaned.append(part)
+            continue
+        previous = cleaned[-1] if cleaned else None
+        if isinstance(previous, str) and part in _TAGGED_FIELDS.get(previous, ()):
+            continue
         cleaned.append(part)
     return cleaned
 
@@ -1100,17 +1168,20 @@ def _path(loc: Iterable[Any]) -> str:
     return ".".join(_show_key(p) for p in loc if p != "[key]")
 
 
-def problems_from_validation(error: ValidationError, source: str) -> list[Problem]:
+def problems_from_validation(
+    error: ValidationError, source: str, raw: Any = _NO_INPUT
+) -> list[Problem]:
     """Every problem in a pydantic ``ValidationError``, with dotted field paths.
 
-    A key that is not allowed (``channels: {"112": ...}``) is reported once, as
-    such; the errors pydantic also finds inside its value are left out.
+    ``raw`` is the input that was validated, if at hand (it makes the paths
+    exact). A key that is not allowed (``channels: {"112": ...}``) is reported
+    once, as such; the errors pydantic also finds inside its value are left out.
     """
     found: list[tuple[tuple[Any, ...], str]] = []
     bad_keys: set[tuple[Any, ...]] = set()
     for item in error.errors(include_url=False):
         raw_loc = tuple(item["loc"])
-        loc = tuple(_clean_loc(raw_loc))
+        loc = tuple(_clean_loc(raw_loc, raw))
         cross = (item.get("ctx") or {}).get("error")
         if isinstance(cross, CrossFieldError):
             found.extend((loc + tuple(sub), msg) for sub, msg in cross.problems)
@@ -1409,6 +1480,6 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc, source)) from None
+        raise ConfigError(problems_from_validation(exc, source, raw)) from None
     except RecursionError:
         raise ConfigError([Problem(source, "", "is nested too deeply")]) from None

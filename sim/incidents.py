@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from sim.appointments import AppointmentDiary
 from sim.response import (
@@ -144,11 +145,14 @@ class IncidentFactory:
             table.appointment_slot[incident] = slot
             table.appointment_car[incident] = car
             table.appointment_s[incident] = start
-            table.arrived[incident] = start
-            table.cleared[incident] = start + table.on_scene[incident]
+            due = Timeout(self.env, max(start - self.env.now, 0.0), incident)
+            due.callbacks.append(self._appointment_due)
         elif grade == RESOLUTION:
             assert settings.resolution_team is not None, "validated: resolution needs a team"
             settings.resolution_team.submit(incident, table.callback_s[incident])
+
+    def _appointment_due(self, event: simpy.Event) -> None:
+        self.response.appointment_due(event._value)
 
     def callback_started(self, incident: int) -> None:
         """The resolution team rings the caller back (now)."""

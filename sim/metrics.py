@@ -241,7 +241,8 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
             )
         scheduled = counted & (grade == SCHEDULED)
         if scheduled.any():
-            wait = (incidents["appointment_s"] - graded_at) / 3600.0
+            # To the car's actual arrival: the booked slot, or later if it slipped.
+            wait = (arrived - graded_at) / 3600.0
             values += _distribution(
                 "appointment_wait",
                 f"{prefix}scheduled",

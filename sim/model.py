@@ -331,6 +331,7 @@ def _build_response(
                 help_penalty_s=area.help_penalty_s,
                 help_allowed=bool(policy and policy.help_from_neighbours),
                 divert_allowed=bool(policy and policy.divert_from_grade2),
+                divert_scheduled_allowed=bool(policy and policy.divert_from_scheduled),
             )
             mine[area_id] = state
             areas.append(state)
@@ -432,6 +433,11 @@ def run_replication(
         areas,
         incidents,
         [f.response.dispatch_delay_s if f.response else 0.0 for f in scenario.forces.values()],
+        {
+            index: force.appointments.cars
+            for index, force in enumerate(scenario.forces.values())
+            if force.appointments is not None
+        },
     )
     factory = IncidentFactory(env, incidents, response, force_settings)
     teams: list[tuple[str, str, Team]] = []

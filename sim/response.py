@@ -119,10 +119,15 @@ class IncidentTable:
 
 @dataclass(eq=False)
 class Unit:
-    """A response unit (a double-crewed car, a single officer...)."""
+    """A response unit (a double-crewed car, a single officer...) or a schedule car.
+
+    A response unit belongs to an ``area``; a schedule car has no area and
+    belongs to its force's ``cars`` instead.
+    """
 
     index: int
-    area: AreaState
+    area: AreaState | None
+    cars: ScheduleCars | None = None
     incident: int = -1
     token: int = 0
     assignment: int = -1
@@ -130,6 +135,22 @@ class Unit:
     clears_at: float = math.nan
     dispatched_at: float = math.nan
     set_arrival: bool = False
+
+
+@dataclass(eq=False)
+class ScheduleCars:
+    """A force's schedule cars: appointments start at their slot with a free car.
+
+    The diary books no more appointments into a slot than there are cars, but a
+    car may still be busy when a slot starts (an appointment ran long, or the
+    car was diverted to a grade 1): the appointment then waits first in line
+    (``due``) for the next free car.
+    """
+
+    force: int
+    free: list[Unit] = field(default_factory=list)
+    busy: dict[int, Unit] = field(default_factory=dict)
+    due: deque[int] = field(default_factory=deque)
 
 
 @dataclass(eq=False)
@@ -148,6 +169,7 @@ class AreaState:
     help_penalty_s: float = 0.0
     help_allowed: bool = False
     divert_allowed: bool = False
+    divert_scheduled_allowed: bool = False
     neighbours: list[AreaState] = field(default_factory=list)
     free: list[Unit] = field(default_factory=list)
     busy: dict[int, Unit] = field(default_factory=dict)
@@ -183,6 +205,9 @@ class ResponseSystem:
     dispatch_delay_s
         Decision time between an incident being ready and a unit being sent,
         seconds, per force index.
+    schedule_cars
+        Number of schedule cars per force index (forces without appointments
+        left out).
     """
 
     def __init__(
@@ -191,6 +216,7 @@ class ResponseSystem:
         areas: list[AreaState],
         incidents: IncidentTable,
         dispatch_delay_s: list[float],
+        schedule_cars: dict[int, int] | None = None,
     ):
         self.env = env
         self.areas = areas
@@ -205,6 +231,14 @@ class ResponseSystem:
         self.assignment_end: list[float] = []
         for area in areas:
             area.last_change = env.now
+        self.schedule_cars: dict[int, ScheduleCars] = {}
+        for force, count in (schedule_cars or {}).items():
+            cars = ScheduleCars(force)
+            for _ in range(count):
+                car = Unit(len(self.units), None, cars)
+                self.units.append(car)
+                cars.free.append(car)
+            self.schedule_cars[force] = cars
 
     # ----------------------------------------------------------------- incidents
 
@@ -235,10 +269,24 @@ class ResponseSystem:
             if on_grade2:
                 self._divert(max(on_grade2, key=lambda unit: unit.dispatched_at), incident)
                 return
+        cars = self.schedule_cars.get(area.force)
+        if area.divert_scheduled_allowed and cars is not None:
+            at_appointments_here = [
+                car for car in cars.busy.values() if self.incidents.area[car.incident] == area.index
+                and self.incidents.grade[car.incident] == SCHEDULED
+            ]  # fmt: skip
+            if at_appointments_here:
+                car = max(at_appointments_here, key=lambda unit: unit.dispatched_at)
+                self._divert(car, incident)
+                return
         area.grade1_queue.append(incident)
 
     def _divert(self, unit: Unit, incident: int) -> None:
-        """Take ``unit`` off its grade 2 job and send it to grade 1 ``incident``."""
+        """Take ``unit`` off its grade 2 job or appointment; send it to grade 1 ``incident``.
+
+        The job goes back to the front of its queue, with what is left of its
+        on-scene time if the unit had arrived.
+        """
         now = self.env.now
         table = self.incidents
         job = unit.incident
@@ -250,19 +298,26 @@ class ResponseSystem:
             table.remaining[job] = unit.clears_at - now
         table.diverted[job] = True
         self.assignment_end[unit.assignment] = now
-        self.areas[table.area[job]].grade2_queue.appendleft(job)
+        if unit.cars is not None:
+            unit.cars.due.appendleft(job)
+        else:
+            self.areas[table.area[job]].grade2_queue.appendleft(job)
         self._dispatch(incident, unit, 0.0)
 
     def _dispatch(self, incident: int, unit: Unit, penalty_s: float) -> None:
         now = self.env.now
         table = self.incidents
         area = unit.area
-        if unit.index not in area.busy:
+        if area is not None and unit.index not in area.busy:
             area.advance(now)
             area.busy[unit.index] = unit
         force = table.force[incident]
-        decided = now + self.dispatch_delay_s[force]
-        arrives = decided + table.travel[incident] + penalty_s
+        if table.grade[incident] == SCHEDULED:
+            # An appointment: the car is booked to be there at the slot's start.
+            decided = arrives = now
+        else:
+            decided = now + self.dispatch_delay_s[force]
+            arrives = decided + table.travel[incident] + penalty_s
         clears = arrives + table.remaining[incident]
         if math.isnan(table.dispatched[incident]):
             table.dispatched[incident] = decided
@@ -289,7 +344,11 @@ class ResponseSystem:
         now = self.env.now
         self.incidents.cleared[unit.incident] = now
         unit.incident = -1
+        if unit.cars is not None:
+            self._car_free(unit)
+            return
         area = unit.area
+        assert area is not None
         if area.leaving_since:
             area.advance(now)
             del area.busy[unit.index]
@@ -322,6 +381,27 @@ class ResponseSystem:
             self._dispatch(area.grade2_queue.popleft(), unit, 0.0)
             return True
         return False
+
+    # ----------------------------------------------------------------- appointments
+
+    def appointment_due(self, incident: int) -> None:
+        """An appointment's slot starts now: a schedule car goes, or it waits first in line."""
+        cars = self.schedule_cars[self.incidents.force[incident]]
+        if cars.free:
+            car = cars.free.pop()
+            cars.busy[car.index] = car
+            self._dispatch(incident, car, 0.0)
+        else:
+            cars.due.append(incident)
+
+    def _car_free(self, car: Unit) -> None:
+        cars = car.cars
+        assert cars is not None
+        if cars.due:
+            self._dispatch(cars.due.popleft(), car, 0.0)
+            return
+        del cars.busy[car.index]
+        cars.free.append(car)
 
     # ----------------------------------------------------------------- rosters
 

@@ -162,6 +162,51 @@ def test_diversion_takes_a_unit_off_grade2_and_requeues_it_at_the_front() -> Non
     assert table.arrived[second] > table.cleared[first]
 
 
+def test_a_grade1_diverts_a_schedule_car_only_where_allowed() -> None:
+    for allowed in (True, False):
+        env = simpy.Environment()
+        area = AreaState(0, "urban", 0, 0.0, SECONDS_PER_DAY, divert_scheduled_allowed=allowed)
+        table = IncidentTable()
+        response = ResponseSystem(env, [area], table, [0.0], schedule_cars={0: 1})
+        follow_roster(env, [(0.0, 0)], lambda count: response.set_available(area, count))
+
+        def appointment(_event) -> None:
+            incident = table.add(env.now, 0, 0, SCHEDULED, 0, 0, 0.0, 3600.0, -1, 0.0)
+            response.appointment_due(incident)
+
+        env.timeout(9 * SECONDS_PER_HOUR).callbacks.append(appointment)
+        create_at(env, response, table, 9.5 * SECONDS_PER_HOUR, GRADE1, travel=600, on_scene=1200)
+        env.run(until=SECONDS_PER_DAY)
+        booked, urgent = 0, 1
+        if allowed:
+            # The car leaves the appointment half-way, attends the grade 1, then
+            # goes back to finish the appointment's remaining half hour.
+            assert table.diverted[booked]
+            assert table.dispatched[urgent] == 9.5 * SECONDS_PER_HOUR
+            back = 9.5 * SECONDS_PER_HOUR + 600 + 1200
+            assert table.cleared[booked] == back + 1800
+        else:
+            assert not table.diverted[booked]
+            assert np.isnan(table.dispatched[urgent])  # no response unit at all
+            assert table.cleared[booked] == 10 * SECONDS_PER_HOUR
+
+
+def test_late_schedule_car_starts_the_appointment_when_free() -> None:
+    env = simpy.Environment()
+    table = IncidentTable()
+    response = ResponseSystem(env, [], table, [0.0], schedule_cars={0: 1})
+    for hour in (9, 10):
+
+        def due(_event) -> None:
+            incident = table.add(env.now, 0, -1, SCHEDULED, 0, 0, 0.0, 5400.0, -1, 0.0)
+            response.appointment_due(incident)
+
+        env.timeout(hour * SECONDS_PER_HOUR).callbacks.append(due)
+    env.run(until=SECONDS_PER_DAY)
+    # The first runs 90 minutes; the second, booked for 10:00, starts at 10:30.
+    assert table.arrived == [9 * SECONDS_PER_HOUR, 10.5 * SECONDS_PER_HOUR]
+
+
 @pytest.fixture(scope="module")
 def demo_scenario() -> Scenario:
     raw = load_raw("demo.yaml")
@@ -240,6 +285,10 @@ def test_help_and_diversion_happen_only_where_configured(demo_scenario) -> None:
     raw["forces"]["demo"]["response"]["divert_from_grade2"] = False
     neither = run_replication(scenario_from_dict(raw), 0).incidents
     assert not neither["helped"].any() and not neither["diverted"].any()
+    raw["forces"]["demo"]["response"]["divert_from_scheduled"] = True
+    cars = run_replication(scenario_from_dict(raw), 0).incidents
+    diverted = cars["diverted"]
+    assert diverted.sum() > 10 and np.all(cars["grade"][diverted] == SCHEDULED)
 
 
 def test_escalated_callbacks_become_grade2_or_scheduled_counted_once() -> None:
