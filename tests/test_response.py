@@ -162,33 +162,37 @@ def test_diversion_takes_a_unit_off_grade2_and_requeues_it_at_the_front() -> Non
     assert table.arrived[second] > table.cleared[first]
 
 
+def appointment_then_grade1(allowed: bool) -> IncidentTable:
+    """One schedule car on a 60-minute appointment from 09:00; a grade 1 at 09:30, no units."""
+    env = simpy.Environment()
+    area = AreaState(0, "urban", 0, 0.0, SECONDS_PER_DAY, divert_scheduled_allowed=allowed)
+    table = IncidentTable()
+    response = ResponseSystem(env, [area], table, [0.0], schedule_cars={0: 1})
+    follow_roster(env, [(0.0, 0)], lambda count: response.set_available(area, count))
+
+    def appointment(_event) -> None:
+        incident = table.add(env.now, 0, 0, SCHEDULED, 0, 0, 0.0, 3600.0, -1, 0.0)
+        response.appointment_due(incident)
+
+    env.timeout(9 * SECONDS_PER_HOUR).callbacks.append(appointment)
+    create_at(env, response, table, 9.5 * SECONDS_PER_HOUR, GRADE1, travel=600, on_scene=1200)
+    env.run(until=SECONDS_PER_DAY)
+    return table
+
+
 def test_a_grade1_diverts_a_schedule_car_only_where_allowed() -> None:
-    for allowed in (True, False):
-        env = simpy.Environment()
-        area = AreaState(0, "urban", 0, 0.0, SECONDS_PER_DAY, divert_scheduled_allowed=allowed)
-        table = IncidentTable()
-        response = ResponseSystem(env, [area], table, [0.0], schedule_cars={0: 1})
-        follow_roster(env, [(0.0, 0)], lambda count: response.set_available(area, count))
-
-        def appointment(_event) -> None:
-            incident = table.add(env.now, 0, 0, SCHEDULED, 0, 0, 0.0, 3600.0, -1, 0.0)
-            response.appointment_due(incident)
-
-        env.timeout(9 * SECONDS_PER_HOUR).callbacks.append(appointment)
-        create_at(env, response, table, 9.5 * SECONDS_PER_HOUR, GRADE1, travel=600, on_scene=1200)
-        env.run(until=SECONDS_PER_DAY)
-        booked, urgent = 0, 1
-        if allowed:
-            # The car leaves the appointment half-way, attends the grade 1, then
-            # goes back to finish the appointment's remaining half hour.
-            assert table.diverted[booked]
-            assert table.dispatched[urgent] == 9.5 * SECONDS_PER_HOUR
-            back = 9.5 * SECONDS_PER_HOUR + 600 + 1200
-            assert table.cleared[booked] == back + 1800
-        else:
-            assert not table.diverted[booked]
-            assert np.isnan(table.dispatched[urgent])  # no response unit at all
-            assert table.cleared[booked] == 10 * SECONDS_PER_HOUR
+    booked, urgent = 0, 1
+    table = appointment_then_grade1(allowed=True)
+    # The car leaves the appointment half-way, attends the grade 1, then goes
+    # back to finish the appointment's remaining half hour.
+    assert table.diverted[booked]
+    assert table.dispatched[urgent] == 9.5 * SECONDS_PER_HOUR
+    back = 9.5 * SECONDS_PER_HOUR + 600 + 1200
+    assert table.cleared[booked] == back + 1800
+    table = appointment_then_grade1(allowed=False)
+    assert not table.diverted[booked]
+    assert np.isnan(table.dispatched[urgent])  # no response unit at all
+    assert table.cleared[booked] == 10 * SECONDS_PER_HOUR
 
 
 def test_late_schedule_car_starts_the_appointment_when_free() -> None:
