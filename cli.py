@@ -337,6 +337,26 @@ def erlang_a(
     )
 
 
+@app.command()
+def report(
+    results_dir: Annotated[Path, typer.Argument(help="Results directory of a run or experiment.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="HTML file (default RESULTS_DIR/report.html).")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also write each figure as a PNG in this folder.")
+    ] = None,
+) -> None:
+    """The panel report: one self-contained HTML page of plots and plain words."""
+    with bad_input_exits_2():
+        outcome = commands.write_panel_report(results_dir, out_file, png)
+    for item in outcome.left_out:
+        out.print(f"left out: {item.title}: {item.reason}", markup=False, soft_wrap=True)
+    if outcome.pngs:
+        out.print(f"{len(outcome.pngs)} PNG figures in {png}/", markup=False, soft_wrap=True)
+    out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

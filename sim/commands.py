@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -35,6 +36,9 @@ from sim.runner import (
     summarise,
 )
 from sim.sweep import ExperimentOutcome, Progress, run_experiment
+
+if TYPE_CHECKING:
+    from sim.report import ReportOutcome
 
 log = logging.getLogger(__name__)
 
@@ -437,3 +441,27 @@ def other_headlines(summary: pd.DataFrame) -> list[tuple[str, tuple[float, float
         for row in rows.itertuples(index=False):
             lines.append((f"{label} {row.segment}", (row.mean, row.ci_low, row.ci_high), unit))
     return lines
+
+
+def write_panel_report(
+    results_dir: Path, out: Path | None = None, png_dir: Path | None = None
+) -> ReportOutcome:
+    """Write the panel report of a results directory (``demandsim report``).
+
+    Parameters
+    ----------
+    results_dir
+        A directory written by ``demandsim run`` or ``demandsim experiment``.
+    out
+        The HTML file (default ``RESULTS_DIR/report.html``).
+    png_dir
+        Also write every figure as a PNG here (through the system Chromium).
+
+    Raises
+    ------
+    ConfigError
+        Not a results directory (no summary.csv), or no Chromium for ``--png``.
+    """
+    from sim.report import write_report  # plotly is imported only for reports
+
+    return write_report(results_dir, out, png_dir)

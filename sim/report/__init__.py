@@ -1,0 +1,156 @@
+"""The panel report: Plotly figures and one self-contained HTML page from a results directory.
+
+This package takes DataFrames read from a results directory (DESIGN §3) and
+never imports SimPy or the model. Entry point: :func:`write_report`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.config import ConfigError, Problem
+from sim.report.figures import WIDTH_PX, ReportFigure, build_figures
+from sim.report.html import render_html
+from sim.report.load import Results, load_results
+
+log = logging.getLogger(__name__)
+
+#: Where Debian's chromium package puts the browser kaleido drives for PNG export.
+SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+@dataclass
+class ReportOutcome:
+    """What :func:`write_report` wrote.
+
+    Attributes
+    ----------
+    html
+        The report page.
+    figures
+        Every figure, present or left out with its reason.
+    pngs
+        PNG files written with ``png_dir``.
+    """
+
+    html: Path
+    figures: list[ReportFigure]
+    pngs: list[Path] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[ReportFigure]:
+        """The figures in the report."""
+        return [f for f in self.figures if f.figure is not None]
+
+    @property
+    def left_out(self) -> list[ReportFigure]:
+        """The figures left out, each with its reason."""
+        return [f for f in self.figures if f.figure is None]
+
+
+def system_browser() -> str | None:
+    """The Chromium for PNG export: ``$BROWSER_PATH``, else Debian's, else one on PATH."""
+    configured = os.environ.get("BROWSER_PATH")
+    if configured:
+        return configured if Path(configured).exists() else None
+    for candidate in SYSTEM_CHROMIUM:
+        if Path(candidate).exists():
+            return candidate
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
+    """Write each present figure as ``<key>.png`` through kaleido and the system Chromium.
+
+    Raises
+    ------
+    ConfigError
+        If no Chromium is installed (nothing is downloaded: install Debian's
+        ``chromium`` package, or set ``BROWSER_PATH``).
+    """
+    browser = system_browser()
+    if browser is None:
+        raise ConfigError(
+            [
+                Problem(
+                    "--png",
+                    str(png_dir),
+                    "needs Chromium to draw the PNGs and none was found; expected Debian's "
+                    "package (apt-get install chromium, giving /usr/bin/chromium) or "
+                    "BROWSER_PATH set to a Chrome or Chromium executable",
+                )
+            ]
+        )
+    # kaleido (through choreographer) reads BROWSER_PATH; it never downloads a browser here.
+    os.environ["BROWSER_PATH"] = browser
+    import plotly.io as pio
+
+    png_dir.mkdir(parents=True, exist_ok=True)
+    shown = [f for f in figures if f.figure is not None]
+    paths = [png_dir / f"{f.key}.png" for f in shown]
+    if shown:
+        pio.write_images(
+            [f.figure for f in shown],
+            paths,
+            format="png",
+            width=WIDTH_PX,
+            height=[int(f.figure.layout.height or 500) for f in shown],
+            scale=1,
+        )
+    return paths
+
+
+def write_report(
+    results_dir: Path,
+    out: Path | None = None,
+    png_dir: Path | None = None,
+    title: str | None = None,
+) -> ReportOutcome:
+    """Write the panel report of a results directory.
+
+    Parameters
+    ----------
+    results_dir
+        Directory written by ``demandsim run`` or ``demandsim experiment``.
+    out
+        The HTML file (default ``RESULTS_DIR/report.html``).
+    png_dir
+        Also write every figure as a PNG here.
+    title
+        Page title (default from the experiment or scenario name).
+
+    Returns
+    -------
+    ReportOutcome
+        The files written and the figures, present or left out.
+
+    Raises
+    ------
+    ConfigError
+        If ``results_dir`` is not a results directory, or PNG export has no browser.
+    """
+    results: Results = load_results(Path(results_dir))
+    figures = build_figures(results)
+    if title is None:
+        name = (results.manifest.get("experiment") or {}).get("name") or ", ".join(
+            results.scenarios
+        )
+        title = f"Police contact and response demand: {name}"
+    out = Path(out) if out is not None else Path(results_dir) / "report.html"
+    if out.exists() and out.is_dir():
+        raise ConfigError([Problem("--out", str(out), "is a directory; expected an .html file")])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(results, figures, title), encoding="utf-8")
+    log.info("report written to %s", out)
+    pngs = write_pngs(figures, Path(png_dir)) if png_dir is not None else []
+    return ReportOutcome(out, figures, pngs)
+
+
+__all__ = ["ReportFigure", "ReportOutcome", "load_results", "write_pngs", "write_report"]

@@ -1,0 +1,222 @@
+"""Read a results directory (DESIGN §3) into DataFrames for the report.
+
+A results directory is written by ``demandsim run`` (summary.csv,
+replications.parquet, manifest.json, and ``records/calls.parquet`` and
+``records/incidents.parquet`` with ``--records``) or by ``demandsim
+experiment`` (the same, plus comparison.csv, warmup.csv, precision.csv, and
+records per replication under ``records/<scenario>/`` and
+``incidents/<scenario>/``). Everything but summary.csv is optional: the report
+shows what the directory supports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import ConfigError, Problem
+
+log = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = (
+    "scenario",
+    "metric",
+    "segment",
+    "stat",
+    "unit",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "replications",
+)
+CALL_COLUMNS = ["scenario", "channel", "arrival_s", "answer_wait_s", "outcome", "in_period"]
+INCIDENT_COLUMNS = ["scenario", "grade", "area", "graded_s", "arrived_s", "in_period"]
+
+
+@dataclass
+class Results:
+    """What a results directory holds, as DataFrames.
+
+    Attributes
+    ----------
+    root
+        The directory.
+    summary
+        ``summary.csv``.
+    manifest
+        ``manifest.json`` (empty if missing or unreadable).
+    comparison, warmup
+        ``comparison.csv`` and ``warmup.csv`` of an experiment, else ``None``.
+    calls, incidents
+        Per-call and per-incident records of the measured period (only the
+        columns the report uses), else ``None``.
+    scenarios
+        Scenario names in the order of ``summary.csv``.
+    baseline
+        The experiment's baseline scenario; ``None`` for a single run.
+    """
+
+    root: Path
+    summary: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+    comparison: pd.DataFrame | None = None
+    warmup: pd.DataFrame | None = None
+    calls: pd.DataFrame | None = None
+    incidents: pd.DataFrame | None = None
+    scenarios: list[str] = field(default_factory=list)
+    baseline: str | None = None
+
+    @property
+    def is_experiment(self) -> bool:
+        """True for an experiment's directory (a baseline to compare with)."""
+        return self.baseline is not None
+
+    def changes(self) -> dict[str, list[str]]:
+        """Each scenario's changes from the base scenario, as ``PATH=VALUE`` strings."""
+        experiment = self.manifest.get("experiment") or {}
+        raw = experiment.get("changes") or {}
+        return {str(k): [str(c) for c in v] for k, v in raw.items()}
+
+    def config(self, scenario: str) -> dict[str, Any]:
+        """The resolved settings of one scenario from the manifest (empty if absent)."""
+        return (self.manifest.get("scenarios") or {}).get(scenario) or {}
+
+
+def _bad(root: Path, message: str, path: str = "") -> ConfigError:
+    return ConfigError([Problem(str(root), path, message)])
+
+
+def _read_records(paths: list[Path], columns: list[str], scenario: str | None) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:
+            log.warning("left out unreadable records %s: %s", path, exc)
+            continue
+        if "scenario" not in frame.columns and scenario is not None:
+            frame["scenario"] = scenario
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            log.warning("left out records %s: no column(s) %s", path, ", ".join(missing))
+            continue
+        frame = frame[frame["in_period"].astype(bool)][columns]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(frames, ignore_index=True)
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.CategoricalDtype):
+            table[column] = table[column].astype(str)
+    table["scenario"] = table["scenario"].astype(str)
+    return table
+
+
+def _records(root: Path, kind: str, folder: str, columns: list[str]) -> pd.DataFrame | None:
+    """Records of a run (``records/<kind>.parquet``) or an experiment (``<folder>/<s>/*``)."""
+    single = root / "records" / f"{kind}.parquet"
+    if single.is_file():
+        table = _read_records([single], columns, None)
+        return table if len(table) else None
+    base = root / folder
+    if not base.is_dir():
+        return None
+    frames = []
+    for scenario_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        files = sorted(scenario_dir.glob("[0-9]*.parquet"))
+        if files:
+            frames.append(_read_records(files, columns, scenario_dir.name))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def load_results(root: Path) -> Results:
+    """Read a results directory.
+
+    Parameters
+    ----------
+    root
+        A directory written by ``demandsim run`` or ``demandsim experiment``.
+
+    Returns
+    -------
+    Results
+        Its tables; optional files that are missing are ``None``.
+
+    Raises
+    ------
+    ConfigError
+        If ``root`` is not a directory, has no ``summary.csv``, or its
+        ``summary.csv`` lacks the columns of DESIGN §3.
+    """
+    root = Path(root)
+    if not root.exists():
+        raise _bad(root, "does not exist; expected a results directory (demandsim run --out DIR)")
+    if not root.is_dir():
+        raise _bad(root, "is a file; expected a results directory holding summary.csv")
+    summary_path = root / "summary.csv"
+    if not summary_path.is_file():
+        hint = (
+            " (an experiment that has not finished: run it again with --resume)"
+            if (root / "experiment.json").exists()
+            else ""
+        )
+        raise _bad(
+            root,
+            f"has no summary.csv{hint}; expected a results directory written by "
+            "demandsim run or demandsim experiment",
+        )
+    try:
+        summary = pd.read_csv(summary_path, dtype={"segment": str, "scenario": str})
+    except (OSError, ValueError) as exc:
+        raise _bad(summary_path, f"cannot be read as CSV ({exc})") from None
+    missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
+    if missing:
+        raise _bad(
+            summary_path,
+            f"has no column(s) {', '.join(missing)}; expected the columns "
+            f"{', '.join(SUMMARY_COLUMNS)}",
+        )
+    if summary.empty:
+        raise _bad(summary_path, "has no rows; expected at least one figure")
+    manifest: dict[str, Any] = {}
+    manifest_path = root / "manifest.json"
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, ValueError) as exc:
+            log.warning("manifest.json unreadable, settings left out: %s", exc)
+    scenarios = list(dict.fromkeys(summary["scenario"].astype(str)))
+    baseline = ((manifest.get("experiment") or {}).get("baseline")) or None
+    comparison = _optional_csv(root / "comparison.csv")
+    if baseline is None and comparison is not None and len(comparison):
+        baseline = str(comparison["baseline"].iloc[0])
+    if baseline is not None and baseline not in scenarios:
+        baseline = None
+    return Results(
+        root=root,
+        summary=summary,
+        manifest=manifest,
+        comparison=comparison,
+        warmup=_optional_csv(root / "warmup.csv"),
+        calls=_records(root, "calls", "records", CALL_COLUMNS),
+        incidents=_records(root, "incidents", "incidents", INCIDENT_COLUMNS),
+        scenarios=scenarios,
+        baseline=baseline,
+    )
+
+
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path, dtype={"segment": str, "scenario": str, "baseline": str})
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable, left out: %s", path.name, exc)
+        return None
+    return frame if len(frame) else None
