@@ -357,6 +357,89 @@ def report(
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+def staff(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    pool: Annotated[str, typer.Option("--pool", help="Handler pool to staff.")],
+    target: Annotated[
+        list[str],
+        typer.Option(
+            "--target",
+            help="metric:segment[:stat]<=|>=value, e.g. 'answered_within_target:999>=90' "
+            "or 'answer_time:101:p90<=120' (repeatable).",
+        ),
+    ],
+    interval: Annotated[int, typer.Option(help="Staffing interval, minutes: 15, 30 or 60.")] = 30,
+    shifts: Annotated[
+        Path | None, typer.Option(help="Shift patterns YAML (default: 8 and 10 h, any hour).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
+    ] = None,
+    max_staff: Annotated[int, typer.Option(min=1, help="Most handlers per interval.")] = 2000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results directory (default results/NAME-staff-TIME)."),
+    ] = None,
+) -> None:
+    """Handlers needed per interval to meet targets (FMMW, verified; SIPP beside), then rosters."""
+    with bad_input_exits_2():
+        if err.is_terminal:
+            with err.status("staffing") as status:
+                outcome = commands.staff_scenario(
+                    scenario, pool, target, interval, out_dir, set_ or [], shifts, workers,
+                    max_staff, lambda text: status.update(text),
+                )  # fmt: skip
+        else:
+            outcome = commands.staff_scenario(
+                scenario, pool, target, interval, out_dir, set_ or [], shifts, workers, max_staff
+            )
+    _print_staffing(outcome)
+
+
+def _print_staffing(outcome: Any) -> None:
+    """Hours needed and rostered, how the targets fared per interval, and where it all is."""
+    result, roster = outcome.result, outcome.roster
+    req = result.requirement
+    hours = req["interval"].size and 7 * 24 / req["interval"].size
+    table = Table(title=f"pool {result.setup.pool_id}: handler-hours a week")
+    table.add_column("")
+    table.add_column("taking calls", justify="right")
+    table.add_column("rostered", justify="right")
+    table.add_row("SIPP (Erlang, period by period)", f"{req['sipp_staff'].sum() * hours:,.0f}", "")
+    table.add_row(
+        "FMMW, verified by simulation",
+        f"{req['required_staff'].sum() * hours:,.0f}",
+        f"{req['required_rostered'].sum() * hours:,.0f}",
+    )
+    table.add_row("new roster (paid hours)", "", f"{roster.paid_hours:,.0f}")
+    table.add_row("current roster", "", f"{outcome.current_paid_hours:,.0f}")
+    out.print(table)
+    spread = Table(title="achieved per interval: worst interval mean, spread across intervals")
+    for column in ("target", "method", "worst", "std across intervals", "missed beyond CI"):
+        spread.add_column(column, justify="left" if column in ("target", "method") else "right")
+    for row in outcome.spread.itertuples(index=False):
+        spread.add_row(
+            row.target, row.method, f"{row.worst:.1f}", f"{row.std:.2f}", str(row.intervals_missed)
+        )
+    out.print(spread)
+    state = "converged" if result.converged else "NOT converged (iteration cap)"
+    out.print(
+        f"FMMW {state}; {result.runs} simulations of {result.setup.scenario.replications} "
+        f"replications; roster: {roster.shifts} shifts a week, {roster.paid_hours:,.1f} paid hours "
+        f"(current {outcome.current_paid_hours:,.1f})",
+        soft_wrap=True,
+    )
+    files = "requirement.csv, verification.csv, roster.yaml, scenario.yaml"
+    if outcome.figure is not None:
+        files += ", requirement.html"
+    out.print(
+        f"results in {outcome.out_dir}/ ({files})", markup=False, highlight=False, soft_wrap=True
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -465,3 +465,154 @@ def write_panel_report(
     from sim.report import write_report  # plotly is imported only for reports
 
     return write_report(results_dir, out, png_dir)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+@dataclass(frozen=True)
+class StaffOutcome:
+    """What ``demandsim staff`` produced: the requirement, the roster, where they are."""
+
+    out_dir: Path
+    result: object  # sim.staffing.StaffingResult
+    roster: object  # sim.rostering.RosterSolution
+    spread: pd.DataFrame
+    current_paid_hours: float
+    figure: Path | None
+
+
+def staff_scenario(
+    path: Path,
+    pool_id: str,
+    targets: Sequence[str],
+    interval_minutes: int = 30,
+    out_dir: Path | None = None,
+    overrides: Sequence[str] = (),
+    shifts: Path | None = None,
+    workers: int = 1,
+    max_staff: int = 2000,
+    on_step: Callable[[str], None] | None = None,
+) -> StaffOutcome:
+    """Handlers needed per interval to meet the targets, then the cheapest roster covering them.
+
+    Parameters
+    ----------
+    path
+        Scenario YAML file.
+    pool_id
+        The handler pool to staff.
+    targets
+        ``metric:segment[:stat]<=|>=value`` strings, e.g. ``answered_within_target:999>=90``.
+    interval_minutes
+        Staffing interval, minutes (15, 30 or 60).
+    out_dir
+        Results directory; default ``results/<scenario>-staff-<timestamp>``.
+    overrides
+        ``a.b.c=VALUE`` overrides applied to the scenario first (``replications``
+        sets the replications per simulation).
+    shifts
+        YAML file of shift patterns (``patterns:``); default: 8 and 10 hour
+        shifts starting on any hour.
+    workers
+        Worker processes for the replications.
+    max_staff
+        Most handlers per interval considered.
+    on_step
+        Called with a short description of each step (progress).
+
+    Raises
+    ------
+    ConfigError
+        For a bad scenario, pool, target, interval or shift file, a target no
+        number of handlers up to ``max_staff`` meets, or a requirement the
+        shift patterns cannot cover.
+    """
+    import yaml
+
+    from sim import rostering, staffing
+    from sim.config import apply_overrides
+    from sim.results import atomic_write, write_json, write_table
+
+    problems: list[Problem] = []
+    parsed = []
+    for text in targets:
+        try:
+            parsed.append(staffing.parse_target(text))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    patterns = rostering.load_patterns(shifts) if shifts is not None else None
+    if problems:
+        raise ConfigError(problems)
+    scenario = load_scenario(path, overrides)
+    setup = staffing.resolve_pool(scenario, pool_id, parsed, interval_minutes)
+    if out_dir is None:
+        out_dir = DEFAULT_RESULTS_ROOT / f"{scenario.name}-staff-{datetime.now():%Y%m%d-%H%M%S}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError([Problem("--out", str(out_dir), "is a file; expected a directory")])
+    started = now_utc()
+    result = staffing.staffing_requirement(
+        setup, scenario.replications, workers, max_staff=max_staff, on_step=on_step
+    )
+    requirement = result.requirement
+    roster = rostering.solve_roster(
+        requirement["required_rostered"].to_numpy(),
+        patterns if patterns is not None else rostering.default_patterns(),
+        interval_minutes,
+        source=str(shifts) if shifts is not None else "default shift patterns",
+    )
+    requirement = requirement.assign(rostered_cover=roster.cover)
+    spread = staffing.service_spread(result.verification)
+    pool = scenario.handler_pools[pool_id]
+    current_paid_hours = float(pool.roster.staff_per_minute().sum()) / 60.0
+
+    write_table(requirement, out_dir / "requirement.csv")
+    write_table(result.verification, out_dir / "verification.csv")
+    write_table(spread, out_dir / "spread.csv")
+    write_table(result.iterations, out_dir / "iterations.csv")
+    header = (
+        f"Roster for handler pool '{pool_id}' of scenario '{scenario.name}' ({path}):\n"
+        f"covers the rostered requirement (shrinkage {pool.shrinkage:g}) for "
+        f"{', '.join(str(t) for t in parsed)}\n"
+        f"at {roster.paid_hours:,.1f} paid hours a week ({roster.shifts} shifts). Paste the "
+        f"roster: block under handler_pools.{pool_id}, or run scenario.yaml beside it."
+    )
+    text = rostering.roster_yaml(roster, header)
+    atomic_write(out_dir / "roster.yaml", lambda p: p.write_text(text))
+    raw = apply_overrides(read_yaml_file(path), overrides)
+    raw["handler_pools"][pool_id]["roster"] = rostering.roster_block(roster)
+    raw["name"] = f"{scenario.name}-staffed"[:80]
+    scenario_from_dict(raw, str(out_dir / "scenario.yaml"))  # the new scenario must be valid
+    atomic_write(
+        out_dir / "scenario.yaml",
+        lambda p: p.write_text(yaml.safe_dump(raw, sort_keys=False, width=100)),
+    )
+    figure_path: Path | None = None
+    try:
+        figure = staffing.requirement_figure(
+            requirement, f"{scenario.name}: handlers in pool {pool_id} per interval"
+        )
+    except ImportError:
+        log.info("plotly not installed: requirement.csv only, no figure")
+    else:
+        figure_path = out_dir / "requirement.html"
+        atomic_write(figure_path, lambda p: figure.write_html(p, include_plotlyjs="cdn"))
+    manifest = build_manifest(
+        [scenario],
+        scenario.seed,
+        list(range(scenario.replications)),
+        started,
+        now_utc(),
+        extra={
+            "source": str(path),
+            "overrides": list(overrides),
+            "pool": pool_id,
+            "targets": [str(t) for t in parsed],
+            "interval_minutes": interval_minutes,
+            "shifts": str(shifts) if shifts is not None else "default",
+            "converged": result.converged,
+            "simulations": result.runs,
+        },
+    )
+    write_json(manifest, out_dir / "manifest.json")
+    return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)
