@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,26 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Run the shipped default scenario and print its headline results.
+## Run the shipped default scenario, print its headline results, write its panel report.
 demo: $(STAMP)
-	$(BIN)/demandsim run configs/demo.yaml --out results/demo
+	$(BIN)/demandsim run configs/demo.yaml --out results/demo --records
+	$(BIN)/demandsim report results/demo --out results/demo/report.html
+
+## Debian's Chromium, for the report's browser test and PNG export (installed as root
+## when missing; otherwise those tests are skipped and say why).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the report tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 ## Run the test suite (fast tests; slow statistical tests with `make test-slow`).
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n 2
 
 ## Every test, including the long statistical ones.
-test-slow: $(STAMP)
+test-slow: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n 2 -m "slow or not slow"
 
 ## Style checks.

@@ -245,6 +245,13 @@ def _grid(count: int, columns: int) -> tuple[int, int]:
     return math.ceil(count / columns), min(columns, count)
 
 
+def _hide_empty_cells(fig: go.Figure, count: int, rows: int, cols: int) -> None:
+    """Hide the axes of grid cells after the last panel (an odd number of panels)."""
+    for n in range(count, rows * cols):
+        fig.update_xaxes(visible=False, row=n // cols + 1, col=n % cols + 1)
+        fig.update_yaxes(visible=False, row=n // cols + 1, col=n % cols + 1)
+
+
 # ---------------------------------------------------------------- figure 1
 
 
@@ -533,10 +540,10 @@ def hourly_figure(results: Results) -> ReportFigure:
                 col=1,
             )
         fig.update_yaxes(title_text="101 answer time (s)", rangemode="tozero", row=1, col=1)
-        fig.update_yaxes(title_text="hung up (% of 101 calls)", rangemode="tozero", row=2, col=1)
+        fig.update_yaxes(title_text="101 callers who hang up (%)", rangemode="tozero", row=2, col=1)
         for row in (1, 2):
             fig.update_xaxes(
-                title_text="hour of day (h, call arrival)",
+                title_text="hour of day (h)",
                 tickmode="linear",
                 dtick=2,
                 range=[-0.5, 23.5],
@@ -576,7 +583,7 @@ def hourly_figure(results: Results) -> ReportFigure:
             )
         fig.update_yaxes(title_text="mean 101 answer time (s)", rangemode="tozero")
         fig.update_xaxes(
-            title_text="hour of day (h, call arrival)",
+            title_text="hour of day (h)",
             tickmode="linear",
             dtick=2,
             range=[-0.5, 23.5],
@@ -748,6 +755,7 @@ def tradeoff_figure(results: Results) -> ReportFigure:
         fig.update_xaxes(title_text=x_title, row=row, col=col)
         fig.update_yaxes(title_text=axis_title(*head, unit), rangemode="tozero", row=row, col=col)
         _add_target(fig, all_targets.get(head), row, col, vertical=False)
+    _hide_empty_cells(fig, len(shown), rows, cols)
     note = (
         f"Scenarios {', '.join(sorted(values, key=values.get))} differ only in the number of "
         f"{describe_setting(path, config)}. The line is the average over the replications, the "
@@ -840,6 +848,7 @@ def difference_figure(results: Results) -> ReportFigure:
         fig.update_yaxes(
             title_text="scenario", autorange="reversed", type="category", row=row, col=col
         )
+    _hide_empty_cells(fig, len(shown), rows, cols)
     note = (
         f"Each scenario minus the baseline ({results.baseline}), replication by replication "
         "(both see the same calls), with the 95% confidence interval of the difference. A filled "
