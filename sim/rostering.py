@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from sim.config import (
 log = logging.getLogger(__name__)
 
 MINUTES_PER_DAY = 24 * 60
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def patterns_from_dict(raw: Any, source: str) -> list[ShiftPattern]:
             continue
         for key in sorted(set(entry) - known):
             problems.append(
-                Problem(source, f"{where}.{key}", f"unknown field; expected {', '.join(known)}")
+                Problem(
+                    source, f"{where}.{key}", f"unknown field; expected {', '.join(sorted(known))}"
+                )
             )
         starts = entry.get("starts", [entry["start"]] if "start" in entry else None)
         if not isinstance(starts, list) or not starts:
@@ -157,13 +161,11 @@ def patterns_from_dict(raw: Any, source: str) -> list[ShiftPattern]:
             )
             continue
         for j, start in enumerate(starts):
-            try:
-                minute = clock_to_seconds(str(start)) // 60
-            except (ValueError, TypeError):
-                problems.append(
-                    Problem(source, f"{where}.starts.{j}", f"{start!r}: expected HH:MM, 07:00")
-                )
+            if not isinstance(start, str) or not _CLOCK.match(start):
+                field = f"{where}.starts.{j}" if "starts" in entry else f"{where}.start"
+                problems.append(Problem(source, field, f"{start!r}: expected HH:MM, 00:00-23:59"))
                 continue
+            minute = clock_to_seconds(start) // 60
             name = str(entry.get("name", f"shift{i}"))
             patterns.append(
                 ShiftPattern(
@@ -370,7 +372,10 @@ def roster_block(solution: RosterSolution) -> dict[str, Any]:
         if len(days) < len(DAY_NAMES):
             shift["days"] = sorted(days, key=DAY_NAMES.index)
         shifts.append(shift)
-    return {"shifts": shifts}
+    block: dict[str, Any] = {"shifts": shifts}
+    if np.any(solution.cover == 0):
+        block["allow_gaps"] = True  # the requirement itself has intervals needing nobody
+    return block
 
 
 def roster_yaml(solution: RosterSolution, header: str = "") -> str:

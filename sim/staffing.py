@@ -605,15 +605,16 @@ def _redials(run: PoolCalls) -> PoolCalls:
 def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarray:
     """Offered load of first call attempts per interval of the week, computed exactly.
 
-    The infinite-server load ``m(t) = E[sum over calls arrived by t of 1{still in
-    service}]`` is the arrival rate (profile and surges; day-to-day busyness has
-    mean 1) convolved with the survival function of talk plus wrap-up, here on a
-    one-minute grid over the simulated period, averaged over each interval of the
-    measured weeks. The survival function is estimated from ``samples`` draws of
-    a fixed random stream (relative error about 0.2%). This is the expectation
-    the ample-staff simulation estimates, without its noise: a few replications
-    leave each interval's simulated load several percent off, which would scatter
-    the requirement by one or two handlers either way.
+    The infinite-server load ``m(t)``, the expected number of calls arrived by
+    ``t`` and still in service, is the arrival rate (profile and surges;
+    day-to-day busyness has mean 1) convolved with the survival function of talk
+    plus wrap-up, here on a one-minute grid, averaged over each interval of the
+    measured weeks (at least one whole week, so that a run shorter than a week
+    still staffs every interval). The survival function comes from stratified
+    quantiles of the configured distributions. This is the expectation the
+    ample-staff simulation estimates, without its noise: a few replications
+    leave each interval's simulated load several percent off, which would
+    scatter the requirement by one or two handlers either way.
 
     Returns
     -------
@@ -623,8 +624,12 @@ def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarra
     from scipy.signal import fftconvolve
 
     scenario = setup.scenario
-    first = math.floor(-scenario.warmup_s / SECONDS_PER_MINUTE)
-    last = math.ceil(scenario.horizon_s / SECONDS_PER_MINUTE)
+    # At least one whole week (every interval gets a load even in a short run,
+    # and the warm-up, which falls in the previous week, is staffed too), after a
+    # day from an empty start.
+    horizon_s = max(scenario.horizon_s, float(SECONDS_PER_WEEK))
+    first = -MINUTES_PER_WEEK - 24 * 60
+    last = math.ceil(horizon_s / SECONDS_PER_MINUTE)
     minute_edges = np.arange(first, last + 1) * float(SECONDS_PER_MINUTE)
     in_service = np.zeros(last - first)
     generator = np.random.default_rng(20080201)
@@ -644,7 +649,7 @@ def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarra
         )
         in_service += fftconvolve(arrivals, overlap)[: arrivals.size]
     measured = minute_edges[:-1] >= 0
-    measured &= minute_edges[:-1] < scenario.horizon_s
+    measured &= minute_edges[:-1] < horizon_s
     minutes = minute_edges[:-1][measured]
     slot = interval_of(minutes, setup.interval_minutes)
     total = np.bincount(slot, weights=in_service[measured], minlength=setup.intervals)
