@@ -36,8 +36,12 @@ erlang_app = typer.Typer(
 app.add_typer(erlang_app, name="erlang")
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
-out = Console(highlight=False) if sys.stdout.isatty() else Console(width=120, highlight=False)
-err = Console(stderr=True)
+out = (
+    Console(highlight=False, emoji=False)
+    if sys.stdout.isatty()
+    else Console(width=120, highlight=False, emoji=False)
+)
+err = Console(stderr=True, emoji=False, highlight=False)
 
 
 @contextmanager

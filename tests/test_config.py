@@ -655,6 +655,13 @@ def test_every_line_is_file_path_message(tmp_path: Path) -> None:
     assert_bad(result, path, "forces.demo.channels.999.'\\u202eevil\\x1b[31m'", "unknown field")
 
 
+def test_messages_are_printed_verbatim(tmp_path: Path) -> None:
+    raw = demo_raw()
+    raw["name"] = ":police_car: [bold]x[/bold]"
+    result, path = validate_data(tmp_path, raw)
+    assert_bad(result, path, "name", "is ':police_car: [bold]x[/bold]'")
+
+
 # --------------------------------------------------------------------------- safety
 
 
