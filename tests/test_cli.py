@@ -47,6 +47,8 @@ def test_run_writes_the_results_directory(demo_run) -> None:
         "manifest.json",
         "records",
     }
+    # Results are for sharing: readable by everyone, not just their owner.
+    assert (out / "summary.csv").stat().st_mode & 0o777 == 0o644
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})
     assert list(summary.columns) == [
         "scenario", "metric", "segment", "stat", "unit",
