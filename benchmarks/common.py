@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import simpy
-
 T = TypeVar("T")
 
 
@@ -136,20 +134,6 @@ def best_of(function: Callable[[], T], repeats: int) -> tuple[float, T]:
         best = min(best, elapsed)
     assert result is not None
     return best, result
-
-
-def run_counting(env: simpy.Environment, until: float = float("inf")) -> int:
-    """Run ``env`` up to ``until`` (seconds, default: until no event is left); count events.
-
-    The same loop as ``sim.model._run_counting``: events at exactly ``until``
-    are not processed, as with ``env.run(until)``.
-    """
-    events = 0
-    step, peek = env.step, env.peek
-    while peek() < until:
-        step()
-        events += 1
-    return events
 
 
 def thousands(value: float) -> str:

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from benchmarks.common import BenchSettings, Section, Table, best_of, run_counting, thousands
+from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
 from sim.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
+from sim.model import run_counting
 
 
 @dataclass(frozen=True)

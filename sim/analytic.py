@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -619,11 +620,25 @@ def agents_for_service_level(
     def meets(c: int) -> bool:
         return _erlang_a_unchecked(load, aht, c, patience, t).service_level >= goal
 
-    # Gallop up from about the offered load, then bisect on (lo, hi].
-    lo, hi = 0, min(max(math.ceil(load), 1), limit)
+    found = smallest_meeting(meets, 0, min(max(math.ceil(load), 1), limit), limit)
+    if found is None:
+        raise unreachable
+    return found
+
+
+def smallest_meeting(
+    meets: Callable[[int], bool], below: int, first_try: int, limit: int
+) -> int | None:
+    """Smallest whole number in ``(below, limit]`` for which ``meets`` holds.
+
+    ``meets`` must be monotone (once true, true for every larger number), as a
+    service level is in the number of agents. Gallops up from ``first_try``,
+    doubling, then bisects; ``None`` if even ``limit`` does not meet it.
+    """
+    lo, hi = below, min(max(first_try, below + 1), limit)
     while not meets(hi):
-        if hi == limit:
-            raise unreachable
+        if hi >= limit:
+            return None
         lo, hi = hi, min(2 * hi, limit)
     while hi - lo > 1:
         mid = (lo + hi) // 2

@@ -542,7 +542,7 @@ def run_replication(
         for config in scenario.handler_pools.values()
     ]
     centre.start(changes)
-    events = _run_counting(env, end_s)
+    events = run_counting(env, end_s)
     for pool in pools:
         pool.advance(end_s)
     response.close(end_s)
@@ -602,10 +602,11 @@ def _incident_arrays(incidents: IncidentTable) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _run_counting(env: simpy.Environment, until: float) -> int:
+def run_counting(env: simpy.Environment, until: float = math.inf) -> int:
     """Run the environment up to ``until`` (seconds); return how many events it processed.
 
-    Like ``env.run(until)``: events at exactly ``until`` are not processed.
+    Like ``env.run(until)``: events at exactly ``until`` are not processed. With
+    no ``until``, runs until no event is left.
     """
     events = 0
     step, peek = env.step, env.peek

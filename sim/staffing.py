@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from sim.analytic import SECONDS_PER_HOUR, QueueFigures, erlang_a_figures
+from sim.analytic import SECONDS_PER_HOUR, QueueFigures, erlang_a_figures, smallest_meeting
 from sim.config import (
     DAY_NAMES,
     MINUTES_PER_WEEK,
@@ -374,21 +374,13 @@ def erlang_staff(
 
         if meets(need):
             continue
-        lo, hi = need, max(need + 1, min(math.ceil(load) + 1, max_staff))
-        while not meets(hi):
-            if hi >= max_staff:
-                raise ValueError(
-                    f"{target} is not reachable with {max_staff} handlers at an offered load "
-                    f"of {load:.1f} Erlangs"
-                )
-            lo, hi = hi, min(2 * hi, max_staff)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if meets(mid):
-                hi = mid
-            else:
-                lo = mid
-        need = hi
+        found = smallest_meeting(meets, need, min(math.ceil(load) + 1, max_staff), max_staff)
+        if found is None:
+            raise ValueError(
+                f"{target} is not reachable with {max_staff} handlers at an offered load "
+                f"of {load:.1f} Erlangs"
+            )
+        need = found
     return need
 
 
