@@ -13,7 +13,9 @@ a drain; and returns plain arrays for the metrics layer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import simpy
@@ -377,6 +379,177 @@ def _build_response(
     return areas, settings
 
 
+@dataclass
+class _SampledCalls:
+    """The contact centre of one replication before it runs: queues, pools and calls."""
+
+    queues: list[CallQueue]
+    pools: list[PoolState]
+    calls: CallTable
+    incident_u: np.ndarray
+    redials: dict[int, RedialPolicy]
+    targets_s: list[float]
+
+
+def _sample_calls(scenario: Scenario, streams: Streams, days: tuple[int, int]) -> _SampledCalls:
+    """Queues, pools and every first-attempt call, sampled up front in arrival order."""
+    queues, pools = build_queues_and_pools(scenario)
+    batches: list[dict[str, np.ndarray]] = []
+    redials: dict[int, RedialPolicy] = {}
+    targets: list[float] = []
+    for queue in queues:
+        force = scenario.forces[queue.force]
+        channel = force.channels[queue.channel]  # type: ignore[index]
+        targets.append(force.target_s(queue.channel))
+        busyness = _busyness(channel, queue.force, queue.channel, streams, *days)
+        for warmup, start, end in _periods(scenario.warmup_s, scenario.horizon_s):
+            batches.append(
+                _first_attempts(
+                    channel, queue.force, queue.channel, queue.index,
+                    streams, start, end, busyness, warmup,
+                )
+            )  # fmt: skip
+        policy = _redial_policy(channel, queue, streams)
+        if policy is not None:
+            redials[queue.index] = policy
+    sampled = _merge_in_time_order(batches)
+    incident_u = sampled.pop("incident_u")
+    calls = CallTable()
+    calls.extend(**sampled)
+    return _SampledCalls(queues, pools, calls, incident_u, redials, targets)
+
+
+def _wire_response(
+    scenario: Scenario, env: simpy.Environment, roster_window: tuple[float, float]
+) -> tuple[list[AreaState], ResponseSystem, IncidentFactory, list[tuple[str, str, Team]]]:
+    """Areas, units on their rosters, schedule cars and resolution teams, ready to run."""
+    incidents = IncidentTable()
+    areas, force_settings = _build_response(scenario, env)
+    forces = list(scenario.forces.values())
+    response = ResponseSystem(
+        env,
+        areas,
+        incidents,
+        [f.response.dispatch_delay_s if f.response else 0.0 for f in forces],
+        {i: f.appointments.cars for i, f in enumerate(forces) if f.appointments is not None},
+    )
+    factory = IncidentFactory(env, incidents, response, force_settings)
+    teams: list[tuple[str, str, Team]] = []
+    for settings, (force_id, force) in zip(force_settings, scenario.forces.items(), strict=True):
+        if force.resolution is not None:
+            team = Team(
+                env,
+                f"{force_id}/resolution",
+                (0.0, scenario.horizon_s),
+                factory.callback_started,
+                factory.callback_finished,
+            )
+            settings.resolution_team = team
+            teams.append((force_id, "resolution", team))
+            changes = roster_changes(force.resolution.available_per_minute(), *roster_window)
+            follow_roster(env, changes, team.set_available)
+    area_configs = [area for force in forces for area in force.areas.values()]
+    for state, config in zip(areas, area_configs, strict=True):
+        follow_roster(
+            env,
+            roster_changes(config.units.staff_per_minute(), *roster_window),
+            partial(response.set_available, state),
+        )
+    return areas, response, factory, teams
+
+
+def _grading_hook(
+    sampled: _SampledCalls, streams: Streams, factory: IncidentFactory, scenario: Scenario
+) -> Callable[[int], None]:
+    """What happens when a handled call is graded: its incident is created and routed.
+
+    First attempts use the incident uniforms sampled with them; redials draw
+    theirs from a stream of their own, in the order they are graded.
+    """
+    calls = sampled.calls
+    force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
+    queue_force = [force_index[q.force] for q in sampled.queues]
+    redial_u = {
+        q.index: buffered_uniforms(streams[f"redial/incident/{q.force}/{q.channel}"])
+        for q in sampled.queues
+    }
+    first_attempts = len(calls)
+
+    def on_graded(call: int) -> None:
+        queue = calls.queue[call]
+        if call < first_attempts:
+            u = sampled.incident_u[call]
+        else:
+            u = [redial_u[queue]() for _ in range(UNIFORMS_PER_INCIDENT)]
+        factory.create(queue_force[queue], calls.grade[call], SOURCE_CALL, call, u)
+
+    return on_graded
+
+
+def _wire_online(
+    scenario: Scenario,
+    env: simpy.Environment,
+    streams: Streams,
+    factory: IncidentFactory,
+    days: tuple[int, int],
+    roster_window: tuple[float, float],
+) -> tuple[dict[str, np.ndarray], list[tuple[str, str, Team]]]:
+    """Online reports sampled and scheduled, with desk teams where forces have them.
+
+    Reports take no call-handler time: each becomes an incident at once, or
+    when a desk reviewer has looked at it.
+    """
+    force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
+    batches = []
+    for force_id, force in scenario.forces.items():
+        if force.online is None:
+            continue
+        busyness = _busyness(force.online, force_id, "online", streams, *days)
+        for warmup, start, end in _periods(scenario.warmup_s, scenario.horizon_s):
+            batches.append(
+                _online_reports(
+                    force.online, force_id, force_index[force_id], streams,
+                    start, end, busyness, warmup,
+                )
+            )  # fmt: skip
+    if not batches:
+        return {}, []
+    online = _merge_in_time_order(batches)
+
+    def report_reviewed(report: int) -> None:
+        if online["grade"][report] >= 0:
+            factory.create(
+                int(online["force"][report]),
+                int(online["grade"][report]),
+                SOURCE_ONLINE,
+                report,
+                online["incident_u"][report],
+            )
+
+    desks: dict[int, Team] = {}
+    teams: list[tuple[str, str, Team]] = []
+    for force_id, force in scenario.forces.items():
+        if force.online is None or force.online.desk_review is None:
+            continue
+        desk = Team(
+            env, f"{force_id}/desk", (0.0, scenario.horizon_s), lambda _r: None, report_reviewed
+        )
+        desks[force_index[force_id]] = desk
+        teams.append((force_id, "desk", desk))
+        changes = roster_changes(force.online.desk_review.available_per_minute(), *roster_window)
+        follow_roster(env, changes, desk.set_available)
+
+    def report_arrives(report: int) -> None:
+        desk = desks.get(int(online["force"][report]))
+        if desk is not None:
+            desk.submit(report, float(online["review_s"][report]))
+        else:
+            report_reviewed(report)
+
+    schedule_in_order(env, online["arrival"].tolist(), report_arrives)
+    return online, teams
+
+
 def run_replication(
     scenario: Scenario, replication: int, seed: int | None = None
 ) -> ReplicationOutput:
@@ -395,155 +568,31 @@ def run_replication(
     streams = Streams(seed, replication)
     warmup_s, horizon_s = scenario.warmup_s, scenario.horizon_s
     end_s = horizon_s + DRAIN_S
-    first_day = math.floor(-warmup_s / SECONDS_PER_DAY)
-    end_day = math.ceil(horizon_s / SECONDS_PER_DAY)
-    force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
+    days = (math.floor(-warmup_s / SECONDS_PER_DAY), math.ceil(horizon_s / SECONDS_PER_DAY))
+    roster_window = (-warmup_s, end_s)
     env = simpy.Environment(initial_time=-warmup_s)
 
-    # Calls: every first attempt sampled up front, in arrival order.
-    queues, pools = build_queues_and_pools(scenario)
-    batches: list[dict[str, np.ndarray]] = []
-    redials: dict[int, RedialPolicy] = {}
-    targets: list[float] = []
-    for queue in queues:
-        force = scenario.forces[queue.force]
-        channel = force.channels[queue.channel]  # type: ignore[index]
-        targets.append(force.target_s(queue.channel))
-        busyness = _busyness(channel, queue.force, queue.channel, streams, first_day, end_day)
-        for warmup, start, end in _periods(warmup_s, horizon_s):
-            batches.append(
-                _first_attempts(
-                    channel, queue.force, queue.channel, queue.index,
-                    streams, start, end, busyness, warmup,
-                )
-            )  # fmt: skip
-        policy = _redial_policy(channel, queue, streams)
-        if policy is not None:
-            redials[queue.index] = policy
-    sampled = _merge_in_time_order(batches)
-    call_u = sampled.pop("incident_u")
-    calls = CallTable()
-    calls.extend(**sampled)
-
-    # Incidents: response areas, diaries, teams.
-    incidents = IncidentTable()
-    areas, force_settings = _build_response(scenario, env)
-    response = ResponseSystem(
-        env,
-        areas,
-        incidents,
-        [f.response.dispatch_delay_s if f.response else 0.0 for f in scenario.forces.values()],
-        {
-            index: force.appointments.cars
-            for index, force in enumerate(scenario.forces.values())
-            if force.appointments is not None
-        },
-    )
-    factory = IncidentFactory(env, incidents, response, force_settings)
-    teams: list[tuple[str, str, Team]] = []
-    for settings, (force_id, force) in zip(force_settings, scenario.forces.items(), strict=True):
-        if force.resolution is not None:
-            team = Team(
-                env,
-                f"{force_id}/resolution",
-                (0.0, horizon_s),
-                factory.callback_started,
-                factory.callback_finished,
-            )
-            settings.resolution_team = team
-            teams.append((force_id, "resolution", team))
-            follow_roster(
-                env,
-                roster_changes(force.resolution.available_per_minute(), -warmup_s, end_s),
-                team.set_available,
-            )
-    for area, (force_id, area_id) in zip(
-        areas, [(f, a) for f, force in scenario.forces.items() for a in force.areas], strict=True
-    ):
-        units = scenario.forces[force_id].areas[area_id].units.staff_per_minute()
-        follow_roster(
-            env,
-            roster_changes(units, -warmup_s, end_s),
-            lambda count, state=area: response.set_available(state, count),
-        )
-
-    redial_incident_u = {
-        q.index: buffered_uniforms(streams[f"redial/incident/{q.force}/{q.channel}"])
-        for q in queues
-    }
-    queue_force = [force_index[q.force] for q in queues]
-    first_attempts = len(calls)
-
-    def on_graded(call: int) -> None:
-        queue = calls.queue[call]
-        if call < first_attempts:
-            u = call_u[call]
-        else:
-            draw_u = redial_incident_u[queue]
-            u = [draw_u() for _ in range(UNIFORMS_PER_INCIDENT)]
-        factory.create(queue_force[queue], calls.grade[call], SOURCE_CALL, call, u)
-
-    # Online reports: no call-handler time; optional desk review first.
-    online_batches = []
-    for force_id, force in scenario.forces.items():
-        if force.online is None:
-            continue
-        busyness = _busyness(force.online, force_id, "online", streams, first_day, end_day)
-        for warmup, start, end in _periods(warmup_s, horizon_s):
-            online_batches.append(
-                _online_reports(
-                    force.online, force_id, force_index[force_id], streams,
-                    start, end, busyness, warmup,
-                )
-            )  # fmt: skip
-    online = _merge_in_time_order(online_batches) if online_batches else {}
-    if online:
-        desks: dict[int, Team] = {}
-
-        def report_reviewed(report: int) -> None:
-            if online["grade"][report] >= 0:
-                factory.create(
-                    int(online["force"][report]),
-                    int(online["grade"][report]),
-                    SOURCE_ONLINE,
-                    report,
-                    online["incident_u"][report],
-                )
-
-        for force_id, force in scenario.forces.items():
-            if force.online is not None and force.online.desk_review is not None:
-                desk = Team(
-                    env, f"{force_id}/desk", (0.0, horizon_s), lambda _r: None, report_reviewed
-                )
-                desks[force_index[force_id]] = desk
-                teams.append((force_id, "desk", desk))
-                follow_roster(
-                    env,
-                    roster_changes(
-                        force.online.desk_review.available_per_minute(), -warmup_s, end_s
-                    ),
-                    desk.set_available,
-                )
-
-        def report_arrives(report: int) -> None:
-            desk = desks.get(int(online["force"][report]))
-            if desk is not None:
-                desk.submit(report, float(online["review_s"][report]))
-            else:
-                report_reviewed(report)
-
-        schedule_in_order(env, online["arrival"].tolist(), report_arrives)
-
+    sampled = _sample_calls(scenario, streams, days)
+    areas, response, factory, teams = _wire_response(scenario, env, roster_window)
+    online, desks = _wire_online(scenario, env, streams, factory, days, roster_window)
+    teams += desks
     centre = ContactCentre(
-        env, queues, pools, calls, redials, redial_cutoff=horizon_s, on_graded=on_graded
+        env,
+        sampled.queues,
+        sampled.pools,
+        sampled.calls,
+        sampled.redials,
+        redial_cutoff=horizon_s,
+        on_graded=_grading_hook(sampled, streams, factory, scenario),
     )
-    changes = [
-        roster_changes(config.available_per_minute(), -warmup_s, end_s)
-        for config in scenario.handler_pools.values()
-    ]
-    centre.start(changes)
+    centre.start(
+        [
+            roster_changes(config.available_per_minute(), *roster_window)
+            for config in scenario.handler_pools.values()
+        ]
+    )
     events = run_counting(env, end_s)
-    for pool in pools:
+    for pool in sampled.pools:
         pool.advance(end_s)
     response.close(end_s)
     for _, _, team in teams:
@@ -557,10 +606,10 @@ def run_replication(
         horizon_s=horizon_s,
         warmup_s=warmup_s,
         end_s=end_s,
-        queues=[(q.force, q.channel) for q in queues],
-        targets_s=targets,
-        calls=_call_arrays(calls, end_s),
-        pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in pools],
+        queues=[(q.force, q.channel) for q in sampled.queues],
+        targets_s=sampled.targets_s,
+        calls=_call_arrays(sampled.calls, end_s),
+        pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in sampled.pools],
         events=events,
         forces=force_ids,
         grade2_target_min=[f.grade2_target_min() for f in scenario.forces.values()],
@@ -576,7 +625,7 @@ def run_replication(
             for a in areas
         ],
         teams=[TeamTotals(f, kind, t.busy_s, t.present_s) for f, kind, t in teams],
-        incidents=_incident_arrays(incidents),
+        incidents=_incident_arrays(response.incidents),
         assignments={
             "incident": np.asarray(response.assignment_incident, dtype=np.int64),
             "unit": np.asarray(response.assignment_unit, dtype=np.int64),
