@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model import ReplicationOutput
+from sim.model import OUTCOME_NAMES, ReplicationOutput
 from sim.response import GRADE1, GRADE2, GRADE_NAMES, RESOLUTION, SCHEDULED
 
 PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0}
@@ -280,7 +280,7 @@ def call_records(output: ReplicationOutput) -> pd.DataFrame:
     forces = np.array([force for force, _ in output.queues], dtype=object)
     channels = np.array([channel for _, channel in output.queues], dtype=object)
     pool_ids = np.array([p.pool_id for p in output.pools] + [""], dtype=object)
-    outcome_names = np.array(["answered", "abandoned", "waiting"], dtype=object)
+    outcome_names = np.array(OUTCOME_NAMES, dtype=object)
     wait = answer_waits(output)
     abandoned_at = np.where(calls["outcome"] == 1, calls["arrival_s"] + calls["patience_s"], np.nan)
     frame = pd.DataFrame(

@@ -59,9 +59,6 @@ from sim.teams import Team
 #: and their answer times are known rather than cut off.
 DRAIN_S = SECONDS_PER_DAY
 
-OUTCOME_ANSWERED = "answered"
-OUTCOME_ABANDONED = "abandoned"
-OUTCOME_WAITING = "waiting"
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,8 @@ class ReplicationOutput:
     online: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-OUTCOME_CODES = (OUTCOME_ANSWERED, OUTCOME_ABANDONED, OUTCOME_WAITING)
+#: Names of the call outcome codes 0, 1 and 2 in ``ReplicationOutput.calls["outcome"]``.
+OUTCOME_NAMES = ("answered", "abandoned", "waiting")
 
 
 def _stream(kind: str, force: str, channel: str, warmup: bool) -> str:

@@ -28,7 +28,6 @@ from simpy.events import Timeout
 
 GRADE_NAMES: tuple[str, ...] = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
 GRADE1, GRADE2, SCHEDULED, RESOLUTION, NO_DEPLOYMENT = range(5)
-GRADE_CODES: dict[str, int] = {name: code for code, name in enumerate(GRADE_NAMES)}
 
 SOURCE_CALL, SOURCE_ONLINE = 0, 1
 

@@ -9,7 +9,6 @@ boundaries: metric values, and per-call records when asked for.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -92,11 +91,6 @@ def run_one(
         wall_s=time.perf_counter() - started,
         warmup=profile,
     )
-
-
-def default_workers(replications: int) -> int:
-    """Worker processes to use by default: one per core, no more than replications."""
-    return max(1, min(os.cpu_count() or 1, replications))
 
 
 def run_replications(
