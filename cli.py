@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim import commands
-from sim.config import ConfigError
+from sim.config import ConfigError, Problem
 
 app = typer.Typer(
     name="demandsim",
@@ -364,42 +364,64 @@ def report(
 @app.command()
 def staff(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    pool: Annotated[str, typer.Option("--pool", help="Handler pool to staff.")],
     target: Annotated[
         list[str],
         typer.Option(
             "--target",
             help="metric:segment[:stat]<=|>=value, e.g. 'answered_within_target:999>=90' "
-            "or 'answer_time:101:p90<=120' (repeatable).",
+            "or 'answer_time:101:p90<=120' for a pool; 'attended_within_target:grade1/urban>=90' "
+            "or 'attendance_time:grade2:p90<=60' (minutes) for an area (repeatable).",
         ),
     ],
-    interval: Annotated[int, typer.Option(help="Staffing interval, minutes: 15, 30 or 60.")] = 30,
+    pool: Annotated[
+        str | None, typer.Option("--pool", help="Handler pool to staff (or --area).")
+    ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option("--area", help="Response area whose units to staff: AREA or FORCE/AREA."),
+    ] = None,
+    interval: Annotated[
+        int | None,
+        typer.Option(help="Staffing interval, minutes: 15, 30 or 60 (default 30; 60 for units)."),
+    ] = None,
     shifts: Annotated[
-        Path | None, typer.Option(help="Shift patterns YAML (default: 8 and 10 h, any hour).")
+        Path | None,
+        typer.Option(help="Shift patterns YAML (default: 8 and 10 h, any hour; units 10 h)."),
     ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
     ] = None,
-    max_staff: Annotated[int, typer.Option(min=1, help="Most handlers per interval.")] = 2000,
+    max_staff: Annotated[
+        int, typer.Option(min=1, help="Most handlers (or units) per interval.")
+    ] = 2000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Results directory (default results/NAME-staff-TIME)."),
     ] = None,
 ) -> None:
-    """Handlers needed per interval to meet targets (FMMW, verified; SIPP beside), then rosters."""
+    """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
     with bad_input_exits_2():
+        if (pool is None) == (area is None):
+            raise ConfigError(
+                [
+                    Problem(
+                        "--pool/--area", "", "give exactly one: a handler pool or a response area"
+                    )
+                ]
+            )
+        if area is not None:
+            run: Callable[..., Any] = commands.staff_area
+            args: tuple[Any, ...] = (scenario, area, target, interval or 60)
+        else:
+            run, args = commands.staff_scenario, (scenario, pool, target, interval or 30)
+        args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
         if err.is_terminal:
             with err.status("staffing") as status:
-                outcome = commands.staff_scenario(
-                    scenario, pool, target, interval, out_dir, set_ or [], shifts, workers,
-                    max_staff, lambda text: status.update(text),
-                )  # fmt: skip
+                outcome = run(*args, lambda text: status.update(text))
         else:
-            outcome = commands.staff_scenario(
-                scenario, pool, target, interval, out_dir, set_ or [], shifts, workers, max_staff
-            )
+            outcome = run(*args)
     _print_staffing(outcome)
 
 
@@ -408,9 +430,15 @@ def _print_staffing(outcome: Any) -> None:
     result, roster = outcome.result, outcome.roster
     req = result.requirement
     hours = req["interval"].size and 7 * 24 / req["interval"].size
-    table = Table(title=f"pool {result.setup.pool_id}: handler-hours a week")
+    units = hasattr(result.setup, "area_id")
+    what = (
+        f"{result.setup.pool_id}: unit-hours"
+        if units
+        else f"pool {result.setup.pool_id}: handler-hours"
+    )
+    table = Table(title=f"{what} a week")
     table.add_column("")
-    table.add_column("taking calls", justify="right")
+    table.add_column("on duty" if units else "taking calls", justify="right")
     table.add_column("rostered", justify="right")
     table.add_row("SIPP (Erlang, period by period)", f"{req['sipp_staff'].sum() * hours:,.0f}", "")
     table.add_row(
@@ -429,9 +457,20 @@ def _print_staffing(outcome: Any) -> None:
             row.target, row.method, f"{row.worst:.1f}", f"{row.std:.2f}", str(row.intervals_missed)
         )
     out.print(spread)
-    state = "converged" if result.converged else "NOT converged (iteration cap)"
+    if units:
+        state = (
+            "verified: every interval meets every target within its CI"
+            if result.converged
+            else "NOT verified: some intervals miss a target beyond doubt (correction cap)"
+        )
+        out.print(f"requirement {state}", soft_wrap=True)
+    state = (
+        "units"
+        if units
+        else "FMMW " + ("converged" if result.converged else "NOT converged (iteration cap)")
+    )
     out.print(
-        f"FMMW {state}; {result.runs} simulations of {result.setup.scenario.replications} "
+        f"{state}; {result.runs} simulations of {result.setup.scenario.replications} "
         f"replications; roster: {roster.shifts} shifts a week, {roster.paid_hours:,.1f} paid hours "
         f"(current {outcome.current_paid_hours:,.1f})",
         soft_wrap=True,

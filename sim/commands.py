@@ -616,3 +616,141 @@ def staff_scenario(
     )
     write_json(manifest, out_dir / "manifest.json")
     return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)
+
+
+def staff_area(
+    path: Path,
+    area_ref: str,
+    targets: Sequence[str],
+    interval_minutes: int = 60,
+    out_dir: Path | None = None,
+    overrides: Sequence[str] = (),
+    shifts: Path | None = None,
+    workers: int = 1,
+    max_units: int = 2000,
+    on_step: Callable[[str], None] | None = None,
+) -> StaffOutcome:
+    """Response units needed per interval in an area to meet attendance targets, then rosters.
+
+    Parameters
+    ----------
+    path
+        Scenario YAML file.
+    area_ref
+        The response area to staff: ``AREA`` or ``FORCE/AREA``.
+    targets
+        ``metric:segment[:stat]<=|>=value`` strings on ``attended_within_target``
+        (%), ``attendance_time`` or ``dispatch_delay`` (minutes), e.g.
+        ``attended_within_target:grade1/urban>=90``.
+    interval_minutes
+        Staffing interval, minutes (15, 30 or 60).
+    out_dir
+        Results directory; default ``results/<scenario>-staff-<area>-<timestamp>``.
+    overrides
+        ``a.b.c=VALUE`` overrides applied to the scenario first.
+    shifts
+        YAML file of shift patterns (``patterns:``); default: 10 hour shifts
+        starting on any hour.
+    workers
+        Worker processes for the replications.
+    max_units
+        Most units per interval considered.
+    on_step
+        Called with a short description of each step (progress).
+
+    Raises
+    ------
+    ConfigError
+        For a bad scenario, area, target, interval or shift file, a target no
+        number of units up to ``max_units`` meets, or a requirement the shift
+        patterns cannot cover.
+    """
+    import yaml
+
+    from sim import rostering, staffing, unit_staffing
+    from sim.config import apply_overrides
+    from sim.results import atomic_write, write_json, write_table
+
+    problems: list[Problem] = []
+    parsed = []
+    for text in targets:
+        try:
+            parsed.append(staffing.parse_target(text, unit_staffing.UNIT_METRICS))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    patterns = rostering.load_patterns(shifts) if shifts is not None else None
+    if problems:
+        raise ConfigError(problems)
+    scenario = load_scenario(path, overrides)
+    setup = unit_staffing.resolve_area(scenario, area_ref, parsed, interval_minutes)
+    if out_dir is None:
+        stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+        out_dir = DEFAULT_RESULTS_ROOT / f"{scenario.name}-staff-{setup.area_id}-{stamp}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError([Problem("--out", str(out_dir), "is a file; expected a directory")])
+    started = now_utc()
+    result = unit_staffing.unit_requirement(
+        setup, scenario.replications, workers, max_units=max_units, on_step=on_step
+    )
+    requirement = result.requirement
+    roster = rostering.solve_roster(
+        requirement["required_rostered"].to_numpy(),
+        patterns if patterns is not None else rostering.default_patterns((10.0,)),
+        interval_minutes,
+        source=str(shifts) if shifts is not None else "default shift patterns",
+    )
+    requirement = requirement.assign(rostered_cover=roster.cover)
+    spread = staffing.service_spread(result.verification)
+    area = scenario.forces[setup.force_id].areas[setup.area_id]
+    current_paid_hours = float(area.units.staff_per_minute().sum()) / 60.0
+
+    write_table(requirement, out_dir / "requirement.csv")
+    write_table(result.verification, out_dir / "verification.csv")
+    write_table(spread, out_dir / "spread.csv")
+    write_table(result.iterations, out_dir / "iterations.csv")
+    where = f"forces.{setup.force_id}.areas.{setup.area_id}"
+    header = (
+        f"Units roster for area '{setup.label}' of scenario '{scenario.name}' ({path}):\n"
+        f"covers the verified requirement for {', '.join(str(t) for t in parsed)}\n"
+        f"at {roster.paid_hours:,.1f} unit-hours a week ({roster.shifts} shifts). Paste the "
+        f"roster: mapping as {where}.units, or run scenario.yaml beside it."
+    )
+    text = rostering.roster_yaml(roster, header)
+    atomic_write(out_dir / "roster.yaml", lambda p: p.write_text(text))
+    raw = apply_overrides(read_yaml_file(path), overrides)
+    raw["forces"][setup.force_id]["areas"][setup.area_id]["units"] = rostering.roster_block(roster)
+    raw["name"] = f"{scenario.name}-staffed"[:80]
+    scenario_from_dict(raw, str(out_dir / "scenario.yaml"))  # the new scenario must be valid
+    atomic_write(
+        out_dir / "scenario.yaml",
+        lambda p: p.write_text(yaml.safe_dump(raw, sort_keys=False, width=100)),
+    )
+    figure_path: Path | None = None
+    try:
+        figure = staffing.requirement_figure(
+            requirement, f"{scenario.name}: response units in area {setup.label}", "units"
+        )
+    except ImportError:
+        log.info("plotly not installed: requirement.csv only, no figure")
+    else:
+        figure_path = out_dir / "requirement.html"
+        atomic_write(figure_path, lambda p: figure.write_html(p, include_plotlyjs="cdn"))
+    manifest = build_manifest(
+        [scenario],
+        scenario.seed,
+        list(range(scenario.replications)),
+        started,
+        now_utc(),
+        extra={
+            "source": str(path),
+            "overrides": list(overrides),
+            "area": setup.label,
+            "targets": [str(t) for t in parsed],
+            "interval_minutes": interval_minutes,
+            "shifts": str(shifts) if shifts is not None else "default",
+            "converged": result.converged,
+            "simulations": result.runs,
+        },
+    )
+    write_json(manifest, out_dir / "manifest.json")
+    return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)

@@ -941,8 +941,8 @@ def service_spread(verification: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def requirement_figure(requirement: pd.DataFrame, title: str = "") -> Any:
-    """Plotly figure: handlers needed per interval (SIPP, FMMW) against rostered cover.
+def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "handlers") -> Any:
+    """Plotly figure: staff needed per interval (SIPP, FMMW) against rostered cover.
 
     Parameters
     ----------
@@ -952,6 +952,9 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "") -> Any:
         ``rostered_cover`` and ``current_rostered``.
     title
         Figure title.
+    noun
+        What is staffed (``handlers``, or ``units``: no shrinkage, and the
+        requirement is in units on duty).
 
     Returns
     -------
@@ -962,13 +965,16 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "") -> Any:
 
     figure = go.Figure()
     x = requirement["label"]
+    working = "taking calls" if noun == "handlers" else "on duty"
     lines = (
         ("current_rostered", "current roster (rostered)", "#999999", "dot"),
-        ("sipp_staff", "SIPP requirement (taking calls)", "#1f77b4", "dash"),
-        ("required_staff", "FMMW requirement, verified (taking calls)", "#d62728", "solid"),
-        ("required_rostered", "FMMW requirement, rostered (with shrinkage)", "#ff7f0e", "solid"),
+        ("sipp_staff", f"SIPP requirement ({working})", "#1f77b4", "dash"),
+        ("required_staff", f"FMMW requirement, verified ({working})", "#d62728", "solid"),
         ("rostered_cover", "new roster cover (rostered)", "#2ca02c", "solid"),
     )
+    if noun == "handlers":
+        rostered = ("required_rostered", "FMMW requirement, rostered (with shrinkage)")
+        lines = (*lines[:3], (*rostered, "#ff7f0e", "solid"), lines[3])
     for column, name, colour, dash in lines:
         if column in requirement:
             figure.add_trace(
@@ -983,7 +989,7 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "") -> Any:
     figure.update_layout(
         title=title,
         xaxis_title="interval of the week",
-        yaxis_title="handlers",
+        yaxis_title=noun,
         hovermode="x unified",
         legend={"orientation": "h", "y": -0.25},
     )
