@@ -100,6 +100,8 @@ Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False), 
 PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False), NotBool]
 Weight = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False), NotBool]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+#: An area of this force (``rural``) or of another force (``hampshire/urban``).
+AreaRef = Annotated[str, Field(pattern=r"^([a-z0-9][a-z0-9_-]{0,39}/)?[a-z0-9][a-z0-9_-]{0,39}$")]
 ClockTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), BeforeValidator(_clock_not_a_number)
 ]
@@ -568,7 +570,11 @@ class Area(FrozenModel):
     ``share`` is the share of the force's incidents located here. ``travel`` is
     the time from dispatch to arrival (usually lognormal by ``median_s`` and
     ``p90_s``). ``neighbours`` may send a free unit to a grade 1 here when the
-    force allows it, taking ``help_penalty_s`` longer than a local unit.
+    force allows it, taking ``help_penalty_s`` longer than a local unit. A
+    neighbour is an area of the same force (``rural``) or of another force of
+    the scenario (``hampshire/urban``); the latter helps only when both forces
+    allow help across forces (``response.help_across_forces``, or a platform
+    with ``dispatch_scope: cross_force``).
     """
 
     name: str = Field(default="", max_length=120)
@@ -580,7 +586,7 @@ class Area(FrozenModel):
     share: Probability
     units: Roster
     travel: Duration
-    neighbours: list[Identifier] = []
+    neighbours: list[AreaRef] = []
     help_penalty_s: Seconds = 0.0
     grade1_target_min: (
         Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False), NotBool] | None
@@ -603,6 +609,11 @@ class ResponsePolicy(FrozenModel):
     on_scene: OnScene
     help_from_neighbours: bool = Field(
         default=False, description="A grade 1 with no local unit free may take a neighbour's."
+    )
+    help_across_forces: bool = Field(
+        default=False,
+        description="With help_from_neighbours, neighbours in other forces "
+        "(areas listed as FORCE/AREA) may help too, and this force's units help them.",
     )
     divert_from_grade2: bool = Field(
         default=False,
@@ -793,6 +804,8 @@ class Force(FrozenModel):
                     )
                 )
             for i, neighbour in enumerate(area.neighbours):
+                if "/" in neighbour:
+                    continue  # another force's area: checked by the scenario
                 if neighbour == area_id or neighbour not in self.areas:
                     known = ", ".join(a for a in self.areas if a != area_id) or "none"
                     problems.append(
@@ -823,6 +836,152 @@ class Force(FrozenModel):
         return self.response.grade2_target_min if self.response else DEFAULT_GRADE2_TARGET_MIN
 
 
+# --------------------------------------------------------------------------- platforms
+
+#: Where named platforms live: ``platform: cmp`` reads ``configs/platforms/cmp.yaml``.
+PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "configs" / "platforms"
+
+Multiplier = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False), NotBool]
+CallChannel = Literal["999", "101"]
+
+
+class SmsAdvice(FrozenModel):
+    """Advice sent by SMS or e-mail instead of being read out (seed 004, CMP items).
+
+    ``share`` of a channel's handled calls end with advice sent by text; their
+    wrap-up is ``wrap_up_multiplier`` times as long. The model applies the
+    expected saving to every call of the channel (wrap-up times
+    ``1 - share * (1 - wrap_up_multiplier)``) rather than drawing which calls got a
+    text, so that scenarios keep common random numbers. ``repeat_call_rate`` is the
+    share of advised callers who would otherwise have called again for the same
+    advice: the channel's volume falls by ``share * repeat_call_rate``.
+    """
+
+    share: Probability
+    wrap_up_multiplier: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NotBool] = 1.0
+    repeat_call_rate: Probability = 0.0
+
+    def wrap_up_factor(self) -> float:
+        """Multiplier on the channel's mean wrap-up (dimensionless)."""
+        return 1.0 - self.share * (1.0 - self.wrap_up_multiplier)
+
+    def volume_factor(self) -> float:
+        """Multiplier on the channel's call volume (dimensionless)."""
+        return 1.0 - self.share * self.repeat_call_rate
+
+
+class Outages(FrozenModel):
+    """Platform failures: up and down times exponential, in hours.
+
+    While the platform is down, handling runs in a degraded mode: a call
+    answered then has its talk time multiplied by ``handling_multiplier``, and a
+    unit sent then takes ``dispatch_delay_multiplier`` times the usual decision time.
+    """
+
+    mtbf_hours: Annotated[float, Field(gt=0, le=87_600, allow_inf_nan=False), NotBool]
+    mttr_hours: Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False), NotBool]
+    handling_multiplier: Multiplier = 1.0
+    dispatch_delay_multiplier: Multiplier = 1.0
+
+
+class LearningCurve(FrozenModel):
+    """Handling-time multiplier after go-live, decaying to its steady value.
+
+    At ``go_live_day`` (days from the scenario start; before it, the initial
+    value holds) talk time is ``initial_multiplier`` times as long;
+    ``linear``: falls in a straight line to ``steady_multiplier`` over ``weeks``;
+    ``exponential``: ``steady + (initial - steady) * exp(-3 t / weeks)``, 95% of
+    the way there after ``weeks``. It multiplies on top of the platform's
+    ``handling_multiplier``, by the time the call is answered.
+    """
+
+    go_live_day: Annotated[float, Field(ge=-366, le=MAX_DAYS, allow_inf_nan=False), NotBool] = 0.0
+    initial_multiplier: Multiplier
+    steady_multiplier: Multiplier = 1.0
+    weeks: Annotated[float, Field(gt=0, le=520, allow_inf_nan=False), NotBool]
+    shape: Literal["linear", "exponential"] = "linear"
+
+    def multiplier_at(self, t_s: float) -> float:
+        """Talk-time multiplier for a call answered at ``t_s`` seconds from the start."""
+        elapsed = t_s - self.go_live_day * SECONDS_PER_DAY
+        if elapsed <= 0:
+            return self.initial_multiplier
+        fraction = elapsed / (self.weeks * SECONDS_PER_WEEK)
+        gap = self.initial_multiplier - self.steady_multiplier
+        if self.shape == "linear":
+            return self.steady_multiplier + gap * max(0.0, 1.0 - fraction)
+        return self.steady_multiplier + gap * math.exp(-3.0 * fraction)
+
+
+class Platform(FrozenModel):
+    """A contact management platform, applied on top of a scenario (DESIGN §2).
+
+    Every field defaults to the neutral value (the system as it is): multipliers
+    1, no SMS advice, nothing moved online, separate contact centres, dispatch
+    within the force, the scenario's own dispatch delay, no outages, no
+    learning curve.
+    """
+
+    name: Identifier = "custom"
+    description: str = Field(default="", max_length=4000)
+    handling_multiplier: dict[CallChannel, Multiplier] = Field(
+        default_factory=dict, description="Talk time multiplier per channel (999, 101)."
+    )
+    wrap_up_multiplier: dict[CallChannel, Multiplier] = Field(
+        default_factory=dict, description="Wrap-up time multiplier per channel (999, 101)."
+    )
+    sms_advice: dict[CallChannel, SmsAdvice] = Field(default_factory=dict)
+    online_shift: Probability = Field(
+        default=0.0,
+        description="Share of 101 demand moved to the force's online channel (created, "
+        "with 101's profile and grading, if the force has none).",
+    )
+    pooled_contact_centre: bool = Field(
+        default=False,
+        description="Merge every handler pool into one serving every channel they served.",
+    )
+    dispatch_scope: Literal["area", "force", "cross_force"] = Field(
+        default="force",
+        description="area: no help from neighbours; force: neighbouring areas of the force "
+        "help; cross_force: neighbouring areas of other forces too.",
+    )
+    dispatch_delay_s: Seconds | None = Field(
+        default=None, description="Dispatch decision delay, seconds; null keeps the scenario's."
+    )
+    outages: Outages | None = None
+    learning_curve: LearningCurve | None = None
+
+
+def available_platforms() -> list[str]:
+    """Names of the platforms in ``configs/platforms/``, sorted."""
+    return sorted(p.stem for p in PLATFORMS_DIR.glob("*.yaml"))
+
+
+def _platform_by_name(value: Any) -> Any:
+    """Read ``platform: NAME`` from ``configs/platforms/NAME.yaml``; a mapping passes through."""
+    if not isinstance(value, str):
+        return value
+    name = value.strip()
+    known = available_platforms()
+    if name not in known:
+        raise PydanticCustomError(
+            "unknown_platform",
+            "is {given}, which is not a platform; expected one of: {known} "
+            "(files in configs/platforms/)",
+            {"given": _describe_input(value), "known": ", ".join(known) or "none"},
+        )
+    try:
+        raw = read_yaml_file(PLATFORMS_DIR / f"{name}.yaml")
+    except ConfigError as exc:
+        raise PydanticCustomError(
+            "bad_platform_file", "{name}.yaml cannot be read: {detail}",
+            {"name": name, "detail": "; ".join(str(p) for p in exc.problems)},
+        ) from None  # fmt: skip
+    if isinstance(raw, dict):
+        raw = {"name": name, **raw}
+    return raw
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -843,10 +1002,38 @@ class Scenario(FrozenModel):
     replications: Annotated[int, Field(ge=1, le=10_000), NotBool] = 5
     forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
     handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
+    platform: Annotated[Platform | None, BeforeValidator(_platform_by_name)] = Field(
+        default=None,
+        description="A platform applied on top of this scenario: a name from "
+        "configs/platforms/ (cmp, legacy...) or its fields inline.",
+    )
 
     @model_validator(mode="after")
     def _pools_serve_real_channels(self) -> Scenario:
         problems: list[tuple[tuple[str | int, ...], str]] = []
+        for force_id, force in self.forces.items():
+            for area_id, area in force.areas.items():
+                for i, ref in enumerate(area.neighbours):
+                    if "/" not in ref:
+                        continue
+                    other, _, other_area = ref.partition("/")
+                    target = self.forces.get(other)
+                    if (
+                        target is None
+                        or other_area not in target.areas
+                        or ref == (f"{force_id}/{area_id}")
+                    ):
+                        known = sorted(
+                            f"{f}/{a}" for f, fc in self.forces.items() for a in fc.areas
+                            if (f, a) != (force_id, area_id)
+                        )  # fmt: skip
+                        problems.append(
+                            (
+                                ("forces", force_id, "areas", area_id, "neighbours", i),
+                                f"{_describe_input(ref)} is not an area of this scenario; "
+                                f"expected one of: {', '.join(known) or 'none'}",
+                            )
+                        )
         known = {f"{f}/{c}" for f, force in self.forces.items() for c in force.channels}
         served: set[str] = set()
         for pool_id, pool in self.handler_pools.items():
@@ -1096,7 +1283,7 @@ def _friendly(error: Mapping[str, Any]) -> str:
     if kind == "recursion_loop":
         return "refers to itself (a YAML alias loop); expected plain values"
     # Custom errors (PydanticCustomError) already read 'is X; expected Y'.
-    if kind in {"bool_not_number", "clock_read_as_number"}:
+    if kind in {"bool_not_number", "clock_read_as_number", "unknown_platform", "bad_platform_file"}:
         return str(error["msg"])
     return f"is {_given(given)}; {error['msg'][:1].lower()}{error['msg'][1:]}"
 

@@ -203,6 +203,11 @@ class ContactCentre:
     on_graded
         Called with the call id when a handled call's incident is graded: at
         answer plus the grading delay, or when the talk ends if that is sooner.
+    handling_factor
+        A platform's talk-time multiplier for a call answered at a given time
+        (seconds): outages and learning curve. ``None`` (the default) leaves talk
+        times as sampled. A changed call keeps its sampled talk time in
+        ``sampled_talk`` and its multiplier in ``talk_factor`` (by call id).
     """
 
     def __init__(
@@ -214,6 +219,7 @@ class ContactCentre:
         redials: dict[int, RedialPolicy],
         redial_cutoff: float,
         on_graded: Callable[[int], None] | None = None,
+        handling_factor: Callable[[float], float] | None = None,
     ):
         self.env = env
         self.queues = queues
@@ -223,6 +229,9 @@ class ContactCentre:
         self.redial_cutoff = redial_cutoff
         self.on_graded = on_graded
         self.first_attempts = len(calls)
+        self.handling_factor = handling_factor
+        self.sampled_talk: dict[int, float] = {}
+        self.talk_factor: dict[int, float] = {}
         for pool in pools:
             pool.last_change = env.now
 
@@ -271,10 +280,17 @@ class ContactCentre:
         calls = self.calls
         calls.answered[call] = now
         calls.served_by[call] = pool.index
-        event = Timeout(self.env, calls.talk[call] + calls.wrap[call], call)
+        talk = calls.talk[call]
+        if self.handling_factor is not None:
+            factor = self.handling_factor(now)
+            if factor != 1.0:
+                self.sampled_talk[call] = talk
+                self.talk_factor[call] = factor
+                talk = talk * factor
+                calls.talk[call] = talk
+        event = Timeout(self.env, talk + calls.wrap[call], call)
         event.callbacks.append(self._on_handled)
         if calls.grade[call] >= 0 and self.on_graded is not None:
-            talk = calls.talk[call]
             delay = calls.grading_delay[call]
             graded = Timeout(self.env, delay if delay < talk else talk, call)
             graded.callbacks.append(self._on_graded)

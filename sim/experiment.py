@@ -4,7 +4,7 @@ An experiment file (``experiments/*.yaml``) names a base scenario file, the
 scenarios to run as changes to it -- a ``grid`` (the cartesian product of
 values at dotted field paths) and/or a list of named override sets -- the
 ``baseline`` they are compared against, and the run settings shared by every
-scenario: days, warm-up days, seed, and replications (a number, or ``auto``
+scenario: days, warm-up days, seed, platform, and replications (a number, or ``auto``
 with a target precision).
 
 Each scenario is built by applying ``--set`` style overrides to the base file's
@@ -78,14 +78,6 @@ def _replications_value(value: Any) -> Any:
     if not 1 <= value <= MAX_REPLICATIONS:
         raise ValueError(
             f"is {value}; expected a whole number of replications from 1 to {MAX_REPLICATIONS:,}"
-        )
-    return value
-
-
-def _not_supported_yet(value: Any) -> Any:
-    if value is not None:
-        raise ValueError(
-            "platforms are not available yet (DESIGN §2, a later issue); remove this field"
         )
     return value
 
@@ -187,7 +179,11 @@ class Experiment(FrozenModel):
     base: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
         description="Base scenario file, relative to the experiment file."
     )
-    platform: Annotated[None, BeforeValidator(_not_supported_yet)] = None
+    platform: Any = Field(
+        default=None,
+        description="A platform applied to every scenario (a name from configs/platforms/, "
+        "or its fields); a grid or named scenario may still set its own.",
+    )
     baseline: ScenarioName
     days: Any = None
     warmup_days: Any = None
@@ -404,7 +400,7 @@ def plan_from_dict(raw: Any, source: Path) -> ExperimentPlan:
 
     shared = [
         Override(field, getattr(experiment, field), field)
-        for field in ("days", "warmup_days", "seed")
+        for field in ("days", "warmup_days", "seed", "platform")
         if getattr(experiment, field) is not None
     ]
     if isinstance(experiment.replications, int):

@@ -107,7 +107,7 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    return contact_metrics(output) + response_metrics(output)
+    return contact_metrics(output) + response_metrics(output) + platform_metrics(output)
 
 
 def _distribution(
@@ -305,7 +305,59 @@ def call_records(output: ReplicationOutput) -> pd.DataFrame:
             "in_period": measured(output),
         }
     )
+    if "talk_multiplier" in calls:
+        frame["sampled_talk_s"] = calls["sampled_talk_s"]
+        frame["talk_multiplier"] = calls["talk_multiplier"]
+    if "start_s" in output.outages:
+        frame["in_outage"] = in_outage(output, calls["answered_s"])
     return frame
+
+
+def in_outage(output: ReplicationOutput, times_s: np.ndarray) -> np.ndarray:
+    """Whether each time (seconds; NaN: no) falls inside one of the platform's outages."""
+    starts = output.outages.get("start_s", np.empty(0))
+    ends = output.outages.get("end_s", np.empty(0))
+    if not starts.size:
+        return np.zeros(len(times_s), dtype=bool)
+    times = np.nan_to_num(np.asarray(times_s, dtype=float), nan=-np.inf)
+    window = np.searchsorted(starts, times, side="right") - 1
+    return (window >= 0) & (times < ends[np.maximum(window, 0)])
+
+
+def outage_records(output: ReplicationOutput) -> pd.DataFrame:
+    """The platform's outage windows of one replication, for ``records/outages.parquet``.
+
+    Seconds from the scenario start; ``in_period`` if the window overlaps the
+    measured period.
+    """
+    starts = output.outages.get("start_s", np.empty(0))
+    ends = output.outages.get("end_s", np.empty(0))
+    return pd.DataFrame(
+        {
+            "scenario": output.scenario,
+            "replication": output.replication,
+            "seed": output.seed,
+            "platform": output.platform,
+            "outage_id": np.arange(len(starts)),
+            "start_s": starts,
+            "end_s": ends,
+            "duration_h": (ends - starts) / 3600.0,
+            "in_period": (ends > 0) & (starts < output.horizon_s),
+        }
+    )
+
+
+def platform_metrics(output: ReplicationOutput) -> list[MetricValue]:
+    """``platform_outage`` hours (in the measured period) and share of time, with outages."""
+    if "start_s" not in output.outages:
+        return []
+    starts = np.clip(output.outages["start_s"], 0.0, output.horizon_s)
+    ends = np.clip(output.outages["end_s"], 0.0, output.horizon_s)
+    down_s = float(np.sum(ends - starts))
+    return [
+        MetricValue("platform_outage", "time", "value", "h", down_s / 3600.0),
+        MetricValue("platform_outage", "share", "value", "%", 100.0 * down_s / output.horizon_s),
+    ]
 
 
 def incident_records(output: ReplicationOutput) -> pd.DataFrame:
@@ -344,6 +396,11 @@ def incident_records(output: ReplicationOutput) -> pd.DataFrame:
             "callback_start_s": inc["callback_start"],
             "appointment_s": inc["appointment_s"],
             "unit": inc["unit"],
+            # Force of the first unit on scene ("" if none): another force's where help
+            # crossed a border.
+            "unit_force": pd.Categorical(
+                np.append(forces, "")[inc["unit_force"]] if "unit_force" in inc else ""
+            ),
             "diverted": inc["diverted"],
             "helped": inc["helped"],
             "escalated": inc["escalated"],
@@ -353,9 +410,15 @@ def incident_records(output: ReplicationOutput) -> pd.DataFrame:
 
 
 def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:
-    """Every record table of one replication, by file name (``calls``, ``incidents``)."""
+    """Every record table of one replication, by file name.
+
+    ``calls``; ``incidents`` when there are any; ``outages`` when the platform
+    has outages.
+    """
     records = {"calls": call_records(output)}
     incidents = incident_records(output)
     if len(incidents):
         records["incidents"] = incidents
+    if "start_s" in output.outages:
+        records["outages"] = outage_records(output)
     return records

@@ -41,6 +41,7 @@ from sim.incidents import (
     IncidentFactory,
     grade_codes,
 )
+from sim.platforms import OUTAGE_STREAM, PlatformClock, apply_platform, sample_outages
 from sim.response import (
     GRADE1,
     GRADE2,
@@ -58,7 +59,6 @@ from sim.teams import Team
 #: long (seconds) so that calls which arrived inside it get answered or abandon
 #: and their answer times are known rather than cut off.
 DRAIN_S = SECONDS_PER_DAY
-
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,13 @@ class ReplicationOutput:
     ``assignments`` lists every unit sent to an incident: ``incident``, ``unit``,
     ``start`` and ``end`` (cleared, or diverted). ``online`` holds the online
     reports' ``arrival_s`` and ``force``.
+
+    With a platform (``platform``, its name): ``outages`` holds the outage
+    windows' ``start_s`` and ``end_s`` (seconds) when the platform has outages;
+    when talk times may change in time (outages, learning curve), ``calls``
+    also holds ``sampled_talk_s`` and ``talk_multiplier`` (``talk_s`` is the
+    handled talk time, the sampled one times the multiplier). ``incidents``
+    holds ``unit_force`` (force index of the first unit on scene, -1 if none).
     """
 
     scenario: str
@@ -134,6 +141,8 @@ class ReplicationOutput:
     incidents: dict[str, np.ndarray] = field(default_factory=dict)
     assignments: dict[str, np.ndarray] = field(default_factory=dict)
     online: dict[str, np.ndarray] = field(default_factory=dict)
+    platform: str = ""
+    outages: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 #: Names of the call outcome codes 0, 1 and 2 in ``ReplicationOutput.calls["outcome"]``.
@@ -318,6 +327,7 @@ def _build_response(
     """Areas of every force (neighbours linked both ways) and per-force incident settings."""
     areas: list[AreaState] = []
     settings: list[ForceIncidents] = []
+    by_ref: dict[str, AreaState] = {}
     for force_index, (force_id, force) in enumerate(scenario.forces.items()):
         policy = force.response
         mine: dict[str, AreaState] = {}
@@ -334,9 +344,12 @@ def _build_response(
                 divert_scheduled_allowed=bool(policy and policy.divert_from_scheduled),
             )
             mine[area_id] = state
+            by_ref[f"{force_id}/{area_id}"] = state
             areas.append(state)
         for area_id, area in force.areas.items():
             for neighbour in area.neighbours:
+                if "/" in neighbour:
+                    continue  # another force's area: linked below, if both allow it
                 a, b = mine[area_id], mine[neighbour]
                 if b not in a.neighbours:
                     a.neighbours.append(b)
@@ -374,7 +387,28 @@ def _build_response(
                 diary=diary,
             )
         )
+    _link_across_forces(scenario, by_ref)
     return areas, settings
+
+
+def _link_across_forces(scenario: Scenario, by_ref: dict[str, AreaState]) -> None:
+    """Link neighbours named ``FORCE/AREA`` both ways, where both forces help across forces."""
+
+    def across(force_id: str) -> bool:
+        policy = scenario.forces[force_id].response
+        return bool(policy and policy.help_from_neighbours and policy.help_across_forces)
+
+    for force_id, force in scenario.forces.items():
+        for area_id, area in force.areas.items():
+            for neighbour in area.neighbours:
+                other = neighbour.partition("/")[0]
+                if "/" not in neighbour or not (across(force_id) and across(other)):
+                    continue
+                a, b = by_ref[f"{force_id}/{area_id}"], by_ref[neighbour]
+                if b not in a.neighbours:
+                    a.neighbours.append(b)
+                if a not in b.neighbours:
+                    b.neighbours.append(a)
 
 
 @dataclass
@@ -418,9 +452,16 @@ def _sample_calls(scenario: Scenario, streams: Streams, days: tuple[int, int]) -
 
 
 def _wire_response(
-    scenario: Scenario, env: simpy.Environment, roster_window: tuple[float, float]
+    scenario: Scenario,
+    env: simpy.Environment,
+    roster_window: tuple[float, float],
+    delay_factor: Callable[[float], float] | None = None,
 ) -> tuple[list[AreaState], ResponseSystem, IncidentFactory, list[tuple[str, str, Team]]]:
-    """Areas, units on their rosters, schedule cars and resolution teams, ready to run."""
+    """Areas, units on their rosters, schedule cars and resolution teams, ready to run.
+
+    ``delay_factor`` multiplies the dispatch delay of a unit sent at a given time
+    (a platform's degraded mode); ``None`` for none.
+    """
     incidents = IncidentTable()
     areas, force_settings = _build_response(scenario, env)
     forces = list(scenario.forces.values())
@@ -430,6 +471,7 @@ def _wire_response(
         incidents,
         [f.response.dispatch_delay_s if f.response else 0.0 for f in forces],
         {i: f.appointments.cars for i, f in enumerate(forces) if f.appointments is not None},
+        delay_factor,
     )
     factory = IncidentFactory(env, incidents, response, force_settings)
     teams: list[tuple[str, str, Team]] = []
@@ -570,8 +612,21 @@ def run_replication(
     roster_window = (-warmup_s, end_s)
     env = simpy.Environment(initial_time=-warmup_s)
 
+    platform = scenario.platform
+    clock: PlatformClock | None = None
+    outages: dict[str, np.ndarray] = {}
+    if platform is not None:
+        scenario = apply_platform(scenario)
+        if platform.outages is not None or platform.learning_curve is not None:
+            starts, ends = sample_outages(platform, streams[OUTAGE_STREAM], -warmup_s, end_s)
+            clock = PlatformClock(platform, starts, ends)
+            if platform.outages is not None:
+                outages = {"start_s": starts, "end_s": ends}
+    handling_factor = clock.handling_factor if clock and clock.changes_handling else None
+    delay_factor = clock.dispatch_factor if clock and clock.changes_dispatch else None
+
     sampled = _sample_calls(scenario, streams, days)
-    areas, response, factory, teams = _wire_response(scenario, env, roster_window)
+    areas, response, factory, teams = _wire_response(scenario, env, roster_window, delay_factor)
     online, desks = _wire_online(scenario, env, streams, factory, days, roster_window)
     teams += desks
     centre = ContactCentre(
@@ -582,6 +637,7 @@ def run_replication(
         sampled.redials,
         redial_cutoff=horizon_s,
         on_graded=_grading_hook(sampled, streams, factory, scenario),
+        handling_factor=handling_factor,
     )
     centre.start(
         [
@@ -597,6 +653,24 @@ def run_replication(
         team.close(end_s)
 
     force_ids = list(scenario.forces)
+    calls = _call_arrays(sampled.calls, end_s)
+    if handling_factor is not None:
+        talk = calls["talk_s"]
+        sampled_talk = talk.copy()
+        factor = np.ones(len(talk))
+        if centre.talk_factor:
+            changed = np.fromiter(centre.talk_factor, dtype=np.int64)
+            sampled_talk[changed] = [centre.sampled_talk[c] for c in changed.tolist()]
+            factor[changed] = [centre.talk_factor[c] for c in changed.tolist()]
+        calls["sampled_talk_s"] = sampled_talk
+        calls["talk_multiplier"] = factor
+    incidents = _incident_arrays(response.incidents)
+    unit_force = np.array(
+        [u.area.force if u.area is not None else u.cars.force for u in response.units]  # type: ignore[union-attr]
+        + [-1],
+        dtype=np.int64,
+    )
+    incidents["unit_force"] = unit_force[incidents["unit"]]
     return ReplicationOutput(
         scenario=scenario.name,
         replication=replication,
@@ -606,7 +680,7 @@ def run_replication(
         end_s=end_s,
         queues=[(q.force, q.channel) for q in sampled.queues],
         targets_s=sampled.targets_s,
-        calls=_call_arrays(sampled.calls, end_s),
+        calls=calls,
         pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in sampled.pools],
         events=events,
         forces=force_ids,
@@ -623,7 +697,7 @@ def run_replication(
             for a in areas
         ],
         teams=[TeamTotals(f, kind, t.busy_s, t.present_s) for f, kind, t in teams],
-        incidents=_incident_arrays(response.incidents),
+        incidents=incidents,
         assignments={
             "incident": np.asarray(response.assignment_incident, dtype=np.int64),
             "unit": np.asarray(response.assignment_unit, dtype=np.int64),
@@ -634,6 +708,8 @@ def run_replication(
             "arrival_s": online.get("arrival", np.empty(0)),
             "force": online.get("force", np.empty(0, dtype=np.int64)),
         },
+        platform=platform.name if platform is not None else "",
+        outages=outages,
     )
 
 

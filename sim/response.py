@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -207,6 +208,9 @@ class ResponseSystem:
     schedule_cars
         Number of schedule cars per force index (forces without appointments
         left out).
+    delay_factor
+        A platform's dispatch-delay multiplier for a unit sent at a given time
+        (seconds), during outages; ``None`` (the default) for none.
     """
 
     def __init__(
@@ -216,8 +220,10 @@ class ResponseSystem:
         incidents: IncidentTable,
         dispatch_delay_s: list[float],
         schedule_cars: dict[int, int] | None = None,
+        delay_factor: Callable[[float], float] | None = None,
     ):
         self.env = env
+        self.delay_factor = delay_factor
         self.areas = areas
         self.incidents = incidents
         self.dispatch_delay_s = dispatch_delay_s
@@ -315,7 +321,10 @@ class ResponseSystem:
             # An appointment: the car is booked to be there at the slot's start.
             decided = arrives = now
         else:
-            decided = now + self.dispatch_delay_s[force]
+            delay = self.dispatch_delay_s[force]
+            if self.delay_factor is not None:
+                delay *= self.delay_factor(now)
+            decided = now + delay
             arrives = decided + table.travel[incident] + penalty_s
         clears = arrives + table.remaining[incident]
         if math.isnan(table.dispatched[incident]):

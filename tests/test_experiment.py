@@ -161,7 +161,7 @@ def test_labels_name_scenarios_and_values_may_be_sections(tmp_path) -> None:
             "precision: is given but replications is not auto",
         ),
         ({"grid": None}, "scenarios: missing; expected a grid, a list of scenarios, or both"),
-        ({"platform": "cmp"}, "platform: platforms are not available yet"),
+        ({"platform": "nope"}, "platform: is 'nope', which is not a platform; expected one of"),
         ({"colour": "red"}, "colour: unknown field"),
         ({"base": "nowhere.yaml"}, "exp.yaml: base: file not found"),
     ],
