@@ -483,6 +483,36 @@ def _print_staffing(outcome: Any) -> None:
     )
 
 
+@app.command("fit")
+def fit_command(
+    incidents: Annotated[Path, typer.Option("--incidents", help="CAD incident export (CSV).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Scenario YAML to write.")],
+    calls: Annotated[
+        Path | None, typer.Option("--calls", help="Telephony export (CSV), one row per call.")
+    ] = None,
+    columns: Annotated[
+        Path | None,
+        typer.Option("--columns", help="Mapping YAML: column names, timestamp format, codes."),
+    ] = None,
+) -> None:
+    """Fit a scenario's demand and times from a force's own CAD and telephony exports."""
+    from sim.fit import FitDataError
+
+    with bad_input_exits_2():
+        try:
+            outcome = commands.fit_scenario(incidents, calls, columns, out_path)
+        except FitDataError as exc:
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    out.print(outcome.report_text, markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"scenario in {outcome.out}; data report in {outcome.report}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim import fit
 from sim.analytic import QueueFigures, erlang_a_figures, erlang_c_figures
 from sim.config import (
     ConfigError,
@@ -28,7 +29,7 @@ from sim.config import (
 )
 from sim.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
 from sim.experiment import ExperimentPlan, MetricKey, is_experiment, load_experiment, plan_from_dict
-from sim.results import build_manifest, now_utc, write_results
+from sim.results import atomic_write, build_manifest, now_utc, write_results
 from sim.runner import (
     ReplicationResult,
     replication_table,
@@ -754,3 +755,72 @@ def staff_area(
     )
     write_json(manifest, out_dir / "manifest.json")
     return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """What ``demandsim fit`` wrote: the scenario, the bad-data report, and the fits."""
+
+    out: Path
+    report: Path
+    report_text: str
+    result: fit.FitResult
+
+
+def fit_scenario(
+    incidents: Path,
+    calls: Path | None,
+    columns: Path | None,
+    out: Path,
+) -> FitOutcome:
+    """Fit a scenario from a CAD incident export and optionally a telephony export.
+
+    Parameters
+    ----------
+    incidents, calls
+        CSV exports (calls optional).
+    columns
+        Optional mapping YAML (column names, timestamp format, priority and channel codes).
+    out
+        Scenario YAML to write; the bad-data report goes beside it as ``<stem>.data-report.txt``.
+
+    Raises
+    ------
+    fit.FitDataError
+        A missing required column or no usable rows.
+    ConfigError
+        If the fitted scenario does not validate (a bug in the fit).
+    """
+    mapping = fit.read_mapping(columns)
+    try:
+        raw_inc = pd.read_csv(incidents, dtype=str, keep_default_na=False)
+        raw_calls = pd.read_csv(calls, dtype=str, keep_default_na=False) if calls else None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise fit.FitDataError(f"cannot read the CSV: {exc}") from exc
+    inc = fit.clean_incidents(raw_inc, mapping["incidents"], source=str(incidents))
+    cleaned_calls = (
+        fit.clean_calls(raw_calls, mapping["calls"], source=str(calls))
+        if raw_calls is not None
+        else None
+    )
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in out.stem)[:80] or "fitted"
+    result = fit.build_scenario(inc, cleaned_calls, name=name.lstrip("-_") or "fitted")
+    read = {str(incidents): (inc.rows_read, inc.rows_kept)}
+    if cleaned_calls is not None:
+        read[str(calls)] = (cleaned_calls.rows_read, cleaned_calls.rows_kept)
+    report_text = fit.issues_text(result.issues, read)
+    scenario_from_dict(result.scenario, str(out))
+    header = (
+        f"Fitted by demandsim fit from {incidents}" + (f" and {calls}" if calls else "") + ".\n"
+        "Each fitted value says its sample size and a goodness-of-fit figure;\n"
+        "values marked ASSUMED were not in the data: check them before use.\n"
+        "Data report:\n" + report_text
+    )
+    text = fit.scenario_yaml(result, header)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda p: p.write_text(text))
+    report = out.with_name(out.stem + ".data-report.txt")
+    atomic_write(report, lambda p: p.write_text(report_text + "\n"))
+    for issue in result.issues:
+        log.warning("%s", issue.describe())
+    return FitOutcome(out, report, report_text, result)

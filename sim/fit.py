@@ -1,0 +1,965 @@
+"""Fit a scenario's demand and times from a force's own CAD and telephony exports.
+
+Plain functions over pandas DataFrames; nothing here imports SimPy. The
+command ``demandsim fit`` reads the CSV files, cleans them (:func:`clean_incidents`,
+:func:`clean_calls`), fits each part (:func:`fit_lognormal`,
+:func:`fit_censored_patience`, :func:`fit_profile`, :func:`fit_grading`,
+:func:`fit_handlers_on_duty`) and writes a commented scenario
+(:func:`scenario_yaml`). All durations are in seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import optimize, stats
+
+from sim.config import HOURS_PER_WEEK, Z90
+
+log = logging.getLogger(__name__)
+
+GRADES = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
+CHANNELS = ("999", "101")
+HOURS_PER_YEAR = 8760.0
+Z95 = 1.959963984540054
+
+INCIDENT_COLUMNS = {
+    "created": True,
+    "priority": True,
+    "dispatched": False,
+    "arrived": False,
+    "cleared": False,
+    "area": False,
+    "channel": False,
+    "call_id": False,
+}
+CALL_COLUMNS = {
+    "arrival": True,
+    "answered": True,
+    "ended": True,
+    "channel": True,
+    "abandoned": False,
+    "handler_id": False,
+    "call_id": False,
+}
+
+
+class FitDataError(Exception):
+    """Input data the fit cannot use at all (a missing required column, an empty file)."""
+
+
+# --------------------------------------------------------------------------- bad data
+
+
+@dataclass
+class DataIssue:
+    """One kind of bad row in one file: how many, and the first few row numbers.
+
+    Row numbers are 1-based data rows as a spreadsheet shows them (row 2 is the
+    first data row under the header).
+    """
+
+    source: str
+    kind: str
+    column: str
+    count: int
+    examples: list[int]
+
+    def describe(self) -> str:
+        """A one-line description for the report."""
+        rows = ", ".join(str(r) for r in self.examples)
+        return f"{self.source}: {self.count} row(s) {self.kind} ({self.column}); e.g. rows {rows}"
+
+
+@dataclass
+class Cleaned:
+    """A cleaned table, the issues found, and how many rows were read and kept."""
+
+    frame: pd.DataFrame
+    issues: list[DataIssue]
+    rows_read: int
+
+    @property
+    def rows_kept(self) -> int:
+        """Rows left after excluding bad ones."""
+        return len(self.frame)
+
+
+@dataclass
+class ColumnMapping:
+    """How one file's columns, timestamps and codes map onto ours."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    timestamp_format: str | None = None
+    priorities: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+
+
+def read_mapping(path: str | Path | None) -> dict[str, ColumnMapping]:
+    """Read a mapping YAML file with optional ``incidents:`` and ``calls:`` sections.
+
+    Each section may give ``columns`` (our name: their column), ``timestamp_format``
+    (``strftime`` codes), ``priorities`` (their code: our grade) and ``channels``
+    (their code: ``999``, ``101`` or ``online``).
+    """
+    out = {"incidents": ColumnMapping(), "calls": ColumnMapping()}
+    if path is None:
+        return out
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(raw, dict):
+        raise FitDataError(f"{path}: expected a mapping with incidents: and calls: sections")
+    for section in out:
+        part = raw.get(section) or {}
+        out[section] = ColumnMapping(
+            columns={str(k): str(v) for k, v in (part.get("columns") or {}).items()},
+            timestamp_format=part.get("timestamp_format"),
+            priorities={str(k): str(v) for k, v in (part.get("priorities") or {}).items()},
+            channels={str(k): str(v) for k, v in (part.get("channels") or {}).items()},
+        )
+    return out
+
+
+def _rename(
+    raw: pd.DataFrame, spec: dict[str, bool], mapping: ColumnMapping, source: str
+) -> pd.DataFrame:
+    frame = pd.DataFrame(index=raw.index)
+    missing = []
+    for ours, required in spec.items():
+        theirs = mapping.columns.get(ours, ours)
+        if theirs in raw.columns:
+            frame[ours] = raw[theirs]
+        elif required:
+            missing.append(f"'{theirs}'" + (f" (for {ours})" if theirs != ours else ""))
+    if missing:
+        raise FitDataError(
+            f"{source}: missing required column(s) {', '.join(missing)}; found "
+            f"{', '.join(map(str, raw.columns))}. Map your own names with --columns."
+        )
+    return frame
+
+
+def _issue(source: str, kind: str, column: str, mask: pd.Series, issues: list[DataIssue]) -> None:
+    if mask.any():
+        rows = [int(i) + 2 for i in mask[mask].index[:5]]
+        issues.append(DataIssue(source, kind, column, int(mask.sum()), rows))
+
+
+def _times(
+    frame: pd.DataFrame, columns: list[str], fmt: str | None, source: str, issues: list[DataIssue]
+) -> pd.Series:
+    """Parse timestamp columns in place; return the mask of rows with an unparseable one."""
+    bad = pd.Series(False, index=frame.index)
+    for column in columns:
+        if column not in frame:
+            continue
+        text = frame[column].astype("string").str.strip()
+        blank = text.isna() | (text == "")
+        parsed = pd.to_datetime(text, format=fmt if fmt else "mixed", errors="coerce")
+        unparseable = parsed.isna() & ~blank
+        _issue(source, "with an unparseable timestamp", column, unparseable, issues)
+        bad |= unparseable
+        frame[column] = parsed
+    return bad
+
+
+def _out_of_order(
+    frame: pd.DataFrame, pairs: list[tuple[str, str]], source: str, issues: list[DataIssue]
+) -> pd.Series:
+    bad = pd.Series(False, index=frame.index)
+    for first, then in pairs:
+        if first in frame and then in frame:
+            mask = (frame[then] < frame[first]).fillna(False).astype(bool)
+            _issue(source, "with times out of order", f"{then} before {first}", mask, issues)
+            bad |= mask
+    return bad
+
+
+def clean_incidents(
+    raw: pd.DataFrame, mapping: ColumnMapping, source: str = "incidents"
+) -> Cleaned:
+    """Rename, parse and check a CAD incident export.
+
+    Parameters
+    ----------
+    raw
+        The export as read, one row per incident.
+    mapping
+        Column names, timestamp format and priority codes.
+    source
+        File name for messages.
+
+    Returns
+    -------
+    Cleaned
+        Columns ``created, dispatched, arrived, cleared`` (timestamps), ``grade``,
+        ``area``, ``channel``; rows with unparseable timestamps, times out of
+        order or unknown priority codes excluded and counted.
+    """
+    frame = _rename(raw, INCIDENT_COLUMNS, mapping, source)
+    issues: list[DataIssue] = []
+    stamps = ["created", "dispatched", "arrived", "cleared"]
+    bad = _times(frame, stamps, mapping.timestamp_format, source, issues)
+    missing_created = frame["created"].isna() & ~bad
+    _issue(source, "with no created time", "created", missing_created, issues)
+    bad |= missing_created
+    bad |= _out_of_order(
+        frame,
+        [("created", "dispatched"), ("dispatched", "arrived"), ("arrived", "cleared")],
+        source,
+        issues,
+    )
+    codes = frame["priority"].astype("string").str.strip()
+    known = {g: g for g in GRADES} | mapping.priorities
+    frame["grade"] = codes.map(lambda c: known.get(c) if isinstance(c, str) else None)
+    unknown = frame["grade"].isna()
+    _issue(source, "with an unknown priority code", "priority", unknown, issues)
+    bad |= unknown
+    if "area" in frame:
+        frame["area"] = frame["area"].astype("string").str.strip().str.lower()
+    if "channel" in frame:
+        frame["channel"] = _channel_codes(frame["channel"], mapping)
+    kept = frame[~bad].drop(columns=["priority"])
+    return Cleaned(kept.reset_index(drop=True), issues, len(raw))
+
+
+def _channel_codes(column: pd.Series, mapping: ColumnMapping) -> pd.Series:
+    text = column.astype("string").str.strip()
+    known = {c: c for c in (*CHANNELS, "online")} | mapping.channels
+    return text.map(lambda c: known.get(c) if isinstance(c, str) else None)
+
+
+def clean_calls(raw: pd.DataFrame, mapping: ColumnMapping, source: str = "calls") -> Cleaned:
+    """Rename, parse and check a telephony export (one row per call).
+
+    Returns
+    -------
+    Cleaned
+        Columns ``arrival, answered, abandoned, ended`` (timestamps), ``channel``
+        (``999`` or ``101``), ``handler_id`` where given, plus ``wait_s`` (arrival
+        to answer or abandonment, s), ``handling_s`` (answered to ended, s) and
+        ``answered_flag``.
+    """
+    frame = _rename(raw, CALL_COLUMNS, mapping, source)
+    issues: list[DataIssue] = []
+    stamps = ["arrival", "answered", "abandoned", "ended"]
+    bad = _times(frame, stamps, mapping.timestamp_format, source, issues)
+    missing = frame["arrival"].isna() & ~bad
+    _issue(source, "with no arrival time", "arrival", missing, issues)
+    bad |= missing
+    bad |= _out_of_order(
+        frame,
+        [("arrival", "answered"), ("answered", "ended"), ("arrival", "abandoned")],
+        source,
+        issues,
+    )
+    frame["channel"] = _channel_codes(frame["channel"], mapping)
+    unknown = frame["channel"].isna() | (frame["channel"] == "online")
+    _issue(source, "with an unknown channel", "channel", unknown, issues)
+    bad |= unknown
+    frame = frame[~bad].copy()
+    frame["answered_flag"] = frame["answered"].notna()
+    gave_up = frame["abandoned"] if "abandoned" in frame else frame["ended"]
+    end_of_wait = frame["answered"].where(frame["answered_flag"], gave_up)
+    no_end = end_of_wait.isna()
+    if no_end.any():
+        _issue(source, "abandoned with no abandoned or ended time", "abandoned", no_end, issues)
+        frame = frame[~no_end]
+        end_of_wait = end_of_wait[~no_end]
+    frame["wait_s"] = (end_of_wait - frame["arrival"]).dt.total_seconds()
+    frame["handling_s"] = (frame["ended"] - frame["answered"]).dt.total_seconds()
+    return Cleaned(frame.reset_index(drop=True), issues, len(raw))
+
+
+# --------------------------------------------------------------------------- fits
+
+
+@dataclass(frozen=True)
+class LognormalFit:
+    """A lognormal fitted by maximum likelihood.
+
+    ``mu`` and ``sigma`` are of log seconds; ``*_ci`` are 95% intervals;
+    ``ks`` is the Kolmogorov-Smirnov distance between the fitted and the
+    empirical distribution (0 is a perfect fit).
+    """
+
+    mu: float
+    sigma: float
+    n: int
+    mu_ci: tuple[float, float]
+    sigma_ci: tuple[float, float]
+    ks: float
+
+    @property
+    def median_s(self) -> float:
+        """Median in seconds."""
+        return math.exp(self.mu)
+
+    @property
+    def p90_s(self) -> float:
+        """90th percentile in seconds."""
+        return math.exp(self.mu + Z90 * self.sigma)
+
+    def config(self) -> dict[str, Any]:
+        """The scenario form: ``{distribution: lognormal, median_s, p90_s}``."""
+        return {
+            "distribution": "lognormal",
+            "median_s": round(self.median_s, 2),
+            "p90_s": round(max(self.p90_s, self.median_s * 1.0001), 2),
+        }
+
+    def note(self) -> str:
+        """Comment text: sample size, fitted median and p90 with CI, KS distance."""
+        lo, hi = (math.exp(m) for m in self.mu_ci)
+        return (
+            f"n={self.n}; median 95% CI {lo:.0f}-{hi:.0f} s; sigma {self.sigma:.3f}; "
+            f"KS D={self.ks:.3f}"
+        )
+
+
+def fit_lognormal(values_s: np.ndarray | pd.Series) -> LognormalFit | None:
+    """Fit a lognormal to positive durations by maximum likelihood.
+
+    Parameters
+    ----------
+    values_s
+        Durations in seconds; non-positive and missing values are ignored.
+
+    Returns
+    -------
+    LognormalFit or None
+        None with fewer than 3 positive values.
+    """
+    x = np.asarray(values_s, dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    n = len(x)
+    if n < 3:
+        return None
+    logs = np.log(x)
+    mu = float(logs.mean())
+    sigma = float(logs.std(ddof=0))
+    sigma = max(sigma, 1e-6)
+    half = Z95 * sigma / math.sqrt(n)
+    s2 = sigma**2 * n
+    sigma_ci = (
+        math.sqrt(s2 / stats.chi2.ppf(0.975, n - 1)),
+        math.sqrt(s2 / stats.chi2.ppf(0.025, n - 1)),
+    )
+    ks = float(stats.kstest(logs, "norm", args=(mu, sigma)).statistic)
+    return LognormalFit(mu, sigma, n, (mu - half, mu + half), sigma_ci, ks)
+
+
+@dataclass(frozen=True)
+class PatienceFit:
+    """Caller patience fitted from censored waits.
+
+    ``distribution`` is ``exponential`` (``mean_s``) or ``lognormal`` (``mu``,
+    ``sigma`` of log seconds), chosen by AIC; ``events`` abandoned calls and
+    ``censored`` answered ones. ``km_gap`` is the largest gap between the
+    fitted survival curve and the Kaplan-Meier estimate.
+    """
+
+    distribution: str
+    events: int
+    censored: int
+    mean_s: float | None = None
+    mean_ci: tuple[float, float] | None = None
+    mu: float | None = None
+    sigma: float | None = None
+    mu_ci: tuple[float, float] | None = None
+    sigma_ci: tuple[float, float] | None = None
+    km_gap: float = float("nan")
+    aic: dict[str, float] = field(default_factory=dict)
+
+    def config(self) -> dict[str, Any]:
+        """The scenario form of the fitted distribution."""
+        if self.distribution == "exponential":
+            assert self.mean_s is not None
+            return {"distribution": "exponential", "mean_s": round(self.mean_s, 2)}
+        assert self.mu is not None and self.sigma is not None
+        median = math.exp(self.mu)
+        return {
+            "distribution": "lognormal",
+            "median_s": round(median, 2),
+            "p90_s": round(max(math.exp(self.mu + Z90 * self.sigma), median * 1.0001), 2),
+        }
+
+    def survival(self, t_s: np.ndarray) -> np.ndarray:
+        """Fitted probability that patience exceeds ``t_s`` seconds."""
+        t = np.asarray(t_s, dtype=float)
+        if self.distribution == "exponential":
+            assert self.mean_s is not None
+            return np.exp(-t / self.mean_s)
+        assert self.mu is not None and self.sigma is not None
+        with np.errstate(divide="ignore"):
+            return stats.norm.sf((np.log(t) - self.mu) / self.sigma)
+
+    def note(self) -> str:
+        """Comment text: events, censored, CI, KM gap."""
+        if self.distribution == "exponential":
+            assert self.mean_ci is not None
+            ci = f"mean 95% CI {self.mean_ci[0]:.0f}-{self.mean_ci[1]:.0f} s"
+        else:
+            assert self.mu_ci is not None
+            ci = f"median 95% CI {math.exp(self.mu_ci[0]):.0f}-{math.exp(self.mu_ci[1]):.0f} s"
+        return (
+            f"censored MLE: {self.events} abandoned, {self.censored} answered (censored); "
+            f"{ci}; max |fit - Kaplan-Meier| {self.km_gap:.3f}"
+        )
+
+
+def kaplan_meier(times_s: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival estimate.
+
+    Parameters
+    ----------
+    times_s
+        Wait of each call (s): patience if ``event``, else a lower bound.
+    event
+        True where the caller abandoned (patience observed).
+
+    Returns
+    -------
+    (times, survival)
+        Distinct event times (s) and the survival just after each.
+    """
+    t = np.asarray(times_s, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    order = np.argsort(t, kind="stable")
+    t, e = t[order], e[order]
+    distinct, first = np.unique(t, return_index=True)
+    at_risk = len(t) - first
+    deaths = np.add.reduceat(e.astype(int), first)
+    keep = deaths > 0
+    surv = np.cumprod(1 - deaths[keep] / at_risk[keep])
+    return distinct[keep], surv
+
+
+def _numeric_se(nll: Any, theta: np.ndarray) -> np.ndarray:
+    """Standard errors from a finite-difference Hessian of a negative log-likelihood."""
+    k = len(theta)
+    h = 1e-4 * np.maximum(1.0, np.abs(theta))
+    hess = np.zeros((k, k))
+    for i in range(k):
+        for j in range(k):
+            ei = np.eye(k)[i] * h[i]
+            ej = np.eye(k)[j] * h[j]
+            hess[i, j] = (
+                nll(theta + ei + ej)
+                - nll(theta + ei - ej)
+                - nll(theta - ei + ej)
+                + nll(theta - ei - ej)
+            ) / (4 * h[i] * h[j])
+    return np.sqrt(np.diag(np.linalg.inv(hess)))
+
+
+def fit_censored_patience(wait_s: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
+    """Fit patience from waits where an answered call is right-censored.
+
+    An abandoned call's wait is its patience; an answered call's wait is only a
+    lower bound (patience exceeded it). Exponential and lognormal are fitted by
+    censored maximum likelihood and the lower AIC is kept.
+
+    Parameters
+    ----------
+    wait_s
+        Arrival to answer or abandonment, seconds.
+    abandoned
+        True where the caller hung up before an answer.
+
+    Returns
+    -------
+    PatienceFit or None
+        None with fewer than 5 abandoned calls (patience is not identifiable).
+    """
+    t = np.asarray(wait_s, dtype=float)
+    e = np.asarray(abandoned, dtype=bool)
+    ok = np.isfinite(t) & (t >= 0)
+    t, e = t[ok], e[ok]
+    d = int(e.sum())
+    if d < 5:
+        return None
+    # An abandonment at zero wait carries no information about a continuous patience.
+    t_events = np.maximum(t[e], 1e-3)
+    t_cens = t[~e & (t > 0)]
+    exposure = float(t_events.sum() + t_cens.sum())
+    mean = exposure / d
+    ll_exp = -d * math.log(mean) - exposure / mean
+    mean_ci = (mean * math.exp(-Z95 / math.sqrt(d)), mean * math.exp(Z95 / math.sqrt(d)))
+    log_e, log_c = np.log(t_events), np.log(t_cens)
+
+    def nll(theta: np.ndarray) -> float:
+        mu, log_sigma = theta
+        sigma = math.exp(log_sigma)
+        z_e = (log_e - mu) / sigma
+        z_c = (log_c - mu) / sigma
+        return -float(
+            np.sum(stats.norm.logpdf(z_e) - math.log(sigma) - log_e) + np.sum(stats.norm.logsf(z_c))
+        )
+
+    start = np.array([math.log(mean), 0.0])
+    result = optimize.minimize(
+        nll, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9}
+    )
+    mu, log_sigma = (float(v) for v in result.x)
+    sigma = math.exp(log_sigma)
+    try:
+        se_mu, se_ls = _numeric_se(nll, result.x)
+    except np.linalg.LinAlgError:
+        se_mu, se_ls = float("nan"), float("nan")
+    aic = {"exponential": 2 - 2 * ll_exp, "lognormal": 4 + 2 * float(result.fun)}
+    km_t, km_s = kaplan_meier(t, e)
+    common: dict[str, Any] = {
+        "events": d,
+        "censored": int((~e).sum()),
+        "mean_s": mean,
+        "mean_ci": mean_ci,
+        "mu": mu,
+        "sigma": sigma,
+        "mu_ci": (mu - Z95 * se_mu, mu + Z95 * se_mu),
+        "sigma_ci": (sigma * math.exp(-Z95 * se_ls), sigma * math.exp(Z95 * se_ls)),
+        "aic": aic,
+    }
+    best = min(aic, key=aic.__getitem__)
+    fit = PatienceFit(distribution=best, **common)
+    gap = float(np.max(np.abs(fit.survival(km_t) - km_s))) if len(km_t) else float("nan")
+    return PatienceFit(distribution=best, km_gap=gap, **common)
+
+
+@dataclass(frozen=True)
+class ProfileFit:
+    """Annual volume and hour-of-week profile of one channel.
+
+    ``weights`` are 168 relative rates (Monday 00:00 first, mean 1); ``weeks``
+    is how many weeks of data they rest on; ``dispersion`` is Pearson's
+    chi-square per degree of freedom of the raw counts about the smoothed
+    rates (about 1 for Poisson counts that fit).
+    """
+
+    volume_per_year: float
+    volume_ci: tuple[float, float]
+    count: int
+    weeks: float
+    weights: np.ndarray
+    raw_rate_per_hour: np.ndarray
+    smoothed: bool
+    dispersion: float
+
+
+def fit_profile(
+    times: pd.Series, start: pd.Timestamp, end: pd.Timestamp, prior_weeks: float = 2.0
+) -> ProfileFit:
+    """Fit the annual volume and hour-of-week profile of arrivals.
+
+    Each of the 168 hours of the week gets its own rate (count / hours
+    observed). Where the data are thin, rates are shrunk towards a separable
+    day x hour shape (gamma-Poisson: ``prior_weeks`` weeks' worth of the
+    separable rate is added), which matters only with a few weeks of data.
+
+    Parameters
+    ----------
+    times
+        Arrival timestamps.
+    start, end
+        The observed period (end exclusive).
+    prior_weeks
+        Weight of the smoothing prior, in weeks.
+    """
+    hours = pd.date_range(start.floor("h"), end.ceil("h"), freq="h", inclusive="left")
+    exposure = np.bincount(hours.day_of_week * 24 + hours.hour, minlength=HOURS_PER_WEEK).astype(
+        float
+    )
+    slot = (times.dt.day_of_week * 24 + times.dt.hour).to_numpy()
+    counts = np.bincount(slot, minlength=HOURS_PER_WEEK).astype(float)
+    span_h = (end - start).total_seconds() / 3600.0
+    n = int(counts.sum())
+    raw = np.divide(counts, exposure, out=np.zeros(HOURS_PER_WEEK), where=exposure > 0)
+    grid = raw.reshape(7, 24)
+    day = grid.mean(axis=1)
+    hour = grid.mean(axis=0)
+    overall = grid.mean()
+    separable = (np.outer(day, hour) / overall).ravel() if overall > 0 else np.ones(HOURS_PER_WEEK)
+    smoothed = (counts + prior_weeks * separable) / (exposure + prior_weeks)
+    expected = smoothed * exposure
+    seen = expected > 0
+    dispersion = float(
+        np.sum((counts[seen] - expected[seen]) ** 2 / expected[seen]) / max(seen.sum() - 1, 1)
+    )
+    per_year = n / span_h * HOURS_PER_YEAR
+    half = Z95 * math.sqrt(max(n, 1)) / span_h * HOURS_PER_YEAR
+    weights = smoothed / smoothed.mean() if smoothed.mean() > 0 else np.ones(HOURS_PER_WEEK)
+    return ProfileFit(
+        per_year,
+        (per_year - half, per_year + half),
+        n,
+        span_h / 168.0,
+        weights,
+        raw,
+        bool(prior_weeks > 0),
+        dispersion,
+    )
+
+
+def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Share of handled calls becoming each grade of incident, per channel.
+
+    Parameters
+    ----------
+    incidents
+        Cleaned incidents with ``grade`` and ``channel`` columns.
+    handled
+        Answered calls per channel. Where a channel's count is missing, the
+        channel's incidents themselves are the base (every call made one).
+
+    Returns
+    -------
+    dict
+        ``{channel: {"shares": {grade: share}, "n": base, "ci": {grade: (lo, hi)}}}``
+        with Wilson 95% intervals.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    by_channel = incidents.groupby("channel", observed=True)["grade"].value_counts()
+    for channel in CHANNELS:
+        if channel not in by_channel.index.get_level_values(0):
+            continue
+        counts = by_channel.loc[channel]
+        base = int(handled.get(channel) or counts.sum())
+        base = max(base, int(counts.sum()))
+        shares, cis = {}, {}
+        for grade in GRADES:
+            k = int(counts.get(grade, 0))
+            p = k / base
+            denom = 1 + Z95**2 / base
+            centre = (p + Z95**2 / (2 * base)) / denom
+            half = Z95 * math.sqrt(p * (1 - p) / base + Z95**2 / (4 * base**2)) / denom
+            shares[grade] = p
+            cis[grade] = (centre - half, centre + half)
+        out[channel] = {"shares": shares, "n": base, "ci": cis}
+    return out
+
+
+def fit_handlers_on_duty(calls: pd.DataFrame, interval_minutes: int = 60) -> np.ndarray | None:
+    """Median number of distinct handlers taking calls in each interval of the week.
+
+    A handler counts as on duty in an interval of a given date if they
+    answered a call in it; the median over the weeks observed is kept.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One whole number per interval from Monday 00:00, or None without handler ids.
+    """
+    if "handler_id" not in calls or calls["handler_id"].isna().all():
+        return None
+    answered = calls[calls["answered_flag"] & calls["handler_id"].notna()]
+    stamp = answered["answered"].dt.floor(f"{interval_minutes}min")
+    busy = answered.assign(slot=stamp).groupby("slot")["handler_id"].nunique()
+    full = pd.date_range(stamp.min(), stamp.max(), freq=f"{interval_minutes}min")
+    busy = busy.reindex(full, fill_value=0)
+    per_week = (24 * 60) // interval_minutes
+    index = (
+        busy.index.day_of_week * per_week
+        + (busy.index.hour * 60 + busy.index.minute) // interval_minutes
+    )
+    median = busy.groupby(index).median().reindex(range(7 * per_week), fill_value=0)
+    return np.maximum(np.round(median.to_numpy()), 0).astype(int)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+@dataclass
+class FitResult:
+    """A fitted scenario (raw dict), a comment per field path, and the fits behind it."""
+
+    scenario: dict[str, Any]
+    comments: dict[tuple[str, ...], str]
+    issues: list[DataIssue]
+    fits: dict[str, Any]
+
+
+def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> int:
+    return max(1, math.ceil(rate_per_h * busy_s / 3600.0 / utilisation))
+
+
+def build_scenario(
+    incidents: Cleaned, calls: Cleaned | None, name: str = "fitted", force_id: str = "fitted"
+) -> FitResult:
+    """Fit every part and assemble a scenario dict with comments.
+
+    Parameters
+    ----------
+    incidents
+        Cleaned CAD incidents (:func:`clean_incidents`).
+    calls
+        Cleaned telephony calls (:func:`clean_calls`), or None.
+    name, force_id
+        Scenario name and force id.
+
+    Returns
+    -------
+    FitResult
+        ``scenario`` passes :func:`sim.config.scenario_from_dict`.
+    """
+    inc = incidents.frame
+    if inc.empty:
+        raise FitDataError("incidents: no usable rows after excluding bad ones")
+    comments: dict[tuple[str, ...], str] = {}
+    fits: dict[str, Any] = {}
+    force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
+    fpath = ("forces", force_id)
+    handled: dict[str, int] = {}
+    if "channel" not in inc:
+        inc = inc.assign(channel="999")
+        comments[(*fpath, "channels")] = (
+            "no channel column in the incidents: all incidents counted as 999"
+        )
+    if calls is not None and not calls.frame.empty:
+        c = calls.frame
+        start, end = c["arrival"].min().floor("D"), c["arrival"].max().ceil("D")
+        for channel, group in c.groupby("channel", observed=True):
+            handled[str(channel)] = int(group["answered_flag"].sum())
+    else:
+        c = None
+        start, end = inc["created"].min().floor("D"), inc["created"].max().ceil("D")
+    grading = fit_grading(inc, handled)
+    fits["grading"] = grading
+    for channel in CHANNELS:
+        path = (*fpath, "channels", channel)
+        if c is not None:
+            group = c[c["channel"] == channel]
+        else:
+            group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
+        if group.empty:
+            continue
+        prof = fit_profile(group["arrival"], start, end)
+        fits[f"profile/{channel}"] = prof
+        entry: dict[str, Any] = {
+            "volume_per_year": round(prof.volume_per_year),
+            "profile": {"hour_of_week": [round(float(w), 3) for w in prof.weights]},
+        }
+        comments[(*path, "volume_per_year")] = (
+            f"n={prof.count} calls over {prof.weeks:.1f} weeks; 95% CI "
+            f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}"
+        )
+        comments[(*path, "profile")] = (
+            f"rests on {prof.weeks:.1f} weeks; smoothed towards a day x hour shape "
+            f"(2 weeks' prior weight); chi-square/df {prof.dispersion:.2f}"
+        )
+        if c is not None:
+            patience = fit_censored_patience(
+                group["wait_s"].to_numpy(), ~group["answered_flag"].to_numpy()
+            )
+            fits[f"patience/{channel}"] = patience
+            if patience is not None:
+                entry["patience"] = patience.config()
+                comments[(*path, "patience")] = patience.note()
+            else:
+                comments[(*path, "handling")] = "fewer than 5 abandoned calls: no patience fitted"
+            handling = fit_lognormal(group.loc[group["answered_flag"], "handling_s"])
+            fits[f"handling/{channel}"] = handling
+        else:
+            handling = None
+        if handling is not None:
+            entry["handling"] = handling.config()
+            comments[(*path, "handling")] = handling.note()
+        else:
+            entry["handling"] = {"distribution": "exponential", "mean_s": 300}
+            comments[(*path, "handling")] = "ASSUMED, not fitted: no telephony export"
+        entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
+        comments[(*path, "wrap_up")] = "ASSUMED: wrap-up is not in the export"
+        g = grading.get(channel)
+        if g is not None:
+            entry["grading"] = {k: round(v, 4) for k, v in g["shares"].items() if v > 0}
+            ci = g["ci"]
+            comments[(*path, "grading")] = f"share of {g['n']} handled calls; " + ", ".join(
+                f"{k} {ci[k][0]:.3f}-{ci[k][1]:.3f}" for k in entry["grading"]
+            )
+        force["channels"][channel] = entry
+    if not force["channels"]:
+        raise FitDataError("no calls or incidents on channel 999 or 101 to fit")
+
+    deployed = inc[inc["grade"].isin(["grade1", "grade2"])]
+    hours = max((end - start).total_seconds() / 3600.0, 1.0)
+    on_scene_fits: dict[str, LognormalFit | None] = {}
+    if {"arrived", "cleared"} <= set(inc.columns):
+        for grade in ("grade1", "grade2", "scheduled"):
+            rows = inc[inc["grade"] == grade]
+            on_scene_fits[grade] = fit_lognormal(
+                (rows["cleared"] - rows["arrived"]).dt.total_seconds()
+            )
+    fits["on_scene"] = on_scene_fits
+    if not deployed.empty and "area" in inc:
+        areas: dict[str, Any] = {}
+        counts = deployed["area"].value_counts()
+        total = int(counts.sum())
+        mean_scene = np.mean(
+            [f.median_s for f in on_scene_fits.values() if f is not None] or [2400.0]
+        )
+        for area_id, k in counts.items():
+            apath = (*fpath, "areas", str(area_id))
+            rows = deployed[deployed["area"] == area_id]
+            travel = None
+            if {"dispatched", "arrived"} <= set(inc.columns):
+                travel = fit_lognormal((rows["arrived"] - rows["dispatched"]).dt.total_seconds())
+            fits[f"travel/{area_id}"] = travel
+            area: dict[str, Any] = {
+                "kind": "rural" if "rural" in str(area_id) else "urban",
+                "share": round(k / total, 6),
+            }
+            comments[(*apath, "kind")] = "ASSUMED from the area name: set urban or rural"
+            comments[(*apath, "share")] = f"{k} of {total} grade 1 and 2 incidents"
+            if travel is not None:
+                area["travel"] = travel.config()
+                comments[(*apath, "travel")] = "dispatched to arrived; " + travel.note()
+                busy = travel.median_s * 2 + mean_scene
+            else:
+                area["travel"] = {"distribution": "exponential", "mean_s": 600}
+                comments[(*apath, "travel")] = "ASSUMED, not fitted: no dispatched/arrived times"
+                busy = 1200 + mean_scene
+            area["units"] = {"staff": _units_for(k / hours, busy)}
+            comments[(*apath, "units")] = "ASSUMED, not fitted: sized for about 65% utilisation"
+            areas[str(area_id)] = area
+        shares = [a["share"] for a in areas.values()]
+        first = next(iter(areas.values()))
+        first["share"] = round(first["share"] + 1 - sum(shares), 6)
+        force["areas"] = areas
+        on_scene: dict[str, Any] = {}
+        for grade in ("grade1", "grade2"):
+            f = (
+                on_scene_fits.get(grade)
+                or on_scene_fits.get("grade2")
+                or on_scene_fits.get("grade1")
+            )
+            if f is not None:
+                on_scene[grade] = f.config()
+                comments[(*fpath, "response", "on_scene", grade)] = "arrived to cleared; " + (
+                    f.note()
+                    if on_scene_fits.get(grade) is f
+                    else f"borrowed from another grade; {f.note()}"
+                )
+            else:
+                on_scene[grade] = {"distribution": "lognormal", "median_s": 2400, "p90_s": 5400}
+                comments[(*fpath, "response", "on_scene", grade)] = "ASSUMED, not fitted"
+        if on_scene_fits.get("scheduled") is not None:
+            on_scene["scheduled"] = on_scene_fits["scheduled"].config()  # type: ignore[union-attr]
+            comments[(*fpath, "response", "on_scene", "scheduled")] = on_scene_fits[
+                "scheduled"
+            ].note()  # type: ignore[union-attr]
+        force["response"] = {"on_scene": on_scene}
+    grades_used = {g for ch in force["channels"].values() for g in ch.get("grading", {})}
+    if {"grade1", "grade2"} & grades_used and "areas" not in force:
+        for ch in force["channels"].values():
+            for g in ("grade1", "grade2"):
+                ch.get("grading", {}).pop(g, None)
+        comments[(*fpath, "channels")] = "no areas in the incidents: grade 1 and 2 shares dropped"
+    if "scheduled" in grades_used:
+        n_sched = int((inc["grade"] == "scheduled").sum())
+        force["appointments"] = {
+            "cars": _units_for(n_sched / hours, 3600, 0.5),
+            "lead_time_hours": 2,
+        }
+        comments[(*fpath, "appointments")] = (
+            "ASSUMED, not fitted: cars sized from the scheduled volume"
+        )
+    if "resolution" in grades_used:
+        n_res = int((inc["grade"] == "resolution").sum())
+        force["resolution"] = {
+            "roster": {"staff": _units_for(n_res / hours, 1200, 0.6)},
+            "callback": {"distribution": "exponential", "mean_s": 1200},
+        }
+        comments[(*fpath, "resolution")] = (
+            "ASSUMED, not fitted: team sized from the resolution volume"
+        )
+
+    pool: dict[str, Any] = {"serves": list(force["channels"])}
+    on_duty = fit_handlers_on_duty(c) if c is not None else None
+    fits["handlers_on_duty"] = on_duty
+    weeks = (end - start).total_seconds() / (3600.0 * HOURS_PER_WEEK)
+    if on_duty is not None and on_duty.sum() > 0:
+        pool["roster"] = {"staff": [int(v) for v in on_duty], "allow_gaps": True}
+        comments[("handler_pools", "contact_centre", "roster")] = (
+            "fitted: median distinct handlers answering calls in each hour of the week "
+            f"over {weeks:.1f} weeks"
+        )
+    else:
+        load = 0.0
+        for ch_id in force["channels"]:
+            prof = fits[f"profile/{ch_id}"]
+            fit_h = fits.get(f"handling/{ch_id}")
+            mean_h = math.exp(fit_h.mu + fit_h.sigma**2 / 2) if fit_h is not None else 300.0
+            load += prof.volume_per_year / HOURS_PER_YEAR * mean_h / 3600.0
+        pool["roster"] = {"staff": max(1, math.ceil(load / 0.8))}
+        comments[("handler_pools", "contact_centre", "roster")] = (
+            "ASSUMED, not fitted (no handler ids): sized for about 80% occupancy"
+        )
+    scenario = {
+        "name": name,
+        "description": "Fitted by demandsim fit from a force's CAD and telephony exports.",
+        "days": 28,
+        "warmup_days": 1,
+        "seed": 1,
+        "replications": 5,
+        "forces": {force_id: force},
+        "handler_pools": {"contact_centre": pool},
+    }
+    issues = incidents.issues + (calls.issues if calls is not None else [])
+    return FitResult(scenario, comments, issues, fits)
+
+
+def _scalar(value: Any) -> str:
+    return (
+        yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...")
+    )
+
+
+def scenario_yaml(result: FitResult, header: str = "") -> str:
+    """Render a fitted scenario as YAML, each fitted value with its comment.
+
+    Parameters
+    ----------
+    result
+        From :func:`build_scenario`.
+    header
+        Comment lines for the top of the file.
+    """
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+
+    def emit(node: Any, path: tuple[str, ...], indent: int) -> None:
+        pad = " " * indent
+        for key, value in node.items():
+            shown = f'"{key}"' if key in CHANNELS else _scalar(str(key))
+            note = result.comments.get((*path, str(key)))
+            if note is not None and isinstance(value, dict) and len(_scalar(value)) > 70:
+                lines.append(f"{pad}# {note}")
+                note = None
+            if isinstance(value, dict) and len(_scalar(value)) > 70:
+                lines.append(f"{pad}{shown}:")
+                emit(value, (*path, str(key)), indent + 2)
+            elif isinstance(value, list) and len(value) > 12:
+                lines.append(f"{pad}{shown}:" + (f"  # {note}" if note else ""))
+                for i in range(0, len(value), 12):
+                    chunk = ", ".join(_scalar(v) for v in value[i : i + 12])
+                    opening = "[" if i == 0 else " "
+                    closing = "]" if i + 12 >= len(value) else ","
+                    lines.append(f"{pad}  {opening}{chunk}{closing}")
+            else:
+                text = f"{pad}{shown}: {_scalar(value)}"
+                lines.append(text + (f"  # {note}" if note else ""))
+
+    emit(result.scenario, (), 0)
+    return "\n".join(lines) + "\n"
+
+
+def issues_text(issues: list[DataIssue], read: Mapping[str, tuple[int, int]]) -> str:
+    """The bad-data report: rows read and kept per file, then each kind of bad row."""
+    out = [f"{source}: {kept} of {rows} rows used" for source, (rows, kept) in read.items()]
+    out += [issue.describe() for issue in issues] or ["no bad rows"]
+    return "\n".join(out)
