@@ -42,8 +42,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Benchmarks: writes benchmarks/results.md.
+## Benchmarks: writes benchmarks/results.md and benchmarks/results.json (installs the
+## `bench` extra, Ciw, into the venv first).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 
 clean:

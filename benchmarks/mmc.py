@@ -11,6 +11,13 @@ are fed to three contenders:
 ``plain SimPy``
     The textbook SimPy model: a source process, one process per call, each
     call ``yield req | env.timeout(patience)`` on a ``simpy.Resource``.
+``Ciw``
+    The Ciw queueing library (``pip install -e '.[bench]'``; skipped with a
+    note when it is not installed): one node, ``c`` servers, reneging. Ciw's
+    custom distributions hand it the same samples: the arrival distribution
+    returns the gap to the next pre-sampled arrival time, and the service and
+    reneging distributions look the call's handling time and patience up by
+    its ``id_number`` (Ciw numbers customers 1, 2, ... in arrival order).
 ``no-engine reference``
     A plain Python loop over the calls in arrival order with a heap of the
     times servers become free. Exact for FCFS with abandonment, because a
@@ -18,7 +25,7 @@ are fed to three contenders:
     at ``max(arrival, earliest free time)``; if that is after its deadline
     (arrival + patience) it abandons, otherwise it takes that server.
 
-All three must give the same wait for every answered call and the same
+All contenders must give the same wait for every answered call and the same
 abandoned flags; ``compare`` checks that.
 """
 
@@ -32,6 +39,11 @@ from typing import Any
 
 import numpy as np
 import simpy
+
+try:  # optional: the `bench` extra
+    import ciw
+except ImportError:  # pragma: no cover - depends on the environment
+    ciw = None
 
 from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
 from sim.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
@@ -216,6 +228,63 @@ def run_plain_simpy(samples: MMcSamples) -> Outcome:
     return Outcome(wait=np.asarray(wait), abandoned=np.asarray(abandoned), events=events)
 
 
+if ciw is not None:
+
+    class _CiwArrivals(ciw.dists.Distribution):
+        """Gaps to the pre-sampled arrival times, in order; infinite after the last."""
+
+        def __init__(self, arrival: list[float]):
+            self.arrival = arrival
+            self.next = 0
+
+        def sample(self, t: float | None = None, ind: Any = None) -> float:
+            i = self.next
+            if i >= len(self.arrival):
+                return math.inf
+            self.next = i + 1
+            gap = self.arrival[i] - (t or 0.0)
+            return gap if gap > 0.0 else 0.0
+
+    class _CiwPerCall(ciw.dists.Distribution):
+        """The pre-sampled value of the call, looked up by Ciw's ``id_number`` (from 1)."""
+
+        def __init__(self, values: list[float]):
+            self.values = values
+
+        def sample(self, t: float | None = None, ind: Any = None) -> float:
+            return self.values[ind.id_number - 1]
+
+
+def run_ciw(samples: MMcSamples) -> Outcome:
+    """Ciw: one node with ``c`` servers and reneging, fed the same samples.
+
+    Runs until no event is left; each call's wait comes from its Ciw record
+    (``service`` records give the wait, ``renege`` records mark abandonment).
+    Ciw breaks exact ties between simultaneous events at random; its seed is
+    fixed so that the run is repeatable.
+    """
+    assert ciw is not None, "install the bench extra: pip install -e '.[bench]'"
+    n = samples.n
+    ciw.seed(0)
+    network = ciw.create_network(
+        arrival_distributions=[_CiwArrivals(samples.arrival.tolist())],
+        service_distributions=[_CiwPerCall(samples.handling.tolist())],
+        number_of_servers=[samples.agents],
+        reneging_time_distributions=[_CiwPerCall(samples.patience.tolist())],
+    )
+    simulation = ciw.Simulation(network)
+    simulation.simulate_until_max_time(math.inf)
+    wait = [math.nan] * n
+    abandoned = [False] * n
+    for record in simulation.get_all_records():
+        i = record.id_number - 1
+        if record.record_type == "renege":
+            abandoned[i] = True
+        elif record.record_type == "service":
+            wait[i] = record.waiting_time
+    return Outcome(wait=np.asarray(wait), abandoned=np.asarray(abandoned), events=None)
+
+
 def run_reference(samples: MMcSamples) -> Outcome:
     """No event loop: FCFS with abandonment from a heap of server-free times.
 
@@ -248,8 +317,11 @@ def run_reference(samples: MMcSamples) -> Outcome:
 CONTENDERS: dict[str, Callable[[MMcSamples], Outcome]] = {
     "ours": run_ours,
     "plain SimPy": run_plain_simpy,
+    "Ciw": run_ciw,
     "no-engine reference": run_reference,
 }
+if ciw is None:  # pragma: no cover - depends on the environment
+    del CONTENDERS["Ciw"]
 
 
 def compare(a: Outcome, b: Outcome, tolerance_s: float = 1e-6) -> Agreement:
@@ -286,7 +358,7 @@ def first_mismatches(
 
 
 def benchmark(settings: BenchSettings) -> Section:
-    """Time the three contenders on the same samples and check they agree."""
+    """Time the contenders on the same samples and check they agree."""
     calls = settings.calls
     samples = sample_mmc(
         calls,
@@ -375,9 +447,25 @@ ours is faster); µs/event is wall time per SimPy event processed.
         f"mean wait of answered calls {stats['mean_wait_answered_s']:.1f} s; "
         f"server utilisation about {stats['utilisation']:.1%} (handling time of answered "
         "calls over servers × time of the last arrival).",
+        "Ciw: "
+        + (
+            f"version {ciw.__version__}; events are not counted (no SimPy event loop)."
+            if ciw is not None
+            else "not installed, so not timed (`pip install -e '.[bench]'`)."
+        ),
         f"Same statistics: calls count as agreeing if both answered them with waits "
         f"within {settings.tolerance_s:g} s of each other, or both abandoned.",
     ]
+    targets = {"plain SimPy": 2.0, "Ciw": 3.0}
+    target_data = {}
+    for name, wanted in targets.items():
+        if name in timings:
+            ratio = timings[name] / ours_s
+            target_data[name] = {"target": wanted, "ratio": ratio, "met": ratio >= wanted}
+            notes.append(
+                f"Target: ours at least {wanted:g}× faster than {name}: "
+                f"{ratio:.2f}× ({'met' if ratio >= wanted else '**not met**'})."
+            )
     return Section(
         key="mmc_kernel",
         title="Contact-centre kernel: M/M/c+M",
@@ -423,5 +511,6 @@ ours is faster); µs/event is wall time per SimPy event processed.
             "contenders": contenders,
             "agreement": agreements,
             "outcome": stats,
+            "targets": target_data,
         },
     )

@@ -31,13 +31,15 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from benchmarks import full_model, mmc  # noqa: E402
+from benchmarks import full_model, mmc, scaling, year  # noqa: E402
 from benchmarks.common import Benchmark, BenchSettings, Section  # noqa: E402
 
 #: The benchmarks, in the order they run and are reported.
 BENCHMARKS: list[Benchmark] = [
     Benchmark("mmc", mmc.benchmark),
     Benchmark("full", full_model.benchmark),
+    Benchmark("year", year.benchmark),
+    Benchmark("scaling", scaling.benchmark),
 ]
 
 #: Defaults that ``--quick`` changes (a full run otherwise uses ``BenchSettings``'s).
