@@ -42,11 +42,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Benchmarks: writes benchmarks/results.md and benchmarks/results.json (installs the
-## `bench` extra, Ciw, into the venv first).
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+## Benchmarks: writes benchmarks/results.md and benchmarks/results.json. They run in a
+## venv of their own, .venv-bench, with the `bench` extra (Ciw): Ciw's wheel installs a
+## top-level `tests` package that must not sit beside the test suite's.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache .hypothesis
