@@ -672,6 +672,119 @@ def fit_handlers_on_duty(calls: pd.DataFrame, interval_minutes: int = 60) -> np.
     return np.maximum(np.round(median.to_numpy()), 0).astype(int)
 
 
+# --------------------------------------------------------------------------- diagnostics
+
+
+@dataclass(frozen=True)
+class DistributionCheck:
+    """A fitted duration distribution beside the data it was fitted to.
+
+    Attributes
+    ----------
+    key
+        Short identifier, e.g. ``handling/999``, ``travel/urban``,
+        ``on_scene/grade1``, ``patience/101`` (figure ids and PNG names use it).
+    title
+        Plain-words heading, e.g. "Handling time, 999 calls".
+    observed_s, observed_cdf
+        The empirical distribution: durations in seconds (ascending) and the
+        share of values at or below each. For patience (``censored``) this is
+        one minus the Kaplan-Meier survival at each abandonment time.
+    grid_s, fitted_cdf
+        The fitted distribution's CDF on a grid of durations (seconds).
+    n
+        Sample size (for patience: abandoned plus answered calls).
+    note
+        Sample size, confidence interval and goodness of fit, as in the YAML.
+    censored
+        True where the empirical curve is Kaplan-Meier (patience).
+    """
+
+    key: str
+    title: str
+    observed_s: np.ndarray
+    observed_cdf: np.ndarray
+    grid_s: np.ndarray
+    fitted_cdf: np.ndarray
+    n: int
+    note: str
+    censored: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileCheck:
+    """A channel's fitted hour-of-week arrival rate beside the observed one.
+
+    Attributes
+    ----------
+    key, title
+        As for :class:`DistributionCheck` (``profile/999``).
+    observed_per_hour
+        168 observed mean arrivals per hour (calls per hour), Monday 00:00 first.
+    fitted_per_hour
+        168 fitted (smoothed) arrivals per hour the scenario will generate.
+    weeks
+        Weeks of data the profile rests on.
+    note
+        Volume, its confidence interval and the dispersion figure.
+    """
+
+    key: str
+    title: str
+    observed_per_hour: np.ndarray
+    fitted_per_hour: np.ndarray
+    weeks: float
+    note: str
+
+
+@dataclass(frozen=True)
+class RosterCheck:
+    """Staff on duty per hour of the week fitted from ids in the data.
+
+    Attributes
+    ----------
+    key, title
+        As for :class:`DistributionCheck` (``handlers/contact_centre``, ``units/urban``).
+    per_week
+        Observed staff on duty, one row per week observed and 168 columns
+        (NaN where a week does not cover the hour).
+    fitted
+        The 168 values written to the scenario's roster.
+    note
+        How the estimate was made.
+    """
+
+    key: str
+    title: str
+    per_week: np.ndarray
+    fitted: np.ndarray
+    note: str
+
+
+@dataclass(frozen=True)
+class FitDiagnostics:
+    """Everything the fit's diagnostic report shows; plain numbers, no model objects.
+
+    Attributes
+    ----------
+    title
+        Page title.
+    sources
+        The input files, as given.
+    data_report
+        The bad-data report, one line per entry.
+    distributions, profiles, rosters
+        The checks, in the order to show them.
+    """
+
+    title: str
+    sources: list[str]
+    data_report: list[str]
+    distributions: list[DistributionCheck]
+    profiles: list[ProfileCheck]
+    rosters: list[RosterCheck]
+
+
 # --------------------------------------------------------------------------- scenario
 
 
