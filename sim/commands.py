@@ -797,9 +797,9 @@ def fit_scenario(
         raw_calls = pd.read_csv(calls, dtype=str, keep_default_na=False) if calls else None
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise fit.FitDataError(f"cannot read the CSV: {exc}") from exc
-    inc = fit.clean_incidents(raw_inc, mapping["incidents"], source=str(incidents))
+    inc = fit.clean_incidents(raw_inc, mapping.incidents, source=str(incidents))
     cleaned_calls = (
-        fit.clean_calls(raw_calls, mapping["calls"], source=str(calls))
+        fit.clean_calls(raw_calls, mapping.calls, source=str(calls))
         if raw_calls is not None
         else None
     )

@@ -12,23 +12,36 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import AfterValidator, Field, ValidationError
 from scipy import optimize, stats
 
-from sim.config import HOURS_PER_WEEK, Z90
+from sim.config import (
+    HOURS_PER_WEEK,
+    Z90,
+    ConfigError,
+    FrozenModel,
+    problems_from_validation,
+    read_yaml_file,
+)
 
 log = logging.getLogger(__name__)
 
 GRADES = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
 CHANNELS = ("999", "101")
 HOURS_PER_YEAR = 8760.0
+#: Longest idle time within one spell of duty (hours): longer means a new shift.
+HANDLER_GAP_HOURS = 2.0
+#: Response units can sit free for hours at night; a spell ends only after this long (hours).
+UNIT_GAP_HOURS = 4.0
 Z95 = 1.959963984540054
 
 INCIDENT_COLUMNS = {
@@ -40,6 +53,7 @@ INCIDENT_COLUMNS = {
     "area": False,
     "channel": False,
     "call_id": False,
+    "unit": False,
 }
 CALL_COLUMNS = {
     "arrival": True,
@@ -93,55 +107,122 @@ class Cleaned:
         return len(self.frame)
 
 
-@dataclass
-class ColumnMapping:
-    """How one file's columns, timestamps and codes map onto ours."""
+IncidentColumn = Literal[
+    "created", "priority", "dispatched", "arrived", "cleared", "area", "channel", "call_id", "unit"
+]
+CallColumn = Literal[
+    "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id"
+]
+OurGrade = Literal["grade1", "grade2", "scheduled", "resolution", "no_deployment"]
+OurChannel = Literal["999", "101", "online"]
+#: A column name or code in the force's export: text, as in the CSV header or cell.
+TheirName = Annotated[str, Field(min_length=1, max_length=200)]
 
-    columns: dict[str, str] = field(default_factory=dict)
-    timestamp_format: str | None = None
-    priorities: dict[str, str] = field(default_factory=dict)
-    channels: dict[str, str] = field(default_factory=dict)
 
-
-def read_mapping(path: str | Path | None) -> dict[str, ColumnMapping]:
-    """Read a mapping YAML file with optional ``incidents:`` and ``calls:`` sections.
-
-    Each section may give ``columns`` (our name: their column), ``timestamp_format``
-    (``strftime`` codes), ``priorities`` (their code: our grade) and ``channels``
-    (their code: ``999``, ``101`` or ``online``).
-    """
-    out = {"incidents": ColumnMapping(), "calls": ColumnMapping()}
-    if path is None:
-        return out
-    raw = yaml.safe_load(Path(path).read_text()) or {}
-    if not isinstance(raw, dict):
-        raise FitDataError(f"{path}: expected a mapping with incidents: and calls: sections")
-    for section in out:
-        part = raw.get(section) or {}
-        out[section] = ColumnMapping(
-            columns={str(k): str(v) for k, v in (part.get("columns") or {}).items()},
-            timestamp_format=part.get("timestamp_format"),
-            priorities={str(k): str(v) for k, v in (part.get("priorities") or {}).items()},
-            channels={str(k): str(v) for k, v in (part.get("channels") or {}).items()},
+def _has_directive(value: str | None) -> str | None:
+    if value is not None and "%" not in value:
+        raise ValueError(
+            "expected strftime codes such as '%d/%m/%Y %H:%M:%S' (leave it out to read "
+            "ISO 8601 and most common forms)"
         )
-    return out
+    return value
+
+
+TimestampFormat = Annotated[str | None, AfterValidator(_has_directive)]
+
+
+class _MappingSection(FrozenModel):
+    timestamp_format: TimestampFormat = Field(
+        default=None, description="strftime codes of the file's timestamps; None: guessed"
+    )
+
+
+class IncidentMapping(_MappingSection):
+    """How a CAD export's columns, timestamps and priority codes map onto ours."""
+
+    columns: dict[IncidentColumn, TheirName] = Field(
+        default_factory=dict, description="our column name: the export's column name"
+    )
+    priorities: dict[TheirName, OurGrade] = Field(
+        default_factory=dict, description="the export's priority code: our grade"
+    )
+    channels: dict[TheirName, OurChannel] = Field(
+        default_factory=dict, description="the export's source code: 999, 101 or online"
+    )
+
+
+class CallMapping(_MappingSection):
+    """How a telephony export's columns, timestamps and channel codes map onto ours."""
+
+    columns: dict[CallColumn, TheirName] = Field(
+        default_factory=dict, description="our column name: the export's column name"
+    )
+    channels: dict[TheirName, Literal["999", "101"]] = Field(
+        default_factory=dict, description="the export's channel code (queue, DDI): 999 or 101"
+    )
+
+
+class ColumnMappingFile(FrozenModel):
+    """A ``--columns`` mapping file: optional ``incidents:`` and ``calls:`` sections."""
+
+    incidents: IncidentMapping = IncidentMapping()
+    calls: CallMapping = CallMapping()
+
+
+def read_mapping(path: str | Path | None) -> ColumnMappingFile:
+    """Read and check a ``--columns`` mapping YAML file.
+
+    Each of the optional ``incidents:`` and ``calls:`` sections may give
+    ``columns`` (our name: their column), ``timestamp_format`` (``strftime``
+    codes), ``channels`` (their code: ``999``, ``101``; incidents also
+    ``online``) and, for incidents, ``priorities`` (their code: our grade).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and field path of every problem (an unknown key, a
+        grade or channel we do not have, a format with no ``%`` codes).
+    """
+    if path is None:
+        mapping = ColumnMappingFile()
+    else:
+        raw = read_yaml_file(path)
+        if raw is None:
+            raw = {}
+        try:
+            mapping = ColumnMappingFile.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(problems_from_validation(exc, str(path), raw)) from None
+    return mapping
 
 
 def _rename(
-    raw: pd.DataFrame, spec: dict[str, bool], mapping: ColumnMapping, source: str
+    raw: pd.DataFrame,
+    spec: dict[str, bool],
+    mapping: IncidentMapping | CallMapping,
+    source: str,
 ) -> pd.DataFrame:
     frame = pd.DataFrame(index=raw.index)
-    missing = []
+    required_missing, mapped_missing = [], []
     for ours, required in spec.items():
         theirs = mapping.columns.get(ours, ours)
+        shown = f"'{theirs}'" + (f" (for {ours})" if theirs != ours else "")
         if theirs in raw.columns:
             frame[ours] = raw[theirs]
         elif required:
-            missing.append(f"'{theirs}'" + (f" (for {ours})" if theirs != ours else ""))
-    if missing:
+            required_missing.append(shown)
+        elif ours in mapping.columns:
+            # An optional column the mapping names explicitly is expected to be there.
+            mapped_missing.append(shown)
+    parts = []
+    if required_missing:
+        parts.append(f"missing required column(s) {', '.join(required_missing)}")
+    if mapped_missing:
+        parts.append(f"missing column(s) named in --columns {', '.join(mapped_missing)}")
+    if parts:
         raise FitDataError(
-            f"{source}: missing required column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, raw.columns))}. Map your own names with --columns."
+            f"{source}: {'; '.join(parts)}; found {', '.join(map(str, raw.columns))}. "
+            "Map your own names with --columns."
         )
     return frame
 
@@ -183,7 +264,7 @@ def _out_of_order(
 
 
 def clean_incidents(
-    raw: pd.DataFrame, mapping: ColumnMapping, source: str = "incidents"
+    raw: pd.DataFrame, mapping: IncidentMapping, source: str = "incidents"
 ) -> Cleaned:
     """Rename, parse and check a CAD incident export.
 
@@ -230,13 +311,13 @@ def clean_incidents(
     return Cleaned(kept.reset_index(drop=True), issues, len(raw))
 
 
-def _channel_codes(column: pd.Series, mapping: ColumnMapping) -> pd.Series:
+def _channel_codes(column: pd.Series, mapping: IncidentMapping | CallMapping) -> pd.Series:
     text = column.astype("string").str.strip()
     known = {c: c for c in (*CHANNELS, "online")} | mapping.channels
     return text.map(lambda c: known.get(c) if isinstance(c, str) else None)
 
 
-def clean_calls(raw: pd.DataFrame, mapping: ColumnMapping, source: str = "calls") -> Cleaned:
+def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") -> Cleaned:
     """Rename, parse and check a telephony export (one row per call).
 
     Returns
@@ -539,8 +620,11 @@ class ProfileFit:
 
     ``weights`` are 168 relative rates (Monday 00:00 first, mean 1); ``weeks``
     is how many weeks of data they rest on; ``dispersion`` is Pearson's
-    chi-square per degree of freedom of the raw counts about the smoothed
-    rates (about 1 for Poisson counts that fit).
+    chi-square per degree of freedom of each week's hourly counts about the
+    fitted rates (about 1 for Poisson arrivals; above 1, busier and quieter
+    weeks than Poisson); ``day_cv`` is the day-to-day busyness beyond Poisson
+    (the coefficient of variation of a day's factor, method of moments over
+    ``days`` whole days; 0 when days vary no more than Poisson).
     """
 
     volume_per_year: float
@@ -551,6 +635,13 @@ class ProfileFit:
     raw_rate_per_hour: np.ndarray
     smoothed: bool
     dispersion: float
+    day_cv: float = 0.0
+    days: int = 0
+
+    @property
+    def rate_per_hour(self) -> np.ndarray:
+        """The 168 fitted arrivals per hour the scenario generates (calls per hour)."""
+        return self.weights * self.volume_per_year / HOURS_PER_YEAR
 
 
 def fit_profile(
@@ -573,9 +664,8 @@ def fit_profile(
         Weight of the smoothing prior, in weeks.
     """
     hours = pd.date_range(start.floor("h"), end.ceil("h"), freq="h", inclusive="left")
-    exposure = np.bincount(hours.day_of_week * 24 + hours.hour, minlength=HOURS_PER_WEEK).astype(
-        float
-    )
+    hour_slot = np.asarray(hours.day_of_week * 24 + hours.hour)
+    exposure = np.bincount(hour_slot, minlength=HOURS_PER_WEEK).astype(float)
     slot = (times.dt.day_of_week * 24 + times.dt.hour).to_numpy()
     counts = np.bincount(slot, minlength=HOURS_PER_WEEK).astype(float)
     span_h = (end - start).total_seconds() / 3600.0
@@ -587,11 +677,14 @@ def fit_profile(
     overall = grid.mean()
     separable = (np.outer(day, hour) / overall).ravel() if overall > 0 else np.ones(HOURS_PER_WEEK)
     smoothed = (counts + prior_weeks * separable) / (exposure + prior_weeks)
-    expected = smoothed * exposure
+    # Each calendar hour's count against its fitted rate: repeated weeks are the
+    # replication that makes this a test (the rates came from their sums).
+    per_hour = times.dt.floor("h").value_counts().reindex(hours, fill_value=0).to_numpy(dtype=float)
+    expected = smoothed[hour_slot]
     seen = expected > 0
-    dispersion = float(
-        np.sum((counts[seen] - expected[seen]) ** 2 / expected[seen]) / max(seen.sum() - 1, 1)
-    )
+    df = max(int(seen.sum()) - int((exposure > 0).sum()), 1)
+    dispersion = float(np.sum((per_hour[seen] - expected[seen]) ** 2 / expected[seen]) / df)
+    day_cv, days = _day_to_day_cv(per_hour, expected, hours)
     per_year = n / span_h * HOURS_PER_YEAR
     half = Z95 * math.sqrt(max(n, 1)) / span_h * HOURS_PER_YEAR
     weights = smoothed / smoothed.mean() if smoothed.mean() > 0 else np.ones(HOURS_PER_WEEK)
@@ -604,7 +697,30 @@ def fit_profile(
         raw,
         bool(prior_weeks > 0),
         dispersion,
+        day_cv,
+        days,
     )
+
+
+def _day_to_day_cv(
+    per_hour: np.ndarray, expected: np.ndarray, hours: pd.DatetimeIndex
+) -> tuple[float, int]:
+    """Day factor CV beyond Poisson: Var(N/E) = 1/E + cv^2 for a day's count N of mean E."""
+    day = np.asarray((hours - hours[0]).days)
+    observed = np.bincount(day, weights=per_hour)
+    mean = np.bincount(day, weights=expected)
+    whole = (np.bincount(day) == 24) & (mean > 0)
+    weekday = np.asarray(hours[::24].day_of_week)[: len(whole)]
+    # Each weekday's rates were fitted from its own W days, which absorbs 1/W of
+    # every day's deviation: scale the squared deviations back up by W/(W-1).
+    same_weekday = np.bincount(weekday[whole], minlength=7)[weekday]
+    whole &= same_weekday >= 2
+    if whole.sum() < 7:
+        return 0.0, int(whole.sum())
+    ratio = observed[whole] / mean[whole]
+    w = same_weekday[whole]
+    excess = float(np.mean((ratio - 1.0) ** 2 * w / (w - 1) - 1.0 / mean[whole]))
+    return (math.sqrt(excess) if excess > 0 else 0.0), int(whole.sum())
 
 
 def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str, dict[str, Any]]:
@@ -616,7 +732,9 @@ def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str
         Cleaned incidents with ``grade`` and ``channel`` columns.
     handled
         Answered calls per channel. Where a channel's count is missing, the
-        channel's incidents themselves are the base (every call made one).
+        channel's incidents themselves are the base (every call made one). For
+        ``online`` the base is always the online incidents: a report that made
+        no incident is not in a CAD export.
 
     Returns
     -------
@@ -626,7 +744,7 @@ def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str
     """
     out: dict[str, dict[str, Any]] = {}
     by_channel = incidents.groupby("channel", observed=True)["grade"].value_counts()
-    for channel in CHANNELS:
+    for channel in (*CHANNELS, "online"):
         if channel not in by_channel.index.get_level_values(0):
             continue
         counts = by_channel.loc[channel]
@@ -645,31 +763,111 @@ def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str
     return out
 
 
-def fit_handlers_on_duty(calls: pd.DataFrame, interval_minutes: int = 60) -> np.ndarray | None:
-    """Median number of distinct handlers taking calls in each interval of the week.
+@dataclass(frozen=True)
+class OnDutyFit:
+    """Staff on duty per hour of the week, estimated from who was seen working.
 
-    A handler counts as on duty in an interval of a given date if they
-    answered a call in it; the median over the weeks observed is kept.
+    ``per_week`` has one row per calendar week (Monday first) and 168 columns:
+    the mean number on duty in that hour (NaN outside the data). ``fitted`` is
+    the whole number per hour of the week written to the roster. ``people`` is
+    how many distinct ids were seen, ``sessions`` how many spells of duty.
+    """
+
+    per_week: np.ndarray
+    fitted: np.ndarray
+    people: int
+    sessions: int
+    gap_hours: float
+    summary: str
+
+
+def _sessions(
+    ids: np.ndarray, busy_from: np.ndarray, busy_to: np.ndarray, gap_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spells of duty per id: activity with no gap longer than ``gap_s`` between jobs."""
+    order = np.lexsort((busy_from, ids))
+    ids, busy_from, busy_to = ids[order], busy_from[order], busy_to[order]
+    # Running latest end of the id's jobs so far (a short job inside a long one).
+    frame = pd.DataFrame({"id": ids, "to": busy_to})
+    latest_to = frame.groupby("id", sort=False)["to"].cummax().to_numpy()
+    new_id = np.r_[True, ids[1:] != ids[:-1]]
+    gap = np.r_[np.inf, busy_from[1:] - latest_to[:-1]]
+    first = new_id | (gap > gap_s)
+    label = np.cumsum(first) - 1
+    starts = busy_from[first]
+    ends = np.maximum.reduceat(busy_to, np.flatnonzero(first))
+    assert len(starts) == label[-1] + 1
+    return starts, ends
+
+
+def fit_on_duty(
+    ids: pd.Series,
+    busy_from: pd.Series,
+    busy_to: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    gap_hours: float,
+    summary: Literal["median", "max"] = "median",
+) -> OnDutyFit | None:
+    """Staff on duty per hour of the week from the jobs each person (or unit) did.
+
+    A person is on duty from their first job to their last in a spell of
+    work; a spell ends where they did nothing for more than ``gap_hours``
+    (between shifts). The mean number on duty in each hour of each week is
+    then summarised over the weeks observed.
+
+    Parameters
+    ----------
+    ids
+        Handler or unit id of each job.
+    busy_from, busy_to
+        When each job started and ended (timestamps): answer to end of call,
+        or dispatch to clearing.
+    start, end
+        The observed period (end exclusive).
+    gap_hours
+        Longest idle time, in hours, within one spell of duty.
+    summary
+        ``median`` (a typical week) or ``max`` (the most seen in any week:
+        use where idle staff are easily missed, as with response units that
+        can sit idle for hours).
 
     Returns
     -------
-    numpy.ndarray or None
-        One whole number per interval from Monday 00:00, or None without handler ids.
+    OnDutyFit or None
+        None when no job has an id and both times.
     """
-    if "handler_id" not in calls or calls["handler_id"].isna().all():
+    ok = ids.notna() & busy_from.notna() & busy_to.notna()
+    ok &= ids.astype("string").str.strip().fillna("") != ""
+    if not ok.any():
         return None
-    answered = calls[calls["answered_flag"] & calls["handler_id"].notna()]
-    stamp = answered["answered"].dt.floor(f"{interval_minutes}min")
-    busy = answered.assign(slot=stamp).groupby("slot")["handler_id"].nunique()
-    full = pd.date_range(stamp.min(), stamp.max(), freq=f"{interval_minutes}min")
-    busy = busy.reindex(full, fill_value=0)
-    per_week = (24 * 60) // interval_minutes
-    index = (
-        busy.index.day_of_week * per_week
-        + (busy.index.hour * 60 + busy.index.minute) // interval_minutes
-    )
-    median = busy.groupby(index).median().reindex(range(7 * per_week), fill_value=0)
-    return np.maximum(np.round(median.to_numpy()), 0).astype(int)
+    origin = start.floor("D") - pd.Timedelta(days=int(start.floor("D").day_of_week))
+    seconds_from = (busy_from[ok] - origin).dt.total_seconds().to_numpy()
+    seconds_to = (busy_to[ok] - origin).dt.total_seconds().to_numpy()
+    codes, people = pd.factorize(ids[ok].astype("string").str.strip())
+    on, off = _sessions(codes, seconds_from, seconds_to, gap_hours * 3600.0)
+    # Person-seconds on duty up to each event, exact for a step function.
+    times = np.r_[on, off]
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    level = np.cumsum(np.r_[np.ones(len(on)), -np.ones(len(off))][order])
+    integral = np.r_[0.0, np.cumsum(level[:-1] * np.diff(times))]
+    first_hour = math.floor((start - origin).total_seconds() / 3600.0)
+    last_hour = math.ceil((end - origin).total_seconds() / 3600.0)
+    edges = np.arange(first_hour, last_hour + 1) * 3600.0
+    covered = np.interp(edges, times, integral, left=0.0, right=integral[-1])
+    mean_on_duty = np.diff(covered) / 3600.0
+    hour = np.arange(first_hour, last_hour)
+    weeks = int(hour[-1] // HOURS_PER_WEEK) + 1
+    per_week = np.full((weeks, HOURS_PER_WEEK), np.nan)
+    per_week[hour // HOURS_PER_WEEK, hour % HOURS_PER_WEEK] = mean_on_duty
+    with warnings.catch_warnings():
+        # An hour of the week no week covers is all-NaN: it stays NaN, then 0.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summarise = np.nanmedian if summary == "median" else np.nanmax
+        summarised = summarise(per_week, axis=0)
+    fitted = np.floor(np.nan_to_num(summarised, nan=0.0) + 0.5).astype(int)
+    return OnDutyFit(per_week, fitted, len(people), len(on), gap_hours, summary)
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -798,6 +996,43 @@ class FitResult:
     fits: dict[str, Any]
 
 
+def _online_section(
+    online: pd.DataFrame,
+    grading: dict[str, Any],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    fits: dict[str, Any],
+    comments: dict[tuple[str, ...], str],
+    fpath: tuple[str, ...],
+) -> dict[str, Any]:
+    """The ``online:`` channel from incidents whose source is an online report."""
+    path = (*fpath, "online")
+    prof = fit_profile(online["created"], start, end)
+    fits["profile/online"] = prof
+    shares = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+    comments[(*path, "volume_per_year")] = (
+        f"n={prof.count} online incidents over {prof.weeks:.1f} weeks; 95% CI "
+        f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}; reports that made no "
+        "incident are not in a CAD export, so volume and grading count incidents only"
+    )
+    comments[(*path, "profile")] = (
+        f"of incident creation (after any desk review) over {prof.weeks:.1f} weeks; "
+        f"hourly counts about it chi-square/df {prof.dispersion:.2f} (1 for Poisson)"
+    )
+    comments[(*path, "grading")] = f"share of {grading['n']} online incidents; " + ", ".join(
+        f"{k} {grading['ci'][k][0]:.3f}-{grading['ci'][k][1]:.3f}" for k in shares
+    )
+    comments[(*path, "overdispersion_cv")] = (
+        f"day-to-day busyness beyond Poisson over {prof.days} whole days"
+    )
+    return {
+        "volume_per_year": round(prof.volume_per_year),
+        "profile": {"hour_of_week": [round(float(w), 3) for w in prof.weights]},
+        "overdispersion_cv": round(prof.day_cv, 3),
+        "grading": shares,
+    }
+
+
 def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> int:
     return max(1, math.ceil(rate_per_h * busy_s / 3600.0 / utilisation))
 
@@ -864,7 +1099,13 @@ def build_scenario(
         )
         comments[(*path, "profile")] = (
             f"rests on {prof.weeks:.1f} weeks; smoothed towards a day x hour shape "
-            f"(2 weeks' prior weight); chi-square/df {prof.dispersion:.2f}"
+            f"(2 weeks' prior weight); hourly counts about it chi-square/df "
+            f"{prof.dispersion:.2f} (1 for Poisson)"
+        )
+        entry["overdispersion_cv"] = round(prof.day_cv, 3)
+        comments[(*path, "overdispersion_cv")] = (
+            f"day-to-day busyness beyond Poisson over {prof.days} whole days "
+            "(method of moments; 0: no more than Poisson)"
         )
         if c is not None:
             patience = fit_censored_patience(
@@ -887,7 +1128,10 @@ def build_scenario(
             entry["handling"] = {"distribution": "exponential", "mean_s": 300}
             comments[(*path, "handling")] = "ASSUMED, not fitted: no telephony export"
         entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
-        comments[(*path, "wrap_up")] = "ASSUMED: wrap-up is not in the export"
+        comments[(*path, "wrap_up")] = (
+            "inside handling: the export's ended time is read as the handler free again; "
+            "if yours is the end of talk, set after-call work here"
+        )
         g = grading.get(channel)
         if g is not None:
             entry["grading"] = {k: round(v, 4) for k, v in g["shares"].items() if v > 0}
@@ -898,6 +1142,11 @@ def build_scenario(
         force["channels"][channel] = entry
     if not force["channels"]:
         raise FitDataError("no calls or incidents on channel 999 or 101 to fit")
+    online = inc[inc["channel"] == "online"]
+    if not online.empty:
+        force["online"] = _online_section(
+            online, grading["online"], start, end, fits, comments, fpath
+        )
 
     deployed = inc[inc["grade"].isin(["grade1", "grade2"])]
     hours = max((end - start).total_seconds() / 3600.0, 1.0)
@@ -937,8 +1186,31 @@ def build_scenario(
                 area["travel"] = {"distribution": "exponential", "mean_s": 600}
                 comments[(*apath, "travel")] = "ASSUMED, not fitted: no dispatched/arrived times"
                 busy = 1200 + mean_scene
-            area["units"] = {"staff": _units_for(k / hours, busy)}
-            comments[(*apath, "units")] = "ASSUMED, not fitted: sized for about 65% utilisation"
+            units = None
+            if {"unit", "dispatched", "cleared"} <= set(inc.columns):
+                units = fit_on_duty(
+                    rows["unit"],
+                    rows["dispatched"],
+                    rows["cleared"],
+                    start,
+                    end,
+                    gap_hours=UNIT_GAP_HOURS,
+                    summary="max",
+                )
+            fits[f"units/{area_id}"] = units
+            if units is not None and units.fitted.sum() > 0:
+                area["units"] = {"staff": [int(v) for v in units.fitted], "allow_gaps": True}
+                comments[(*apath, "units")] = (
+                    f"fitted from {units.people} unit ids on grade 1 and 2 jobs: on duty from "
+                    f"first dispatch to last clear of each spell (split at {UNIT_GAP_HOURS:g} h "
+                    f"idle), most seen in any of {len(units.per_week)} weeks per hour of the "
+                    "week; a unit free all spell is not seen, so this is a lower bound"
+                )
+            else:
+                area["units"] = {"staff": _units_for(k / hours, busy)}
+                comments[(*apath, "units")] = (
+                    "ASSUMED, not fitted (no unit ids): sized for about 65% utilisation"
+                )
             areas[str(area_id)] = area
         shares = [a["share"] for a in areas.values()]
         first = next(iter(areas.values()))
@@ -967,9 +1239,10 @@ def build_scenario(
                 "scheduled"
             ].note()  # type: ignore[union-attr]
         force["response"] = {"on_scene": on_scene}
-    grades_used = {g for ch in force["channels"].values() for g in ch.get("grading", {})}
+    sources = [*force["channels"].values(), *([force["online"]] if "online" in force else [])]
+    grades_used = {g for ch in sources for g in ch.get("grading", {})}
     if {"grade1", "grade2"} & grades_used and "areas" not in force:
-        for ch in force["channels"].values():
+        for ch in sources:
             for g in ("grade1", "grade2"):
                 ch.get("grading", {}).pop(g, None)
         comments[(*fpath, "channels")] = "no areas in the incidents: grade 1 and 2 shares dropped"
@@ -993,14 +1266,25 @@ def build_scenario(
         )
 
     pool: dict[str, Any] = {"serves": list(force["channels"])}
-    on_duty = fit_handlers_on_duty(c) if c is not None else None
+    on_duty = None
+    if c is not None and "handler_id" in c:
+        answered = c[c["answered_flag"]]
+        on_duty = fit_on_duty(
+            answered["handler_id"],
+            answered["answered"],
+            answered["ended"],
+            start,
+            end,
+            gap_hours=HANDLER_GAP_HOURS,
+        )
     fits["handlers_on_duty"] = on_duty
-    weeks = (end - start).total_seconds() / (3600.0 * HOURS_PER_WEEK)
-    if on_duty is not None and on_duty.sum() > 0:
-        pool["roster"] = {"staff": [int(v) for v in on_duty], "allow_gaps": True}
+    if on_duty is not None and on_duty.fitted.sum() > 0:
+        pool["roster"] = {"staff": [int(v) for v in on_duty.fitted], "allow_gaps": True}
         comments[("handler_pools", "contact_centre", "roster")] = (
-            "fitted: median distinct handlers answering calls in each hour of the week "
-            f"over {weeks:.1f} weeks"
+            f"fitted from {on_duty.people} handler ids: on duty from first to last call "
+            f"of each spell (split at {HANDLER_GAP_HOURS:g} h idle), median of "
+            f"{len(on_duty.per_week)} weeks per hour of the week; no shrinkage (staff "
+            "seen taking calls are already net of it)"
         )
     else:
         load = 0.0
