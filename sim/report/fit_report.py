@@ -1,0 +1,614 @@
+"""The diagnostic report of ``demandsim fit``: each fitted part beside the data behind it.
+
+Built from the plain numbers of :class:`sim.fit.FitDiagnostics` (no model
+objects, no SimPy): one Plotly figure per fitted duration distribution,
+arrival profile and roster, and one self-contained offline HTML page with the
+bad-data report, a summary table and the figures. Styling follows the panel
+report (:mod:`sim.report.figures`, :mod:`sim.report.html`): Okabe–Ito colours,
+plotly.js inlined once, printable on A4. Entry point: :func:`write_fit_report`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.offline
+
+from sim.config import ConfigError, Problem
+from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
+from sim.report.figures import ReportFigure, _style, _transparent, colour
+from sim.report.html import CSS, PLOT_CONFIG, PRINT_JS
+from sim.report.words import format_duration
+from sim.results import atomic_write
+
+log = logging.getLogger(__name__)
+
+#: Display unit of a duration check, by the prefix of its key (``travel/urban`` -> min).
+UNIT_BY_PREFIX: dict[str, str] = {
+    "handling": "s",
+    "patience": "s",
+    "travel": "min",
+    "on_scene": "min",
+}
+#: The duration in words, by the prefix of its key, for the x axis title.
+WHAT_BY_PREFIX: dict[str, str] = {
+    "handling": "handling time (talk and wrap-up)",
+    "patience": "time a caller will wait before hanging up",
+    "travel": "travel time",
+    "on_scene": "time on scene",
+}
+SECONDS_PER: dict[str, float] = {"s": 1.0, "min": 60.0}
+#: Without a known prefix, durations with a median of this many seconds or more show in minutes.
+MINUTES_FROM_S = 600.0
+#: At most this many points of an empirical CDF are drawn (thinned evenly in share).
+MAX_STEP_POINTS = 2000
+DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOURS_PER_WEEK = 168
+OBSERVED_COLOUR = colour(6)  # black: the data
+FITTED_COLOUR = colour(0)  # blue: the fit
+GAP_COLOUR = colour(3)  # vermillion: the largest gap
+DISTRIBUTION_HEIGHT = 460
+WEEK_HEIGHT = 440
+EMPIRICAL_NAME = "data (empirical)"
+KAPLAN_MEIER_NAME = "Kaplan–Meier (answered calls censored)"
+FITTED_NAME = "fitted"
+
+FIT_CSS = """
+table.fit { border-collapse: collapse; font-size: 0.9rem; width: 100%; }
+table.fit th, table.fit td { border: 1px solid var(--rule); padding: 0.3rem 0.4rem;
+     text-align: left; vertical-align: top; }
+table.fit td.number { text-align: right; white-space: nowrap; }
+ul.data-report li { font-family: monospace; font-size: 0.85rem; }
+"""
+
+HOW_TO_READ = """
+<p>Each figure puts the force's own data beside what the fitted scenario will generate.
+<b>A good fit has the two curves close together</b>; where they part, the scenario will
+not behave like the data there.</p>
+<ul>
+<li><b>Durations</b> (handling, patience, travel, time on scene) are drawn as the share of
+calls or incidents that took at most a given time. The black steps are the data, the blue
+curve the fitted distribution. Times are on a log scale, so that short and long ones both
+show.</li>
+<li><b>The largest vertical gap</b> between the two curves is the Kolmogorov–Smirnov distance
+(D): 0 means the curves agree everywhere, 0.1 that somewhere they differ by a tenth of all
+calls or incidents.</li>
+<li><b>Patience</b> (how long a caller will wait before hanging up) cannot be seen directly:
+a caller who was answered would have waited longer, but we do not know how much. Such waits
+are <i>censored</i>, and patience is estimated from them and from the callers who hung up
+(the Kaplan–Meier curve).</li>
+<li><b>Arrivals</b> are the average number per hour of the week in the data (dots), and the
+smoothed rate the scenario will generate (line).</li>
+<li><b>Rosters</b> show the staff seen on duty in each week of the data (faint lines) and the
+roster written to the scenario (bold steps).</li>
+</ul>
+"""
+
+
+@dataclass
+class FitReportOutcome:
+    """What :func:`write_fit_report` wrote.
+
+    Attributes
+    ----------
+    html
+        The report page.
+    figures
+        Every figure, present or left out with its reason.
+    pngs
+        PNG files written with ``png_dir``.
+    """
+
+    html: Path
+    figures: list[ReportFigure]
+    pngs: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def safe_key(key: str, taken: set[str] | None = None) -> str:
+    """A file name and HTML id from a check's key: ``"handling/999"`` -> ``"handling-999"``.
+
+    Every character but an ASCII letter or digit becomes ``-``; with ``taken``,
+    ``-2``, ``-3``... is appended until the key is not in it, and the key is added.
+    """
+    base = re.sub(r"[^A-Za-z0-9]", "-", key) or "check"
+    out, n = base, 1
+    if taken is not None:
+        while out in taken:
+            n += 1
+            out = f"{base}-{n}"
+        taken.add(out)
+    return out
+
+
+def duration_unit(check: DistributionCheck) -> str:
+    """The unit a duration check is shown in: ``"s"`` or ``"min"``.
+
+    By the key's prefix (seconds for ``handling/*`` and ``patience/*``, minutes
+    for ``travel/*`` and ``on_scene/*``); for other keys, minutes when the
+    observed median is 10 minutes or more.
+    """
+    prefix = check.key.split("/", 1)[0]
+    if prefix in UNIT_BY_PREFIX:
+        return UNIT_BY_PREFIX[prefix]
+    observed = np.asarray(check.observed_s, dtype=float)
+    observed = observed[np.isfinite(observed)]
+    if len(observed) and float(np.median(observed)) >= MINUTES_FROM_S:
+        return "min"
+    return "s"
+
+
+def _gap(check: DistributionCheck) -> tuple[float, float, float, float] | None:
+    """``(gap, at_s, empirical, fitted)`` at the largest gap; see :func:`largest_gap`."""
+    x = np.asarray(check.observed_s, dtype=float)
+    y = np.asarray(check.observed_cdf, dtype=float)
+    grid = np.asarray(check.grid_s, dtype=float)
+    fitted = np.asarray(check.fitted_cdf, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    on_grid = np.isfinite(grid) & np.isfinite(fitted)
+    grid, fitted = grid[on_grid], fitted[on_grid]
+    if len(x) == 0 or len(grid) == 0:
+        return None
+    at = np.interp(x, grid, fitted)
+    empirical = y
+    gaps = np.abs(at - y)
+    if not check.censored:
+        before = np.concatenate(([0.0], y[:-1]))
+        left = np.abs(at - before)
+        empirical = np.where(left > gaps, before, y)
+        gaps = np.maximum(gaps, left)
+    i = int(np.argmax(gaps))
+    return float(gaps[i]), float(x[i]), float(empirical[i]), float(at[i])
+
+
+def largest_gap(check: DistributionCheck) -> tuple[float, float] | None:
+    """The largest vertical gap between the empirical and the fitted CDF, and where it is.
+
+    The fitted CDF is interpolated (linearly, on ``grid_s``) at each observed
+    duration. For complete data both sides of each step of the empirical CDF
+    count (the Kolmogorov–Smirnov distance); for censored (Kaplan–Meier) data
+    only the values at the abandonment times.
+
+    Returns
+    -------
+    tuple of float, or None
+        ``(gap, at_s)``: the gap as a share (0–1) and the duration where it is
+        largest (s); None without observed values or a fitted grid.
+    """
+    gap = _gap(check)
+    return None if gap is None else (gap[0], gap[1])
+
+
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int = MAX_STEP_POINTS) -> np.ndarray:
+    """Indices of at most about ``max_points`` points of a CDF, evenly spaced in share.
+
+    A step line through the kept points is within ``1 / max_points`` of the
+    full one everywhere; the first and last points are always kept.
+    """
+    n = len(x)
+    if n <= max_points:
+        return np.arange(n)
+    levels = np.linspace(float(y[0]), float(y[-1]), max_points)
+    idx = np.searchsorted(y, levels, side="left").clip(0, n - 1)
+    return np.unique(np.concatenate(([0], idx, [n - 1])))
+
+
+def _week_x(count: int) -> np.ndarray:
+    """Hour of the week (h from Monday 00:00) of each of ``count`` equal intervals."""
+    return np.arange(count) * (HOURS_PER_WEEK / max(count, 1))
+
+
+def _week_labels(hours: np.ndarray) -> list[str]:
+    """``"Mon 08:00"`` for each hour of the week (h)."""
+    out = []
+    for h in hours:
+        minutes = round(float(h) * 60)
+        day, minute = divmod(minutes, 24 * 60)
+        out.append(f"{DAYS[int(day) % 7]} {minute // 60:02d}:{minute % 60:02d}")
+    return out
+
+
+def _week_axis(fig: go.Figure) -> None:
+    fig.update_xaxes(
+        title_text="hour of the week (from Monday 00:00)",
+        tickmode="array",
+        tickvals=[24 * d for d in range(7)],
+        ticktext=list(DAYS),
+        range=[0, HOURS_PER_WEEK],
+        showgrid=True,
+    )
+
+
+# ---------------------------------------------------------------- figures
+
+
+def distribution_figure(check: DistributionCheck, key: str) -> ReportFigure:
+    """The empirical CDF (steps) against the fitted CDF (curve) of one duration.
+
+    Parameters
+    ----------
+    check
+        Durations in seconds; shown in seconds or minutes (:func:`duration_unit`)
+        on a log axis, against the share at or below (0–1).
+    key
+        The figure's key (:func:`safe_key`).
+    """
+    unit = duration_unit(check)
+    per = SECONDS_PER[unit]
+    what = WHAT_BY_PREFIX.get(check.key.split("/", 1)[0], "duration")
+    x = np.asarray(check.observed_s, dtype=float)
+    y = np.asarray(check.observed_cdf, dtype=float)
+    grid = np.asarray(check.grid_s, dtype=float)
+    fitted = np.asarray(check.fitted_cdf, dtype=float)
+    drawable = np.isfinite(x) & np.isfinite(y) & (x > 0)
+    reasons = []
+    dropped = int(len(x) - drawable.sum())
+    if dropped:
+        reasons.append(
+            f"{dropped} observed value(s) of zero or less (or missing) cannot be drawn on a log "
+            "scale and are not shown"
+        )
+    x, y = x[drawable], y[drawable]
+    on_grid = np.isfinite(grid) & np.isfinite(fitted) & (grid > 0)
+    grid, fitted = grid[on_grid], fitted[on_grid]
+    if len(x) == 0 and len(grid) == 0:
+        return ReportFigure(key, check.title, None, "there are no durations to draw", check.note)
+    if len(x) == 0:
+        reasons.append("there are no observed durations to compare the fit with")
+    fig = go.Figure()
+    empirical = KAPLAN_MEIER_NAME if check.censored else EMPIRICAL_NAME
+    keep = _thin(x, y)
+    shown_x = x[keep] / per
+    fig.add_trace(
+        go.Scatter(
+            x=shown_x,
+            y=y[keep],
+            mode="lines",
+            line={"color": OBSERVED_COLOUR, "width": 1.5, "shape": "hv"},
+            name=empirical,
+            text=[format_duration(v, unit) for v in shown_x],
+            hovertemplate=f"{empirical}: %{{y:.3f}} at or below %{{text}}<extra></extra>",
+        )
+    )
+    grid_x = grid / per
+    fig.add_trace(
+        go.Scatter(
+            x=grid_x,
+            y=fitted,
+            mode="lines",
+            line={"color": FITTED_COLOUR, "width": 2.5},
+            name=FITTED_NAME,
+            text=[format_duration(v, unit) for v in grid_x],
+            hovertemplate="fitted: %{y:.3f} at or below %{text}<extra></extra>",
+        )
+    )
+    gap = _gap(check) if len(x) and len(grid) else None
+    if gap is not None and math.isfinite(gap[0]) and gap[1] > 0:
+        size, at_s, observed_at, fitted_at = gap
+        at = at_s / per
+        fig.add_trace(
+            go.Scatter(
+                x=[at, at],
+                y=[observed_at, fitted_at],
+                mode="lines+markers",
+                line={"color": GAP_COLOUR, "width": 3},
+                marker={"size": 6, "color": GAP_COLOUR},
+                name=f"largest gap: D = {size:.3f} at {format_duration(at, unit)}",
+                hovertemplate=f"largest gap D = {size:.3f}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="log", title_text=f"{what} ({unit}, log scale)")
+    fig.update_yaxes(title_text="share at or below", range=[0, 1.02], tickformat=".1f")
+    return ReportFigure(
+        key,
+        check.title,
+        _style(fig, DISTRIBUTION_HEIGHT, check.title),
+        "; ".join(reasons),
+        check.note,
+    )
+
+
+def profile_figure(check: ProfileCheck, key: str) -> ReportFigure:
+    """Observed against fitted arrivals per hour (arrivals/h) over the hours of the week.
+
+    Parameters
+    ----------
+    check
+        168 observed and fitted rates (arrivals per hour), Monday 00:00 first.
+    key
+        The figure's key (:func:`safe_key`).
+    """
+    observed = np.asarray(check.observed_per_hour, dtype=float)
+    fitted = np.asarray(check.fitted_per_hour, dtype=float)
+    fig = go.Figure()
+    for values, name, line, mode, marker in (
+        (observed, "observed", {"color": OBSERVED_COLOUR, "width": 0.8}, "lines+markers", 4),
+        (fitted, "fitted", {"color": FITTED_COLOUR, "width": 2.5}, "lines", 0),
+    ):
+        hours = _week_x(len(values))
+        fig.add_trace(
+            go.Scatter(
+                x=hours,
+                y=values,
+                mode=mode,
+                line=line,
+                marker={"size": marker, "color": line["color"]},
+                name=name,
+                text=_week_labels(hours),
+                hovertemplate=f"{name} %{{text}}: %{{y:.2f}} per hour<extra></extra>",
+            )
+        )
+    _week_axis(fig)
+    fig.update_yaxes(title_text="arrivals per hour", rangemode="tozero")
+    weeks = (
+        f"Observed: the average in each hour of the week over {check.weeks:.1f} weeks of data; "
+        "fitted: the rate the scenario will generate."
+    )
+    note = f"{check.note} {weeks}".strip() if check.note else weeks
+    return ReportFigure(key, check.title, _style(fig, WEEK_HEIGHT, check.title), "", note)
+
+
+def _with_end(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hours of the week and values for a step line, with the last step drawn to the week's end."""
+    hours = _week_x(len(values))
+    if len(values) == 0:
+        return hours, values
+    return np.append(hours, HOURS_PER_WEEK), np.append(values, values[-1])
+
+
+def roster_figure(check: RosterCheck, key: str) -> ReportFigure:
+    """Staff seen on duty in each observed week (faint) against the fitted roster (bold steps).
+
+    Parameters
+    ----------
+    check
+        ``per_week``: one row per week, one column per interval of the week
+        (staff on duty, NaN where not observed); ``fitted``: the roster.
+    key
+        The figure's key (:func:`safe_key`).
+    """
+    per_week = np.atleast_2d(np.asarray(check.per_week, dtype=float))
+    if per_week.size == 0:
+        per_week = per_week.reshape(0, 0)
+    fitted = np.asarray(check.fitted, dtype=float)
+    fig = go.Figure()
+    faint = _transparent(OBSERVED_COLOUR, 0.25)
+    for i, row in enumerate(per_week):
+        hours, values = _with_end(row)
+        fig.add_trace(
+            go.Scatter(
+                x=hours,
+                y=values,
+                mode="lines",
+                line={"color": faint, "width": 1, "shape": "hv"},
+                name=f"observed, one line per week ({len(per_week)})",
+                legendgroup="observed",
+                showlegend=i == 0,
+                text=[f"week {i + 1}, {t}" for t in _week_labels(hours)],
+                hovertemplate="%{text}: %{y:.0f} on duty<extra></extra>",
+            )
+        )
+    hours, values = _with_end(fitted)
+    fig.add_trace(
+        go.Scatter(
+            x=hours,
+            y=values,
+            mode="lines",
+            line={"color": FITTED_COLOUR, "width": 3, "shape": "hv"},
+            name="fitted roster",
+            text=_week_labels(hours),
+            hovertemplate="fitted %{text}: %{y:.0f} on duty<extra></extra>",
+        )
+    )
+    _week_axis(fig)
+    fig.update_yaxes(title_text="staff on duty", rangemode="tozero")
+    reason = "" if len(per_week) else "no week of observed staff to compare the roster with"
+    return ReportFigure(key, check.title, _style(fig, WEEK_HEIGHT, check.title), reason, check.note)
+
+
+def fit_figures(diagnostics: FitDiagnostics) -> list[ReportFigure]:
+    """Every figure of the fit report, in the order of the checks.
+
+    Parameters
+    ----------
+    diagnostics
+        The fit's checks: durations in seconds, arrivals per hour, staff on duty.
+
+    Returns
+    -------
+    list of ReportFigure
+        One per distribution check (:func:`distribution_figure`), then one per
+        profile (:func:`profile_figure`), then one per roster
+        (:func:`roster_figure`); keys are the checks' keys made safe and unique
+        (:func:`safe_key`). Empty without checks.
+    """
+    taken: set[str] = set()
+    figures = [
+        distribution_figure(check, safe_key(check.key, taken))
+        for check in diagnostics.distributions
+    ]
+    figures += [profile_figure(check, safe_key(check.key, taken)) for check in diagnostics.profiles]
+    figures += [roster_figure(check, safe_key(check.key, taken)) for check in diagnostics.rosters]
+    return figures
+
+
+# ---------------------------------------------------------------- page
+
+
+def _summary_table(checks: list[DistributionCheck]) -> str:
+    if not checks:
+        return "<p>No duration distributions were fitted.</p>"
+    rows = []
+    for check in checks:
+        gap = largest_gap(check)
+        gap_text = f"{gap[0]:.3f}" if gap is not None else "–"
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(check.title)}<br><small><code>{html.escape(check.key)}</code>"
+            "</small></td>"
+            f"<td class='number'>{check.n:,}</td>"
+            f"<td class='number'>{gap_text}</td>"
+            f"<td>{html.escape(check.note)}</td>"
+            "</tr>"
+        )
+    return (
+        "<table class='fit' id='distribution-table'><thead><tr><th>duration</th>"
+        "<th>n</th><th>largest gap (D)</th><th>fit</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def _figure_block(item: ReportFigure) -> str:
+    key = html.escape(item.key, quote=True)
+    plot = item.figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"fig-{item.key}",
+        config=PLOT_CONFIG,
+        default_width="100%",
+    )
+    return (
+        f"<div class='figure' id='figure-{key}' data-figure='{key}'>"
+        f"<h3>{html.escape(item.title)}</h3>"
+        f"<div class='plot'>{plot}</div>"
+        + (f"<p class='note'>{html.escape(item.note)}</p>" if item.note else "")
+        + (f"<p class='partial'>Note: {html.escape(item.reason)}.</p>" if item.reason else "")
+        + "</div>"
+    )
+
+
+def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) -> str:
+    """The whole fit report page.
+
+    Parameters
+    ----------
+    diagnostics
+        The checks, sources and bad-data report.
+    figures
+        The figures (:func:`fit_figures`).
+
+    Returns
+    -------
+    str
+        One HTML document with plotly.js inlined once and no external references.
+    """
+    title = diagnostics.title
+    sources = (
+        "".join(f"<li><code>{html.escape(str(s))}</code></li>" for s in diagnostics.sources)
+        or "<li>none given</li>"
+    )
+    report = (
+        "<ul class='data-report'>"
+        + "".join(f"<li>{html.escape(line)}</li>" for line in diagnostics.data_report)
+        + "</ul>"
+        if diagnostics.data_report
+        else "<p>No data report.</p>"
+    )
+    shown = [f for f in figures if f.figure is not None]
+    left_out = [f for f in figures if f.figure is None]
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        "<p class='lede'>A scenario fitted by <code>demandsim fit</code> from a force's own "
+        "incident and call records, and how well each fitted part matches them.</p>",
+        f"<section id='sources'><h2>Source files</h2><ul>{sources}</ul></section>",
+        "<section class='howto' id='how-to-read'><h2>How to read this report</h2>"
+        + HOW_TO_READ
+        + "</section>",
+        "<section id='data-report'><h2>The data: rows used, and bad rows excluded</h2>"
+        "<p class='note'>Rows that could not be used (a timestamp that cannot be read, times "
+        "out of order, an unknown code) were counted and left out of every fit.</p>"
+        + report
+        + "</section>",
+        "<section id='distributions'><h2>Fitted durations</h2>"
+        + _summary_table(diagnostics.distributions)
+        + "</section>",
+        "<section id='figures'><h2>Figures</h2>",
+    ]
+    if shown:
+        body.extend(_figure_block(item) for item in shown)
+    else:
+        body.append("<p>There is nothing to draw: the fit made no checks.</p>")
+    if left_out:
+        body.append("<h3>Left out, and why</h3><ul class='left-out'>")
+        body.extend(
+            f"<li data-left-out='{html.escape(f.key, quote=True)}'><b>{html.escape(f.title)}"
+            f"</b>: left out, because {html.escape(f.reason)}.</li>"
+            for f in left_out
+        )
+        body.append("</ul>")
+    body.append("</section>")
+    plotly_js = plotly.offline.get_plotlyjs()
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}{FIT_CSS}</style>"
+        f"<script type='text/javascript'>{plotly_js}</script>"
+        "</head><body>\n"
+        + "\n".join(body)
+        + f"\n<script type='text/javascript'>{PRINT_JS}</script>\n</body></html>\n"
+    )
+
+
+def write_fit_report(
+    diagnostics: FitDiagnostics, out: Path, png_dir: Path | None = None
+) -> FitReportOutcome:
+    """Write the fit's diagnostic report: one offline HTML page, and PNGs on request.
+
+    Parameters
+    ----------
+    diagnostics
+        The fit's checks (:class:`sim.fit.FitDiagnostics`).
+    out
+        The HTML file; written atomically (a temporary file, then renamed).
+    png_dir
+        Also write every figure as ``<key>.png`` here, 1000 px wide.
+
+    Returns
+    -------
+    FitReportOutcome
+        The page, the figures, and the PNGs written.
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` is a directory, or PNG export finds no Chromium.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise ConfigError([Problem("--report", str(out), "is a directory; expected an .html file")])
+    figures = fit_figures(diagnostics)
+    page = render_fit_html(diagnostics, figures)
+    atomic_write(out, lambda path: path.write_text(page, encoding="utf-8"))
+    log.info("fit report written to %s (%d figures)", out, len(figures))
+    pngs: list[Path] = []
+    if png_dir is not None:
+        from sim.report import write_pngs  # the package imports its modules; keep this lazy
+
+        pngs = write_pngs(figures, Path(png_dir))
+        log.info("%d PNG(s) written to %s", len(pngs), png_dir)
+    return FitReportOutcome(out, figures, pngs)
+
+
+__all__ = [
+    "FitReportOutcome",
+    "distribution_figure",
+    "duration_unit",
+    "fit_figures",
+    "largest_gap",
+    "profile_figure",
+    "render_fit_html",
+    "roster_figure",
+    "safe_key",
+    "write_fit_report",
+]
