@@ -14,7 +14,7 @@ import yaml
 
 from sim import fit
 from sim.commands import fit_scenario
-from sim.config import load_scenario, read_yaml_file
+from sim.config import ConfigError, load_scenario, read_yaml_file, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "fit"
@@ -22,21 +22,36 @@ START = pd.Timestamp("2024-01-01 00:00")  # a Monday
 
 
 def _known_scenario() -> dict:
-    """The demo force, made identifiable: no redials, no over-dispersion, no help, short-staffed."""
+    """The demo force, made identifiable and short-staffed so callers abandon.
+
+    No redials, no over-dispersion, no help or diversion (each incident has
+    one unit from dispatch to clearing), no wrap-up (the export's call end is
+    when the handler is free again), online reports with no desk review, and
+    handlers on four shifts with no shrinkage (the roster is who is on duty).
+    """
     raw = read_yaml_file(ROOT / "configs" / "demo.yaml")
     raw["name"] = "known"
     raw["days"] = 28
     raw["warmup_days"] = 1
     raw["replications"] = 1
     force = raw["forces"]["demo"]
-    force.pop("online")
+    force["online"].pop("desk_review")
     for channel in force["channels"].values():
         channel.pop("redial", None)
         channel["overdispersion_cv"] = 0.0
+        channel["wrap_up"] = {"distribution": "constant", "value_s": 0}
     force["response"]["help_from_neighbours"] = False
     force["response"]["divert_from_grade2"] = False
-    raw["handler_pools"]["contact_centre"]["roster"] = {"staff": 8}
-    raw["handler_pools"]["contact_centre"]["shrinkage"] = 0.0
+    pool = raw["handler_pools"]["contact_centre"]
+    pool["shrinkage"] = 0.0
+    pool["roster"] = {
+        "shifts": [
+            {"name": "early", "start": "07:00", "length_hours": 8.5, "count": 8},
+            {"name": "middle", "start": "10:00", "length_hours": 8.5, "count": 3},
+            {"name": "late", "start": "15:00", "length_hours": 8.5, "count": 8},
+            {"name": "night", "start": "23:00", "length_hours": 8.5, "count": 4},
+        ]
+    }
     return raw
 
 
@@ -45,13 +60,43 @@ def _stamp(seconds: pd.Series) -> pd.Series:
     return out.where(seconds.notna(), "")
 
 
-def _exports(records: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records."""
+def _handler_ids(calls: pd.DataFrame, available_per_minute: np.ndarray) -> np.ndarray:
+    """Who took each call, as an ACD would route it: the longest-idle handler on duty.
+
+    The simulator's handlers are anonymous; with ``k`` on duty, ids ``0..k-1``
+    are on duty and each answered call goes to the one free longest. The
+    simulator never has more busy than on duty, so one is always free.
+    """
+    answered = calls["answered_s"].to_numpy()
+    busy_to = answered + calls["talk_s"].to_numpy() + calls["wrap_s"].to_numpy()
+    free_at = np.full(int(available_per_minute.max()) + 1, -np.inf)
+    handler = np.full(len(calls), -1)
+    for i in np.argsort(answered, kind="stable"):
+        if not np.isfinite(answered[i]):
+            continue
+        on_duty = max(
+            int(available_per_minute[int(answered[i] // 60) % len(available_per_minute)]), 1
+        )
+        pick = int(np.argmin(free_at[:on_duty]))
+        assert free_at[pick] <= answered[i] + 1e-6
+        handler[i] = pick
+        free_at[pick] = busy_to[i]
+    return handler
+
+
+def _exports(records: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records.
+
+    The telephony export has a handler id per answered call; the CAD export
+    has online incidents and the unit that attended.
+    """
     calls = pd.read_parquet(records / "calls.parquet")
+    pool = scenario_from_dict(raw).handler_pools["contact_centre"]
+    calls["handler"] = _handler_ids(calls, pool.available_per_minute())
     calls = calls[calls["in_period"]].copy()
     incidents = pd.read_parquet(records / "incidents.parquet")
-    incidents = incidents[incidents["in_period"] & (incidents["source"] == "call")].copy()
-    ended = calls["answered_s"] + calls["talk_s"]
+    incidents = incidents[incidents["in_period"]].copy()
+    ended = calls["answered_s"] + calls["talk_s"] + calls["wrap_s"]
     telephony = pd.DataFrame(
         {
             "call_id": calls["call_id"],
@@ -60,9 +105,11 @@ def _exports(records: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             "abandoned": _stamp(calls["abandoned_s"]),
             "ended": _stamp(ended.where(ended.notna(), calls["abandoned_s"])),
             "channel": calls["channel"].astype(str),
+            "handler_id": np.where(calls["handler"] >= 0, "H" + calls["handler"].astype(str), ""),
         }
     )
     channel_of = dict(zip(calls["call_id"], calls["channel"].astype(str), strict=True))
+    channel = incidents["source_id"].map(channel_of).where(incidents["source"] == "call", "online")
     cad = pd.DataFrame(
         {
             "created": _stamp(incidents["created_s"]),
@@ -71,11 +118,12 @@ def _exports(records: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             "cleared": _stamp(incidents["cleared_s"]),
             "priority": incidents["first_grade"].astype(str),
             "area": incidents["area"].astype(str),
-            "channel": incidents["source_id"].map(channel_of),
+            "channel": channel,
+            "unit": np.where(incidents["unit"] >= 0, "U" + incidents["unit"].astype(str), ""),
         }
     )
-    cad = cad[cad["channel"].notna()]
-    return cad, telephony
+    # Incidents from calls made in the warm-up have no call in the export.
+    return cad[cad["channel"].notna()], telephony
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +146,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]
         check=True,
         capture_output=True,
     )
-    cad, telephony = _exports(where / "res" / "records")
+    cad, telephony = _exports(where / "res" / "records", raw)
     cad.to_csv(where / "cad.csv", index=False)
     telephony.to_csv(where / "calls.csv", index=False)
     return where / "cad.csv", where / "calls.csv", raw
@@ -225,3 +273,145 @@ def test_cli_fit_exit_codes(exports, tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "missing required column(s) 'priority'" in bad.stderr
+
+
+def _hourly_truth(roster_per_minute: np.ndarray) -> np.ndarray:
+    return roster_per_minute.reshape(fit.HOURS_PER_WEEK, 60).mean(axis=1)
+
+
+def test_online_channel_is_fitted_from_online_incidents(fitted, exports) -> None:
+    _, _, raw = exports
+    truth = raw["forces"]["demo"]["online"]
+    made_incident = sum(truth["grading"].values())
+    prof = fitted.result.fits["profile/online"]
+    # A CAD export holds only the reports that made an incident.
+    assert _within(truth["volume_per_year"] * made_incident, prof.volume_ci)
+    grading = fitted.result.fits["grading"]["online"]
+    for grade, share in truth["grading"].items():
+        assert _within(share / made_incident, grading["ci"][grade]), grade
+    online = load_scenario(fitted.out).forces["fitted"].online
+    assert online is not None and online.volume_per_year == round(prof.volume_per_year)
+
+
+def test_handlers_on_duty_recover_the_roster(fitted, exports) -> None:
+    _, _, raw = exports
+    per_minute = scenario_from_dict(raw).handler_pools["contact_centre"].available_per_minute()
+    truth = _hourly_truth(per_minute)
+    on_duty = fitted.result.fits["handlers_on_duty"]
+    assert on_duty is not None and on_duty.people == int(per_minute.max())
+    # Spells of duty miss only the minutes before a shift's first call and after its last.
+    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.97
+    assert abs(on_duty.fitted.sum() / truth.sum() - 1) < 0.03
+    roster = load_scenario(fitted.out).handler_pools["contact_centre"]
+    assert roster.shrinkage == 0
+    assert list(roster.roster.staff_per_minute()[::60]) == list(on_duty.fitted)
+
+
+def test_units_on_duty_are_a_lower_bound_that_is_tight_when_busy(fitted, exports) -> None:
+    _, _, raw = exports
+    scenario = scenario_from_dict(raw)
+    for area in ("urban", "rural"):
+        truth = _hourly_truth(scenario.forces["demo"].areas[area].units.staff_per_minute())
+        units = fitted.result.fits[f"units/{area}"]
+        assert units is not None
+        # Never more than on duty, but for units finishing their last job after a
+        # shift ends (they are still working, though taking no new jobs).
+        after_a_drop = truth < np.roll(truth, 1)
+        assert np.all(units.fitted[~after_a_drop] <= truth[~after_a_drop] + 1), area
+        # Mid-day, when most units are busy, every one of them is seen.
+        midday = [day * 24 + hour for day in range(7) for hour in range(10, 14)]
+        assert np.array_equal(units.fitted[midday], truth[midday]), area
+        assert units.fitted.sum() >= 0.7 * truth.sum(), area
+
+
+def test_day_to_day_overdispersion_is_recovered() -> None:
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2024-01-01")
+    days = 364
+    shape = np.tile(1 + 0.5 * np.sin(np.arange(24) / 24 * 2 * np.pi), days)
+    for cv in (0.0, 0.1):
+        factor = rng.gamma(1 / cv**2, cv**2, days) if cv > 0 else np.ones(days)
+        counts = rng.poisson(20 * shape * np.repeat(factor, 24))
+        hours = np.repeat(np.arange(days * 24), counts)
+        times = start + pd.to_timedelta(hours * 3600 + rng.uniform(0, 3600, len(hours)), unit="s")
+        prof = fit.fit_profile(pd.Series(times), start, start + pd.Timedelta(days=days))
+        # Standard error of the estimate is about 0.004 here (20 seeds, measured).
+        assert abs(prof.day_cv - cv) < 0.02, cv
+        # Hourly counts are Poisson about the day-scaled rate: dispersion near 1 + cv^2 * rate.
+        assert prof.days == days
+        if cv == 0:
+            assert 0.9 < prof.dispersion < 1.1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("incidents:\n  colums: {created: C}\n", "incidents.colums"),
+        ("incidents:\n  columns: {opened: C}\n", "incidents.columns"),
+        ("incidents:\n  priorities: {E: grade3}\n", "incidents.priorities.E"),
+        ("calls:\n  channels: {Q1: '112'}\n", "calls.channels.Q1"),
+        ("calls:\n  priorities: {E: grade1}\n", "calls.priorities"),
+        ("incidents:\n  timestamp_format: dd/mm/yyyy\n", "incidents.timestamp_format"),
+        ("- just a list\n", "mapping.yaml"),
+        ("incidents: {columns: [a, b]}\n", "incidents.columns"),
+    ],
+)
+def test_mapping_file_is_checked(tmp_path: Path, text: str, expected: str) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        fit.read_mapping(mapping)
+    message = str(caught.value)
+    assert str(mapping) in message and expected in message
+    assert "expected" in message or "unknown field" in message
+
+
+def test_mapping_accepts_numeric_codes_and_names_a_mapped_column_that_is_missing(
+    tmp_path: Path,
+) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "incidents:\n  columns: {priority: Pri, dispatched: Disp}\n  priorities: {1: grade1}\n"
+    )
+    parsed = fit.read_mapping(mapping)
+    assert parsed.incidents.priorities == {"1": "grade1"}
+    (tmp_path / "cad.csv").write_text("created,Pri\n2024-01-01 00:00,1\n")
+    with pytest.raises(fit.FitDataError, match=r"named in --columns 'Disp' \(for dispatched\)"):
+        fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
+
+
+def test_cli_bad_mapping_exits_2_naming_the_field(exports, tmp_path: Path) -> None:
+    cad, _, _ = exports
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("incidents:\n  priorities: {E: urgent}\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "fit",
+            "--incidents",
+            str(cad),
+            "--columns",
+            str(mapping),
+            "--out",
+            str(tmp_path / "f.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"{mapping}: incidents.priorities.E:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "f.yaml").exists()
+
+
+def test_a_timestamp_format_matching_nothing_says_so(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("incidents:\n  timestamp_format: '%d/%m/%Y %H:%M'\n")
+    (tmp_path / "cad.csv").write_text(
+        "created,priority\n2024-01-01 00:00,grade1\n2024-01-02 00:00,grade2\n"
+    )
+    with pytest.raises(
+        fit.FitDataError, match=r"2 row\(s\) with an unparseable timestamp \(created\)"
+    ):
+        fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
