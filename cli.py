@@ -494,23 +494,35 @@ def fit_command(
         Path | None,
         typer.Option("--columns", help="Mapping YAML: column names, timestamp format, codes."),
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Diagnostic HTML page [default: <out stem>.fit-report.html]."
+        ),
+    ] = None,
+    png_dir: Annotated[
+        Path | None, typer.Option("--png", help="Also write each diagnostic figure as PNG here.")
+    ] = None,
 ) -> None:
     """Fit a scenario's demand and times from a force's own CAD and telephony exports."""
     from sim.fit import FitDataError
 
     with bad_input_exits_2():
         try:
-            outcome = commands.fit_scenario(incidents, calls, columns, out_path)
+            outcome = commands.fit_scenario(
+                incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
+            )
         except FitDataError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-    out.print(outcome.report_text, markup=False, highlight=False, soft_wrap=True)
-    out.print(
+    lines = [
+        outcome.report_text,
         f"scenario in {outcome.out}; data report in {outcome.report}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+        f"diagnostic report in {outcome.html}",
+    ]
+    if outcome.pngs:
+        lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
+    out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -759,12 +759,17 @@ def staff_area(
 
 @dataclass(frozen=True)
 class FitOutcome:
-    """What ``demandsim fit`` wrote: the scenario, the bad-data report, and the fits."""
+    """What ``demandsim fit`` wrote: the scenario, the bad-data report, the diagnostic page.
+
+    ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``).
+    """
 
     out: Path
     report: Path
     report_text: str
     result: fit.FitResult
+    html: Path
+    pngs: list[Path]
 
 
 def fit_scenario(
@@ -772,6 +777,8 @@ def fit_scenario(
     calls: Path | None,
     columns: Path | None,
     out: Path,
+    html: Path | None = None,
+    png_dir: Path | None = None,
 ) -> FitOutcome:
     """Fit a scenario from a CAD incident export and optionally a telephony export.
 
@@ -783,6 +790,10 @@ def fit_scenario(
         Optional mapping YAML (column names, timestamp format, priority and channel codes).
     out
         Scenario YAML to write; the bad-data report goes beside it as ``<stem>.data-report.txt``.
+    html
+        The diagnostic report page (default ``<stem>.fit-report.html`` beside ``out``).
+    png_dir
+        Also write each diagnostic figure as a PNG here.
 
     Raises
     ------
@@ -823,4 +834,13 @@ def fit_scenario(
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
     for issue in result.issues:
         log.warning("%s", issue.describe())
-    return FitOutcome(out, report, report_text, result)
+    from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
+
+    sources = [str(incidents)] + ([str(calls)] if calls else [])
+    diagnostics = fit.fit_diagnostics(
+        result, sources, report_text.splitlines(), title=f"How well {out.name} fits the data"
+    )
+    page = write_fit_report(
+        diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir
+    )
+    return FitOutcome(out, report, report_text, result, page.html, page.pngs)

@@ -994,6 +994,9 @@ class FitResult:
     comments: dict[tuple[str, ...], str]
     issues: list[DataIssue]
     fits: dict[str, Any]
+    #: The data behind each distribution fit, by the same key as ``fits``:
+    #: durations in seconds, or for patience a pair (wait in seconds, abandoned).
+    samples: dict[str, Any] = field(default_factory=dict)
 
 
 def _online_section(
@@ -1058,9 +1061,11 @@ def build_scenario(
     """
     inc = incidents.frame
     if inc.empty:
-        raise FitDataError("incidents: no usable rows after excluding bad ones")
+        found = "; ".join(issue.describe() for issue in incidents.issues) or "the file is empty"
+        raise FitDataError(f"no usable incident rows after excluding bad ones: {found}")
     comments: dict[tuple[str, ...], str] = {}
     fits: dict[str, Any] = {}
+    samples: dict[str, Any] = {}
     force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
     fpath = ("forces", force_id)
     handled: dict[str, int] = {}
@@ -1108,17 +1113,21 @@ def build_scenario(
             "(method of moments; 0: no more than Poisson)"
         )
         if c is not None:
-            patience = fit_censored_patience(
-                group["wait_s"].to_numpy(), ~group["answered_flag"].to_numpy()
-            )
+            waits = (group["wait_s"].to_numpy(), ~group["answered_flag"].to_numpy())
+            patience = fit_censored_patience(*waits)
             fits[f"patience/{channel}"] = patience
+            samples[f"patience/{channel}"] = waits
             if patience is not None:
                 entry["patience"] = patience.config()
                 comments[(*path, "patience")] = patience.note()
             else:
-                comments[(*path, "handling")] = "fewer than 5 abandoned calls: no patience fitted"
-            handling = fit_lognormal(group.loc[group["answered_flag"], "handling_s"])
+                comments[(*path, "volume_per_year")] += (
+                    "; fewer than 5 abandoned calls: no patience fitted (no one abandons)"
+                )
+            handled_s = group.loc[group["answered_flag"], "handling_s"].to_numpy()
+            handling = fit_lognormal(handled_s)
             fits[f"handling/{channel}"] = handling
+            samples[f"handling/{channel}"] = handled_s
         else:
             handling = None
         if handling is not None:
@@ -1154,9 +1163,9 @@ def build_scenario(
     if {"arrived", "cleared"} <= set(inc.columns):
         for grade in ("grade1", "grade2", "scheduled"):
             rows = inc[inc["grade"] == grade]
-            on_scene_fits[grade] = fit_lognormal(
-                (rows["cleared"] - rows["arrived"]).dt.total_seconds()
-            )
+            scene_s = (rows["cleared"] - rows["arrived"]).dt.total_seconds().to_numpy()
+            on_scene_fits[grade] = fit_lognormal(scene_s)
+            samples[f"on_scene/{grade}"] = scene_s
     fits["on_scene"] = on_scene_fits
     if not deployed.empty and "area" in inc:
         areas: dict[str, Any] = {}
@@ -1170,7 +1179,9 @@ def build_scenario(
             rows = deployed[deployed["area"] == area_id]
             travel = None
             if {"dispatched", "arrived"} <= set(inc.columns):
-                travel = fit_lognormal((rows["arrived"] - rows["dispatched"]).dt.total_seconds())
+                travel_s = (rows["arrived"] - rows["dispatched"]).dt.total_seconds().to_numpy()
+                travel = fit_lognormal(travel_s)
+                samples[f"travel/{area_id}"] = travel_s
             fits[f"travel/{area_id}"] = travel
             area: dict[str, Any] = {
                 "kind": "rural" if "rural" in str(area_id) else "urban",
@@ -1308,7 +1319,101 @@ def build_scenario(
         "handler_pools": {"contact_centre": pool},
     }
     issues = incidents.issues + (calls.issues if calls is not None else [])
-    return FitResult(scenario, comments, issues, fits)
+    return FitResult(scenario, comments, issues, fits, samples)
+
+
+def _lognormal_check(
+    key: str, title: str, fitted: LognormalFit, values_s: Any
+) -> DistributionCheck:
+    x = np.sort(np.asarray(values_s, dtype=float))
+    x = x[np.isfinite(x) & (x > 0)]
+    grid = np.geomspace(x[0], x[-1], 240)
+    cdf = stats.norm.cdf((np.log(grid) - fitted.mu) / fitted.sigma)
+    observed_cdf = np.arange(1, len(x) + 1) / len(x)
+    return DistributionCheck(key, title, x, observed_cdf, grid, cdf, fitted.n, fitted.note())
+
+
+def _patience_check(key: str, title: str, fitted: PatienceFit, waits: Any) -> DistributionCheck:
+    wait_s, abandoned = (np.asarray(v) for v in waits)
+    ok = np.isfinite(wait_s) & (wait_s >= 0)
+    times, survival = kaplan_meier(wait_s[ok], abandoned[ok])
+    positive = wait_s[ok][wait_s[ok] > 0]
+    grid = np.geomspace(max(float(positive.min()), 1.0), float(positive.max()), 240)
+    return DistributionCheck(
+        key,
+        title,
+        times,
+        1.0 - survival,
+        grid,
+        1.0 - fitted.survival(grid),
+        fitted.events + fitted.censored,
+        fitted.note(),
+        censored=True,
+    )
+
+
+_TITLES = {
+    "handling": "Handling time (answered to ended), {} calls",
+    "patience": "Caller patience, {} calls",
+    "travel": "Travel time (dispatched to arrived), {} area",
+    "on_scene": "Time on scene (arrived to cleared), {}",
+}
+
+
+def fit_diagnostics(
+    result: FitResult, sources: list[str], data_report: list[str], title: str
+) -> FitDiagnostics:
+    """The checks of a fit, as plain numbers for the diagnostic report.
+
+    Every fitted distribution beside its data (Kaplan-Meier for patience),
+    every fitted arrival profile beside the observed hourly rates, and every
+    roster fitted from ids beside each week's estimate.
+    """
+    distributions: list[DistributionCheck] = []
+    fits = dict(result.fits)
+    for grade, scene in (fits.pop("on_scene", None) or {}).items():
+        fits[f"on_scene/{grade}"] = scene
+    for key, fitted in fits.items():
+        kind, _, part = key.partition("/")
+        if fitted is None or kind not in _TITLES or key not in result.samples:
+            continue
+        shown = part.replace("grade", "grade ") if kind == "on_scene" else part
+        heading = _TITLES[kind].format(shown)
+        if kind == "patience":
+            distributions.append(_patience_check(key, heading, fitted, result.samples[key]))
+        else:
+            distributions.append(_lognormal_check(key, heading, fitted, result.samples[key]))
+    profiles = [
+        ProfileCheck(
+            key,
+            f"Arrivals per hour of the week, {key.partition('/')[2]}",
+            prof.raw_rate_per_hour,
+            prof.rate_per_hour,
+            prof.weeks,
+            f"{prof.count:,} arrivals; {prof.volume_per_year:,.0f} a year (95% CI "
+            f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}); hourly counts about the fit "
+            f"chi-square/df {prof.dispersion:.2f}; day-to-day CV beyond Poisson {prof.day_cv:.3f}",
+        )
+        for key, prof in result.fits.items()
+        if key.startswith("profile/")
+    ]
+    rosters: list[RosterCheck] = []
+    for key, on_duty in result.fits.items():
+        if not isinstance(on_duty, OnDutyFit):
+            continue
+        who = "Call handlers" if key == "handlers_on_duty" else f"Response units, {key[6:]}"
+        rosters.append(
+            RosterCheck(
+                "handlers/contact_centre" if key == "handlers_on_duty" else key,
+                f"{who} on duty per hour of the week",
+                on_duty.per_week,
+                on_duty.fitted,
+                f"{on_duty.people} ids, {on_duty.sessions} spells of duty (split at "
+                f"{on_duty.gap_hours:g} h idle); the {on_duty.summary} over "
+                f"{len(on_duty.per_week)} weeks, rounded, is the fitted roster",
+            )
+        )
+    return FitDiagnostics(title, sources, data_report, distributions, profiles, rosters)
 
 
 def _scalar(value: Any) -> str:
