@@ -416,3 +416,113 @@ def test_a_timestamp_format_matching_nothing_says_so(tmp_path: Path) -> None:
         fit.FitDataError, match=r"2 row\(s\) with an unparseable timestamp \(created\)"
     ):
         fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
+
+
+def _percentile_tolerance(values: np.ndarray, q: float, relative: float) -> float:
+    """Half-width to allow between a sample's percentile and a simulation's.
+
+    The records are one sample: its percentile has a distribution-free 95%
+    interval from order statistics. Add ``relative`` of the value for what
+    fitting and simulating adds (lognormal shapes, a rounded roster).
+    """
+    x = np.sort(values)
+    n = len(x)
+    half = 1.96 * math.sqrt(n * q * (1 - q))
+    lo = x[max(math.floor(n * q - half), 0)]
+    hi = x[min(math.ceil(n * q + half), n - 1)]
+    return (hi - lo) / 2 + relative * x[int(n * q)]
+
+
+def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_path: Path) -> None:
+    """Fit the records, simulate the fitted scenario, compare percentiles with the records."""
+    cad_path, calls_path, _ = exports
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "run",
+            str(fitted.out),
+            "--replications",
+            "3",
+            "--out",
+            str(tmp_path / "res"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = pd.read_csv(tmp_path / "res" / "summary.csv")
+
+    def simulated(metric: str, segment: str, stat: str) -> float:
+        row = summary[
+            (summary["metric"] == metric)
+            & (summary["segment"] == segment)
+            & (summary["stat"] == stat)
+        ]
+        return float(row["mean"].iloc[0])
+
+    telephony = pd.read_csv(calls_path, dtype=str, keep_default_na=False)
+    cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
+
+    def stamp(column: pd.Series) -> pd.Series:
+        return pd.to_datetime(column.replace("", None))
+
+    wait_s = (stamp(telephony["answered"]) - stamp(telephony["arrival"])).dt.total_seconds()
+    attendance_min = (stamp(cad["arrived"]) - stamp(cad["created"])).dt.total_seconds() / 60
+    checked = []
+    for channel in ("999", "101"):
+        waits = wait_s[(telephony["channel"] == channel) & wait_s.notna()].to_numpy()
+        for q in (0.9, 0.95):
+            own = float(np.quantile(waits, q))
+            sim = simulated("answer_time", channel, f"p{round(q * 100)}")
+            checked.append((f"answer {channel} p{q:.0%}", own, sim))
+            assert abs(sim - own) <= _percentile_tolerance(waits, q, 0.12), checked[-1]
+        offered = telephony["channel"] == channel
+        own_abandoned = 100 * (offered & (telephony["answered"] == "")).sum() / offered.sum()
+        assert abs(simulated("abandoned", channel, "value") - own_abandoned) < 1.0, channel
+    segments = {
+        "grade1/urban": (cad["priority"] == "grade1") & (cad["area"] == "urban"),
+        "grade1/rural": (cad["priority"] == "grade1") & (cad["area"] == "rural"),
+        "grade2": cad["priority"] == "grade2",
+    }
+    for segment, rows in segments.items():
+        times = attendance_min[rows & attendance_min.notna()].to_numpy()
+        for q in (0.5, 0.9):
+            own = float(np.quantile(times, q))
+            sim = simulated("attendance_time", segment, f"p{round(q * 100)}")
+            checked.append((f"attendance {segment} p{q:.0%}", own, sim))
+            assert abs(sim - own) <= _percentile_tolerance(times, q, 0.12), checked[-1]
+
+
+def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
+    cad, calls, _ = exports
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "fit",
+            "--incidents",
+            str(cad),
+            "--calls",
+            str(calls),
+            "--out",
+            str(tmp_path / "f.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "f.fit-report.html"
+    assert f"diagnostic report in {page}" in result.stdout
+    text = page.read_text()
+    for key in (
+        "handling-999",
+        "patience-101",
+        "travel-rural",
+        "on-scene-grade2",
+        "profile-online",
+        "handlers-contact-centre",
+        "units-urban",
+    ):
+        assert f'id="fig-{key}"' in text, key
+    assert "Kaplan" in text
