@@ -1246,9 +1246,9 @@ def build_scenario(
                 comments[(*fpath, "response", "on_scene", grade)] = "ASSUMED, not fitted"
         if on_scene_fits.get("scheduled") is not None:
             on_scene["scheduled"] = on_scene_fits["scheduled"].config()  # type: ignore[union-attr]
-            comments[(*fpath, "response", "on_scene", "scheduled")] = on_scene_fits[
-                "scheduled"
-            ].note()  # type: ignore[union-attr]
+            comments[(*fpath, "response", "on_scene", "scheduled")] = (
+                "arrived to cleared; " + on_scene_fits["scheduled"].note()  # type: ignore[union-attr]
+            )
         force["response"] = {"on_scene": on_scene}
     sources = [*force["channels"].values(), *([force["online"]] if "online" in force else [])]
     grades_used = {g for ch in sources for g in ch.get("grading", {})}
