@@ -803,17 +803,14 @@ def fit_scenario(
         If the fitted scenario does not validate (a bug in the fit).
     """
     mapping = fit.read_mapping(columns)
-    try:
-        raw_inc = pd.read_csv(incidents, dtype=str, keep_default_na=False)
-        raw_calls = pd.read_csv(calls, dtype=str, keep_default_na=False) if calls else None
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise fit.FitDataError(f"cannot read the CSV: {exc}") from exc
+    raw_inc, inc_issues, inc_rows = fit.read_export(incidents)
     inc = fit.clean_incidents(raw_inc, mapping.incidents, source=str(incidents))
-    cleaned_calls = (
-        fit.clean_calls(raw_calls, mapping.calls, source=str(calls))
-        if raw_calls is not None
-        else None
-    )
+    inc.issues[:0], inc.rows_read = inc_issues, inc_rows
+    cleaned_calls = None
+    if calls is not None:
+        raw_calls, call_issues, call_rows = fit.read_export(calls)
+        cleaned_calls = fit.clean_calls(raw_calls, mapping.calls, source=str(calls))
+        cleaned_calls.issues[:0], cleaned_calls.rows_read = call_issues, call_rows
     name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in out.stem)[:80] or "fitted"
     result = fit.build_scenario(inc, cleaned_calls, name=name.lstrip("-_") or "fitted")
     read = {str(incidents): (inc.rows_read, inc.rows_kept)}

@@ -10,6 +10,7 @@ command ``demandsim fit`` reads the CSV files, cleans them (:func:`clean_inciden
 
 from __future__ import annotations
 
+import csv
 import logging
 import math
 import warnings
@@ -90,7 +91,10 @@ class DataIssue:
     def describe(self) -> str:
         """A one-line description for the report."""
         rows = ", ".join(str(r) for r in self.examples)
-        return f"{self.source}: {self.count} row(s) {self.kind} ({self.column}); e.g. rows {rows}"
+        label = "row" if len(self.examples) == 1 else "rows"
+        return (
+            f"{self.source}: {self.count} row(s) {self.kind} ({self.column}); e.g. {label} {rows}"
+        )
 
 
 @dataclass
@@ -100,6 +104,7 @@ class Cleaned:
     frame: pd.DataFrame
     issues: list[DataIssue]
     rows_read: int
+    source: str = ""
 
     @property
     def rows_kept(self) -> int:
@@ -194,6 +199,62 @@ def read_mapping(path: str | Path | None) -> ColumnMappingFile:
         except ValidationError as exc:
             raise ConfigError(problems_from_validation(exc, str(path), raw)) from None
     return mapping
+
+
+def read_export(path: str | Path) -> tuple[pd.DataFrame, list[DataIssue], int]:
+    """Read a CSV export as text, setting aside rows whose field count is wrong.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8, with or without a byte-order mark; bytes that are
+        not UTF-8 are replaced, which at worst makes a timestamp unparseable).
+
+    Returns
+    -------
+    (frame, issues, rows_read)
+        Every well-formed row as text, indexed by its position among the data
+        rows (so row numbers in the report match the file); one issue for rows
+        with too many or too few fields; how many data rows the file has.
+
+    Raises
+    ------
+    FitDataError
+        If the file cannot be read, is empty, or repeats a column name.
+    """
+    source = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, csv.Error) as exc:
+        raise FitDataError(f"{source}: cannot read the CSV: {exc}") from exc
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise FitDataError(f"{source}: the file is empty; expected a header row of column names")
+    header = [cell.strip() for cell in rows[0]]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise FitDataError(
+            f"{source}: column name(s) {', '.join(map(repr, repeated))} appear more than once; "
+            "expected each column once"
+        )
+    body = rows[1:]
+    # A trailing blank line is not a row.
+    while body and not any(cell.strip() for cell in body[-1]):
+        body.pop()
+    width = len(header)
+    good = [i for i, row in enumerate(body) if len(row) == width]
+    issues: list[DataIssue] = []
+    if len(good) < len(body):
+        ragged = pd.Series([len(row) != width for row in body])
+        _issue(
+            source,
+            f"with a number of fields other than the header's {width}",
+            "fields",
+            ragged,
+            issues,
+        )
+    frame = pd.DataFrame([body[i] for i in good], columns=header, index=good, dtype="string")
+    return frame.fillna(""), issues, len(body)
 
 
 def _rename(
@@ -307,8 +368,11 @@ def clean_incidents(
         frame["area"] = frame["area"].astype("string").str.strip().str.lower()
     if "channel" in frame:
         frame["channel"] = _channel_codes(frame["channel"], mapping)
+        unknown_channel = frame["channel"].isna()
+        _issue(source, "with no or an unknown channel code", "channel", unknown_channel, issues)
+        bad |= unknown_channel
     kept = frame[~bad].drop(columns=["priority"])
-    return Cleaned(kept.reset_index(drop=True), issues, len(raw))
+    return Cleaned(kept.reset_index(drop=True), issues, len(raw), source)
 
 
 def _channel_codes(column: pd.Series, mapping: IncidentMapping | CallMapping) -> pd.Series:
@@ -343,7 +407,7 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
     )
     frame["channel"] = _channel_codes(frame["channel"], mapping)
     unknown = frame["channel"].isna() | (frame["channel"] == "online")
-    _issue(source, "with an unknown channel", "channel", unknown, issues)
+    _issue(source, "with no or an unknown channel code", "channel", unknown, issues)
     bad |= unknown
     frame = frame[~bad].copy()
     frame["answered_flag"] = frame["answered"].notna()
@@ -356,7 +420,7 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
         end_of_wait = end_of_wait[~no_end]
     frame["wait_s"] = (end_of_wait - frame["arrival"]).dt.total_seconds()
     frame["handling_s"] = (frame["ended"] - frame["answered"]).dt.total_seconds()
-    return Cleaned(frame.reset_index(drop=True), issues, len(raw))
+    return Cleaned(frame.reset_index(drop=True), issues, len(raw), source)
 
 
 # --------------------------------------------------------------------------- fits
@@ -706,6 +770,8 @@ def _day_to_day_cv(
     per_hour: np.ndarray, expected: np.ndarray, hours: pd.DatetimeIndex
 ) -> tuple[float, int]:
     """Day factor CV beyond Poisson: Var(N/E) = 1/E + cv^2 for a day's count N of mean E."""
+    if len(hours) == 0:
+        return 0.0, 0
     day = np.asarray((hours - hours[0]).days)
     observed = np.bincount(day, weights=per_hour)
     mean = np.bincount(day, weights=expected)
@@ -999,6 +1065,11 @@ class FitResult:
     samples: dict[str, Any] = field(default_factory=dict)
 
 
+def _whole_days(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The whole days the data cover: midnight before the first to midnight after the last."""
+    return times.min().floor("D"), times.max().floor("D") + pd.Timedelta(days=1)
+
+
 def _online_section(
     online: pd.DataFrame,
     grading: dict[str, Any],
@@ -1061,8 +1132,12 @@ def build_scenario(
     """
     inc = incidents.frame
     if inc.empty:
-        found = "; ".join(issue.describe() for issue in incidents.issues) or "the file is empty"
-        raise FitDataError(f"no usable incident rows after excluding bad ones: {found}")
+        found = (
+            "; ".join(issue.describe() for issue in incidents.issues) or "the file has no data rows"
+        )
+        raise FitDataError(
+            f"{incidents.source}: no usable incident rows after excluding bad ones: {found}"
+        )
     comments: dict[tuple[str, ...], str] = {}
     fits: dict[str, Any] = {}
     samples: dict[str, Any] = {}
@@ -1076,12 +1151,12 @@ def build_scenario(
         )
     if calls is not None and not calls.frame.empty:
         c = calls.frame
-        start, end = c["arrival"].min().floor("D"), c["arrival"].max().ceil("D")
+        start, end = _whole_days(c["arrival"])
         for channel, group in c.groupby("channel", observed=True):
             handled[str(channel)] = int(group["answered_flag"].sum())
     else:
         c = None
-        start, end = inc["created"].min().floor("D"), inc["created"].max().ceil("D")
+        start, end = _whole_days(inc["created"])
     grading = fit_grading(inc, handled)
     fits["grading"] = grading
     for channel in CHANNELS:

@@ -244,15 +244,48 @@ def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_bad_rows_are_counted_excluded_and_the_fit_carries_on(tmp_path: Path) -> None:
-    outcome = fit_scenario(
-        FIXTURES / "bad_cad.csv", None, FIXTURES / "mapping.yaml", tmp_path / "bad.yaml"
+    """Every kind of bad row, in both files, gives its line of the report."""
+    cad, calls = FIXTURES / "bad_cad.csv", FIXTURES / "bad_calls.csv"
+    outcome = fit_scenario(cad, calls, FIXTURES / "mapping.yaml", tmp_path / "bad.yaml")
+    expected = [
+        f"{cad}: 7 of 15 rows used",
+        f"{calls}: 4 of 11 rows used",
+        f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 4",
+        f"{cad}: 1 row(s) with no created time (created); e.g. row 12",
+        f"{cad}: 1 row(s) with times out of order (dispatched before created); e.g. row 5",
+        f"{cad}: 1 row(s) with times out of order (arrived before dispatched); e.g. row 13",
+        f"{cad}: 1 row(s) with times out of order (cleared before arrived); e.g. row 14",
+        f"{cad}: 1 row(s) with an unknown priority code (priority); e.g. row 6",
+        f"{cad}: 2 row(s) with no or an unknown channel code (channel); e.g. rows 15, 16",
+        f"{calls}: 1 row(s) with an unparseable timestamp (answered); e.g. row 5",
+        f"{calls}: 1 row(s) with no arrival time (arrival); e.g. row 9",
+        f"{calls}: 1 row(s) with times out of order (answered before arrival); e.g. row 6",
+        f"{calls}: 1 row(s) with times out of order (ended before answered); e.g. row 7",
+        f"{calls}: 1 row(s) with times out of order (abandoned before arrival); e.g. row 11",
+        f"{calls}: 1 row(s) with no or an unknown channel code (channel); e.g. row 8",
+        f"{calls}: 1 row(s) abandoned with no abandoned or ended time (abandoned); e.g. row 10",
+    ]
+    assert outcome.report_text.splitlines() == expected
+    assert outcome.report.read_text().splitlines() == expected
+    header = outcome.out.read_text().split("\nname:")[0]
+    assert all(line in header for line in expected)
+    scenario = load_scenario(outcome.out)
+    # The good rows still made a scenario: 2 answered 999 calls, 1 answered and
+    # 1 abandoned 101 call, 7 incidents.
+    assert set(scenario.forces["fitted"].channels) == {"999", "101"}
+    assert outcome.result.fits["profile/101"].count == 2
+    assert outcome.html.exists()
+
+
+def test_bad_rows_report_many_examples_only_the_first_five(tmp_path: Path) -> None:
+    rows = ["created,priority"] + [f"2024-01-01 0{h}:00,grade9" for h in range(8)]
+    rows += ["2024-01-02 00:00,grade1"]
+    (tmp_path / "cad.csv").write_text("\n".join(rows) + "\n")
+    outcome = fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    assert (
+        f"{tmp_path / 'cad.csv'}: 8 row(s) with an unknown priority code (priority); "
+        "e.g. rows 2, 3, 4, 5, 6" in outcome.report_text
     )
-    text = outcome.report_text
-    assert "7 of 10 rows used" in text
-    assert "1 row(s) with an unparseable timestamp (created); e.g. rows 4" in text
-    assert "1 row(s) with times out of order (dispatched before created); e.g. rows 5" in text
-    assert "1 row(s) with an unknown priority code (priority); e.g. rows 6" in text
-    load_scenario(outcome.out)
 
 
 def test_cli_fit_exit_codes(exports, tmp_path: Path) -> None:
@@ -526,3 +559,43 @@ def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
     ):
         assert f'id="fig-{key}"' in text, key
     assert "Kaplan" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty; expected a header row"),
+        (
+            b"created,priority\n",
+            "no usable incident rows after excluding bad ones: the file has no data rows",
+        ),
+        (b"created,created\n2024-01-01 10:00,grade1\n", "'created' appear more than once"),
+        (b"created,priority\n2024-01-01 10:00,grade1,extra\n", "a number of fields other than"),
+        (
+            b"created,priority,channel\n2024-01-01 10:00,grade1,online\n",
+            "no calls or incidents on channel",
+        ),
+    ],
+)
+def test_unusable_exports_are_clear_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "cad.csv").write_bytes(content)
+    with pytest.raises(fit.FitDataError, match=message) as caught:
+        fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    assert str(tmp_path / "cad.csv") in str(caught.value) or "channel" in message
+    assert not (tmp_path / "f.yaml").exists()
+
+
+def test_excel_style_exports_are_read(tmp_path: Path) -> None:
+    """A byte-order mark, Windows line ends, a non-UTF-8 byte, a short row, a blank last line."""
+    (tmp_path / "cad.csv").write_bytes(
+        b"\xef\xbb\xbfcreated,priority\r\n2024-01-01 10:00,grade1\r\n"
+        b"2024-01-02 11:00,no_deployment\r\n2024-01-03 12:00\r\n2024-01-04 \xa310:00,grade1\r\n\r\n"
+    )
+    outcome = fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    cad = tmp_path / "cad.csv"
+    assert outcome.report_text.splitlines() == [
+        f"{cad}: 2 of 4 rows used",
+        f"{cad}: 1 row(s) with a number of fields other than the header's 2 (fields); e.g. row 4",
+        f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 5",
+    ]
+    load_scenario(outcome.out)
