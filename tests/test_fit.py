@@ -55,6 +55,13 @@ def _known_scenario() -> dict:
     return raw
 
 
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python cli.py ARGS...`` and capture its output as text."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True
+    )
+
+
 def _stamp(seconds: pd.Series) -> pd.Series:
     out = (START + pd.to_timedelta(seconds, unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S")
     return out.where(seconds.notna(), "")
@@ -290,20 +297,11 @@ def test_bad_rows_report_many_examples_only_the_first_five(tmp_path: Path) -> No
 
 def test_cli_fit_exit_codes(exports, tmp_path: Path) -> None:
     cad, calls, _ = exports
-    cli = [sys.executable, str(ROOT / "cli.py"), "fit"]
-    ok = subprocess.run(
-        [*cli, "--incidents", str(cad), "--calls", str(calls), "--out", str(tmp_path / "f.yaml")],
-        capture_output=True,
-        text=True,
-    )
+    ok = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
     assert ok.returncode == 0, ok.stderr
     assert "rows used" in ok.stdout
     (tmp_path / "nocol.csv").write_text("created,area\n2024-01-01 00:00,urban\n")
-    bad = subprocess.run(
-        [*cli, "--incidents", str(tmp_path / "nocol.csv"), "--out", str(tmp_path / "g.yaml")],
-        capture_output=True,
-        text=True,
-    )
+    bad = _cli("fit", "--incidents", tmp_path / "nocol.csv", "--out", tmp_path / "g.yaml")
     assert bad.returncode == 2
     assert "missing required column(s) 'priority'" in bad.stderr
 
@@ -418,21 +416,7 @@ def test_cli_bad_mapping_exits_2_naming_the_field(exports, tmp_path: Path) -> No
     cad, _, _ = exports
     mapping = tmp_path / "m.yaml"
     mapping.write_text("incidents:\n  priorities: {E: urgent}\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "cli.py"),
-            "fit",
-            "--incidents",
-            str(cad),
-            "--columns",
-            str(mapping),
-            "--out",
-            str(tmp_path / "f.yaml"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = _cli("fit", "--incidents", cad, "--columns", mapping, "--out", tmp_path / "f.yaml")
     assert result.returncode == 2, result.stderr
     assert f"{mapping}: incidents.priorities.E:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -469,20 +453,7 @@ def _percentile_tolerance(values: np.ndarray, q: float, relative: float) -> floa
 def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_path: Path) -> None:
     """Fit the records, simulate the fitted scenario, compare percentiles with the records."""
     cad_path, calls_path, _ = exports
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "cli.py"),
-            "run",
-            str(fitted.out),
-            "--replications",
-            "3",
-            "--out",
-            str(tmp_path / "res"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = _cli("run", fitted.out, "--replications", "3", "--out", tmp_path / "res")
     assert result.returncode == 0, result.stderr
     summary = pd.read_csv(tmp_path / "res" / "summary.csv")
 
@@ -529,21 +500,7 @@ def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_p
 
 def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
     cad, calls, _ = exports
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "cli.py"),
-            "fit",
-            "--incidents",
-            str(cad),
-            "--calls",
-            str(calls),
-            "--out",
-            str(tmp_path / "f.yaml"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
     assert result.returncode == 0, result.stderr
     page = tmp_path / "f.fit-report.html"
     assert f"diagnostic report in {page}" in result.stdout

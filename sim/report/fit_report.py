@@ -14,7 +14,6 @@ import html
 import logging
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,9 @@ import plotly.offline
 
 from sim.config import ConfigError, Problem
 from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
+from sim.report import ReportOutcome, write_pngs
 from sim.report.figures import ReportFigure, _style, _transparent, colour
-from sim.report.html import CSS, PLOT_CONFIG, PRINT_JS
+from sim.report.html import CSS, PRINT_JS, figure_block
 from sim.report.words import format_duration
 from sim.results import atomic_write
 
@@ -90,25 +90,6 @@ smoothed rate the scenario will generate (line).</li>
 roster written to the scenario (bold steps).</li>
 </ul>
 """
-
-
-@dataclass
-class FitReportOutcome:
-    """What :func:`write_fit_report` wrote.
-
-    Attributes
-    ----------
-    html
-        The report page.
-    figures
-        Every figure, present or left out with its reason.
-    pngs
-        PNG files written with ``png_dir``.
-    """
-
-    html: Path
-    figures: list[ReportFigure]
-    pngs: list[Path] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- helpers
@@ -469,25 +450,6 @@ def _summary_table(checks: list[DistributionCheck]) -> str:
     )
 
 
-def _figure_block(item: ReportFigure) -> str:
-    key = html.escape(item.key, quote=True)
-    plot = item.figure.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=f"fig-{item.key}",
-        config=PLOT_CONFIG,
-        default_width="100%",
-    )
-    return (
-        f"<div class='figure' id='figure-{key}' data-figure='{key}'>"
-        f"<h3>{html.escape(item.title)}</h3>"
-        f"<div class='plot'>{plot}</div>"
-        + (f"<p class='note'>{html.escape(item.note)}</p>" if item.note else "")
-        + (f"<p class='partial'>Note: {html.escape(item.reason)}.</p>" if item.reason else "")
-        + "</div>"
-    )
-
-
 def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) -> str:
     """The whole fit report page.
 
@@ -536,7 +498,7 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
         "<section id='figures'><h2>Figures</h2>",
     ]
     if shown:
-        body.extend(_figure_block(item) for item in shown)
+        body.extend(figure_block(item) for item in shown)
     else:
         body.append("<p>There is nothing to draw: the fit made no checks.</p>")
     if left_out:
@@ -562,7 +524,7 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
 
 def write_fit_report(
     diagnostics: FitDiagnostics, out: Path, png_dir: Path | None = None
-) -> FitReportOutcome:
+) -> ReportOutcome:
     """Write the fit's diagnostic report: one offline HTML page, and PNGs on request.
 
     Parameters
@@ -576,7 +538,7 @@ def write_fit_report(
 
     Returns
     -------
-    FitReportOutcome
+    ReportOutcome
         The page, the figures, and the PNGs written.
 
     Raises
@@ -593,15 +555,13 @@ def write_fit_report(
     log.info("fit report written to %s (%d figures)", out, len(figures))
     pngs: list[Path] = []
     if png_dir is not None:
-        from sim.report import write_pngs  # the package imports its modules; keep this lazy
-
         pngs = write_pngs(figures, Path(png_dir))
         log.info("%d PNG(s) written to %s", len(pngs), png_dir)
-    return FitReportOutcome(out, figures, pngs)
+    return ReportOutcome(out, figures, pngs)
 
 
 __all__ = [
-    "FitReportOutcome",
+    "ReportOutcome",
     "distribution_figure",
     "duration_unit",
     "fit_figures",

@@ -330,6 +330,26 @@ def appendix(results: Results) -> str:
     return "\n".join(parts)
 
 
+def figure_block(item: ReportFigure) -> str:
+    """One figure of a report page: heading, the plot (plotly.js not included), note."""
+    key = html.escape(item.key, quote=True)
+    plot = item.figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"fig-{item.key}",
+        config=PLOT_CONFIG,
+        default_width="100%",
+    )
+    return (
+        f"<div class='figure' id='figure-{key}' data-figure='{key}'>"
+        f"<h3>{html.escape(item.title)}</h3>"
+        f"<div class='plot'>{plot}</div>"
+        + (f"<p class='note'>{html.escape(item.note)}</p>" if item.note else "")
+        + (f"<p class='partial'>Note: {html.escape(item.reason)}.</p>" if item.reason else "")
+        + "</div>"
+    )
+
+
 def render_html(results: Results, figures: list[ReportFigure], title: str) -> str:
     """The whole report page.
 
@@ -377,22 +397,7 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
         "call.</p>" + headline_table(results) + "</section>"
     )
     body.append("<section id='figures'><h2>Figures</h2>")
-    for item in shown:
-        plot = item.figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"fig-{item.key}",
-            config=PLOT_CONFIG,
-            default_width="100%",
-        )
-        body.append(
-            f"<div class='figure' id='figure-{item.key}' data-figure='{item.key}'>"
-            f"<h3>{html.escape(item.title)}</h3>"
-            f"<div class='plot'>{plot}</div>"
-            + (f"<p class='note'>{html.escape(item.note)}</p>" if item.note else "")
-            + (f"<p class='partial'>Note: {html.escape(item.reason)}.</p>" if item.reason else "")
-            + "</div>"
-        )
+    body.extend(figure_block(item) for item in shown)
     body.append("</section>")
     body.append("<section id='left-out'><h2>Left out, and why</h2>")
     if left_out or partial:
