@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -39,7 +39,10 @@ from sim.runner import (
 from sim.sweep import ExperimentOutcome, Progress, run_experiment
 
 if TYPE_CHECKING:
+    from sim.config import Roster
     from sim.report import ReportOutcome
+    from sim.rostering import RosterSolution
+    from sim.staffing import MetricSpec, StaffingResult, Target
 
 log = logging.getLogger(__name__)
 
@@ -529,94 +532,42 @@ def staff_scenario(
         number of handlers up to ``max_staff`` meets, or a requirement the
         shift patterns cannot cover.
     """
-    import yaml
+    from sim import staffing
 
-    from sim import rostering, staffing
-    from sim.config import apply_overrides
-    from sim.results import atomic_write, write_json, write_table
+    def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
+        pool = scenario.handler_pools[pool_id]
 
-    problems: list[Problem] = []
-    parsed = []
-    for text in targets:
-        try:
-            parsed.append(staffing.parse_target(text))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-    patterns = rostering.load_patterns(shifts) if shifts is not None else None
-    if problems:
-        raise ConfigError(problems)
-    scenario = load_scenario(path, overrides)
-    setup = staffing.resolve_pool(scenario, pool_id, parsed, interval_minutes)
-    if out_dir is None:
-        out_dir = DEFAULT_RESULTS_ROOT / f"{scenario.name}-staff-{datetime.now():%Y%m%d-%H%M%S}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError([Problem("--out", str(out_dir), "is a file; expected a directory")])
-    started = now_utc()
-    result = staffing.staffing_requirement(
-        setup, scenario.replications, workers, max_staff=max_staff, on_step=on_step
-    )
-    requirement = result.requirement
-    roster = rostering.solve_roster(
-        requirement["required_rostered"].to_numpy(),
-        patterns if patterns is not None else rostering.default_patterns(),
+        def header(roster: RosterSolution) -> str:
+            return (
+                f"Roster for handler pool '{pool_id}' of scenario '{scenario.name}' ({path}):\n"
+                f"covers the rostered requirement (shrinkage {pool.shrinkage:g}) for "
+                f"{', '.join(str(t) for t in parsed)}\n"
+                f"at {roster.paid_hours:,.1f} paid hours a week ({roster.shifts} shifts). Paste "
+                f"the roster: block under handler_pools.{pool_id}, or run scenario.yaml beside it."
+            )
+
+        title = f"{scenario.name}: handlers in pool {pool_id} per interval"
+        key = ("handler_pools", pool_id, "roster")
+        return _StaffedPlace(pool.roster, header, key, title, "handlers", ("pool", pool_id))
+
+    return _staff(
+        path,
+        targets,
         interval_minutes,
-        source=str(shifts) if shifts is not None else "default shift patterns",
+        out_dir,
+        overrides,
+        shifts,
+        metrics=staffing.HANDLER_METRICS,
+        resolve=lambda scenario, parsed: staffing.resolve_pool(
+            scenario, pool_id, parsed, interval_minutes
+        ),
+        out_name=lambda scenario, setup: f"{scenario.name}-staff-",
+        requirement_of=lambda setup, replications: staffing.staffing_requirement(
+            setup, replications, workers, max_staff=max_staff, on_step=on_step
+        ),
+        shift_hours=(8.0, 10.0),
+        place=place,
     )
-    requirement = requirement.assign(rostered_cover=roster.cover)
-    spread = staffing.service_spread(result.verification)
-    pool = scenario.handler_pools[pool_id]
-    current_paid_hours = float(pool.roster.staff_per_minute().sum()) / 60.0
-
-    write_table(requirement, out_dir / "requirement.csv")
-    write_table(result.verification, out_dir / "verification.csv")
-    write_table(spread, out_dir / "spread.csv")
-    write_table(result.iterations, out_dir / "iterations.csv")
-    header = (
-        f"Roster for handler pool '{pool_id}' of scenario '{scenario.name}' ({path}):\n"
-        f"covers the rostered requirement (shrinkage {pool.shrinkage:g}) for "
-        f"{', '.join(str(t) for t in parsed)}\n"
-        f"at {roster.paid_hours:,.1f} paid hours a week ({roster.shifts} shifts). Paste the "
-        f"roster: block under handler_pools.{pool_id}, or run scenario.yaml beside it."
-    )
-    text = rostering.roster_yaml(roster, header)
-    atomic_write(out_dir / "roster.yaml", lambda p: p.write_text(text))
-    raw = apply_overrides(read_yaml_file(path), overrides)
-    raw["handler_pools"][pool_id]["roster"] = rostering.roster_block(roster)
-    raw["name"] = f"{scenario.name}-staffed"[:80]
-    scenario_from_dict(raw, str(out_dir / "scenario.yaml"))  # the new scenario must be valid
-    atomic_write(
-        out_dir / "scenario.yaml",
-        lambda p: p.write_text(yaml.safe_dump(raw, sort_keys=False, width=100)),
-    )
-    figure_path: Path | None = None
-    try:
-        figure = staffing.requirement_figure(
-            requirement, f"{scenario.name}: handlers in pool {pool_id} per interval"
-        )
-    except ImportError:
-        log.info("plotly not installed: requirement.csv only, no figure")
-    else:
-        figure_path = out_dir / "requirement.html"
-        atomic_write(figure_path, lambda p: figure.write_html(p, include_plotlyjs="cdn"))
-    manifest = build_manifest(
-        [scenario],
-        scenario.seed,
-        list(range(scenario.replications)),
-        started,
-        now_utc(),
-        extra={
-            "source": str(path),
-            "overrides": list(overrides),
-            "pool": pool_id,
-            "targets": [str(t) for t in parsed],
-            "interval_minutes": interval_minutes,
-            "shifts": str(shifts) if shifts is not None else "default",
-            "converged": result.converged,
-            "simulations": result.runs,
-        },
-    )
-    write_json(manifest, out_dir / "manifest.json")
-    return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)
 
 
 def staff_area(
@@ -666,9 +617,105 @@ def staff_area(
         number of units up to ``max_units`` meets, or a requirement the shift
         patterns cannot cover.
     """
+    from sim import unit_staffing
+
+    def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
+        area = scenario.forces[setup.force_id].areas[setup.area_id]
+        where = f"forces.{setup.force_id}.areas.{setup.area_id}"
+
+        def header(roster: RosterSolution) -> str:
+            return (
+                f"Units roster for area '{setup.label}' of scenario '{scenario.name}' ({path}):\n"
+                f"covers the verified requirement for {', '.join(str(t) for t in parsed)}\n"
+                f"at {roster.paid_hours:,.1f} unit-hours a week ({roster.shifts} shifts). Paste "
+                f"the roster: mapping as {where}.units, or run scenario.yaml beside it."
+            )
+
+        title = f"{scenario.name}: response units in area {setup.label}"
+        key = ("forces", setup.force_id, "areas", setup.area_id, "units")
+        return _StaffedPlace(area.units, header, key, title, "units", ("area", setup.label))
+
+    return _staff(
+        path,
+        targets,
+        interval_minutes,
+        out_dir,
+        overrides,
+        shifts,
+        metrics=unit_staffing.UNIT_METRICS,
+        resolve=lambda scenario, parsed: unit_staffing.resolve_area(
+            scenario, area_ref, parsed, interval_minutes
+        ),
+        out_name=lambda scenario, setup: f"{scenario.name}-staff-{setup.area_id}-",
+        requirement_of=lambda setup, replications: unit_staffing.unit_requirement(
+            setup, replications, workers, max_units=max_units, on_step=on_step
+        ),
+        shift_hours=(10.0,),
+        place=place,
+    )
+
+
+@dataclass(frozen=True)
+class _StaffedPlace:
+    """What differs between staffing a handler pool and an area's units.
+
+    ``header`` turns the roster solution into the ``roster.yaml`` header;
+    ``key`` is the path of the roster mapping in the scenario YAML; ``noun``
+    what is staffed (``handlers`` or ``units``, for the figure); ``manifest``
+    the ``(key, value)`` naming what was staffed in ``manifest.json``.
+    """
+
+    current: Roster  # the scenario's current roster (staff per minute)
+    header: Callable[[RosterSolution], str]
+    key: tuple[str, ...]
+    title: str
+    noun: str
+    manifest: tuple[str, str]
+
+
+def _staff(
+    path: Path,
+    targets: Sequence[str],
+    interval_minutes: int,
+    out_dir: Path | None,
+    overrides: Sequence[str],
+    shifts: Path | None,
+    *,
+    metrics: dict[str, MetricSpec],
+    resolve: Callable[[Scenario, list[Target]], Any],
+    out_name: Callable[[Scenario, Any], str],
+    requirement_of: Callable[[Any, int], StaffingResult],
+    shift_hours: tuple[float, ...],
+    place: Callable[[Scenario, Any, list[Target]], _StaffedPlace],
+) -> StaffOutcome:
+    """Requirement, roster and results directory: the steps shared by both staff commands.
+
+    Parameters
+    ----------
+    path, targets, interval_minutes, out_dir, overrides, shifts
+        As for :func:`staff_scenario` and :func:`staff_area`.
+    metrics
+        The metrics a target may name.
+    resolve
+        ``(scenario, targets) -> setup``: checks what is staffed.
+    out_name
+        ``(scenario, setup) -> name`` of the default results directory, before
+        the timestamp (e.g. ``demo-staff-``).
+    requirement_of
+        ``(setup, replications) -> StaffingResult``: the verified requirement.
+    shift_hours
+        Shift lengths, hours, of the default shift patterns.
+    place
+        ``(scenario, setup, targets) ->`` what is staffed and how to describe it.
+
+    Raises
+    ------
+    ConfigError
+        As for :func:`staff_scenario` and :func:`staff_area`.
+    """
     import yaml
 
-    from sim import rostering, staffing, unit_staffing
+    from sim import rostering, staffing
     from sim.config import apply_overrides
     from sim.results import atomic_write, write_json, write_table
 
@@ -676,50 +723,44 @@ def staff_area(
     parsed = []
     for text in targets:
         try:
-            parsed.append(staffing.parse_target(text, unit_staffing.UNIT_METRICS))
+            parsed.append(staffing.parse_target(text, metrics))
         except ConfigError as exc:
             problems.extend(exc.problems)
     patterns = rostering.load_patterns(shifts) if shifts is not None else None
     if problems:
         raise ConfigError(problems)
     scenario = load_scenario(path, overrides)
-    setup = unit_staffing.resolve_area(scenario, area_ref, parsed, interval_minutes)
+    setup = resolve(scenario, parsed)
     if out_dir is None:
         stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
-        out_dir = DEFAULT_RESULTS_ROOT / f"{scenario.name}-staff-{setup.area_id}-{stamp}"
+        out_dir = DEFAULT_RESULTS_ROOT / f"{out_name(scenario, setup)}{stamp}"
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError([Problem("--out", str(out_dir), "is a file; expected a directory")])
     started = now_utc()
-    result = unit_staffing.unit_requirement(
-        setup, scenario.replications, workers, max_units=max_units, on_step=on_step
-    )
+    result = requirement_of(setup, scenario.replications)
     requirement = result.requirement
     roster = rostering.solve_roster(
         requirement["required_rostered"].to_numpy(),
-        patterns if patterns is not None else rostering.default_patterns((10.0,)),
+        patterns if patterns is not None else rostering.default_patterns(shift_hours),
         interval_minutes,
         source=str(shifts) if shifts is not None else "default shift patterns",
     )
     requirement = requirement.assign(rostered_cover=roster.cover)
     spread = staffing.service_spread(result.verification)
-    area = scenario.forces[setup.force_id].areas[setup.area_id]
-    current_paid_hours = float(area.units.staff_per_minute().sum()) / 60.0
+    staffed = place(scenario, setup, parsed)
+    current_paid_hours = float(staffed.current.staff_per_minute().sum()) / 60.0
 
     write_table(requirement, out_dir / "requirement.csv")
     write_table(result.verification, out_dir / "verification.csv")
     write_table(spread, out_dir / "spread.csv")
     write_table(result.iterations, out_dir / "iterations.csv")
-    where = f"forces.{setup.force_id}.areas.{setup.area_id}"
-    header = (
-        f"Units roster for area '{setup.label}' of scenario '{scenario.name}' ({path}):\n"
-        f"covers the verified requirement for {', '.join(str(t) for t in parsed)}\n"
-        f"at {roster.paid_hours:,.1f} unit-hours a week ({roster.shifts} shifts). Paste the "
-        f"roster: mapping as {where}.units, or run scenario.yaml beside it."
-    )
-    text = rostering.roster_yaml(roster, header)
+    text = rostering.roster_yaml(roster, staffed.header(roster))
     atomic_write(out_dir / "roster.yaml", lambda p: p.write_text(text))
     raw = apply_overrides(read_yaml_file(path), overrides)
-    raw["forces"][setup.force_id]["areas"][setup.area_id]["units"] = rostering.roster_block(roster)
+    node = raw
+    for key in staffed.key[:-1]:
+        node = node[key]
+    node[staffed.key[-1]] = rostering.roster_block(roster)
     raw["name"] = f"{scenario.name}-staffed"[:80]
     scenario_from_dict(raw, str(out_dir / "scenario.yaml"))  # the new scenario must be valid
     atomic_write(
@@ -728,14 +769,13 @@ def staff_area(
     )
     figure_path: Path | None = None
     try:
-        figure = staffing.requirement_figure(
-            requirement, f"{scenario.name}: response units in area {setup.label}", "units"
-        )
+        figure = staffing.requirement_figure(requirement, staffed.title, staffed.noun)
     except ImportError:
         log.info("plotly not installed: requirement.csv only, no figure")
     else:
         figure_path = out_dir / "requirement.html"
         atomic_write(figure_path, lambda p: figure.write_html(p, include_plotlyjs="cdn"))
+    what, name = staffed.manifest
     manifest = build_manifest(
         [scenario],
         scenario.seed,
@@ -745,7 +785,7 @@ def staff_area(
         extra={
             "source": str(path),
             "overrides": list(overrides),
-            "area": setup.label,
+            what: name,
             "targets": [str(t) for t in parsed],
             "interval_minutes": interval_minutes,
             "shifts": str(shifts) if shifts is not None else "default",

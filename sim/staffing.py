@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -699,30 +699,82 @@ def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.nda
             total = np.bincount(slots, weights=waits, minlength=n)
             counted = np.bincount(slots, minlength=n)
             return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    values = np.full(n, np.nan)
+    return interval_percentiles(slots, waits, n, PERCENTILE_STATS[target.stat])
+
+
+def interval_percentiles(slots: np.ndarray, values: np.ndarray, n: int, q: float) -> np.ndarray:
+    """Percentile ``q`` (0..100) of the values falling in each of ``n`` intervals.
+
+    Parameters
+    ----------
+    slots
+        Interval of each value (0 .. ``n - 1``).
+    values
+        The values (e.g. waits, seconds, or attendance times, minutes).
+    n
+        Intervals in a week.
+    q
+        The percentile, 0..100.
+
+    Returns
+    -------
+    numpy.ndarray
+        One figure per interval, in the values' unit (NaN: no values there).
+    """
+    result = np.full(n, np.nan)
     order = np.argsort(slots, kind="stable")
-    sorted_slots, sorted_waits = slots[order], waits[order]
+    sorted_slots, sorted_values = slots[order], values[order]
     cuts = np.flatnonzero(np.diff(sorted_slots)) + 1
     for group_slots, group in zip(
-        np.split(sorted_slots, cuts), np.split(sorted_waits, cuts), strict=True
+        np.split(sorted_slots, cuts), np.split(sorted_values, cuts), strict=True
     ):
         if group.size:
-            values[group_slots[0]] = np.percentile(group, PERCENTILE_STATS[target.stat])
-    return values
+            result[group_slots[0]] = np.percentile(group, q)
+    return result
 
 
 def verification_table(runs: Sequence[PoolCalls], setup: PoolSetup, method: str) -> pd.DataFrame:
     """Achieved figure per interval and target: mean and 95% t-interval across replications."""
+    per_target = (
+        (target, np.vstack([interval_figures(run, setup, target) for run in runs]))
+        for target in setup.targets
+    )
+    return verification_frame(per_target, setup.interval_minutes, method)
+
+
+def verification_frame(
+    per_target: Iterable[tuple[Target, np.ndarray]], interval_minutes: int, method: str
+) -> pd.DataFrame:
+    """The verification table from each target's figures per replication and interval.
+
+    Parameters
+    ----------
+    per_target
+        ``(target, figures)``: ``figures`` has one row per replication and one
+        column per interval of the week, in the target's unit (NaN: nothing
+        measured there).
+    interval_minutes
+        Staffing interval, minutes.
+    method
+        The staffing simulated (``fmmw`` or ``sipp``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target and interval: the mean, its 95% t-interval across
+        replications and whether the target is met (outright, and within the
+        interval).
+    """
     rows = []
-    for target in setup.targets:
-        per_run = np.vstack([interval_figures(run, setup, target) for run in runs])
-        for i in range(setup.intervals):
+    intervals = MINUTES_PER_WEEK // interval_minutes
+    for target, per_run in per_target:
+        for i in range(intervals):
             mean, low, high, n = t_interval(per_run[:, i])
             rows.append(
                 {
                     "method": method,
                     "interval": i,
-                    "label": interval_label(i, setup.interval_minutes),
+                    "label": interval_label(i, interval_minutes),
                     "target": str(target),
                     "op": target.op,
                     "unit": target.unit,
@@ -752,6 +804,89 @@ class StaffingResult:
     converged: bool
     runs: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A staffing after verification by simulation (see :func:`verify_staffing`)."""
+
+    staff: np.ndarray  # verified staff per interval
+    verification: pd.DataFrame  # FMMW (the verified staffing) then SIPP rows
+    iterations: list[dict[str, object]]  # one row per verification round
+    simulations: int  # simulations run (rounds plus the SIPP one)
+    met: bool  # every interval meets every target within its confidence interval
+
+
+def verify_staffing(
+    verify: Callable[[np.ndarray, str], pd.DataFrame],
+    staff: np.ndarray,
+    sipp: np.ndarray,
+    interval_minutes: int,
+    max_corrections: int,
+    step: Callable[[str], None],
+    max_staff: int | None = None,
+    on_round: Callable[[int, int], None] | None = None,
+) -> Verified:
+    """Simulate a staffing and add one where a target is missed beyond doubt; then SIPP.
+
+    Parameters
+    ----------
+    verify
+        Simulates a staffing (staff per interval) and returns its
+        :func:`verification_frame` under the given method name.
+    staff
+        The staffing to verify (FMMW), per interval.
+    sipp
+        The SIPP staffing, simulated once for comparison.
+    interval_minutes
+        Staffing interval, minutes.
+    max_corrections
+        Verification rounds at most that add one where a target is missed
+        beyond doubt.
+    step
+        Called with a short description before each simulation (progress).
+    max_staff
+        Most per interval after a correction (``None``: no cap).
+    on_round
+        Called with the round (0 first) and the intervals missed after each round.
+
+    Returns
+    -------
+    Verified
+        The verified staffing, the FMMW and SIPP figures, one iterations row
+        per round (``verify-N``, staff in hours) and the simulations run.
+    """
+    verification = pd.DataFrame()
+    iterations: list[dict[str, object]] = []
+    simulations = 0
+    for correction in range(max_corrections + 1):
+        step("verifying" if correction == 0 else f"verifying (correction {correction})")
+        verification = verify(staff, "fmmw")
+        simulations += 1
+        missed = np.unique(verification.loc[~verification["met_within_ci"], "interval"])
+        iterations.append(
+            {
+                "step": f"verify-{correction}",
+                "staff_hours": float(staff.sum()) * interval_minutes / 60,
+                "next_staff_hours": float(staff.sum() + missed.size) * interval_minutes / 60,
+                "intervals_changed": int(missed.size),
+            }
+        )
+        if on_round is not None:
+            on_round(correction, missed.size)
+        if missed.size == 0 or correction == max_corrections:
+            break
+        staff = staff.copy()
+        if max_staff is None:
+            staff[missed] += 1
+        else:
+            staff[missed] = np.minimum(staff[missed] + 1, max_staff)
+    met = bool(verification["met_within_ci"].all())
+    step("simulating the SIPP staffing")
+    sipp_verification = verify(sipp, "sipp")
+    simulations += 1
+    verification = pd.concat([verification, sipp_verification], ignore_index=True)
+    return Verified(staff, verification, iterations, simulations, met)
 
 
 def rostered_for(available: np.ndarray, shrinkage: float) -> np.ndarray:
@@ -861,31 +996,14 @@ def staffing_requirement(
     fmmw = staff.copy()
 
     # Verification; where a target is missed beyond doubt, one more handler.
-    verification = pd.DataFrame()
-    for correction in range(max_corrections + 1):
-        step("verifying" if correction == 0 else f"verifying (correction {correction})")
-        simulated = simulate(with_staff(setup, staff), refs, replications, workers)
-        runs += 1
-        verification = verification_table(simulated, setup, "fmmw")
-        missed = np.unique(verification.loc[~verification["met_within_ci"], "interval"])
-        iterations.append(
-            {
-                "step": f"verify-{correction}",
-                "staff_hours": float(staff.sum()) * setup.interval_minutes / 60,
-                "next_staff_hours": float(staff.sum() + missed.size) * setup.interval_minutes / 60,
-                "intervals_changed": int(missed.size),
-            }
-        )
-        if missed.size == 0 or correction == max_corrections:
-            break
-        staff = staff.copy()
-        staff[missed] += 1
-    step("simulating the SIPP staffing")
-    sipp_runs = simulate(with_staff(setup, sipp), refs, replications, workers)
-    runs += 1
-    verification = pd.concat(
-        [verification, verification_table(sipp_runs, setup, "sipp")], ignore_index=True
-    )
+    def verify(trial: np.ndarray, method: str) -> pd.DataFrame:
+        simulated = simulate(with_staff(setup, trial), refs, replications, workers)
+        return verification_table(simulated, setup, method)
+
+    verified = verify_staffing(verify, staff, sipp, setup.interval_minutes, max_corrections, step)
+    staff = verified.staff
+    iterations.extend(verified.iterations)
+    runs += verified.simulations
 
     shrinkage = setup.scenario.handler_pools[setup.pool_id].shrinkage
     current = setup.scenario.handler_pools[setup.pool_id].roster.staff_per_minute()
@@ -908,7 +1026,7 @@ def staffing_requirement(
     return StaffingResult(
         setup=setup,
         requirement=requirement,
-        verification=verification,
+        verification=verified.verification,
         iterations=pd.DataFrame(iterations),
         converged=converged,
         runs=runs,

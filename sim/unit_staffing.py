@@ -58,7 +58,6 @@ from sim.config import (
 )
 from sim.model import run_replication
 from sim.response import GRADE1, GRADE2
-from sim.runner import t_interval
 from sim.staffing import (
     INTERVAL_CHOICES,
     PERCENTILE_STATS,
@@ -69,6 +68,9 @@ from sim.staffing import (
     _quantiles,
     interval_label,
     interval_of,
+    interval_percentiles,
+    verification_frame,
+    verify_staffing,
 )
 
 log = logging.getLogger(__name__)
@@ -455,43 +457,18 @@ def interval_figures(
         total = np.bincount(slot, weights=values, minlength=n)
         counted = np.bincount(slot, minlength=n)
         return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    result = np.full(n, np.nan)
-    order = np.argsort(slot, kind="stable")
-    slot, values = slot[order], values[order]
-    cuts = np.flatnonzero(np.diff(slot)) + 1
-    for group_slots, group in zip(np.split(slot, cuts), np.split(values, cuts), strict=True):
-        if group.size:
-            result[group_slots[0]] = np.percentile(group, PERCENTILE_STATS[target.stat])
-    return result
+    return interval_percentiles(slot, values, n, PERCENTILE_STATS[target.stat])
 
 
 def verification_table(
     runs: Sequence[AreaIncidents], setup: AreaSetup, method: str
 ) -> pd.DataFrame:
     """Achieved figure per interval and target: mean and 95% t-interval across replications."""
-    rows = []
-    for target, grade in zip(setup.targets, setup.target_grades, strict=True):
-        per_run = np.vstack([interval_figures(run, setup, target, grade) for run in runs])
-        for i in range(setup.intervals):
-            mean, low, high, n = t_interval(per_run[:, i])
-            rows.append(
-                {
-                    "method": method,
-                    "interval": i,
-                    "label": interval_label(i, setup.interval_minutes),
-                    "target": str(target),
-                    "op": target.op,
-                    "unit": target.unit,
-                    "goal": target.value,
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "replications": n,
-                    "met": target.met(mean),
-                    "met_within_ci": target.met_within_ci(low, high, mean),
-                }
-            )
-    return pd.DataFrame(rows)
+    per_target = (
+        (target, np.vstack([interval_figures(run, setup, target, grade) for run in runs]))
+        for target, grade in zip(setup.targets, setup.target_grades, strict=True)
+    )
+    return verification_frame(per_target, setup.interval_minutes, method)
 
 
 # --------------------------------------------------------------------------- the algorithm
@@ -561,34 +538,28 @@ def unit_requirement(
     sipp_load = per_hour / 3600.0 * job_s
     sipp = erlang_units(setup, sipp_load, job_s, max_units)
     fmmw = erlang_units(setup, load, job_s, max_units)
-    staff = fmmw.copy()
-    verification = pd.DataFrame()
-    for correction in range(max_corrections + 1):
-        step("verifying" if correction == 0 else f"verifying (correction {correction})")
-        simulated = simulate(with_units(setup, staff), where, replications, workers)
-        runs += 1
-        verification = verification_table(simulated, setup, "fmmw")
-        missed = np.unique(verification.loc[~verification["met_within_ci"], "interval"])
-        iterations.append(
-            {
-                "step": f"verify-{correction}",
-                "staff_hours": float(staff.sum()) * hours,
-                "next_staff_hours": float(staff.sum() + missed.size) * hours,
-                "intervals_changed": int(missed.size),
-            }
-        )
-        log.info("verification %d: %d intervals missed", correction, missed.size)
-        if missed.size == 0 or correction == max_corrections:
-            break
-        staff = staff.copy()
-        staff[missed] = np.minimum(staff[missed] + 1, max_units)
-    converged = bool(verification["met_within_ci"].all())
-    step("simulating the SIPP staffing")
-    sipp_runs = simulate(with_units(setup, sipp), where, replications, workers)
-    runs += 1
-    verification = pd.concat(
-        [verification, verification_table(sipp_runs, setup, "sipp")], ignore_index=True
+
+    def verify(trial: np.ndarray, method: str) -> pd.DataFrame:
+        simulated = simulate(with_units(setup, trial), where, replications, workers)
+        return verification_table(simulated, setup, method)
+
+    def logged(correction: int, missed: int) -> None:
+        log.info("verification %d: %d intervals missed", correction, missed)
+
+    verified = verify_staffing(
+        verify,
+        fmmw.copy(),
+        sipp,
+        setup.interval_minutes,
+        max_corrections,
+        step,
+        max_staff=max_units,
+        on_round=logged,
     )
+    staff = verified.staff
+    iterations.extend(verified.iterations)
+    runs += verified.simulations
+    converged = verified.met
     per_interval = current.reshape(setup.intervals, setup.interval_minutes)
     requirement = pd.DataFrame(
         {
@@ -609,7 +580,7 @@ def unit_requirement(
     return StaffingResult(
         setup=setup,  # type: ignore[arg-type]
         requirement=requirement,
-        verification=verification,
+        verification=verified.verification,
         iterations=pd.DataFrame(iterations),
         converged=converged,
         runs=runs,
