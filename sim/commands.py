@@ -843,14 +843,8 @@ def fit_scenario(
         If the fitted scenario does not validate (a bug in the fit).
     """
     mapping = fit.read_mapping(columns)
-    raw_inc, inc_issues, inc_rows = fit.read_export(incidents)
-    inc = fit.clean_incidents(raw_inc, mapping.incidents, source=str(incidents))
-    inc.issues[:0], inc.rows_read = inc_issues, inc_rows
-    cleaned_calls = None
-    if calls is not None:
-        raw_calls, call_issues, call_rows = fit.read_export(calls)
-        cleaned_calls = fit.clean_calls(raw_calls, mapping.calls, source=str(calls))
-        cleaned_calls.issues[:0], cleaned_calls.rows_read = call_issues, call_rows
+    inc = fit.read_incidents(incidents, mapping.incidents)
+    cleaned_calls = fit.read_calls(calls, mapping.calls) if calls is not None else None
     name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in out.stem)[:80] or "fitted"
     result = fit.build_scenario(inc, cleaned_calls, name=name.lstrip("-_") or "fitted")
     read = {str(incidents): (inc.rows_read, inc.rows_kept)}

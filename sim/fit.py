@@ -423,6 +423,20 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
     return Cleaned(frame.reset_index(drop=True), issues, len(raw), source)
 
 
+def read_incidents(path: str | Path, mapping: IncidentMapping) -> Cleaned:
+    """Read and clean a CAD incident export (:func:`read_export`, :func:`clean_incidents`)."""
+    raw, issues, rows = read_export(path)
+    cleaned = clean_incidents(raw, mapping, source=str(path))
+    return Cleaned(cleaned.frame, issues + cleaned.issues, rows, cleaned.source)
+
+
+def read_calls(path: str | Path, mapping: CallMapping) -> Cleaned:
+    """Read and clean a telephony export (:func:`read_export`, :func:`clean_calls`)."""
+    raw, issues, rows = read_export(path)
+    cleaned = clean_calls(raw, mapping, source=str(path))
+    return Cleaned(cleaned.frame, issues + cleaned.issues, rows, cleaned.source)
+
+
 # --------------------------------------------------------------------------- fits
 
 
