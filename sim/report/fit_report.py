@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.offline
 
-from sim.config import ConfigError, Problem
+from sim.config import DAY_NAMES, HOURS_PER_WEEK, ConfigError, Problem
 from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
 from sim.report import ReportOutcome, write_pngs
 from sim.report.figures import ReportFigure, _style, _transparent, colour
@@ -49,8 +49,7 @@ SECONDS_PER: dict[str, float] = {"s": 1.0, "min": 60.0}
 MINUTES_FROM_S = 600.0
 #: At most this many points of an empirical CDF are drawn (thinned evenly in share).
 MAX_STEP_POINTS = 2000
-DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-HOURS_PER_WEEK = 168
+DAYS: tuple[str, ...] = tuple(day.title() for day in DAY_NAMES)
 OBSERVED_COLOUR = colour(6)  # black: the data
 FITTED_COLOUR = colour(0)  # blue: the fit
 GAP_COLOUR = colour(3)  # vermillion: the largest gap
