@@ -14,7 +14,7 @@ import numpy as np
 
 from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
 from sim.config import load_scenario
-from sim.model import ReplicationOutput, run_replication
+from sim.model.replication import ReplicationOutput, run_replication
 
 #: The scenario this benchmark runs.
 DEMO_SCENARIO = Path(__file__).resolve().parents[1] / "configs" / "demo.yaml"

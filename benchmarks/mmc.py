@@ -6,8 +6,8 @@ handling times of every call are sampled once in numpy and the same samples
 are fed to three contenders:
 
 ``ours``
-    The project's engine (``sim.contact.ContactCentre``), one queue, one pool,
-    constant staff, built on a ``simpy.Environment`` as ``sim.model`` does.
+    The project's engine (``sim.model.contact.ContactCentre``), one queue, one pool,
+    constant staff, built on a ``simpy.Environment`` as ``sim.model.replication`` does.
 ``plain SimPy``
     The textbook SimPy model: a source process, one process per call, each
     call ``yield req | env.timeout(patience)`` on a ``simpy.Resource``.
@@ -46,8 +46,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     ciw = None
 
 from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
-from sim.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
-from sim.model import run_counting
+from sim.model.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
+from sim.model.replication import run_counting
 
 
 @dataclass(frozen=True)
@@ -438,7 +438,7 @@ sampled once in numpy (seed {settings.seed}); every contender gets the same
 samples. Wall time is the best of {settings.repeats} run(s), from the numpy samples
 to per-call waits: building the model, running it until no event is left, and
 collecting the results. Both SimPy contenders run in the same counting loop
-(`env.peek()` / `env.step()`, as `sim.model` does).
+(`env.peek()` / `env.step()`, as `sim.model.replication` does).
 "Time relative to ours" is the contender's wall time divided by ours (above 1:
 ours is faster); µs/event is wall time per SimPy event processed.
 """.replace("\n", " ")

@@ -2,7 +2,7 @@
 
 The experiment: the demo scenario (``configs/demo.yaml``) with its late shift
 swept over 20 values (20 scenarios), a few replications each, run through
-``sim.sweep.run_experiment`` (results written to a temporary directory) on
+``sim.runs.sweep.run_experiment`` (results written to a temporary directory) on
 
 - 1 local worker process (``ProcessExecutor(1)``),
 - 2 local worker processes (``ProcessExecutor(2)``),
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchSettings, Section, Table
-from sim.executors import DaskExecutor, Executor, ProcessExecutor
-from sim.experiment import ExperimentPlan, plan_from_dict
-from sim.sweep import run_experiment
+from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor
+from sim.runs.experiment import ExperimentPlan, plan_from_dict
+from sim.runs.sweep import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = 20

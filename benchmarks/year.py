@@ -1,7 +1,7 @@
 """Benchmark 2: a full year of a large force, one replication, one core, no records.
 
 Runs ``configs/northumbria-2017.yaml`` for 365 days (its warm-up as shipped)
-through ``sim.runner.run_one`` without records, as ``demandsim run`` does per
+through ``sim.runs.runner.run_one`` without records, as ``demandsim run`` does per
 replication: sampling, wiring, the SimPy run through warm-up, year and drain,
 and the reduction to metrics. The run happens in a fresh child process pinned
 to one CPU (numeric libraries limited to one thread), so that its peak memory
@@ -51,8 +51,8 @@ def run_child(days: float, repeats: int) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from sim.config import load_scenario
-    from sim.metrics import replication_metrics
-    from sim.model import run_replication
+    from sim.metrics.kpis import replication_metrics
+    from sim.model.replication import run_replication
 
     scenario = load_scenario(SCENARIO).model_copy(update={"days": days})
     best: dict[str, Any] | None = None

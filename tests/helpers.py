@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sim.config import Scenario, read_yaml_file, scenario_from_dict
-from sim.model import ReplicationOutput
+from sim.model.replication import ReplicationOutput
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.config import ConfigError, Problem
+from sim.errors import InputError, Problem
 from sim.report.figures import WIDTH_PX, ReportFigure, build_figures
 from sim.report.html import render_html
 from sim.report.load import Results, load_results
@@ -71,13 +71,13 @@ def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
 
     Raises
     ------
-    ConfigError
+    InputError
         If no Chromium is installed (nothing is downloaded: install Debian's
         ``chromium`` package, or set ``BROWSER_PATH``).
     """
     browser = system_browser()
     if browser is None:
-        raise ConfigError(
+        raise InputError(
             [
                 Problem(
                     "--png",
@@ -133,7 +133,7 @@ def write_report(
 
     Raises
     ------
-    ConfigError
+    InputError
         If ``results_dir`` is not a results directory, or PNG export has no browser.
     """
     results: Results = load_results(Path(results_dir))
@@ -145,7 +145,7 @@ def write_report(
         title = f"Police contact and response demand: {name}"
     out = Path(out) if out is not None else Path(results_dir) / "report.html"
     if out.exists() and out.is_dir():
-        raise ConfigError([Problem("--out", str(out), "is a directory; expected an .html file")])
+        raise InputError([Problem("--out", str(out), "is a directory; expected an .html file")])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(results, figures, title), encoding="utf-8")
     log.info("report written to %s", out)

@@ -20,13 +20,14 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.offline
 
-from sim.config import DAY_NAMES, HOURS_PER_WEEK, ConfigError, Problem
+from sim.errors import InputError, Problem
+from sim.files import atomic_write
 from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
 from sim.report import ReportOutcome, write_pngs
 from sim.report.figures import ReportFigure, _style, _transparent, colour
 from sim.report.html import CSS, PRINT_JS, figure_block
 from sim.report.words import format_duration
-from sim.results import atomic_write
+from sim.units import DAY_NAMES, HOURS_PER_WEEK
 
 log = logging.getLogger(__name__)
 
@@ -542,12 +543,12 @@ def write_fit_report(
 
     Raises
     ------
-    ConfigError
+    InputError
         If ``out`` is a directory, or PNG export finds no Chromium.
     """
     out = Path(out)
     if out.is_dir():
-        raise ConfigError([Problem("--report", str(out), "is a directory; expected an .html file")])
+        raise InputError([Problem("--report", str(out), "is a directory; expected an .html file")])
     figures = fit_figures(diagnostics)
     page = render_fit_html(diagnostics, figures)
     atomic_write(out, lambda path: path.write_text(page, encoding="utf-8"))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config import ConfigError, Problem
+from sim.errors import InputError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ class Results:
         return (self.manifest.get("scenarios") or {}).get(scenario) or {}
 
 
-def _bad(root: Path, message: str, path: str = "") -> ConfigError:
-    return ConfigError([Problem(str(root), path, message)])
+def _bad(root: Path, message: str, path: str = "") -> InputError:
+    return InputError([Problem(str(root), path, message)])
 
 
 def _read_records(paths: list[Path], columns: list[str], scenario: str | None) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def load_results(root: Path) -> Results:
 
     Raises
     ------
-    ConfigError
+    InputError
         If ``root`` is not a directory, has no ``summary.csv``, or its
         ``summary.csv`` lacks the columns of DESIGN §3.
     """

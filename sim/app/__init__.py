@@ -1,0 +1,1 @@
+"""One plain function per command, returning a typed outcome; no printing."""

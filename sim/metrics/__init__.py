@@ -1,0 +1,7 @@
+"""The metrics layer: a replication's records turned into numbers.
+
+``kpis`` gives the per-replication metric values of DESIGN §3, ``warmup`` the
+hourly queue figures over the whole run, and ``statistics`` the confidence
+intervals, paired comparisons and the sequential precision rule across
+replications. Never imports SimPy.
+"""

@@ -1,0 +1,370 @@
+"""The contact centre: call queues, handler pools on rosters, abandonment and redials.
+
+Built for speed on SimPy's event loop: no process per call, only callbacks.
+A call costs one event when it arrives and one when its handler finishes.
+Abandonment costs nothing: a caller's deadline (arrival plus patience) is known
+at arrival, so a handler looking for work skips callers whose deadline has
+passed, and such a caller is recorded as abandoned at its deadline. Only a
+caller who may redial costs one more event, at the deadline, because the redial
+must be scheduled at the right time.
+
+Queueing discipline: each (force, channel) has one first-come-first-served
+queue. A handler pool serves a set of queues; a free handler takes the oldest
+call of the highest-priority channel (999 before 101, non-preemptive). An
+arriving call goes to the first pool serving it that has a free handler.
+
+End of shift: when a roster drops the number of handlers on duty below the
+number busy, the busy handlers finish their calls and only then leave (no
+handler takes a new call while the pool is over its rostered number).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from sim.model.events import follow_roster
+
+NOT_ANSWERED = -1
+
+
+@dataclass
+class CallQueue:
+    """Calls of one force and channel waiting for a handler, oldest first."""
+
+    index: int
+    force: str
+    channel: str
+    priority: int
+    pools: list[PoolState] = field(default_factory=list)
+    waiting: deque[int] = field(default_factory=deque)
+
+
+@dataclass
+class PoolState:
+    """A handler pool during a run: how many handlers are available and busy.
+
+    ``busy_s`` and ``present_s`` integrate, over the measured period only, the
+    number of busy handlers and the number present (available, or more while
+    handlers finish calls after their shift), in handler-seconds.
+    """
+
+    index: int
+    pool_id: str
+    window_start: float
+    window_end: float
+    available: int = 0
+    busy: int = 0
+    last_change: float = 0.0
+    busy_s: float = 0.0
+    present_s: float = 0.0
+    queue_groups: list[list[CallQueue]] = field(default_factory=list)
+
+    def advance(self, now: float) -> None:
+        """Add the time since the last change to the handler-second integrals."""
+        start = self.last_change if self.last_change > self.window_start else self.window_start
+        end = now if now < self.window_end else self.window_end
+        if end > start:
+            span = end - start
+            self.busy_s += self.busy * span
+            self.present_s += (self.busy if self.busy > self.available else self.available) * span
+        self.last_change = now
+
+
+@dataclass
+class RedialPolicy:
+    """How the abandoned callers of one queue redial.
+
+    Each call's redial decision is drawn when it arrives (for first attempts,
+    pre-sampled with the other attributes): ``decide`` returns a uniform draw
+    compared with ``probability``. ``delay``, ``patience``, ``talk`` and ``wrap``
+    draw a redial's delay and its attributes; ``grade`` its incident grade code
+    (-1 for none) and ``grading_delay`` the time from answer to that incident.
+    """
+
+    probability: float
+    max_attempts: int
+    decide: Callable[[], float]
+    delay: Callable[[], float]
+    patience: Callable[[], float]
+    talk: Callable[[], float]
+    wrap: Callable[[], float]
+    grade: Callable[[], int]
+    grading_delay: Callable[[], float]
+
+
+class CallTable:
+    """Per-call state in parallel lists indexed by call id (fast to touch one at a time)."""
+
+    def __init__(self) -> None:
+        self.arrival: list[float] = []
+        self.deadline: list[float] = []
+        self.talk: list[float] = []
+        self.wrap: list[float] = []
+        self.queue: list[int] = []
+        self.attempt: list[int] = []
+        self.caller: list[int] = []
+        self.may_redial: list[bool] = []
+        self.answered: list[float] = []
+        self.served_by: list[int] = []
+        self.grade: list[int] = []
+        self.grading_delay: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    def extend(
+        self,
+        arrival: np.ndarray,
+        patience: np.ndarray,
+        talk: np.ndarray,
+        wrap: np.ndarray,
+        queue: np.ndarray,
+        may_redial: np.ndarray,
+        grade: np.ndarray | None = None,
+        grading_delay: np.ndarray | None = None,
+    ) -> None:
+        """Append first-attempt calls (already in arrival order).
+
+        ``grade`` is each call's incident grade code (-1, the default: no
+        incident) and ``grading_delay`` the seconds from answer to the incident.
+        """
+        first = len(self.arrival)
+        n = len(arrival)
+        self.arrival.extend(arrival.tolist())
+        self.deadline.extend((arrival + patience).tolist())
+        self.talk.extend(talk.tolist())
+        self.wrap.extend(wrap.tolist())
+        self.queue.extend(queue.tolist())
+        self.attempt.extend([0] * n)
+        self.caller.extend(range(first, first + n))
+        self.may_redial.extend(may_redial.tolist())
+        self.answered.extend([math.nan] * n)
+        self.served_by.extend([NOT_ANSWERED] * n)
+        self.grade.extend(grade.tolist() if grade is not None else [-1] * n)
+        self.grading_delay.extend(
+            grading_delay.tolist() if grading_delay is not None else [0.0] * n
+        )
+
+    def append(
+        self,
+        arrival: float,
+        patience: float,
+        talk: float,
+        wrap: float,
+        queue: int,
+        attempt: int,
+        caller: int,
+        may_redial: bool,
+        grade: int,
+        grading_delay: float,
+    ) -> int:
+        """Append one call (a redial); return its id."""
+        self.arrival.append(arrival)
+        self.deadline.append(arrival + patience)
+        self.talk.append(talk)
+        self.wrap.append(wrap)
+        self.queue.append(queue)
+        self.attempt.append(attempt)
+        self.caller.append(caller)
+        self.may_redial.append(may_redial)
+        self.answered.append(math.nan)
+        self.served_by.append(NOT_ANSWERED)
+        self.grade.append(grade)
+        self.grading_delay.append(grading_delay)
+        return len(self.arrival) - 1
+
+
+class ContactCentre:
+    """Event logic of the contact centre on a SimPy environment.
+
+    Parameters
+    ----------
+    env
+        The SimPy environment (time in seconds).
+    queues
+        One queue per (force, channel), with the pools that serve it set.
+    pools
+        The handler pools, with their queues grouped by priority set.
+    calls
+        The call table, holding the pre-sampled first-attempt calls in arrival order.
+    redials
+        Redial policy per queue index (absent: callers of that queue never redial).
+    redial_cutoff
+        No redial is scheduled at or after this time (seconds): it would fall
+        outside the period the run generates arrivals for.
+    on_graded
+        Called with the call id when a handled call's incident is graded: at
+        answer plus the grading delay, or when the talk ends if that is sooner.
+    handling_factor
+        A platform's talk-time multiplier for a call answered at a given time
+        (seconds): outages and learning curve. ``None`` (the default) leaves talk
+        times as sampled. A changed call keeps its sampled talk time in
+        ``sampled_talk`` and its multiplier in ``talk_factor`` (by call id).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        queues: list[CallQueue],
+        pools: list[PoolState],
+        calls: CallTable,
+        redials: dict[int, RedialPolicy],
+        redial_cutoff: float,
+        on_graded: Callable[[int], None] | None = None,
+        handling_factor: Callable[[float], float] | None = None,
+    ):
+        self.env = env
+        self.queues = queues
+        self.pools = pools
+        self.calls = calls
+        self.redials = redials
+        self.redial_cutoff = redial_cutoff
+        self.on_graded = on_graded
+        self.first_attempts = len(calls)
+        self.handling_factor = handling_factor
+        self.sampled_talk: dict[int, float] = {}
+        self.talk_factor: dict[int, float] = {}
+        for pool in pools:
+            pool.last_change = env.now
+
+    # ----------------------------------------------------------------- scheduling
+
+    def start(self, roster_changes: list[list[tuple[float, int]]]) -> None:
+        """Schedule the first arrival and each pool's roster changes.
+
+        ``roster_changes[p]`` lists ``(time, available handlers)`` for pool ``p``
+        in time order; the first entry should be at or before the run's start.
+        """
+        if self.first_attempts:
+            self._schedule(self.calls.arrival[0], 0, self._on_arrival)
+        for pool, changes in zip(self.pools, roster_changes, strict=True):
+            follow_roster(self.env, changes, partial(self._set_available, pool))
+
+    def _schedule(self, when: float, value: object, callback: Callable) -> None:
+        delay = when - self.env.now
+        event = Timeout(self.env, delay if delay > 0 else 0.0, value)
+        event.callbacks.append(callback)
+
+    # ----------------------------------------------------------------- events
+
+    def _on_arrival(self, event: simpy.Event) -> None:
+        call = event._value
+        self.offer(call)
+        following = call + 1
+        if following < self.first_attempts:
+            self._schedule(self.calls.arrival[following], following, self._on_arrival)
+
+    def offer(self, call: int) -> None:
+        """A call rings: answer it if a handler is free, otherwise queue it."""
+        queue = self.queues[self.calls.queue[call]]
+        for pool in queue.pools:
+            if pool.busy < pool.available:
+                self._answer(call, pool)
+                return
+        queue.waiting.append(call)
+        if self.calls.may_redial[call]:
+            self._schedule(self.calls.deadline[call], call, self._on_patience_end)
+
+    def _answer(self, call: int, pool: PoolState) -> None:
+        now = self.env.now
+        pool.advance(now)
+        pool.busy += 1
+        calls = self.calls
+        calls.answered[call] = now
+        calls.served_by[call] = pool.index
+        talk = calls.talk[call]
+        if self.handling_factor is not None:
+            factor = self.handling_factor(now)
+            if factor != 1.0:
+                self.sampled_talk[call] = talk
+                self.talk_factor[call] = factor
+                talk = talk * factor
+                calls.talk[call] = talk
+        event = Timeout(self.env, talk + calls.wrap[call], call)
+        event.callbacks.append(self._on_handled)
+        if calls.grade[call] >= 0 and self.on_graded is not None:
+            delay = calls.grading_delay[call]
+            graded = Timeout(self.env, delay if delay < talk else talk, call)
+            graded.callbacks.append(self._on_graded)
+
+    def _on_graded(self, event: simpy.Event) -> None:
+        self.on_graded(event._value)  # type: ignore[misc]
+
+    def _on_handled(self, event: simpy.Event) -> None:
+        pool = self.pools[self.calls.served_by[event._value]]
+        pool.advance(self.env.now)
+        pool.busy -= 1
+        if pool.busy < pool.available:
+            following = self._oldest_waiting(pool)
+            if following >= 0:
+                self._answer(following, pool)
+
+    def _set_available(self, pool: PoolState, available: int) -> None:
+        pool.advance(self.env.now)
+        pool.available = available
+        # Handlers coming on duty pick up waiting calls at once.
+        while pool.busy < pool.available:
+            following = self._oldest_waiting(pool)
+            if following < 0:
+                break
+            self._answer(following, pool)
+
+    def _oldest_waiting(self, pool: PoolState) -> int:
+        """Take the next call for a free handler of ``pool``; -1 if none is waiting.
+
+        Callers whose patience has run out are dropped from the head of their
+        queue on the way (they abandoned at their deadline).
+        """
+        now = self.env.now
+        deadline = self.calls.deadline
+        arrival = self.calls.arrival
+        for group in pool.queue_groups:
+            best: CallQueue | None = None
+            best_arrival = math.inf
+            for queue in group:
+                waiting = queue.waiting
+                while waiting and deadline[waiting[0]] <= now:
+                    waiting.popleft()
+                if waiting and arrival[waiting[0]] < best_arrival:
+                    best = queue
+                    best_arrival = arrival[waiting[0]]
+            if best is not None:
+                return best.waiting.popleft()
+        return -1
+
+    def _on_patience_end(self, event: simpy.Event) -> None:
+        call = event._value
+        calls = self.calls
+        if calls.served_by[call] != NOT_ANSWERED:
+            return
+        # The caller abandoned now; whether they would redial was drawn at arrival.
+        when = self.env.now + self.redials[calls.queue[call]].delay()
+        if when >= self.redial_cutoff:
+            return
+        value = (calls.queue[call], calls.attempt[call] + 1, calls.caller[call])
+        self._schedule(when, value, self._on_redial)
+
+    def _on_redial(self, event: simpy.Event) -> None:
+        queue, attempt, caller = event._value
+        policy = self.redials[queue]
+        call = self.calls.append(
+            arrival=self.env.now,
+            patience=policy.patience(),
+            talk=policy.talk(),
+            wrap=policy.wrap(),
+            queue=queue,
+            attempt=attempt,
+            caller=caller,
+            may_redial=attempt + 1 < policy.max_attempts and policy.decide() < policy.probability,
+            grade=policy.grade(),
+            grading_delay=policy.grading_delay(),
+        )
+        self.offer(call)

@@ -1,0 +1,1 @@
+"""The planning layer: service targets, staffing requirements for handlers and units, rosters."""

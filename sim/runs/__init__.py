@@ -1,0 +1,1 @@
+"""The runs layer: plan, execute and store replications -- the one run pipeline."""

@@ -1,0 +1,286 @@
+"""Where replications run: in this process, in local worker processes, or on Dask.
+
+Every executor runs the same function on the same arguments and yields one
+:class:`Attempt` per job as it finishes, in whatever order they finish. A job
+that raises does not stop the others: the exception is caught where it happens
+(in the worker) and comes back as an attempt with the error and its traceback.
+A lost worker (a killed process, a dead Dask worker) comes back the same way,
+for the jobs it took down. What to do about failures -- retry, report -- is the
+caller's business (:func:`sim.runs.runner.run_experiment`).
+
+Results do not depend on the executor: a replication is a pure function of its
+scenario, replication number and seed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+from sim.config import InputError, Problem
+
+log = logging.getLogger(__name__)
+
+#: How long to try to reach a Dask scheduler, and to wait for it to have a worker (seconds).
+DASK_CONNECT_TIMEOUT_S = 15.0
+DASK_WORKERS_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """One call of the task function: an identifying key and the arguments."""
+
+    key: Hashable
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one job: its result, or the error and traceback that stopped it."""
+
+    key: Hashable
+    result: Any = None
+    error: str | None = None
+    traceback: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the job finished."""
+        return self.error is None
+
+
+def guarded(function: Callable[..., Any], key: Hashable, *args: Any) -> Attempt:
+    """Run ``function(*args)`` and wrap its result, or the exception it raised, in an Attempt.
+
+    Runs in the worker, so that the traceback is the worker's own.
+    """
+    try:
+        return Attempt(key, function(*args))
+    except Exception as exc:
+        return Attempt(key, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+class Executor(Protocol):
+    """Something that runs jobs and yields their attempts as they finish."""
+
+    description: str
+
+    def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
+        """Run ``function`` on every job; yield attempts in the order they finish."""
+        ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
+
+
+class SequentialExecutor:
+    """Run jobs one after another in this process (``--workers 1``)."""
+
+    description = "this process"
+
+    def __enter__(self) -> SequentialExecutor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
+        """Run each job in turn."""
+        for job in jobs:
+            yield guarded(function, job.key, *job.args)
+
+
+def _ignore_interrupts() -> None:
+    """Worker initialiser: Ctrl-C is for the parent, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessExecutor:
+    """Run jobs in a pool of local worker processes.
+
+    Workers are started through a fork server (never by forking the parent,
+    which may hold threads such as the progress bar's), with ``sim.runs.runner``
+    preloaded. If a worker process dies, the jobs the pool lost come back as
+    failed attempts and a fresh pool is started for the next call of ``run``.
+
+    Parameters
+    ----------
+    workers
+        Worker processes.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self.description = f"{self.workers} local worker processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self._shutdown(interrupted=kind is not None)
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = (
+                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+            )
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(["sim.runs.runner"])
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts
+            )
+        return self._pool
+
+    def _shutdown(self, interrupted: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if interrupted:
+            # Do not wait for running replications: stop the workers now. Whatever
+            # they were running was never written, so the directory stays consistent.
+            processes = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+        else:
+            pool.shutdown(wait=True)
+
+    def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
+        """Submit every job to the pool; yield attempts as they finish."""
+        pool = self._start()
+        futures: dict[Future[Attempt], Job] = {
+            pool.submit(guarded, function, job.key, *job.args): job for job in jobs
+        }
+        broken = False
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    broken = True
+                    yield Attempt(job.key, None, f"worker process lost: {exc}", None)
+                except Exception as exc:  # e.g. a result that cannot be unpickled
+                    yield Attempt(job.key, None, f"{type(exc).__name__}: {exc}", None)
+        finally:
+            for future in futures:
+                future.cancel()
+            if broken:
+                log.warning("a worker process died; starting a new pool")
+                self._shutdown(interrupted=True)
+
+
+class DaskExecutor:
+    """Run jobs on an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
+
+    Each job is one Dask task. The cluster's workers need demandsim installed
+    (the same version: the manifest records this machine's versions). Dask
+    itself moves tasks off a worker that dies; a task that still cannot finish
+    comes back as a failed attempt.
+
+    Parameters
+    ----------
+    address
+        The scheduler's address.
+    connect_timeout_s
+        How long to try to reach the scheduler, seconds (default
+        ``DASK_CONNECT_TIMEOUT_S``).
+    workers_timeout_s
+        How long to wait for the cluster to have at least one worker, seconds
+        (default ``DASK_WORKERS_TIMEOUT_S``).
+    """
+
+    def __init__(
+        self,
+        address: str,
+        connect_timeout_s: float | None = None,
+        workers_timeout_s: float | None = None,
+    ):
+        self.address = address
+        self.description = f"Dask cluster at {address}"
+        self.connect_timeout_s = (
+            DASK_CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s
+        )
+        self.workers_timeout_s = (
+            DASK_WORKERS_TIMEOUT_S if workers_timeout_s is None else workers_timeout_s
+        )
+        self._client: Any = None
+
+    def __enter__(self) -> DaskExecutor:
+        from dask.distributed import Client  # imported only when a cluster is asked for
+
+        problem = None
+        try:
+            self._client = Client(
+                self.address, timeout=self.connect_timeout_s, set_as_default=False
+            )
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            problem = f"cannot connect ({type(exc).__name__}: {exc})"
+        if problem is None:
+            try:
+                self._client.wait_for_workers(1, timeout=self.workers_timeout_s)
+            except (OSError, TimeoutError) as exc:
+                self._client.close()
+                problem = f"has no workers after {self.workers_timeout_s:g} s ({exc})"
+        if problem is not None:
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler",
+                        "",
+                        f"{self.address}: {problem}; expected the address of a running Dask "
+                        "scheduler with workers, e.g. tcp://10.0.0.5:8786",
+                    )
+                ]
+            )
+        workers = len(self._client.scheduler_info().get("workers", {}))
+        self.description = f"Dask cluster at {self.address} ({workers} workers)"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
+        """Submit every job as a Dask task; yield attempts as they finish."""
+        from dask.distributed import as_completed as dask_completed
+
+        client = self._client
+        assert client is not None, "use DaskExecutor as a context manager"
+        tag = os.urandom(4).hex()
+        futures = {}
+        for i, job in enumerate(jobs):
+            future = client.submit(
+                guarded, function, job.key, *job.args, pure=False, key=f"demandsim-{tag}-{i}"
+            )
+            futures[future.key] = (future, job)
+        try:
+            for future in dask_completed([f for f, _ in futures.values()], loop=client.loop):
+                job = futures[future.key][1]
+                try:
+                    yield future.result()
+                except Exception as exc:  # KilledWorker, CancelledError, lost connection
+                    yield Attempt(
+                        job.key, None, f"lost on the cluster: {type(exc).__name__}: {exc}"
+                    )
+        finally:
+            client.cancel([f for f, _ in futures.values()])

@@ -1,0 +1,558 @@
+"""Fitting a scenario from CAD and telephony exports: round trip, YAML, bad data, CLI."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim import fit
+from sim.app.commands import fit_scenario
+from sim.config import InputError, load_scenario, read_yaml_file, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "fit"
+START = pd.Timestamp("2024-01-01 00:00")  # a Monday
+
+
+def _known_scenario() -> dict:
+    """The demo force, made identifiable and short-staffed so callers abandon.
+
+    No redials, no over-dispersion, no help or diversion (each incident has
+    one unit from dispatch to clearing), no wrap-up (the export's call end is
+    when the handler is free again), online reports with no desk review, and
+    handlers on four shifts with no shrinkage (the roster is who is on duty).
+    """
+    raw = read_yaml_file(ROOT / "configs" / "demo.yaml")
+    raw["name"] = "known"
+    raw["days"] = 28
+    raw["warmup_days"] = 1
+    raw["replications"] = 1
+    force = raw["forces"]["demo"]
+    force["online"].pop("desk_review")
+    for channel in force["channels"].values():
+        channel.pop("redial", None)
+        channel["overdispersion_cv"] = 0.0
+        channel["wrap_up"] = {"distribution": "constant", "value_s": 0}
+    force["response"]["help_from_neighbours"] = False
+    force["response"]["divert_from_grade2"] = False
+    pool = raw["handler_pools"]["contact_centre"]
+    pool["shrinkage"] = 0.0
+    pool["roster"] = {
+        "shifts": [
+            {"name": "early", "start": "07:00", "length_hours": 8.5, "count": 8},
+            {"name": "middle", "start": "10:00", "length_hours": 8.5, "count": 3},
+            {"name": "late", "start": "15:00", "length_hours": 8.5, "count": 8},
+            {"name": "night", "start": "23:00", "length_hours": 8.5, "count": 4},
+        ]
+    }
+    return raw
+
+
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python cli.py ARGS...`` and capture its output as text."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True
+    )
+
+
+def _stamp(seconds: pd.Series) -> pd.Series:
+    out = (START + pd.to_timedelta(seconds, unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out.where(seconds.notna(), "")
+
+
+def _handler_ids(calls: pd.DataFrame, available_per_minute: np.ndarray) -> np.ndarray:
+    """Who took each call, as an ACD would route it: the longest-idle handler on duty.
+
+    The simulator's handlers are anonymous; with ``k`` on duty, ids ``0..k-1``
+    are on duty and each answered call goes to the one free longest. The
+    simulator never has more busy than on duty, so one is always free.
+    """
+    answered = calls["answered_s"].to_numpy()
+    busy_to = answered + calls["talk_s"].to_numpy() + calls["wrap_s"].to_numpy()
+    free_at = np.full(int(available_per_minute.max()) + 1, -np.inf)
+    handler = np.full(len(calls), -1)
+    for i in np.argsort(answered, kind="stable"):
+        if not np.isfinite(answered[i]):
+            continue
+        on_duty = max(
+            int(available_per_minute[int(answered[i] // 60) % len(available_per_minute)]), 1
+        )
+        pick = int(np.argmin(free_at[:on_duty]))
+        assert free_at[pick] <= answered[i] + 1e-6
+        handler[i] = pick
+        free_at[pick] = busy_to[i]
+    return handler
+
+
+def _exports(records: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records.
+
+    The telephony export has a handler id per answered call; the CAD export
+    has online incidents and the unit that attended.
+    """
+    calls = pd.read_parquet(records / "calls.parquet")
+    pool = scenario_from_dict(raw).handler_pools["contact_centre"]
+    calls["handler"] = _handler_ids(calls, pool.available_per_minute())
+    calls = calls[calls["in_period"]].copy()
+    incidents = pd.read_parquet(records / "incidents.parquet")
+    incidents = incidents[incidents["in_period"]].copy()
+    ended = calls["answered_s"] + calls["talk_s"] + calls["wrap_s"]
+    telephony = pd.DataFrame(
+        {
+            "call_id": calls["call_id"],
+            "arrival": _stamp(calls["arrival_s"]),
+            "answered": _stamp(calls["answered_s"]),
+            "abandoned": _stamp(calls["abandoned_s"]),
+            "ended": _stamp(ended.where(ended.notna(), calls["abandoned_s"])),
+            "channel": calls["channel"].astype(str),
+            "handler_id": np.where(calls["handler"] >= 0, "H" + calls["handler"].astype(str), ""),
+        }
+    )
+    channel_of = dict(zip(calls["call_id"], calls["channel"].astype(str), strict=True))
+    channel = incidents["source_id"].map(channel_of).where(incidents["source"] == "call", "online")
+    cad = pd.DataFrame(
+        {
+            "created": _stamp(incidents["created_s"]),
+            "dispatched": _stamp(incidents["dispatched_s"]),
+            "arrived": _stamp(incidents["arrived_s"]),
+            "cleared": _stamp(incidents["cleared_s"]),
+            "priority": incidents["first_grade"].astype(str),
+            "area": incidents["area"].astype(str),
+            "channel": channel,
+            "unit": np.where(incidents["unit"] >= 0, "U" + incidents["unit"].astype(str), ""),
+        }
+    )
+    # Incidents from calls made in the warm-up have no call in the export.
+    return cad[cad["channel"].notna()], telephony
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """Simulate the known scenario with records and write CAD and telephony CSVs."""
+    where = tmp_path_factory.mktemp("fit")
+    raw = _known_scenario()
+    scenario = where / "known.yaml"
+    scenario.write_text(yaml.safe_dump(raw, sort_keys=False))
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "run",
+            str(scenario),
+            "--records",
+            "--out",
+            str(where / "res"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    cad, telephony = _exports(where / "res" / "records", raw)
+    cad.to_csv(where / "cad.csv", index=False)
+    telephony.to_csv(where / "calls.csv", index=False)
+    return where / "cad.csv", where / "calls.csv", raw
+
+
+@pytest.fixture(scope="module")
+def fitted(exports: tuple[Path, Path, dict], tmp_path_factory: pytest.TempPathFactory):
+    cad, calls, _ = exports
+    out = tmp_path_factory.mktemp("out") / "fitted.yaml"
+    return fit_scenario(cad, calls, None, out)
+
+
+def _within(value: float, ci: tuple[float, float]) -> bool:
+    """Inside the 95% CI widened to about 99.5% (many parameters checked from one run)."""
+    centre, half = (ci[0] + ci[1]) / 2, (ci[1] - ci[0]) / 2 * 2.81 / 1.96
+    return centre - half <= value <= centre + half
+
+
+def test_lognormal_mle_recovers_parameters() -> None:
+    rng = np.random.default_rng(1)
+    result = fit.fit_lognormal(rng.lognormal(6.0, 0.7, 4000))
+    assert result is not None
+    assert _within(6.0, result.mu_ci) and _within(0.7, result.sigma_ci)
+    assert result.ks < 0.03
+
+
+def test_censored_patience_recovers_both_families() -> None:
+    rng = np.random.default_rng(2)
+    patience = rng.exponential(480, 5000)
+    wait = rng.exponential(300, 5000)
+    fitted = fit.fit_censored_patience(np.minimum(patience, wait), patience < wait)
+    assert fitted is not None and fitted.distribution == "exponential"
+    assert _within(480, fitted.mean_ci)
+    patience = rng.lognormal(math.log(180), 1.08, 5000)
+    fitted = fit.fit_censored_patience(np.minimum(patience, wait), patience < wait)
+    assert fitted is not None and fitted.distribution == "lognormal"
+    assert _within(math.log(180), fitted.mu_ci) and _within(1.08, fitted.sigma_ci)
+    # The naive mean of abandoned waits alone is badly biased low.
+    assert np.minimum(patience, wait)[patience < wait].mean() < 0.7 * math.exp(
+        math.log(180) + 1.08**2 / 2
+    )
+
+
+def test_round_trip_recovers_known_parameters(fitted: fit_scenario, exports) -> None:
+    _, _, raw = exports
+    fits = fitted.result.fits
+    truth = raw["forces"]["demo"]
+    for channel in ("999", "101"):
+        prof = fits[f"profile/{channel}"]
+        assert _within(truth["channels"][channel]["volume_per_year"], prof.volume_ci), channel
+        hand = fits[f"handling/{channel}"]
+        spec = truth["channels"][channel]["handling"]
+        if "median_s" in spec:
+            mu, sigma = (
+                math.log(spec["median_s"]),
+                math.log(spec["p90_s"] / spec["median_s"]) / 1.2815515655446004,
+            )
+        else:
+            s2 = math.log1p((spec["sd_s"] / spec["mean_s"]) ** 2)
+            mu, sigma = math.log(spec["mean_s"]) - s2 / 2, math.sqrt(s2)
+        assert _within(mu, hand.mu_ci) and _within(sigma, hand.sigma_ci), channel
+        # grading: the shares of handled calls
+        g = fits["grading"][channel]
+        for grade, share in truth["channels"][channel]["grading"].items():
+            assert _within(share, g["ci"][grade]), (channel, grade)
+    p999 = fits["patience/999"]
+    assert p999.distribution == "lognormal"
+    assert _within(math.log(180), p999.mu_ci)
+    assert _within(math.log(720 / 180) / 1.2815515655446004, p999.sigma_ci)
+    p101 = fits["patience/101"]
+    assert p101.distribution == "exponential" or _within(math.log(480 * math.log(2)), p101.mu_ci)
+    assert _within(480, p101.mean_ci)
+    for area in ("urban", "rural"):
+        travel = fits[f"travel/{area}"]
+        spec = truth["areas"][area]["travel"]
+        assert _within(math.log(spec["median_s"]), travel.mu_ci), area
+    for grade in ("grade1", "grade2"):
+        scene = fits["on_scene"][grade]
+        assert _within(math.log(truth["response"]["on_scene"][grade]["median_s"]), scene.mu_ci)
+
+
+def test_written_yaml_is_a_commented_valid_scenario(fitted) -> None:
+    scenario = load_scenario(fitted.out)
+    assert set(scenario.forces["fitted"].channels) == {"999", "101"}
+    text = fitted.out.read_text()
+    assert "volume_per_year:" in text and "# n=" in text
+    assert "censored MLE" in text and "KS D=" in text
+    assert "rests on 4.0 weeks" in text or "rests on 3.9 weeks" in text
+
+
+def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "cad.csv").write_text("created,area\n2024-01-01 00:00,urban\n")
+    with pytest.raises(fit.FitDataError, match="priority"):
+        fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "x.yaml")
+
+
+def test_bad_rows_are_counted_excluded_and_the_fit_carries_on(tmp_path: Path) -> None:
+    """Every kind of bad row, in both files, gives its line of the report."""
+    cad, calls = FIXTURES / "bad_cad.csv", FIXTURES / "bad_calls.csv"
+    outcome = fit_scenario(cad, calls, FIXTURES / "mapping.yaml", tmp_path / "bad.yaml")
+    expected = [
+        f"{cad}: 7 of 15 rows used",
+        f"{calls}: 4 of 11 rows used",
+        f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 4",
+        f"{cad}: 1 row(s) with no created time (created); e.g. row 12",
+        f"{cad}: 1 row(s) with times out of order (dispatched before created); e.g. row 5",
+        f"{cad}: 1 row(s) with times out of order (arrived before dispatched); e.g. row 13",
+        f"{cad}: 1 row(s) with times out of order (cleared before arrived); e.g. row 14",
+        f"{cad}: 1 row(s) with an unknown priority code (priority); e.g. row 6",
+        f"{cad}: 2 row(s) with no or an unknown channel code (channel); e.g. rows 15, 16",
+        f"{calls}: 1 row(s) with an unparseable timestamp (answered); e.g. row 5",
+        f"{calls}: 1 row(s) with no arrival time (arrival); e.g. row 9",
+        f"{calls}: 1 row(s) with times out of order (answered before arrival); e.g. row 6",
+        f"{calls}: 1 row(s) with times out of order (ended before answered); e.g. row 7",
+        f"{calls}: 1 row(s) with times out of order (abandoned before arrival); e.g. row 11",
+        f"{calls}: 1 row(s) with no or an unknown channel code (channel); e.g. row 8",
+        f"{calls}: 1 row(s) abandoned with no abandoned or ended time (abandoned); e.g. row 10",
+    ]
+    assert outcome.report_text.splitlines() == expected
+    assert outcome.report.read_text().splitlines() == expected
+    header = outcome.out.read_text().split("\nname:")[0]
+    assert all(line in header for line in expected)
+    scenario = load_scenario(outcome.out)
+    # The good rows still made a scenario: 2 answered 999 calls, 1 answered and
+    # 1 abandoned 101 call, 7 incidents.
+    assert set(scenario.forces["fitted"].channels) == {"999", "101"}
+    assert outcome.result.fits["profile/101"].count == 2
+    assert outcome.html.exists()
+
+
+def test_bad_rows_report_many_examples_only_the_first_five(tmp_path: Path) -> None:
+    rows = ["created,priority"] + [f"2024-01-01 0{h}:00,grade9" for h in range(8)]
+    rows += ["2024-01-02 00:00,grade1"]
+    (tmp_path / "cad.csv").write_text("\n".join(rows) + "\n")
+    outcome = fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    assert (
+        f"{tmp_path / 'cad.csv'}: 8 row(s) with an unknown priority code (priority); "
+        "e.g. rows 2, 3, 4, 5, 6" in outcome.report_text
+    )
+
+
+def test_cli_fit_exit_codes(exports, tmp_path: Path) -> None:
+    cad, calls, _ = exports
+    ok = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
+    assert ok.returncode == 0, ok.stderr
+    assert "rows used" in ok.stdout
+    (tmp_path / "nocol.csv").write_text("created,area\n2024-01-01 00:00,urban\n")
+    bad = _cli("fit", "--incidents", tmp_path / "nocol.csv", "--out", tmp_path / "g.yaml")
+    assert bad.returncode == 2
+    assert "missing required column(s) 'priority'" in bad.stderr
+
+
+def _hourly_truth(roster_per_minute: np.ndarray) -> np.ndarray:
+    return roster_per_minute.reshape(fit.HOURS_PER_WEEK, 60).mean(axis=1)
+
+
+def test_online_channel_is_fitted_from_online_incidents(fitted, exports) -> None:
+    _, _, raw = exports
+    truth = raw["forces"]["demo"]["online"]
+    made_incident = sum(truth["grading"].values())
+    prof = fitted.result.fits["profile/online"]
+    # A CAD export holds only the reports that made an incident.
+    assert _within(truth["volume_per_year"] * made_incident, prof.volume_ci)
+    grading = fitted.result.fits["grading"]["online"]
+    for grade, share in truth["grading"].items():
+        assert _within(share / made_incident, grading["ci"][grade]), grade
+    online = load_scenario(fitted.out).forces["fitted"].online
+    assert online is not None and online.volume_per_year == round(prof.volume_per_year)
+
+
+def test_handlers_on_duty_recover_the_roster(fitted, exports) -> None:
+    _, _, raw = exports
+    per_minute = scenario_from_dict(raw).handler_pools["contact_centre"].available_per_minute()
+    truth = _hourly_truth(per_minute)
+    on_duty = fitted.result.fits["handlers_on_duty"]
+    assert on_duty is not None and on_duty.people == int(per_minute.max())
+    # Spells of duty miss only the minutes before a shift's first call and after its last.
+    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.97
+    assert abs(on_duty.fitted.sum() / truth.sum() - 1) < 0.03
+    roster = load_scenario(fitted.out).handler_pools["contact_centre"]
+    assert roster.shrinkage == 0
+    assert list(roster.roster.staff_per_minute()[::60]) == list(on_duty.fitted)
+
+
+def test_units_on_duty_are_a_lower_bound_that_is_tight_when_busy(fitted, exports) -> None:
+    _, _, raw = exports
+    scenario = scenario_from_dict(raw)
+    for area in ("urban", "rural"):
+        truth = _hourly_truth(scenario.forces["demo"].areas[area].units.staff_per_minute())
+        units = fitted.result.fits[f"units/{area}"]
+        assert units is not None
+        # Never more than on duty, but for units finishing their last job after a
+        # shift ends (they are still working, though taking no new jobs).
+        after_a_drop = truth < np.roll(truth, 1)
+        assert np.all(units.fitted[~after_a_drop] <= truth[~after_a_drop] + 1), area
+        # Mid-day, when most units are busy, (nearly) every one of them is seen.
+        midday = [day * 24 + hour for day in range(7) for hour in range(10, 14)]
+        assert np.all(np.abs(units.fitted[midday] - truth[midday]) <= 1), area
+        assert np.mean(units.fitted[midday] == truth[midday]) >= 0.9, area
+        assert units.fitted.sum() >= 0.7 * truth.sum(), area
+
+
+def test_day_to_day_overdispersion_is_recovered() -> None:
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2024-01-01")
+    days = 364
+    shape = np.tile(1 + 0.5 * np.sin(np.arange(24) / 24 * 2 * np.pi), days)
+    for cv in (0.0, 0.1):
+        factor = rng.gamma(1 / cv**2, cv**2, days) if cv > 0 else np.ones(days)
+        counts = rng.poisson(20 * shape * np.repeat(factor, 24))
+        hours = np.repeat(np.arange(days * 24), counts)
+        times = start + pd.to_timedelta(hours * 3600 + rng.uniform(0, 3600, len(hours)), unit="s")
+        prof = fit.fit_profile(pd.Series(times), start, start + pd.Timedelta(days=days))
+        # Standard error of the estimate is about 0.004 here (20 seeds, measured).
+        assert abs(prof.day_cv - cv) < 0.02, cv
+        # Hourly counts are Poisson about the day-scaled rate: dispersion near 1 + cv^2 * rate.
+        assert prof.days == days
+        if cv == 0:
+            assert 0.9 < prof.dispersion < 1.1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("incidents:\n  colums: {created: C}\n", "incidents.colums"),
+        ("incidents:\n  columns: {opened: C}\n", "incidents.columns"),
+        ("incidents:\n  priorities: {E: grade3}\n", "incidents.priorities.E"),
+        ("calls:\n  channels: {Q1: '112'}\n", "calls.channels.Q1"),
+        ("calls:\n  priorities: {E: grade1}\n", "calls.priorities"),
+        ("incidents:\n  timestamp_format: dd/mm/yyyy\n", "incidents.timestamp_format"),
+        ("- just a list\n", "mapping.yaml"),
+        ("incidents: {columns: [a, b]}\n", "incidents.columns"),
+    ],
+)
+def test_mapping_file_is_checked(tmp_path: Path, text: str, expected: str) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(text)
+    with pytest.raises(InputError) as caught:
+        fit.read_mapping(mapping)
+    message = str(caught.value)
+    assert str(mapping) in message and expected in message
+    assert "expected" in message or "unknown field" in message
+
+
+def test_mapping_accepts_numeric_codes_and_names_a_mapped_column_that_is_missing(
+    tmp_path: Path,
+) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "incidents:\n  columns: {priority: Pri, dispatched: Disp}\n  priorities: {1: grade1}\n"
+    )
+    parsed = fit.read_mapping(mapping)
+    assert parsed.incidents.priorities == {"1": "grade1"}
+    (tmp_path / "cad.csv").write_text("created,Pri\n2024-01-01 00:00,1\n")
+    with pytest.raises(fit.FitDataError, match=r"named in --columns 'Disp' \(for dispatched\)"):
+        fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
+
+
+def test_cli_bad_mapping_exits_2_naming_the_field(exports, tmp_path: Path) -> None:
+    cad, _, _ = exports
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("incidents:\n  priorities: {E: urgent}\n")
+    result = _cli("fit", "--incidents", cad, "--columns", mapping, "--out", tmp_path / "f.yaml")
+    assert result.returncode == 2, result.stderr
+    assert f"{mapping}: incidents.priorities.E:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "f.yaml").exists()
+
+
+def test_a_timestamp_format_matching_nothing_says_so(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("incidents:\n  timestamp_format: '%d/%m/%Y %H:%M'\n")
+    (tmp_path / "cad.csv").write_text(
+        "created,priority\n2024-01-01 00:00,grade1\n2024-01-02 00:00,grade2\n"
+    )
+    with pytest.raises(
+        fit.FitDataError, match=r"2 row\(s\) with an unparseable timestamp \(created\)"
+    ):
+        fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
+
+
+def _percentile_tolerance(values: np.ndarray, q: float, relative: float) -> float:
+    """Half-width to allow between a sample's percentile and a simulation's.
+
+    The records are one sample: its percentile has a distribution-free 95%
+    interval from order statistics. Add ``relative`` of the value for what
+    fitting and simulating adds (lognormal shapes, a rounded roster).
+    """
+    x = np.sort(values)
+    n = len(x)
+    half = 1.96 * math.sqrt(n * q * (1 - q))
+    lo = x[max(math.floor(n * q - half), 0)]
+    hi = x[min(math.ceil(n * q + half), n - 1)]
+    return (hi - lo) / 2 + relative * x[int(n * q)]
+
+
+def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_path: Path) -> None:
+    """Fit the records, simulate the fitted scenario, compare percentiles with the records."""
+    cad_path, calls_path, _ = exports
+    result = _cli("run", fitted.out, "--replications", "3", "--out", tmp_path / "res")
+    assert result.returncode == 0, result.stderr
+    summary = pd.read_csv(tmp_path / "res" / "summary.csv")
+
+    def simulated(metric: str, segment: str, stat: str) -> float:
+        row = summary[
+            (summary["metric"] == metric)
+            & (summary["segment"] == segment)
+            & (summary["stat"] == stat)
+        ]
+        return float(row["mean"].iloc[0])
+
+    telephony = pd.read_csv(calls_path, dtype=str, keep_default_na=False)
+    cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
+
+    def stamp(column: pd.Series) -> pd.Series:
+        return pd.to_datetime(column.replace("", None))
+
+    wait_s = (stamp(telephony["answered"]) - stamp(telephony["arrival"])).dt.total_seconds()
+    attendance_min = (stamp(cad["arrived"]) - stamp(cad["created"])).dt.total_seconds() / 60
+    checked = []
+    for channel in ("999", "101"):
+        waits = wait_s[(telephony["channel"] == channel) & wait_s.notna()].to_numpy()
+        for q in (0.9, 0.95):
+            own = float(np.quantile(waits, q))
+            sim = simulated("answer_time", channel, f"p{round(q * 100)}")
+            checked.append((f"answer {channel} p{q:.0%}", own, sim))
+            assert abs(sim - own) <= _percentile_tolerance(waits, q, 0.12), checked[-1]
+        offered = telephony["channel"] == channel
+        own_abandoned = 100 * (offered & (telephony["answered"] == "")).sum() / offered.sum()
+        assert abs(simulated("abandoned", channel, "value") - own_abandoned) < 1.0, channel
+    segments = {
+        "grade1/urban": (cad["priority"] == "grade1") & (cad["area"] == "urban"),
+        "grade1/rural": (cad["priority"] == "grade1") & (cad["area"] == "rural"),
+        "grade2": cad["priority"] == "grade2",
+    }
+    for segment, rows in segments.items():
+        times = attendance_min[rows & attendance_min.notna()].to_numpy()
+        for q in (0.5, 0.9):
+            own = float(np.quantile(times, q))
+            sim = simulated("attendance_time", segment, f"p{round(q * 100)}")
+            checked.append((f"attendance {segment} p{q:.0%}", own, sim))
+            assert abs(sim - own) <= _percentile_tolerance(times, q, 0.12), checked[-1]
+
+
+def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
+    cad, calls, _ = exports
+    result = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "f.fit-report.html"
+    assert f"diagnostic report in {page}" in result.stdout
+    text = page.read_text()
+    for key in (
+        "handling-999",
+        "patience-101",
+        "travel-rural",
+        "on-scene-grade2",
+        "profile-online",
+        "handlers-contact-centre",
+        "units-urban",
+    ):
+        assert f'id="fig-{key}"' in text, key
+    assert "Kaplan" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty; expected a header row"),
+        (
+            b"created,priority\n",
+            "no usable incident rows after excluding bad ones: the file has no data rows",
+        ),
+        (b"created,created\n2024-01-01 10:00,grade1\n", "'created' appear more than once"),
+        (b"created,priority\n2024-01-01 10:00,grade1,extra\n", "a number of fields other than"),
+        (
+            b"created,priority,channel\n2024-01-01 10:00,grade1,online\n",
+            "no calls or incidents on channel",
+        ),
+    ],
+)
+def test_unusable_exports_are_clear_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "cad.csv").write_bytes(content)
+    with pytest.raises(fit.FitDataError, match=message) as caught:
+        fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    assert str(tmp_path / "cad.csv") in str(caught.value) or "channel" in message
+    assert not (tmp_path / "f.yaml").exists()
+
+
+def test_excel_style_exports_are_read(tmp_path: Path) -> None:
+    """A byte-order mark, Windows line ends, a non-UTF-8 byte, a short row, a blank last line."""
+    (tmp_path / "cad.csv").write_bytes(
+        b"\xef\xbb\xbfcreated,priority\r\n2024-01-01 10:00,grade1\r\n"
+        b"2024-01-02 11:00,no_deployment\r\n2024-01-03 12:00\r\n2024-01-04 \xa310:00,grade1\r\n\r\n"
+    )
+    outcome = fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
+    cad = tmp_path / "cad.csv"
+    assert outcome.report_text.splitlines() == [
+        f"{cad}: 2 of 4 rows used",
+        f"{cad}: 1 row(s) with a number of fields other than the header's 2 (fields); e.g. row 4",
+        f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 5",
+    ]
+    load_scenario(outcome.out)

@@ -1,0 +1,236 @@
+"""Staffing requirement: target parsing, Erlang at the offered load, FMMW against SIPP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import single_queue
+from typer.testing import CliRunner
+
+from cli import app
+from sim.analytic.erlang import agents_for_service_level, erlang_a_figures
+from sim.config import InputError, scenario_from_dict
+from sim.planning.staffing import (
+    erlang_staff,
+    expected_offered_load,
+    offered_load,
+    parse_target,
+    resolve_pool,
+    rostered_for,
+    service_spread,
+    simulate,
+    staffing_requirement,
+    with_staff,
+)
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+MMC = str(ROOT / "configs" / "mmc.yaml")
+
+# --------------------------------------------------------------------------- targets
+
+
+def test_parse_target_forms() -> None:
+    t = parse_target("answered_within_target:999>=90")
+    assert (t.metric, t.segment, t.stat, t.op, t.value) == (
+        "answered_within_target", "999", "value", ">=", 90.0,
+    )  # fmt: skip
+    t = parse_target(" answer_time : 101 : p90 <= 120 ")
+    assert (t.metric, t.segment, t.stat, t.op, t.value) == ("answer_time", "101", "p90", "<=", 120)
+    assert parse_target("answer_time:tvp/101<=30").stat == "mean"
+    assert str(parse_target("abandoned:101<=5")) == "abandoned:101<=5"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("answered_within_target:999", "cannot read"),
+        ("answered_within_target:999=>90", "cannot read"),
+        ("answered:999>=90", "unknown metric 'answered'"),
+        ("answer_time:101:p99<=120", "no statistic 'p99'"),
+        ("answered_within_target:999:p90>=90", "no statistic 'p90'"),
+        ("answered_within_target:999<=90", "must use >="),
+        ("answer_time:101:p90>=120", "must use <="),
+        ("answered_within_target:999>=ninety", "is not a number"),
+        ("answered_within_target:999>=120", "out of range"),
+        ("answer_time:101<=0", "out of range"),
+        ("abandoned:101<=nan", "out of range"),
+    ],
+)
+def test_bad_targets_exit_2_naming_the_problem(text: str, named: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_target(text)
+    assert named in str(caught.value)
+    result = runner.invoke(app, ["staff", MMC, "--pool", "handlers", "--target", text])
+    assert result.exit_code == 2
+    assert "--target" in result.output and named in result.output
+
+
+def test_target_on_a_channel_the_pool_does_not_answer() -> None:
+    result = runner.invoke(
+        app, ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:999>=90"]
+    )
+    assert result.exit_code == 2
+    assert (
+        "does not answer segment '999'" in result.output and "expected one of 101" in result.output
+    )
+    result = runner.invoke(app, ["staff", MMC, "--pool", "nobody", "--target", "abandoned:101<=5"])
+    assert result.exit_code == 2 and "no such handler pool" in result.output
+    result = runner.invoke(
+        app,
+        ["staff", MMC, "--pool", "handlers", "--target", "abandoned:101<=5", "--interval", "20"],
+    )
+    assert result.exit_code == 2 and "--interval" in result.output
+
+
+# --------------------------------------------------------------------------- Erlang
+
+
+@pytest.mark.parametrize(("calls_per_hour", "aht_s", "goal"), [(100, 360, 80), (400, 240, 90)])
+def test_erlang_staff_matches_agents_for_service_level(
+    calls_per_hour: float, aht_s: float, goal: float
+) -> None:
+    target = parse_target(f"answered_within_target:101>={goal}")
+    load = calls_per_hour * aht_s / 3600
+    expected = agents_for_service_level(calls_per_hour, aht_s, 20, goal / 100)
+    assert erlang_staff(load, aht_s, [(target, 20.0, None)], 1000) == expected
+    expected_a = agents_for_service_level(calls_per_hour, aht_s, 20, goal / 100, patience_s=300)
+    assert erlang_staff(load, aht_s, [(target, 20.0, 300.0)], 1000) == expected_a
+
+
+def test_erlang_staff_other_targets_are_smallest() -> None:
+    load, aht = 10.0, 360.0
+    rate = load / aht * 3600
+    for text, ok in [
+        ("abandoned:101<=3", lambda f: f.p_abandon <= 0.03),
+        ("answer_time:101<=15", lambda f: f.asa_s <= 15),
+        ("answer_time:101:p90<=60", lambda f: f.service_level / (1 - f.p_abandon) >= 0.9),
+    ]:
+        target = parse_target(text)
+        wait = 0.0 if target.stat == "mean" else target.value
+        staff = erlang_staff(load, aht, [(target, 20.0, 240.0)], 1000)
+        assert ok(erlang_a_figures(rate, aht, staff, 240.0, wait))
+        assert not ok(erlang_a_figures(rate, aht, staff - 1, 240.0, wait))
+
+
+def test_unreachable_target_exits_2() -> None:
+    result = runner.invoke(
+        app,
+        ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:101>=99",
+         "--max-staff", "11", "--set", "days=1", "--out", "unused"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "not reachable with 11 handlers" in result.output
+
+
+def test_rostered_for_adds_shrinkage_back() -> None:
+    available = np.arange(0, 60)
+    for shrinkage in (0.0, 0.1, 0.25, 0.3):
+        rostered = rostered_for(available, shrinkage)
+        assert np.all(np.floor(rostered * (1 - shrinkage) + 0.5) >= available)
+        assert np.all(np.floor((rostered - 1) * (1 - shrinkage) + 0.5) < available)
+
+
+# --------------------------------------------------------------------------- offered load
+
+HOURLY = (1 + 0.8 * np.sin(2 * np.pi * np.arange(24) / 24)).round(3).tolist()
+
+
+def varying(calls_per_hour: float = 60, aht_s: float = 1800, replications: int = 5, **channel):
+    """A sinusoidal day and long calls: the offered load lags the arrival rate."""
+    return scenario_from_dict(
+        {
+            "name": "varying",
+            "days": 7,
+            "warmup_days": 0.5,
+            "seed": 3,
+            "replications": replications,
+            "forces": {
+                "f": {
+                    "channels": {
+                        "101": {
+                            "volume_per_year": calls_per_hour * 8760,
+                            "profile": {"hourly": HOURLY},
+                            "handling": {"distribution": "exponential", "mean_s": aht_s},
+                            "answer_target_s": 20,
+                            **channel,
+                        }
+                    }
+                }
+            },
+            "handler_pools": {"pool": {"serves": ["101"], "roster": {"staff": 200}}},
+        }
+    )
+
+
+def test_exact_offered_load_matches_the_ample_staff_simulation() -> None:
+    setup = resolve_pool(varying(), "pool", [parse_target("abandoned:101<=5")], 60)
+    exact = expected_offered_load(setup)
+    runs = simulate(setup.scenario, setup.refs(), 6, 1)
+    simulated, _ = offered_load(runs, 60)
+    # Six replications of a week: about 3% noise per interval at these loads.
+    assert np.mean(simulated) == pytest.approx(np.mean(exact), rel=0.02)
+    assert np.corrcoef(simulated, exact)[0, 1] > 0.98
+    # The load lags the arrival rate: the rate is the same at 05:00 and 07:00
+    # (either side of its 06:00 peak), the load is higher at 07:00.
+    assert HOURLY[5] == HOURLY[7]
+    assert exact[7] > exact[5] + 1
+
+
+# --------------------------------------------------------------------------- requirement
+
+
+def test_stationary_requirement_is_the_erlang_c_number() -> None:
+    scenario = single_queue(100, 360, 12, target_s=20, days=7, replications=4)
+    setup = resolve_pool(scenario, "pool", [parse_target("answered_within_target:101>=80")], 60)
+    result = staffing_requirement(setup, 4)
+    erlang = agents_for_service_level(100, 360, 20, 0.8)
+    assert set(result.requirement["sipp_staff"]) == {erlang}
+    assert set(result.requirement["fmmw_staff"]) == {erlang}
+    assert np.all(np.abs(result.requirement["required_staff"] - erlang) <= 1)
+
+
+def test_stationary_requirement_with_patience_is_the_erlang_a_number() -> None:
+    scenario = single_queue(100, 360, 12, patience_s=300, target_s=20, days=7, replications=4)
+    setup = resolve_pool(scenario, "pool", [parse_target("answered_within_target:101>=80")], 60)
+    result = staffing_requirement(setup, 4)
+    erlang = agents_for_service_level(100, 360, 20, 0.8, patience_s=300)
+    assert set(result.requirement["fmmw_staff"]) == {erlang}
+    assert np.all(np.abs(result.requirement["required_staff"] - erlang) <= 1)
+
+
+def test_time_varying_requirement_meets_the_target_and_is_flatter_than_sipp() -> None:
+    setup = resolve_pool(varying(), "pool", [parse_target("answered_within_target:101>=80")], 60)
+    result = staffing_requirement(setup, 5, workers=2)
+    fmmw = result.verification[result.verification["method"] == "fmmw"]
+    assert fmmw["met_within_ci"].all()
+    spread = service_spread(result.verification).set_index("method")
+    assert spread.loc["fmmw", "std"] < 0.8 * spread.loc["sipp", "std"]
+    assert spread.loc["fmmw", "worst"] > spread.loc["sipp", "worst"]
+    # The lag: SIPP staffs 05:00 and 07:00 alike; FMMW staffs 07:00 more.
+    req = result.requirement
+    assert req["sipp_staff"][5] == req["sipp_staff"][7]
+    assert req["fmmw_staff"][7] > req["fmmw_staff"][5]
+
+
+def test_redials_raise_the_requirement_until_it_settles() -> None:
+    redial = {
+        "patience": {"distribution": "exponential", "mean_s": 60},
+        "redial": {"probability": 0.9, "delay": {"distribution": "exponential", "mean_s": 60}},
+    }
+    scenario = varying(calls_per_hour=120, aht_s=300, replications=3, **redial)
+    setup = resolve_pool(scenario, "pool", [parse_target("answered_within_target:101>=60")], 60)
+    result = staffing_requirement(setup, 3)
+    assert result.converged
+    steps = result.iterations[result.iterations["step"].str.startswith("fmmw")]
+    assert len(steps) >= 2
+    # Ample staff first: nobody hangs up, so no redials; then redials add load.
+    assert steps["redial_load_erlang_hours"].iloc[0] == 0
+    assert steps["redial_load_erlang_hours"].iloc[-1] > 0
+    assert steps["intervals_changed"].iloc[-1] == 0
+    assert np.all(result.requirement["fmmw_staff"] >= result.requirement["sipp_staff"] - 1)
+    # The staffing simulated last is the one reported.
+    runs = simulate(with_staff(setup, result.requirement["required_staff"]), setup.refs(), 1, 1)
+    assert runs[0].answered.any()

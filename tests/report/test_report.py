@@ -1,0 +1,409 @@
+"""The panel report: figures from real results directories, words, offline HTML, PNGs, a browser.
+
+The results directories are made by the real commands on short runs of the
+shipped demo (one day), so the report is tested against the files the
+simulator actually writes: a single run with records, an experiment (a grid
+over late-shift handlers) with records, the same experiment without records,
+and a contact-centre-only run with no response metrics.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import plotly.offline
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from sim.app import commands
+from sim.report import write_report
+from sim.report.figures import PALETTE, build_figures
+from sim.report.load import load_results
+from sim.report.words import Difference, Figure, format_duration, format_value, sentence
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = ROOT / "configs"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ALL_FIGURES = {
+    "attendance-percentiles",
+    "answer-percentiles",
+    "answer-distribution",
+    "attendance-distribution",
+    "by-hour",
+    "trade-off",
+    "difference",
+}
+SHORT = ["days=1", "warmup_days=0.25", "replications=2"]
+runner = CliRunner()
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "demo"
+    commands.run_scenario(CONFIGS / "demo.yaml", SHORT, out, keep_records=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def contact_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("mmc") / "mmc"
+    commands.run_scenario(CONFIGS / "mmc.yaml", SHORT, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def experiment_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("experiment")
+    spec = folder / "late.yaml"
+    spec.write_text(
+        f"""
+name: late-sweep
+base: {CONFIGS / "demo.yaml"}
+baseline: late-14
+days: 1
+warmup_days: 0.25
+seed: 7
+replications: 3
+records: true
+grid:
+  late:
+    path: handler_pools.contact_centre.roster.shifts.2.count
+    values: [10, 14, 18]
+scenarios:
+  - name: same-as-baseline
+    set:
+      handler_pools.contact_centre.roster.shifts.2.count: 14
+"""
+    )
+    out = folder / "results"
+    commands.run_experiment_file(spec, out, workers=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def experiment_no_records(experiment_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("norecords") / "results"
+    shutil.copytree(experiment_dir, out, ignore=shutil.ignore_patterns("records", "incidents"))
+    return out
+
+
+def chromium_or_skip() -> str:
+    """Debian's Chromium, installed from the package when missing and we are root; else skip."""
+    for candidate in ("/usr/bin/chromium", os.environ.get("BROWSER_PATH", "")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
+            subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=900
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            pytest.skip(f"Chromium is not installed and apt-get install chromium failed: {exc}")
+        if Path("/usr/bin/chromium").exists():
+            return "/usr/bin/chromium"
+    pytest.skip(
+        "Chromium is not installed (/usr/bin/chromium) and cannot be installed here "
+        "(not root, or no apt-get): install Debian's chromium package to run this test"
+    )
+
+
+def figure_keys(html: str) -> set[str]:
+    return set(re.findall(r"data-figure='([\w-]+)'", html))
+
+
+def left_out_keys(html: str) -> set[str]:
+    return set(re.findall(r"data-left-out='([\w-]+)'", html))
+
+
+# ------------------------------------------------------------------ words
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (827.4, "s", "13 min 47 s"),
+        (13.78, "min", "13 min 47 s"),
+        (25.64, "min", "25 min 38 s"),
+        (79.0, "min", "1 h 19 min"),
+        (6.85, "s", "6.8 s"),
+        (42.4, "s", "42 s"),
+        (60.2, "s", "1 min"),
+        (3600.0, "s", "1 h"),
+        (13.4, "h", "13 h 24 min"),
+        (0.5, "h", "30 min"),
+        (100.0, "h", "4 days 4 h"),
+        (float("nan"), "s", "–"),
+    ],
+)
+def test_format_duration(value: float, unit: str, expected: str) -> None:
+    assert format_duration(value, unit) == expected
+
+
+def test_format_value_percent_and_time() -> None:
+    assert format_value(84.53, "%") == "84.5%"
+    assert format_value(827.4, "s") == "13 min 47 s"
+    assert format_value(13.4, "h") == "13 h 24 min"
+
+
+def test_sentence_change_against_baseline_gives_both_intervals_and_baseline() -> None:
+    figure = Figure("answer_time", "101", "p90", "s", 190.0, 175.0, 205.0)
+    text = sentence(figure, Difference(580.0, -390.0, -410.0, -370.0))
+    assert text == (
+        "9 in 10 calls to 101 are answered within 3 min 10 s "
+        "(95% confidence: 2 min 55 s to 3 min 25 s), instead of 9 min 40 s."
+    )
+
+
+def test_sentence_no_change() -> None:
+    figure = Figure("attendance_time", "grade1/urban", "p90", "min", 12.5, 12.3, 12.7)
+    text = sentence(figure, Difference(12.5, 0.0, 0.0, 0.0))
+    assert text.endswith("the same as the baseline.")
+    assert "95% confidence: 12 min 18 s to 12 min 42 s" in text
+
+
+def test_sentence_change_within_noise() -> None:
+    figure = Figure("answered_within_target", "999", "value", "%", 84.5, 83.9, 85.1)
+    text = sentence(figure, Difference(84.0, 0.5, -0.2, 1.2))
+    assert text.startswith("84.5% of 999 calls are answered within the target")
+    assert "no clear difference" in text
+    assert "against 84.0% in the baseline" in text
+
+
+def test_sentence_without_baseline() -> None:
+    figure = Figure("appointment_wait", "scheduled", "p90", "h", 13.4, 12.6, 14.2)
+    assert sentence(figure) == (
+        "9 in 10 appointments take place within 13 h 24 min "
+        "(95% confidence: 12 h 36 min to 14 h 12 min)."
+    )
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_single_run_with_records(run_dir: Path) -> None:
+    outcome = write_report(run_dir)
+    html = outcome.html.read_text()
+    assert outcome.html == run_dir / "report.html"
+    shown = ALL_FIGURES - {"trade-off", "difference"}
+    assert figure_keys(html) == shown
+    for key in shown:
+        assert f'id="fig-{key}"' in html
+    assert left_out_keys(html) == {"trade-off", "difference"}
+    assert "single run, not a sweep" in html
+    assert "no baseline to compare with" in html
+    # records: the full distributions and the hourly band, nothing shown in part
+    assert "data-partial" not in html
+    assert "In this scenario:" in html and "95% confidence:" in html
+
+
+def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
+    results = load_results(experiment_dir)
+    assert results.baseline == "late-14"
+    assert results.calls is not None and set(results.calls["scenario"]) == set(results.scenarios)
+    html = write_report(experiment_dir).html.read_text()
+    assert figure_keys(html) == ALL_FIGURES
+    assert left_out_keys(html) == set()
+    assert "call handlers on the late shift (number)" in html  # the trade-off's x axis
+    assert "With 4 more call handlers on the late shift (18 instead of 14):" in html
+    assert "With 4 fewer call handlers on the late shift (10 instead of 14):" in html
+    # a scenario identical to the baseline: the same calls, so the same figures
+    assert "the same as the baseline." in html
+    assert "instead of" in html  # 10 or 18 handlers make a clear difference to 101 waits
+    assert re.search(r"\(95% confidence: [^)]+ to [^)]+\), instead of ", html)
+
+
+def test_experiment_without_records_says_what_is_partial(experiment_no_records: Path) -> None:
+    figures = {f.key: f for f in build_figures(load_results(experiment_no_records))}
+    assert {k for k, f in figures.items() if f.figure is not None} == ALL_FIGURES
+    assert "stored percentiles" in figures["answer-distribution"].reason
+    assert "warmup.csv" in figures["by-hour"].reason
+    html = write_report(experiment_no_records).html.read_text()
+    assert set(re.findall(r"data-partial='([\w-]+)'", html)) == {
+        "answer-distribution",
+        "attendance-distribution",
+        "by-hour",
+    }
+
+
+def test_contact_only_run_leaves_out_response_figures(contact_only_dir: Path) -> None:
+    outcome = write_report(contact_only_dir)
+    html = outcome.html.read_text()
+    left = {f.key: f.reason for f in outcome.left_out}
+    assert set(left) == {
+        "attendance-percentiles",
+        "attendance-distribution",
+        "by-hour",
+        "trade-off",
+        "difference",
+    }
+    assert "records" in left["by-hour"]
+    assert "attendance" in left["attendance-percentiles"]
+    assert left_out_keys(html) == set(left)
+    # mmc has 101 only: the 999 panel is missing, and the report says so
+    answer = next(f for f in outcome.figures if f.key == "answer-percentiles")
+    assert "999" in answer.reason
+    assert figure_keys(html) == {"answer-percentiles", "answer-distribution"}
+
+
+def test_every_axis_titled_with_unit_and_palette(experiment_dir: Path) -> None:
+    for item in build_figures(load_results(experiment_dir)):
+        assert item.figure is not None
+        layout = item.figure.to_plotly_json()["layout"]
+        axes = [k for k in layout if re.fullmatch(r"[xy]axis\d*", k)]
+        assert axes, item.key
+        for axis in axes:
+            if layout[axis].get("visible") is False:
+                continue
+            title = (layout[axis].get("title") or {}).get("text", "")
+            assert re.search(r"\((s|min|h|%|number|percentile)\)|percentile|scenario", title), (
+                item.key,
+                axis,
+                title,
+            )
+        allowed = {c.lower() for c in PALETTE}
+        for trace in item.figure.data:
+            for part in ("marker", "line"):
+                value = getattr(getattr(trace, part, None), "color", None)
+                if isinstance(value, str) and value.startswith("#"):
+                    assert value.lower() in allowed, (item.key, value)
+
+
+def test_html_is_self_contained_and_prints_on_a4(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "panel.html"
+    html = write_report(run_dir, out=out).html.read_text()
+    assert out.exists()
+    assert "<link" not in html
+    assert not re.search(r"<script[^>]*\ssrc=", html)
+    plotly_js = plotly.offline.get_plotlyjs()
+    assert html.count(plotly_js) == 1  # plotly.js inlined once, whole
+    ours = html.replace(plotly_js, "")  # the library's own code mentions plotly.com in strings
+    assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", ours)
+    assert "http://" not in ours and "https://" not in ours
+    assert "@import" not in html
+    assert html.count("<script") >= 3 and "Plotly.newPlot" in html
+    assert len(html) > 3_000_000  # plotly.js itself is inlined
+    assert "@page { size: A4" in html and "@media print" in html
+    assert "How to read these charts" in html
+    assert "Appendix: assumptions and settings" in html and "All resolved settings" in html
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output
+    empty = runner.invoke(app, ["report", str(tmp_path)])
+    assert empty.exit_code == 2
+    assert "has no summary.csv" in empty.output
+    (tmp_path / "summary.csv").write_text("a,b\n1,2\n")
+    wrong = runner.invoke(app, ["report", str(tmp_path)])
+    assert wrong.exit_code == 2
+    assert "has no column(s) scenario" in wrong.output
+
+
+def test_cli_report_lists_left_out_figures(contact_only_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["report", str(contact_only_dir), "--out", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "left out: How many do we need?" in result.output
+    assert f"report: {tmp_path / 'r.html'}" in result.output
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_export_one_image_per_figure(run_dir: Path, tmp_path: Path) -> None:
+    chromium_or_skip()
+    png_dir = tmp_path / "png"
+    result = runner.invoke(
+        app, ["report", str(run_dir), "--out", str(tmp_path / "r.html"), "--png", str(png_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    figures = [f for f in build_figures(load_results(run_dir)) if f.figure is not None]
+    written = sorted(p.name for p in png_dir.iterdir())
+    assert written == sorted(f"{f.key}.png" for f in figures)
+    for item in figures:
+        path = png_dir / f"{item.key}.png"
+        assert path.stat().st_size > 10_000
+        assert png_size(path) == (1000, int(item.figure.layout.height))
+
+
+# ------------------------------------------------------------------ browser
+
+
+def test_page_renders_in_headless_chromium_offline(experiment_dir: Path, tmp_path: Path) -> None:
+    browser_path = chromium_or_skip()
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright (Python) is not installed: pip install -e .[test]"
+    )
+    page_file = write_report(experiment_dir, out=tmp_path / "report.html").html
+    expected = figure_keys(page_file.read_text())
+    errors: list[str] = []
+    fetched: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=browser_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def block_network(route: object) -> None:
+                request = route.request  # type: ignore[attr-defined]
+                if not request.url.startswith(("file:", "data:", "blob:")):
+                    fetched.append(request.url)
+                    route.abort()  # type: ignore[attr-defined]
+                else:
+                    route.continue_()  # type: ignore[attr-defined]
+
+            page.route("**/*", block_network)
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                arg=len(expected),
+                timeout=30_000,
+            )
+            drawn = page.evaluate(
+                """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => ({
+                    id: el.id,
+                    svgs: el.querySelectorAll('svg.main-svg').length,
+                    points: el.querySelectorAll('.scatterlayer .trace').length,
+                    width: el.getBoundingClientRect().width}))"""
+            )
+            shot = tmp_path / "report.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert fetched == []
+    assert {d["id"] for d in drawn} == {f"fig-{k}" for k in expected}
+    for plot in drawn:
+        assert plot["svgs"] >= 1 and plot["points"] >= 1, plot
+        assert plot["width"] > 300, plot
+    assert shot.read_bytes()[:8] == PNG_MAGIC and shot.stat().st_size > 50_000
