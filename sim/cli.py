@@ -20,7 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.app import commands
+from sim.app import analytic as app_analytic
+from sim.app import fit as app_fit
+from sim.app import headline as app_headline
+from sim.app import report as app_report
+from sim.app import run as app_run
+from sim.app import staff as app_staff
 from sim.config import InputError, Problem
 
 app = typer.Typer(
@@ -56,24 +61,18 @@ def bad_input_exits_2() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[Any], None]]]:
-    """A replication progress bar on a terminal; silent otherwise."""
-    if not err.is_terminal:
-        yield (lambda total: None), (lambda result: None)
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        yield (
-            lambda total: progress.update(task, total=total),
-            lambda result: progress.advance(task),
+def interrupted_keeps_replications() -> Iterator[None]:
+    """On Ctrl-C, say that finished replications are kept and how to resume; exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(
+            "interrupted: every finished replication is saved; run the same command with "
+            "--resume (and --out) to finish",
+            markup=False,
+            soft_wrap=True,
         )
+        raise typer.Exit(130) from None
 
 
 @contextmanager
@@ -137,22 +136,36 @@ def run(
         bool, typer.Option("--records", help="Write per-call and per-incident records.")
     ] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")
+    ] = False,
 ) -> None:
     """Run one scenario: N replications, results directory with summary.csv."""
-    overrides = commands.cli_overrides(set_ or [], replications, seed, days, warmup_days)
-    with bad_input_exits_2(), progress_bar(f"{scenario.stem}") as (on_start, on_done):
-        outcome = commands.run_scenario(
-            scenario, overrides, out_dir, records, workers, on_start, on_done
+    overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
+    with (
+        interrupted_keeps_replications(),
+        bad_input_exits_2(),
+        progress_counter(scenario.stem) as on_progress,
+    ):
+        outcome = app_run.run_scenario(
+            scenario, overrides, out_dir, records, workers, scheduler, resume, on_progress
         )
-    title = f"{outcome.scenario.name}: mean ± half-width of 95% confidence interval"
-    _print_headline(title, "channel", commands.headline(outcome.summary))
-    _print_headline("", "attendance", commands.response_headline(outcome.summary))
-    for label, cell, unit in commands.other_headlines(outcome.summary):
+    summary = outcome.summary
+    title = f"{outcome.plan.name}: mean ± half-width of 95% confidence interval"
+    _print_headline(title, "channel", app_headline.headline(summary))
+    _print_headline("", "attendance", app_headline.response_headline(summary))
+    for label, cell, unit in app_headline.other_headlines(summary):
         out.print(f"{label}: {_figure(cell)} {unit}")
+    reused = f" ({outcome.reused} replications reused from disk)" if outcome.reused else ""
     out.print(
-        f"{outcome.calls:,} calls simulated in {outcome.wall_s:.1f} s of compute; "
+        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute{reused}; "
         f"results in {outcome.out_dir}/ (summary.csv)"
     )
+    _print_failures(outcome)
 
 
 @app.command()
@@ -161,7 +174,7 @@ def validate(
 ) -> None:
     """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem."""
     with bad_input_exits_2():
-        out.print(commands.validate_file(file), markup=False, highlight=False, soft_wrap=True)
+        out.print(app_run.validate_file(file), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -189,44 +202,45 @@ def experiment(
     1 if some replication failed twice (the others are in the results; --resume
     tries the failed ones again).
     """
-    try:
-        with bad_input_exits_2(), progress_counter(file.stem) as on_progress:
-            outcome = commands.run_experiment_file(
-                file, out_dir, workers, scheduler, resume, on_progress
-            )
-    except KeyboardInterrupt:
-        err.print(
-            "interrupted: every finished replication is saved; run the same command with "
-            "--resume (and --out) to finish",
-            markup=False,
-            soft_wrap=True,
+    with (
+        interrupted_keeps_replications(),
+        bad_input_exits_2(),
+        progress_counter(file.stem) as on_progress,
+    ):
+        outcome = app_run.run_experiment_file(
+            file, out_dir, workers, scheduler, resume, on_progress
         )
-        raise typer.Exit(130) from None
     _print_experiment(outcome)
-    if outcome.failures:
-        first = outcome.failures[0]
-        err.print(f"\n{len(outcome.failures)} replication(s) failed twice:", markup=False)
-        for failure in outcome.failures:
-            err.print(
-                f"  {failure.scenario} replication {failure.replication} (seed {failure.seed}): "
-                f"{failure.error}",
-                markup=False,
-                soft_wrap=True,
-            )
-        err.print(f"\nfirst traceback:\n{first.traceback}", markup=False, soft_wrap=True)
+    _print_failures(outcome)
+
+
+def _print_failures(outcome: Any) -> None:
+    """Every replication that failed twice, the first traceback, and exit 1; nothing if none."""
+    if not outcome.failures:
+        return
+    first = outcome.failures[0]
+    err.print(f"\n{len(outcome.failures)} replication(s) failed twice:", markup=False)
+    for failure in outcome.failures:
         err.print(
-            f"all tracebacks: {outcome.out_dir / 'failures.csv'}; after a fix, finish with "
-            f"--resume --out {outcome.out_dir}",
+            f"  {failure.scenario} replication {failure.replication} (seed {failure.seed}): "
+            f"{failure.error}",
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(1)
+    err.print(f"\nfirst traceback:\n{first.traceback}", markup=False, soft_wrap=True)
+    err.print(
+        f"all tracebacks: {outcome.out_dir / 'failures.csv'}; after a fix, finish with "
+        f"--resume --out {outcome.out_dir}",
+        markup=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
 
 
 def _print_experiment(outcome: Any) -> None:
     """The headline table per scenario, precision, and where the results are."""
     plan = outcome.plan
-    head, missing = commands.experiment_headline(outcome)
+    head, missing = app_headline.experiment_headline(outcome)
     table = Table(
         title=f"{plan.name}: mean per scenario (paired difference from {plan.baseline}; "
         "* its 95% interval excludes 0)"
@@ -272,7 +286,7 @@ def _print_experiment(outcome: Any) -> None:
 
 
 def _experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
-    if not isinstance(cell, commands.HeadlineCell) or math.isnan(cell.mean):
+    if not isinstance(cell, app_headline.HeadlineCell) or math.isnan(cell.mean):
         return "–"
     text = f"{cell.mean:,.{digits}f}"
     if baseline:
@@ -284,7 +298,7 @@ def _experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
 
 def _erlang(model: str, json_output: bool, **arguments: Any) -> None:
     with bad_input_exits_2():
-        figures = commands.erlang(model, **arguments)
+        figures = app_analytic.erlang(model, **arguments)
     if json_output:
         out.print_json(json.dumps(figures.as_dict()))
         return
@@ -353,7 +367,7 @@ def report(
 ) -> None:
     """The panel report: one self-contained HTML page of plots and plain words."""
     with bad_input_exits_2():
-        outcome = commands.write_panel_report(results_dir, out_file, png)
+        outcome = app_report.write_panel_report(results_dir, out_file, png)
     for item in outcome.left_out:
         out.print(f"left out: {item.title}: {item.reason}", markup=False, soft_wrap=True)
     if outcome.pngs:
@@ -412,10 +426,10 @@ def staff(
                 ]
             )
         if area is not None:
-            run: Callable[..., Any] = commands.staff_area
+            run: Callable[..., Any] = app_staff.staff_area
             args: tuple[Any, ...] = (scenario, area, target, interval or 60)
         else:
-            run, args = commands.staff_scenario, (scenario, pool, target, interval or 30)
+            run, args = app_staff.staff_scenario, (scenario, pool, target, interval or 30)
         args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
         if err.is_terminal:
             with err.status("staffing") as status:
@@ -509,7 +523,7 @@ def fit_command(
 
     with bad_input_exits_2():
         try:
-            outcome = commands.fit_scenario(
+            outcome = app_fit.fit_scenario(
                 incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
             )
         except FitDataError as exc:

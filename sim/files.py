@@ -42,3 +42,52 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 def write_json(data: Any, path: Path) -> None:
     """Write JSON, atomically."""
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+# --------------------------------------------------------------------------- results layout
+
+#: Per-replication folders of a results directory, by kind of file (DESIGN §3).
+REPLICATION_DIRS = {
+    "values": "replications",
+    "warmup": "warmup",
+    "calls": "records/calls",
+    "incidents": "records/incidents",
+    "outages": "records/outages",
+}
+RECORD_KINDS = ("calls", "incidents", "outages")
+
+
+def replication_file(root: Path, kind: str, scenario: str, replication: int) -> Path:
+    """The file of one replication in a results directory.
+
+    ``kind`` is ``values`` (its metric values), ``warmup`` (hourly queue
+    figures) or a record kind (``calls``, ``incidents``, ``outages``).
+    """
+    return root / REPLICATION_DIRS[kind] / scenario / f"{replication:05d}.parquet"
+
+
+def record_files(root: Path, kind: str) -> dict[str, list[Path]]:
+    """Every replication's record file of one kind, by scenario, in replication order."""
+    base = root / REPLICATION_DIRS[kind]
+    if not base.is_dir():
+        return {}
+    return {
+        folder.name: sorted(folder.glob("[0-9]*.parquet"))
+        for folder in sorted(p for p in base.iterdir() if p.is_dir())
+    }
+
+
+def read_records(root: Path, kind: str) -> pd.DataFrame:
+    """All records of one kind in a results directory, every scenario and replication.
+
+    Each table has a ``scenario`` column (and the ``replication`` column the
+    records carry). Empty, with no columns, if there are none.
+    """
+    frames = []
+    for scenario, files in record_files(Path(root), kind).items():
+        for path in files:
+            frame = pd.read_parquet(path)
+            if "scenario" not in frame.columns:
+                frame.insert(0, "scenario", scenario)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

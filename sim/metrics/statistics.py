@@ -237,3 +237,19 @@ def check_precision(
         return PrecisionCheck(n_run, achieved, candidate, n_run >= needed, max(needed, n_run))
     first = max(n_run + 1, minimum)
     return PrecisionCheck(n_run, achieved, None, False, first + look_ahead(first, k_limit))
+
+
+def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and t confidence interval of replication values, ignoring NaNs.
+
+    Returns ``(mean, low, high, n)``; the interval is NaN with fewer than two values.
+    """
+    finite = values[~np.isnan(values)]
+    n = int(finite.size)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    mean = float(finite.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan"), n
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * finite.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half, n

@@ -28,6 +28,7 @@ from sim.config import (
     SECONDS_PER_MINUTE,
     Channel,
     OnlineChannel,
+    Platform,
     Scenario,
     clock_to_seconds,
 )
@@ -54,7 +55,6 @@ from sim.model.response import (
 )
 from sim.model.streams import Streams, buffered_durations, buffered_uniforms, draw
 from sim.model.teams import Team
-from sim.scenarios.platforms import apply_platform
 
 #: After the measured period no new calls arrive, but the model runs on this
 #: long (seconds) so that calls which arrived inside it get answered or abandon
@@ -592,19 +592,35 @@ def _wire_online(
 
 
 def run_replication(
-    scenario: Scenario, replication: int, seed: int | None = None
+    scenario: Scenario,
+    replication: int,
+    seed: int | None = None,
+    platform: Platform | None = None,
 ) -> ReplicationOutput:
-    """Simulate one replication of a scenario.
+    """Simulate one replication of a prepared scenario.
 
     Parameters
     ----------
     scenario
-        The validated scenario.
+        The validated scenario, its platform's static changes already made
+        (:class:`sim.runs.plan.PlannedScenario` prepares it once per plan).
     replication
         Replication number, from 0; with the seed it fixes every random stream.
     seed
         Base seed; defaults to the scenario's.
+    platform
+        The platform the scenario runs on, for its outages and learning curve.
+
+    Raises
+    ------
+    ValueError
+        If the scenario still names a platform: it has not been prepared.
     """
+    if scenario.platform is not None:
+        raise ValueError(
+            f"scenario {scenario.name!r} names platform {scenario.platform.name!r} but it has "
+            "not been applied; run it through sim.runs (PlannedScenario.of prepares it)"
+        )
     seed = scenario.seed if seed is None else seed
     streams = Streams(seed, replication)
     warmup_s, horizon_s = scenario.warmup_s, scenario.horizon_s
@@ -613,16 +629,15 @@ def run_replication(
     roster_window = (-warmup_s, end_s)
     env = simpy.Environment(initial_time=-warmup_s)
 
-    platform = scenario.platform
     clock: PlatformClock | None = None
     outages: dict[str, np.ndarray] = {}
-    if platform is not None:
-        scenario = apply_platform(scenario)
-        if platform.outages is not None or platform.learning_curve is not None:
-            starts, ends = sample_outages(platform, streams[OUTAGE_STREAM], -warmup_s, end_s)
-            clock = PlatformClock(platform, starts, ends)
-            if platform.outages is not None:
-                outages = {"start_s": starts, "end_s": ends}
+    if platform is not None and (
+        platform.outages is not None or platform.learning_curve is not None
+    ):
+        starts, ends = sample_outages(platform, streams[OUTAGE_STREAM], -warmup_s, end_s)
+        clock = PlatformClock(platform, starts, ends)
+        if platform.outages is not None:
+            outages = {"start_s": starts, "end_s": ends}
     handling_factor = clock.handling_factor if clock and clock.changes_handling else None
     delay_factor = clock.dispatch_factor if clock and clock.changes_dispatch else None
 

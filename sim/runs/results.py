@@ -1,8 +1,9 @@
-"""The results directory of DESIGN §3: summary, replications, records, manifest.
+"""The summary files of a results directory (DESIGN §3), rebuilt from its replications.
 
-Every file is written atomically (to a temporary name in the same directory,
-then renamed), so an interrupted run never leaves a half-written file behind.
-Nothing is written outside the directory given.
+Every file is written atomically (:mod:`sim.files`), so an interrupted run
+never leaves a half-written file behind, and the summary files are always
+rebuilt from the stored replications, so a resumed run writes exactly what an
+uninterrupted one would. Nothing is written outside the directory given.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,13 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.files import write_json, write_table
+from sim.metrics.statistics import compare
+from sim.metrics.warmup import summarise_warmup
+from sim.runs.pipeline import Failure, PlanOutcome
+from sim.runs.plan import RunPlan
+from sim.runs.store import ResultStore
+from sim.runs.tables import now_utc, summarise
+from sim.runs.targets import changes_frame, targets_frame
 
 PACKAGES = ("demandsim", "simpy", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "PyYAML")
 
@@ -32,11 +40,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def now_utc() -> str:
-    """The current time, ISO 8601 in UTC."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def build_manifest(
@@ -70,20 +73,161 @@ def build_manifest(
 
 
 def write_results(
-    out_dir: Path,
-    summary: pd.DataFrame,
-    replications: pd.DataFrame,
-    manifest: dict[str, Any],
-    records: dict[str, pd.DataFrame] | None = None,
-) -> None:
-    """Write the results directory: summary.csv, replications.parquet, manifest.json, records/.
+    plan: RunPlan,
+    store: ResultStore,
+    outcome: PlanOutcome,
+    started: str,
+    elapsed_s: float,
+    command: Sequence[str] | None = None,
+) -> ResultsWritten:
+    """Rebuild the summary files of a results directory from its stored replications.
 
-    ``records`` maps a table name (``calls``, ``incidents``) to its rows, written
-    as ``records/<name>.parquet``.
+    Writes ``replications.parquet``, ``summary.csv``, ``comparison.csv``,
+    ``warmup.csv``, ``targets.csv``, ``changes.csv``, ``precision.csv``
+    (``replications: auto``), ``failures.csv`` (if any failed) and
+    ``manifest.json``; removes a stale ``precision.csv`` or ``failures.csv``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for kind, table in (records or {}).items():
-        write_table(table, out_dir / "records" / f"{kind}.parquet")
-    write_table(replications, out_dir / "replications.parquet")
-    write_table(summary, out_dir / "summary.csv")
-    write_json(manifest, out_dir / "manifest.json")
+    present = outcome.present
+    table = store.load_values(present)
+    summary = summarise(table)
+    comparison = compare(table, plan.baseline)
+    warmup = summarise_warmup(store.load_warmup(present))
+    details = [store.details(*key) for key in present]
+    root = store.root
+    write_table(table, root / "replications.parquet")
+    write_table(summary, root / "summary.csv")
+    write_table(comparison, root / "comparison.csv")
+    write_table(warmup, root / "warmup.csv")
+    write_table(targets_frame(plan), root / "targets.csv")
+    write_table(changes_frame(plan), root / "changes.csv")
+    _write_or_remove(outcome.precision, root / "precision.csv")
+    failure_table = pd.DataFrame([f.__dict__ for f in outcome.failures], columns=FAILURE_COLUMNS)
+    _write_or_remove(failure_table if outcome.failures else None, root / "failures.csv")
+    written = ResultsWritten(
+        out_dir=root,
+        outcome=outcome,
+        summary=summary,
+        comparison=comparison,
+        calls=int(sum(d.get("calls", 0) for d in details)),
+        compute_s=float(sum(d.get("wall_s", 0.0) for d in details)),
+        elapsed_s=elapsed_s,
+    )
+    write_json(_manifest(written, started, command), root / "manifest.json")
+    return written
+
+
+@dataclass(frozen=True)
+class ResultsWritten:
+    """A results directory as written, and what went into it.
+
+    Attributes
+    ----------
+    out_dir
+        The results directory.
+    outcome
+        What the pipeline did (replications run and reused, failures, precision).
+    summary, comparison
+        ``summary.csv`` and ``comparison.csv`` as written.
+    calls, compute_s
+        Call attempts simulated and compute seconds, over the replications in
+        the tables (reused ones included: see ``outcome.ran``).
+    elapsed_s
+        Wall-clock seconds of this call, seconds.
+    """
+
+    out_dir: Path
+    outcome: PlanOutcome
+    summary: pd.DataFrame
+    comparison: pd.DataFrame
+    calls: int
+    compute_s: float
+    elapsed_s: float
+
+    @property
+    def plan(self) -> RunPlan:
+        """The plan run."""
+        return self.outcome.plan
+
+    @property
+    def replications(self) -> int:
+        """Replications per scenario."""
+        return self.outcome.replications
+
+    @property
+    def ran(self) -> int:
+        """Replications run by this call."""
+        return self.outcome.ran
+
+    @property
+    def reused(self) -> int:
+        """Replications found already done on disk."""
+        return self.outcome.reused
+
+    @property
+    def failures(self) -> list[Failure]:
+        """Replications that failed twice (not in any table)."""
+        return self.outcome.failures
+
+    @property
+    def precision(self) -> pd.DataFrame | None:
+        """``precision.csv`` (``replications: auto`` only)."""
+        return self.outcome.precision
+
+    @property
+    def precision_met(self) -> bool | None:
+        """Whether auto replications met the target on every named metric (None if fixed)."""
+        return self.outcome.precision_met
+
+    @property
+    def executor(self) -> str:
+        """Where the replications ran."""
+        return self.outcome.executor
+
+
+FAILURE_COLUMNS = ["scenario", "replication", "seed", "attempts", "error", "traceback"]
+
+
+def _write_or_remove(frame: pd.DataFrame | None, path: Path) -> None:
+    """Write a table, or remove a stale one left by an earlier run of the same plan."""
+    if frame is None:
+        path.unlink(missing_ok=True)
+    else:
+        write_table(frame, path)
+
+
+def _manifest(written: ResultsWritten, started: str, command: Sequence[str] | None) -> dict:
+    outcome = written.outcome
+    plan = outcome.plan
+    about: dict[str, Any] = {
+        "kind": plan.kind,
+        "name": plan.name,
+        "source": str(plan.source),
+        "baseline": plan.baseline,
+        "fingerprint": plan.fingerprint(),
+        "changes": {s.name: [c.__dict__ for c in s.changes] for s in plan.scenarios},
+        "replications": outcome.replications,
+        "precision": plan.precision.model_dump(mode="json") if plan.precision else None,
+        "precision_met": outcome.precision_met,
+        "records": plan.records,
+    }
+    if plan.base_path is not None:
+        about["base"] = str(plan.base_path)
+    return build_manifest(
+        [s.scenario for s in plan.scenarios],
+        plan.seed,
+        list(range(outcome.replications)),
+        started,
+        now_utc(),
+        command,
+        extra={
+            "experiment": about,
+            **plan.settings,
+            "executor": outcome.executor,
+            "replications_run": outcome.ran,
+            "replications_reused": outcome.reused,
+            "failures": [
+                {"scenario": f.scenario, "replication": f.replication, "error": f.error}
+                for f in outcome.failures
+            ],
+        },
+    )

@@ -1,12 +1,15 @@
-"""The durable part of an experiment's results directory: one file set per replication.
+"""Where finished replications are kept: a results directory, or memory.
 
-Layout (inside the results directory)::
+The one layout of a results directory (run and experiment alike)::
 
-    experiment.json                         which experiment this directory holds
-    replications/<scenario>/<r>.parquet     metric values of replication r (written last)
-    warmup/<scenario>/<r>.parquet           its hourly queue figures (warmup.csv)
-    records/<scenario>/<r>.parquet          its per-call records (with records: true)
-    incidents/<scenario>/<r>.parquet        its per-incident records (with records: true)
+    experiment.json                             which plan this directory holds
+    replications/<scenario>/<r>.parquet         metric values of replication r (written last)
+    warmup/<scenario>/<r>.parquet               its hourly queue figures (warmup.csv)
+    records/calls/<scenario>/<r>.parquet        its per-call records (with --records)
+    records/incidents/<scenario>/<r>.parquet    its per-incident records (with --records)
+    records/outages/<scenario>/<r>.parquet      its platform outage windows (with --records)
+
+(:mod:`sim.files` names the paths, so readers such as the report share them.)
 
 Each file is written atomically (a temporary name, then a rename), and a
 replication's metric file is written after its other files, so a replication
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,15 +34,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import InputError, Problem
-from sim.files import atomic_write, write_json
-from sim.runs.results import now_utc
-from sim.runs.runner import REPLICATION_COLUMNS, ReplicationResult, replication_table
+from sim.errors import InputError, Problem
+from sim.files import REPLICATION_DIRS, atomic_write, replication_file, write_json
+from sim.runs.replicate import Replicated, ReplicationResult
+from sim.runs.tables import REPLICATION_COLUMNS, now_utc, replication_table
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "experiment.json"
-DURABLE_DIRS = ("replications", "warmup", "records", "incidents")
+DURABLE_DIRS = tuple(REPLICATION_DIRS.values())
 #: Files of the results directory an experiment writes at the end (rebuilt on resume).
 SUMMARY_FILES = (
     "summary.csv",
@@ -48,45 +52,55 @@ SUMMARY_FILES = (
     "precision.csv",
     "failures.csv",
     "manifest.json",
+    "targets.csv",
+    "changes.csv",
 )
 _REPLICATION_FILE = re.compile(r"^(\d{5,})\.parquet$")
 _METADATA_KEY = b"demandsim"
 
 
 class ResultStore:
-    """Per-replication files of one experiment's results directory.
+    """Per-replication files of one results directory (a run's or an experiment's).
 
     Parameters
     ----------
     root
         The results directory.
+    replace_run
+        Opening without ``resume`` a directory that holds an earlier *run*
+        (``demandsim run``, not an experiment) replaces its results: running a
+        scenario again into the same folder is the planner's everyday loop.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, replace_run: bool = False):
         self.root = Path(root)
+        self.replace_run = replace_run
+
+    #: Whether finished replications survive the process (so a plan can resume).
+    durable = True
 
     def path(self, kind: str, scenario: str, replication: int) -> Path:
-        """File of one replication: ``kind`` is replications, warmup or records."""
-        return self.root / kind / scenario / f"{replication:05d}.parquet"
+        """File of one replication: ``kind`` is values, warmup, calls, incidents or outages."""
+        return replication_file(self.root, kind, scenario, replication)
 
     # ----------------------------------------------------------------- opening
 
     def open(self, identity: dict[str, Any], resume: bool) -> None:
-        """Make the directory ready for an experiment, or check it holds this one.
+        """Make the directory ready for a plan, or check it holds this one.
 
         Parameters
         ----------
         identity
-            What identifies the experiment; must include a ``fingerprint`` (see
-            :meth:`sim.runs.experiment.ExperimentPlan.fingerprint`).
+            What identifies the plan; must include a ``fingerprint`` (see
+            :meth:`sim.runs.plan.RunPlan.fingerprint`) and its ``kind``.
         resume
-            Continue the experiment whose results are already in the directory.
+            Continue the plan whose results are already in the directory.
 
         Raises
         ------
         InputError
             If the directory is a file, holds other results, holds this
-            experiment without ``resume``, or holds a different experiment.
+            experiment without ``resume``, or holds a different one.
         """
         where = str(self.root)
         if self.root.exists() and not self.root.is_dir():
@@ -97,52 +111,69 @@ class ResultStore:
                 held = json.loads(marker.read_text())
             except (OSError, ValueError):
                 held = {}
-            if held.get("fingerprint") != identity["fingerprint"]:
-                raise InputError(
-                    [
-                        Problem(
-                            "--out",
-                            where,
-                            f"holds results of a different experiment ({held.get('name', '?')}, "
-                            "or the same one with different scenarios or settings); expected "
-                            "a new directory, or the same experiment file to resume",
-                        )
-                    ]
-                )
-            if not resume:
-                raise InputError(
-                    [
-                        Problem(
-                            "--out",
-                            where,
-                            "already holds results of this experiment; add --resume to finish "
-                            "it, or give a new directory",
-                        )
-                    ]
-                )
-            self._remove_temporary_files()
-            return
+            if self.replace_run and not resume and held.get("kind") == "run":
+                self._remove_results()
+            else:
+                self._check_held(held, identity, resume)
+                self._remove_temporary_files()
+                return
         if self.root.exists() and any(self.root.iterdir()):
             raise InputError(
                 [
                     Problem(
                         "--out",
                         where,
-                        "is not empty and does not hold an experiment's results; expected a "
-                        "new or empty directory",
+                        "is not empty and does not hold results of demandsim run or "
+                        "experiment; expected a new or empty directory",
                     )
                 ]
             )
         if resume:
-            log.info("nothing to resume in %s: starting the experiment", where)
+            log.info("nothing to resume in %s: starting afresh", where)
         self.root.mkdir(parents=True, exist_ok=True)
         write_json({**identity, "created": now_utc()}, marker)
+
+    def _check_held(self, held: dict[str, Any], identity: dict[str, Any], resume: bool) -> None:
+        """Refuse a directory that holds another plan, or this one without ``resume``."""
+        where = str(self.root)
+        what = "run" if identity.get("kind") == "run" else "experiment"
+        if held.get("fingerprint") != identity["fingerprint"]:
+            raise InputError(
+                [
+                    Problem(
+                        "--out",
+                        where,
+                        f"holds results of a different {what} ({held.get('name', '?')}, "
+                        "or the same one with different scenarios or settings); expected "
+                        f"a new directory, or the same {what} to resume",
+                    )
+                ]
+            )
+        if not resume:
+            raise InputError(
+                [
+                    Problem(
+                        "--out",
+                        where,
+                        f"already holds results of this {what}; add --resume to finish "
+                        "it, or give a new directory",
+                    )
+                ]
+            )
+
+    def _remove_results(self) -> None:
+        """Delete an earlier run's files (only the files a run writes, nothing else)."""
+        for folder in {kind.split("/")[0] for kind in DURABLE_DIRS}:
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+        for name in (*SUMMARY_FILES, STORE_FILE):
+            (self.root / name).unlink(missing_ok=True)
+        log.info("replacing the earlier run's results in %s", self.root)
 
     def _remove_temporary_files(self) -> None:
         """Delete half-written temporary files left by an interrupted run."""
         removed = 0
         for kind in DURABLE_DIRS:
-            for path in (self.root / kind).glob("*/.*"):
+            for path in (self.root / kind).glob("*/.*"):  # kind: a folder of DURABLE_DIRS
                 path.unlink(missing_ok=True)
                 removed += 1
         for name in SUMMARY_FILES:
@@ -154,21 +185,13 @@ class ResultStore:
 
     # ----------------------------------------------------------------- writing
 
-    def save(
-        self,
-        result: ReplicationResult,
-        warmup: pd.DataFrame | None = None,
-        records: dict[str, pd.DataFrame] | None = None,
-    ) -> None:
-        """Write one finished replication: records and warm-up first, metric values last.
-
-        ``records`` holds ``calls`` (saved under ``records/``) and, where the
-        scenario has incidents, ``incidents`` (under ``incidents/``).
-        """
+    def save(self, result: ReplicationResult) -> None:
+        """Write one finished replication: records and warm-up first, metric values last."""
         scenario, replication = result.scenario, result.replication
-        for kind, table in (records or {}).items():
-            path = self.path("records" if kind == "calls" else kind, scenario, replication)
+        for kind, table in (result.records or {}).items():
+            path = self.path(kind, scenario, replication)
             atomic_write(path, lambda p, t=table: t.to_parquet(p, index=False))
+        warmup = result.warmup
         if warmup is not None:
             path = self.path("warmup", scenario, replication)
             atomic_write(path, lambda p: warmup.to_parquet(p, index=False))
@@ -181,9 +204,7 @@ class ResultStore:
         }
         metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(details).encode()}
         table = table.replace_schema_metadata(metadata)
-        atomic_write(
-            self.path("replications", scenario, replication), lambda p: pq.write_table(table, p)
-        )
+        atomic_write(self.path("values", scenario, replication), lambda p: pq.write_table(table, p))
 
     # ----------------------------------------------------------------- reading
 
@@ -197,7 +218,7 @@ class ResultStore:
             that now wants records re-runs replications saved without them).
         """
         done: set[tuple[str, int]] = set()
-        base = self.root / "replications"
+        base = self.root / REPLICATION_DIRS["values"]
         if not base.is_dir():
             return done
         for folder in base.iterdir():
@@ -215,7 +236,7 @@ class ResultStore:
     def load_values(self, wanted: Sequence[tuple[str, int]]) -> pd.DataFrame:
         """Metric values of the given replications, in the order given (replications.parquet)."""
         frames = [
-            pd.read_parquet(self.path("replications", scenario, replication))
+            pd.read_parquet(self.path("values", scenario, replication))
             for scenario, replication in wanted
         ]
         if not frames:
@@ -235,6 +256,40 @@ class ResultStore:
 
     def details(self, scenario: str, replication: int) -> dict[str, Any]:
         """Calls, events and wall-clock seconds recorded with one replication."""
-        schema = pq.read_schema(self.path("replications", scenario, replication))
+        schema = pq.read_schema(self.path("values", scenario, replication))
         raw = (schema.metadata or {}).get(_METADATA_KEY)
         return json.loads(raw) if raw else {}
+
+
+class MemoryStore:
+    """Finished replications kept in memory, for callers that reduce them further.
+
+    Staffing verification simulates trial rosters whose replications are worth
+    keeping only until the next trial: nothing is written, nothing resumes.
+    """
+
+    durable = False
+
+    def __init__(self) -> None:
+        self.results: dict[tuple[str, int], ReplicationResult | Replicated] = {}
+
+    def open(self, identity: dict[str, Any], resume: bool) -> None:
+        """Nothing to prepare: a memory store starts empty."""
+
+    def save(self, result: ReplicationResult | Replicated) -> None:
+        """Keep one finished replication."""
+        self.results[(result.scenario, result.replication)] = result
+
+    def completed(self, needs: Iterable[str] = ()) -> set[tuple[str, int]]:
+        """``(scenario, replication)`` of every replication kept."""
+        return set(self.results)
+
+    def load_values(self, wanted: Sequence[tuple[str, int]]) -> pd.DataFrame:
+        """Metric values of the given replications (metric reducer results only)."""
+        kept = [self.results[key] for key in wanted]
+        return replication_table([r for r in kept if isinstance(r, ReplicationResult)])
+
+    def details(self, scenario: str, replication: int) -> dict[str, Any]:
+        """Calls, events and wall-clock seconds of one replication."""
+        result = self.results[(scenario, replication)]
+        return {"calls": result.calls, "events": result.events, "wall_s": result.wall_s}

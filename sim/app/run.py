@@ -1,0 +1,252 @@
+"""``demandsim run``, ``experiment`` and ``validate``: plans built from files and run.
+
+A run is an experiment of one scenario: both build a :class:`sim.runs.plan.RunPlan`,
+run it through :func:`sim.runs.pipeline.run_plan` into a results directory
+(:class:`sim.runs.store.ResultStore`) and rebuild its summary files
+(:func:`sim.runs.results.write_results`), so both resume, both write
+``warmup.csv``, ``targets.csv`` and ``changes.csv``, and both run in this
+process, in worker processes or on Dask.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sim.config import (
+    InputError,
+    Problem,
+    Scenario,
+    load_scenario,
+    read_yaml_file,
+    scenario_from_dict,
+)
+from sim.config.experiment import is_experiment
+from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
+from sim.runs.pipeline import Progress, run_plan
+from sim.runs.plan import RunPlan, plan_experiment, plan_experiment_file, plan_scenario
+from sim.runs.results import ResultsWritten, write_results
+from sim.runs.store import ResultStore
+from sim.runs.tables import now_utc
+from sim.scenarios.variants import expand_experiment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RESULTS_ROOT = Path("results")
+
+
+def cli_overrides(
+    overrides: Sequence[str],
+    replications: int | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    warmup_days: float | None = None,
+) -> list[str]:
+    """``--set`` strings for the run options, after the user's own ``--set`` values."""
+    result = list(overrides)
+    for field, value in (
+        ("replications", replications),
+        ("seed", seed),
+        ("days", days),
+        ("warmup_days", warmup_days),
+    ):
+        if value is not None:
+            result.append(f"{field}={value}")
+    return result
+
+
+def default_out_dir(name: str, root: Path = DEFAULT_RESULTS_ROOT) -> Path:
+    """``results/<name>-<YYYYmmdd-HHMMSS>``: a new directory per run or experiment."""
+    return root / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for ``--workers``/``--scheduler``: Dask, local processes, or this process.
+
+    ``workers`` defaults to every core; 1 runs replications in this process.
+    ``--workers`` does not apply to a Dask cluster (its workers are its own).
+    """
+    if scheduler:
+        return DaskExecutor(scheduler)
+    count = (os.cpu_count() or 1) if workers is None else workers
+    return SequentialExecutor() if count <= 1 else ProcessExecutor(count)
+
+
+def execute(
+    plan: RunPlan,
+    out_dir: Path,
+    executor: Executor,
+    resume: bool = False,
+    on_progress: Progress | None = None,
+) -> ResultsWritten:
+    """Run a plan into a results directory and write its summary files.
+
+    Parameters
+    ----------
+    plan
+        The plan (one scenario, or an experiment's).
+    out_dir
+        Results directory: new or empty; with ``resume``, holding this plan's
+        replications. A ``run`` (not an experiment) may also replace the results
+        of an earlier run in it.
+    executor
+        Where to run the replications (entered and left by the caller).
+    resume
+        Run only the replications missing from ``out_dir``.
+    on_progress
+        Called with (completed, total) replications as they finish.
+    """
+    started, clock = now_utc(), time.perf_counter()
+    store = ResultStore(out_dir, replace_run=plan.kind == "run")
+    outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
+    return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+
+
+def _resume_needs_out(resume: bool, out_dir: Path | None) -> None:
+    if resume and out_dir is None:
+        raise InputError(
+            [Problem("--resume", "", "needs --out DIR: the results directory to finish")]
+        )
+
+
+def run_scenario(
+    path: Path,
+    overrides: Sequence[str] = (),
+    out_dir: Path | None = None,
+    keep_records: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    on_progress: Progress | None = None,
+) -> ResultsWritten:
+    """Run every replication of a scenario file and write its results directory.
+
+    Parameters
+    ----------
+    path
+        Scenario YAML file.
+    overrides
+        ``a.b.c=VALUE`` overrides applied before validation.
+    out_dir
+        Results directory; default ``results/<scenario>-<timestamp>``.
+    keep_records
+        Also write per-call, per-incident and outage records (``records/``).
+    workers
+        Worker processes (1: run in this process).
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run on instead.
+    resume
+        Run only the replications missing from ``out_dir``.
+    on_progress
+        Called with (completed, total) replications as they finish.
+
+    Raises
+    ------
+    InputError
+        If the scenario or an override is invalid, or the output path is unusable.
+    """
+    _resume_needs_out(resume, out_dir)
+    scenario = load_scenario(path, overrides)
+    plan = plan_scenario(
+        scenario,
+        path,
+        records=keep_records,
+        settings={"source": str(path), "overrides": list(overrides), "workers": workers},
+    )
+    out_dir = out_dir if out_dir is not None else default_out_dir(scenario.name)
+    log.info("running %s: %d replications", scenario.name, plan.replications)
+    with make_executor(workers, scheduler) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress)
+
+
+def run_experiment_file(
+    path: Path,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    on_progress: Progress | None = None,
+) -> ResultsWritten:
+    """Validate an experiment file, run it, and write its results directory.
+
+    Parameters
+    ----------
+    path
+        Experiment YAML file.
+    out_dir
+        Results directory; default ``results/<experiment>-<timestamp>``.
+        Required with ``resume``.
+    workers
+        Local worker processes (default: one per core; 1: this process).
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run on instead.
+    resume
+        Run only the replications missing from ``out_dir``.
+    on_progress
+        Called with (completed, total) replications as they finish.
+
+    Raises
+    ------
+    InputError
+        For a bad experiment, option or results directory, or an unreachable
+        scheduler: before anything runs.
+    """
+    plan = plan_experiment_file(path)
+    _resume_needs_out(resume, out_dir)
+    out_dir = out_dir if out_dir is not None else default_out_dir(plan.name)
+    with make_executor(workers, scheduler) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress)
+
+
+def validate_file(path: Path) -> str:
+    """Check a scenario or experiment file; return a one-line description of what it holds.
+
+    A file is read as an experiment if it has any of the keys only an experiment
+    has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
+
+    Raises
+    ------
+    InputError
+        With every problem found.
+    """
+    raw = read_yaml_file(path)
+    if is_experiment(raw):
+        return describe_plan(plan_experiment(expand_experiment(raw, path)))
+    scenario = scenario_from_dict(raw, str(path))
+    return describe_scenario(path, scenario)
+
+
+def describe_scenario(path: Path, scenario: Scenario) -> str:
+    """One line saying what a scenario holds."""
+    channels = sum(len(f.channels) for f in scenario.forces.values())
+    return (
+        f"{path}: valid scenario '{scenario.name}': {len(scenario.forces)} force(s), "
+        f"{channels} channel(s), {len(scenario.handler_pools)} handler pool(s), "
+        f"{scenario.days:g} days after {scenario.warmup_days:g} warm-up, "
+        f"{scenario.replications} replication(s)"
+    )
+
+
+def describe_plan(plan: RunPlan) -> str:
+    """One line saying what an experiment will run."""
+    first = plan.scenarios[0].scenario
+    precision = plan.precision
+    if precision is None:
+        replications = f"{plan.replications} replication(s) each"
+    else:
+        metrics = ", ".join(str(m) for m in precision.metrics)
+        replications = (
+            f"replications auto ({precision.min_replications} to {precision.max_replications}, "
+            f"until ±{precision.relative_half_width:.0%} on {metrics})"
+        )
+    base = plan.base_path.name if plan.base_path is not None else plan.source.name
+    return (
+        f"{plan.source}: valid experiment '{plan.name}': {len(plan.scenarios)} scenario(s) "
+        f"from {base}, baseline {plan.baseline}, "
+        f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
+        f"{replications}"
+    )

@@ -1,0 +1,45 @@
+"""The tables of a results directory: per-replication values and their summary (DESIGN §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim.metrics.statistics import t_interval
+
+if TYPE_CHECKING:
+    from sim.runs.replicate import ReplicationResult
+
+KEY_COLUMNS = ["scenario", "metric", "segment", "stat", "unit"]
+SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
+REPLICATION_COLUMNS = [*KEY_COLUMNS, "replication", "seed", "value"]
+
+
+def now_utc() -> str:
+    """The current time, ISO 8601 in UTC."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def replication_table(results: Sequence[ReplicationResult]) -> pd.DataFrame:
+    """One row per replication x metric x segment x stat (``replications.parquet``)."""
+    rows = [
+        (r.scenario, v.metric, v.segment, v.stat, v.unit, r.replication, r.seed, v.value)
+        for r in results
+        for v in r.values
+    ]
+    return pd.DataFrame(rows, columns=REPLICATION_COLUMNS)
+
+
+def summarise(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and confidence interval across replications, one row per metric (``summary.csv``).
+
+    A percentile's interval is over the per-replication percentiles.
+    """
+    rows = []
+    for key, group in table.groupby(KEY_COLUMNS, sort=False, observed=True):
+        mean, low, high, n = t_interval(group["value"].to_numpy(dtype=float), confidence)
+        rows.append((*key, mean, low, high, n))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
