@@ -1,4 +1,4 @@
-"""demandsim command line: thin Typer commands over the plain functions in ``sim.app.commands``.
+"""demandsim command line: thin Typer commands over the plain functions in ``sim.app``.
 
 Exit codes: 0 success; 2 bad input (config, arguments, data), with every problem
 named by file and field path; 1 only for a genuine bug.

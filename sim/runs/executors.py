@@ -6,7 +6,7 @@ that raises does not stop the others: the exception is caught where it happens
 (in the worker) and comes back as an attempt with the error and its traceback.
 A lost worker (a killed process, a dead Dask worker) comes back the same way,
 for the jobs it took down. What to do about failures -- retry, report -- is the
-caller's business (:func:`sim.runs.runner.run_experiment`).
+caller's business (:func:`sim.runs.pipeline.run_plan`).
 
 Results do not depend on the executor: a replication is a pure function of its
 scenario, replication number and seed.
@@ -114,7 +114,7 @@ class ProcessExecutor:
     """Run jobs in a pool of local worker processes.
 
     Workers are started through a fork server (never by forking the parent,
-    which may hold threads such as the progress bar's), with ``sim.runs.runner``
+    which may hold threads such as the progress bar's), with ``sim.runs.replicate``
     preloaded. If a worker process dies, the jobs the pool lost come back as
     failed attempts and a fresh pool is started for the next call of ``run``.
 
@@ -142,7 +142,7 @@ class ProcessExecutor:
             )
             context = multiprocessing.get_context(method)
             if method == "forkserver":
-                context.set_forkserver_preload(["sim.runs.runner"])
+                context.set_forkserver_preload(["sim.runs.replicate"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts
             )

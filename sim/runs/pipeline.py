@@ -29,6 +29,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -382,13 +383,58 @@ def _examples(available: set[tuple[str, str, str]]) -> str:
     return ", ".join("/".join(key) for key in shown) if shown else "(no results yet)"
 
 
-def reduced(outcome: PlanOutcome, store: Any, scenario: str) -> list[Any]:
-    """What the reducer kept of every replication of one scenario, in replication order.
+def simulate(
+    scenarios: Sequence[Any],
+    reducer: Reducer | None = None,
+    executor: Executor | None = None,
+    name: str = "simulation",
+) -> dict[str, list[Any]]:
+    """Replications of some scenarios, kept in memory: ``{scenario: [result per replication]}``.
 
-    For a :class:`sim.runs.store.MemoryStore` run with a custom reducer.
+    Every scenario runs its own ``replications`` with the first scenario's seed
+    (so scenarios that differ only in staffing see the same calls), through
+    :func:`run_plan` into a :class:`sim.runs.store.MemoryStore`.
+
+    Parameters
+    ----------
+    scenarios
+        Validated scenarios with unique names.
+    reducer
+        What to keep of each replication (default: metric values, no warm-up).
+        With a :class:`MetricReducer` the lists hold
+        :class:`sim.runs.replicate.ReplicationResult`; otherwise what the
+        reducer returned.
+    executor
+        An executor already entered (the caller's, reused across calls); by
+        default this process.
+    name
+        What the simulation is for (in log messages).
+
+    Raises
+    ------
+    RuntimeError
+        If a replication failed twice: an in-memory simulation has no partial result.
     """
-    return [
-        store.results[key].kept
-        for key in outcome.present
-        if key[0] == scenario and isinstance(store.results[key], Replicated)
-    ]
+    from sim.runs.executors import SequentialExecutor
+    from sim.runs.plan import plan_scenarios
+    from sim.runs.store import MemoryStore
+
+    plan = plan_scenarios(list(scenarios), name, Path("<memory>"))
+    store = MemoryStore()
+    reducer = reducer if reducer is not None else MetricReducer(warmup=False)
+    if executor is None:
+        with SequentialExecutor() as own:
+            outcome = run_plan(plan, store, own, reducer)
+    else:
+        outcome = run_plan(plan, store, executor, reducer)
+    if outcome.failures:
+        first = outcome.failures[0]
+        raise RuntimeError(
+            f"replication {first.replication} of {first.scenario} failed twice: {first.error}\n"
+            f"{first.traceback}"
+        )
+    results: dict[str, list[Any]] = {s: [] for s in plan.names}
+    for key in outcome.present:
+        result = store.results[key]
+        results[key[0]].append(result.kept if isinstance(result, Replicated) else result)
+    return results
