@@ -410,6 +410,10 @@ def staff(
         int, typer.Option(min=1, help="Most handlers (or units) per interval.")
     ] = 2000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
+    ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Results directory (default results/NAME-staff-TIME)."),
@@ -433,9 +437,9 @@ def staff(
         args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
         if err.is_terminal:
             with err.status("staffing") as status:
-                outcome = run(*args, lambda text: status.update(text))
+                outcome = run(*args, scheduler=scheduler, on_step=status.update)
         else:
-            outcome = run(*args)
+            outcome = run(*args, scheduler=scheduler)
     _print_staffing(outcome)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.app.run import DEFAULT_RESULTS_ROOT
+from sim.app.run import DEFAULT_RESULTS_ROOT, make_executor
 from sim.config import (
     InputError,
     Problem,
@@ -20,6 +20,7 @@ from sim.config import (
     read_yaml_file,
     scenario_from_dict,
 )
+from sim.runs.executors import Executor
 from sim.runs.results import build_manifest
 from sim.runs.tables import now_utc
 
@@ -53,6 +54,7 @@ def staff_scenario(
     shifts: Path | None = None,
     workers: int = 1,
     max_staff: int = 2000,
+    scheduler: str | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> StaffOutcome:
     """Handlers needed per interval to meet the targets, then the cheapest roster covering them.
@@ -77,6 +79,8 @@ def staff_scenario(
         shifts starting on any hour.
     workers
         Worker processes for the replications.
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the replications on.
     max_staff
         Most handlers per interval considered.
     on_step
@@ -119,9 +123,10 @@ def staff_scenario(
             scenario, pool_id, parsed, interval_minutes
         ),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-",
-        requirement_of=lambda setup, replications: staffing.staffing_requirement(
-            setup, replications, workers, max_staff=max_staff, on_step=on_step
+        requirement_of=lambda setup, replications, executor: staffing.staffing_requirement(
+            setup, replications, executor, max_staff=max_staff, on_step=on_step
         ),
+        executor=lambda: make_executor(workers, scheduler),
         shift_hours=(8.0, 10.0),
         place=place,
     )
@@ -137,6 +142,7 @@ def staff_area(
     shifts: Path | None = None,
     workers: int = 1,
     max_units: int = 2000,
+    scheduler: str | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> StaffOutcome:
     """Response units needed per interval in an area to meet attendance targets, then rosters.
@@ -162,6 +168,8 @@ def staff_area(
         starting on any hour.
     workers
         Worker processes for the replications.
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the replications on.
     max_units
         Most units per interval considered.
     on_step
@@ -204,9 +212,10 @@ def staff_area(
             scenario, area_ref, parsed, interval_minutes
         ),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-{setup.area_id}-",
-        requirement_of=lambda setup, replications: unit_staffing.unit_requirement(
-            setup, replications, workers, max_units=max_units, on_step=on_step
+        requirement_of=lambda setup, replications, executor: unit_staffing.unit_requirement(
+            setup, replications, executor, max_units=max_units, on_step=on_step
         ),
+        executor=lambda: make_executor(workers, scheduler),
         shift_hours=(10.0,),
         place=place,
     )
@@ -241,7 +250,8 @@ def _staff(
     metrics: dict[str, MetricSpec],
     resolve: Callable[[Scenario, list[Target]], Any],
     out_name: Callable[[Scenario, Any], str],
-    requirement_of: Callable[[Any, int], StaffingResult],
+    requirement_of: Callable[[Any, int, Executor], StaffingResult],
+    executor: Callable[[], Executor],
     shift_hours: tuple[float, ...],
     place: Callable[[Scenario, Any, list[Target]], _StaffedPlace],
 ) -> StaffOutcome:
@@ -259,7 +269,10 @@ def _staff(
         ``(scenario, setup) -> name`` of the default results directory, before
         the timestamp (e.g. ``demo-staff-``).
     requirement_of
-        ``(setup, replications) -> StaffingResult``: the verified requirement.
+        ``(setup, replications, executor) -> StaffingResult``: the verified requirement.
+    executor
+        Makes the executor every verification simulation runs on (through
+        :func:`sim.runs.pipeline.simulate`).
     shift_hours
         Shift lengths, hours, of the default shift patterns.
     place
@@ -294,7 +307,8 @@ def _staff(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
     started = now_utc()
-    result = requirement_of(setup, scenario.replications)
+    with executor() as running_on:
+        result = requirement_of(setup, scenario.replications, running_on)
     requirement = result.requirement
     roster = rostering.solve_roster(
         requirement["required_rostered"].to_numpy(),
