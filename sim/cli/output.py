@@ -1,0 +1,239 @@
+"""What the command line prints: rich tables, progress, problems (stderr), exit codes.
+
+Commands in :mod:`sim.cli` call these; nothing here does any work itself.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.app import headline as app_headline
+from sim.config import InputError
+
+# Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
+out = (
+    Console(highlight=False, emoji=False)
+    if sys.stdout.isatty()
+    else Console(width=120, highlight=False, emoji=False)
+)
+
+
+err = Console(stderr=True, emoji=False, highlight=False)
+
+
+@contextmanager
+def bad_input_exits_2() -> Iterator[None]:
+    """Print every problem of a InputError to stderr and exit 2."""
+    try:
+        yield
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def interrupted_keeps_replications() -> Iterator[None]:
+    """On Ctrl-C, say that finished replications are kept and how to resume; exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(
+            "interrupted: every finished replication is saved; run the same command with "
+            "--resume (and --out) to finish",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def progress_counter(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar fed with (completed, total) on a terminal; None otherwise."""
+    if not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda completed, total: progress.update(task, completed=completed, total=total)
+
+
+def figure(cell: Any, digits: int = 1) -> str:
+    if not isinstance(cell, tuple):
+        return ""
+    mean, low, high = cell
+    if math.isnan(mean):
+        return "–"
+    if math.isnan(low):
+        return f"{mean:,.{digits}f}"
+    return f"{mean:,.{digits}f} ± {(high - low) / 2:,.{digits}f}"
+
+
+def print_headline(title: str, first_column: str, head: Any) -> None:
+    """Print a headline table of ``(mean, low, high)`` cells (counts without decimals)."""
+    if head.empty:
+        return
+    table = Table(title=title or None)
+    table.add_column(first_column)
+    for column in head.columns:
+        table.add_column(column, justify="right")
+    digits = [0 if column in ("offered", "incidents") else 1 for column in head.columns]
+    for segment, row in head.iterrows():
+        table.add_row(str(segment), *(figure(c, d) for c, d in zip(row, digits, strict=True)))
+    out.print(table)
+
+
+def print_failures(outcome: Any) -> None:
+    """Every replication that failed twice, the first traceback, and exit 1; nothing if none."""
+    if not outcome.failures:
+        return
+    first = outcome.failures[0]
+    err.print(f"\n{len(outcome.failures)} replication(s) failed twice:", markup=False)
+    for failure in outcome.failures:
+        err.print(
+            f"  {failure.scenario} replication {failure.replication} (seed {failure.seed}): "
+            f"{failure.error}",
+            markup=False,
+            soft_wrap=True,
+        )
+    err.print(f"\nfirst traceback:\n{first.traceback}", markup=False, soft_wrap=True)
+    err.print(
+        f"all tracebacks: {outcome.out_dir / 'failures.csv'}; after a fix, finish with "
+        f"--resume --out {outcome.out_dir}",
+        markup=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
+def print_experiment(outcome: Any) -> None:
+    """The headline table per scenario, precision, and where the results are."""
+    plan = outcome.plan
+    head, missing = app_headline.experiment_headline(outcome)
+    table = Table(
+        title=f"{plan.name}: mean per scenario (paired difference from {plan.baseline}; "
+        "* its 95% interval excludes 0)"
+    )
+    table.add_column("scenario", no_wrap=True)
+    for column in head.columns:
+        table.add_column(column, justify="right")
+    for name, row in head.iterrows():
+        cells = []
+        for column, cell in row.items():
+            digits = 0 if str(column).endswith("offered") else 1
+            cells.append(experiment_cell(cell, digits, name == plan.baseline))
+        label = f"{name} (baseline)" if name == plan.baseline else str(name)
+        table.add_row(label, *cells)
+    out.print(table)
+    if missing:
+        out.print(f"not in the results, so not shown: {', '.join(missing)}", soft_wrap=True)
+    if outcome.precision is not None:
+        worst = outcome.precision.sort_values("relative_half_width").iloc[-1]
+        state = "met" if outcome.precision_met else "NOT met (cap reached)"
+        out.print(
+            f"replications: {outcome.replications} per scenario (auto); target "
+            f"±{worst['target']:.1%} {state}; widest: {worst['metric']}/{worst['segment']}/"
+            f"{worst['stat']} in {worst['scenario']} at ±{worst['relative_half_width']:.1%} "
+            "(precision.csv)",
+            soft_wrap=True,
+        )
+    else:
+        out.print(f"replications: {outcome.replications} per scenario")
+    reused = f", {outcome.reused} reused from disk" if outcome.reused else ""
+    out.print(
+        f"{outcome.ran} replications run on {outcome.executor}{reused}; "
+        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute, "
+        f"{outcome.elapsed_s:.1f} s elapsed",
+        soft_wrap=True,
+    )
+    out.print(
+        f"results in {outcome.out_dir}/ (summary.csv, comparison.csv, warmup.csv)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
+    if not isinstance(cell, app_headline.HeadlineCell) or math.isnan(cell.mean):
+        return "–"
+    text = f"{cell.mean:,.{digits}f}"
+    if baseline:
+        return figure((cell.mean, cell.ci_low, cell.ci_high), digits)
+    if not math.isnan(cell.difference):
+        text += f" ({cell.difference:+,.{digits}f}{'*' if cell.excludes_zero else ''})"
+    return text
+
+
+def print_staffing(outcome: Any) -> None:
+    """Hours needed and rostered, how the targets fared per interval, and where it all is."""
+    result, roster = outcome.result, outcome.roster
+    req = result.requirement
+    hours = req["interval"].size and 7 * 24 / req["interval"].size
+    units = hasattr(result.setup, "area_id")
+    what = (
+        f"{result.setup.pool_id}: unit-hours"
+        if units
+        else f"pool {result.setup.pool_id}: handler-hours"
+    )
+    table = Table(title=f"{what} a week")
+    table.add_column("")
+    table.add_column("on duty" if units else "taking calls", justify="right")
+    table.add_column("rostered", justify="right")
+    table.add_row("SIPP (Erlang, period by period)", f"{req['sipp_staff'].sum() * hours:,.0f}", "")
+    table.add_row(
+        "FMMW, verified by simulation",
+        f"{req['required_staff'].sum() * hours:,.0f}",
+        f"{req['required_rostered'].sum() * hours:,.0f}",
+    )
+    table.add_row("new roster (paid hours)", "", f"{roster.paid_hours:,.0f}")
+    table.add_row("current roster", "", f"{outcome.current_paid_hours:,.0f}")
+    out.print(table)
+    spread = Table(title="achieved per interval: worst interval mean, spread across intervals")
+    for column in ("target", "method", "worst", "std across intervals", "missed beyond CI"):
+        spread.add_column(column, justify="left" if column in ("target", "method") else "right")
+    for row in outcome.spread.itertuples(index=False):
+        spread.add_row(
+            row.target, row.method, f"{row.worst:.1f}", f"{row.std:.2f}", str(row.intervals_missed)
+        )
+    out.print(spread)
+    if units:
+        state = (
+            "verified: every interval meets every target within its CI"
+            if result.converged
+            else "NOT verified: some intervals miss a target beyond doubt (correction cap)"
+        )
+        out.print(f"requirement {state}", soft_wrap=True)
+    state = (
+        "units"
+        if units
+        else "FMMW " + ("converged" if result.converged else "NOT converged (iteration cap)")
+    )
+    out.print(
+        f"{state}; {result.runs} simulations of {result.setup.scenario.replications} "
+        f"replications; roster: {roster.shifts} shifts a week, {roster.paid_hours:,.1f} paid hours "
+        f"(current {outcome.current_paid_hours:,.1f})",
+        soft_wrap=True,
+    )
+    files = "requirement.csv, verification.csv, roster.yaml, scenario.yaml"
+    if outcome.figure is not None:
+        files += ", requirement.html"
+    out.print(
+        f"results in {outcome.out_dir}/ ({files})", markup=False, highlight=False, soft_wrap=True
+    )
