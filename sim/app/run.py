@@ -182,12 +182,8 @@ def run_experiment_file(
         Required with ``resume``.
     workers
         Local worker processes (default: one per core; 1: this process).
-    scheduler
-        Address of a Dask scheduler (``tcp://HOST:PORT``) to run on instead.
-    resume
-        Run only the replications missing from ``out_dir``.
-    on_progress
-        Called with (completed, total) replications as they finish.
+    scheduler, resume, on_progress
+        As for :func:`run_scenario`.
 
     Raises
     ------

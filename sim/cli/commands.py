@@ -48,13 +48,22 @@ erlang_app = typer.Typer(
 app.add_typer(erlang_app, name="erlang")
 
 
+#: Options several commands share.
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
+]
+Resume = Annotated[bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
+]
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
-    ] = None,
+    set_: Overrides = None,
     replications: Annotated[int | None, typer.Option(help="Replications to run.")] = None,
     seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
     days: Annotated[float | None, typer.Option(help="Measured days.")] = None,
@@ -66,13 +75,8 @@ def run(
         bool, typer.Option("--records", help="Write per-call and per-incident records.")
     ] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")
-    ] = False,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
 ) -> None:
     """Run one scenario: N replications, results directory with summary.csv."""
     overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
@@ -118,13 +122,8 @@ def experiment(
         int | None,
         typer.Option(min=1, help="Local worker processes (default: one per core)."),
     ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")
-    ] = False,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
 ) -> None:
     """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
 
@@ -250,18 +249,12 @@ def staff(
         Path | None,
         typer.Option(help="Shift patterns YAML (default: 8 and 10 h, any hour; units 10 h)."),
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
-    ] = None,
+    set_: Overrides = None,
     max_staff: Annotated[
         int, typer.Option(min=1, help="Most handlers (or units) per interval.")
     ] = 2000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
-    ] = None,
+    scheduler: Scheduler = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Results directory (default results/NAME-staff-TIME)."),
