@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.analytic.erlang import QueueFigures, erlang_a_figures, erlang_c_figures
+from sim.analytic import QueueFigures, erlang_a_figures, erlang_c_figures
 from sim.errors import InputError, Problem
 
 

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from sim.analytic.erlang import SECONDS_PER_HOUR, QueueFigures, erlang_a_figures, smallest_meeting
+from sim.analytic import QueueFigures, erlang_a_figures, smallest_meeting
 from sim.config import (
     DAY_NAMES,
     MINUTES_PER_WEEK,
@@ -64,6 +64,7 @@ from sim.config import (
 from sim.model.demand import hourly_rates_per_s, rate_segments
 from sim.model.replication import run_replication
 from sim.runs.runner import t_interval
+from sim.units import SECONDS_PER_HOUR
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analytic.erlang import erlang_c
+from sim.analytic import erlang_c
 from sim.config import (
     MINUTES_PER_WEEK,
     SECONDS_PER_MINUTE,

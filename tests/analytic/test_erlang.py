@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from scipy.linalg import expm
 from scipy.stats import norm, poisson
 
-from sim.analytic.erlang import (
+from sim.analytic import (
     QueueFigures,
     agents_for_service_level,
     erlang_a_figures,

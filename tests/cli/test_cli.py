@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from sim.analytic.erlang import erlang_a_figures, erlang_c_figures
+from sim.analytic import erlang_a_figures, erlang_c_figures
 from tests.helpers import CONFIGS, ROOT
 
 runner = CliRunner()

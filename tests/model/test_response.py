@@ -10,7 +10,7 @@ import pytest
 import simpy
 from scipy import stats
 
-from sim.analytic.erlang import erlang_c_figures
+from sim.analytic import erlang_c_figures
 from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_from_dict
 from sim.metrics.kpis import replication_metrics
 from sim.model.events import follow_roster

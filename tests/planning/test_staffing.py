@@ -10,7 +10,7 @@ from helpers import single_queue
 from typer.testing import CliRunner
 
 from cli import app
-from sim.analytic.erlang import agents_for_service_level, erlang_a_figures
+from sim.analytic import agents_for_service_level, erlang_a_figures
 from sim.config import InputError, scenario_from_dict
 from sim.planning.staffing import (
     erlang_staff,

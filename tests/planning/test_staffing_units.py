@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cli import app
-from sim.analytic.erlang import erlang_c
+from sim.analytic import erlang_c
 from sim.config import InputError, load_scenario, scenario_from_dict
 from sim.planning.rostering import roster_cover
 from sim.planning.staffing import parse_target

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analytic.erlang import erlang_a_figures, erlang_c_figures
+from sim.analytic import erlang_a_figures, erlang_c_figures
 from sim.model.replication import run_replication
 from tests.helpers import measured_waits, single_queue
 
