@@ -73,6 +73,7 @@ def _whole_days(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def _grading_comment(base: str, grading: dict[str, Any], shares: dict[str, float]) -> str:
+    """The comment on a grading: its base (``n`` of ``base``) and each share's 95% interval."""
     ci = grading["ci"]
     return f"share of {grading['n']} {base}; " + ", ".join(
         f"{k} {ci[k][0]:.3f}-{ci[k][1]:.3f}" for k in shares
@@ -251,9 +252,10 @@ def build_scenario(
         )
         message = f"no usable incident rows after excluding bad ones: {found}"
         raise InputError([Problem(incidents.source, "", message)])
-    c = calls.frame if calls is not None and not calls.frame.empty else None
+    call_rows = calls.frame if calls is not None and not calls.frame.empty else None
     parts = FitParts(
-        *_whole_days(inc["created"] if c is None else c["arrival"]), ("forces", force_id)
+        *_whole_days(inc["created"] if call_rows is None else call_rows["arrival"]),
+        ("forces", force_id),
     )
     force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
     if "channel" not in inc:
@@ -262,30 +264,23 @@ def build_scenario(
             "no channel column in the incidents: all incidents counted as 999"
         )
     handled: dict[str, int] = {}
-    if c is not None:
-        for channel, group in c.groupby("channel", observed=True):
+    if call_rows is not None:
+        for channel, group in call_rows.groupby("channel", observed=True):
             handled[str(channel)] = int(group["answered_flag"].sum())
     grading = fit_grading(inc, handled)
     parts.fits["grading"] = grading
     for channel in TELEPHONE_CHANNELS:
-        if c is not None:
-            group = c[c["channel"] == channel]
+        if call_rows is not None:
+            group = call_rows[call_rows["channel"] == channel]
         else:
             group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
         if not group.empty:
             force["channels"][channel] = _channel_section(
-                parts, channel, group, c is not None, grading.get(channel)
+                parts, channel, group, call_rows is not None, grading.get(channel)
             )
     if not force["channels"]:
-        raise InputError(
-            [
-                Problem(
-                    incidents.source,
-                    "channel",
-                    "no calls or incidents on channel 999 or 101 to fit",
-                )
-            ]
-        )
+        message = "no calls or incidents on channel 999 or 101 to fit"
+        raise InputError([Problem(incidents.source, "channel", message)])
     online = inc[inc["channel"] == "online"]
     if not online.empty:
         force["online"] = _online_section(parts, online, grading["online"])
@@ -298,7 +293,7 @@ def build_scenario(
         "seed": 1,
         "replications": 5,
         "forces": {force_id: force},
-        "handler_pools": {"contact_centre": _handler_pool(parts, force["channels"], c)},
+        "handler_pools": {"contact_centre": _handler_pool(parts, force["channels"], call_rows)},
     }
     issues = incidents.issues + (calls.issues if calls is not None else [])
     return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)

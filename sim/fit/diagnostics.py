@@ -133,6 +133,7 @@ class FitDiagnostics:
 def _lognormal_check(
     key: str, title: str, fitted: LognormalFit, values_s: Any
 ) -> DistributionCheck:
+    """A fitted lognormal's CDF beside the empirical CDF of its durations (s)."""
     x = np.sort(np.asarray(values_s, dtype=float))
     x = x[np.isfinite(x) & (x > 0)]
     grid = np.geomspace(x[0], x[-1], 240)
@@ -142,6 +143,7 @@ def _lognormal_check(
 
 
 def _patience_check(key: str, title: str, fitted: PatienceFit, waits: Any) -> DistributionCheck:
+    """Fitted patience beside one minus the Kaplan-Meier survival of the waits (s, abandoned)."""
     wait_s, abandoned = (np.asarray(v) for v in waits)
     ok = np.isfinite(wait_s) & (wait_s >= 0)
     times, survival = kaplan_meier(wait_s[ok], abandoned[ok])

@@ -16,6 +16,7 @@ from sim.fit.mapping import TELEPHONE_CHANNELS
 
 
 def _scalar(value: Any) -> str:
+    """A value as YAML on one line (flow style for lists and mappings)."""
     return (
         yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...")
     )

@@ -11,17 +11,12 @@ the file and the field path.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field, ValidationError
 
 from sim.config import FrozenModel, problems_from_validation, read_yaml_file
 from sim.errors import InputError
-
-#: Our incident grades, the codes an export's priorities map onto.
-GRADES = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
-#: Our telephone channels (an online report is not a call).
-TELEPHONE_CHANNELS = ("999", "101")
 
 IncidentColumn = Literal[
     "created", "priority", "dispatched", "arrived", "cleared", "area", "channel", "call_id", "unit"
@@ -31,11 +26,16 @@ CallColumn = Literal[
 ]
 OurGrade = Literal["grade1", "grade2", "scheduled", "resolution", "no_deployment"]
 OurChannel = Literal["999", "101", "online"]
+#: Our incident grades, the codes an export's priorities map onto.
+GRADES: tuple[str, ...] = get_args(OurGrade)
+#: Our telephone channels (an online report is not a call).
+TELEPHONE_CHANNELS = ("999", "101")
 #: A column name or code in the force's export: text, as in the CSV header or cell.
 TheirName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _has_directive(value: str | None) -> str | None:
+    """Reject a timestamp format with no ``%`` codes (a pattern such as ``dd/mm/yyyy``)."""
     if value is not None and "%" not in value:
         raise ValueError(
             "expected strftime codes such as '%d/%m/%Y %H:%M:%S' (leave it out to read "
@@ -48,6 +48,8 @@ TimestampFormat = Annotated[str | None, AfterValidator(_has_directive)]
 
 
 class _MappingSection(FrozenModel):
+    """What both sections of a mapping file have."""
+
     timestamp_format: TimestampFormat = Field(
         default=None, description="strftime codes of the file's timestamps; None: guessed"
     )

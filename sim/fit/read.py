@@ -23,7 +23,7 @@ from sim.errors import InputError, Problem
 from sim.fit.mapping import GRADES, TELEPHONE_CHANNELS, CallMapping, IncidentMapping
 
 #: Our incident columns: True where the fit cannot do without it.
-INCIDENT_COLUMNS = {
+INCIDENT_EXPORT_COLUMNS = {
     "created": True,
     "priority": True,
     "dispatched": False,
@@ -35,7 +35,7 @@ INCIDENT_COLUMNS = {
     "unit": False,
 }
 #: Our call columns: True where the fit cannot do without it.
-CALL_COLUMNS = {
+CALL_EXPORT_COLUMNS = {
     "arrival": True,
     "answered": True,
     "ended": True,
@@ -150,6 +150,14 @@ def _rename(
     mapping: IncidentMapping | CallMapping,
     source: str,
 ) -> pd.DataFrame:
+    """Our columns of ``spec`` taken from the export by the mapping's names.
+
+    Raises
+    ------
+    InputError
+        Naming the missing columns: a required one, or an optional one the
+        mapping names explicitly.
+    """
     frame = pd.DataFrame(index=raw.index)
     required_missing, mapped_missing, missing_names = [], [], []
     for ours, required in spec.items():
@@ -179,6 +187,7 @@ def _rename(
 
 
 def _issue(source: str, kind: str, column: str, mask: pd.Series, issues: list[DataIssue]) -> None:
+    """Record one kind of bad row, if ``mask`` marks any, with its first five row numbers."""
     if mask.any():
         rows = [int(i) + 2 for i in mask[mask].index[:5]]
         issues.append(DataIssue(source, kind, column, int(mask.sum()), rows))
@@ -205,6 +214,7 @@ def _times(
 def _out_of_order(
     frame: pd.DataFrame, pairs: list[tuple[str, str]], source: str, issues: list[DataIssue]
 ) -> pd.Series:
+    """The mask of rows where a time comes before the one it must follow (``pairs``)."""
     bad = pd.Series(False, index=frame.index)
     for first, then in pairs:
         if first in frame and then in frame:
@@ -234,8 +244,14 @@ def clean_incidents(
         Columns ``created, dispatched, arrived, cleared`` (timestamps), ``grade``,
         ``area``, ``channel``; rows with unparseable timestamps, times out of
         order or unknown priority codes excluded and counted.
+
+    Raises
+    ------
+    InputError
+        If a required column (``created``, ``priority``) is missing, or one the
+        mapping names.
     """
-    frame = _rename(raw, INCIDENT_COLUMNS, mapping, source)
+    frame = _rename(raw, INCIDENT_EXPORT_COLUMNS, mapping, source)
     issues: list[DataIssue] = []
     stamps = ["created", "dispatched", "arrived", "cleared"]
     bad = _times(frame, stamps, mapping.timestamp_format, source, issues)
@@ -266,6 +282,7 @@ def clean_incidents(
 
 
 def _channel_codes(column: pd.Series, mapping: IncidentMapping | CallMapping) -> pd.Series:
+    """Our channel (999, 101, online) of each row's code; missing where the code is unknown."""
     text = column.astype("string").str.strip()
     known = {c: c for c in (*TELEPHONE_CHANNELS, "online")} | mapping.channels
     return text.map(lambda c: known.get(c) if isinstance(c, str) else None)
@@ -281,8 +298,14 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
         (``999`` or ``101``), ``handler_id`` where given, plus ``wait_s`` (arrival
         to answer or abandonment, s), ``handling_s`` (answered to ended, s) and
         ``answered_flag``.
+
+    Raises
+    ------
+    InputError
+        If a required column (``arrival``, ``answered``, ``ended``, ``channel``)
+        is missing, or one the mapping names.
     """
-    frame = _rename(raw, CALL_COLUMNS, mapping, source)
+    frame = _rename(raw, CALL_EXPORT_COLUMNS, mapping, source)
     issues: list[DataIssue] = []
     stamps = ["arrival", "answered", "abandoned", "ended"]
     bad = _times(frame, stamps, mapping.timestamp_format, source, issues)
