@@ -53,10 +53,10 @@ def fit_scenario(
 
     Raises
     ------
-    fit.FitDataError
-        A missing required column or no usable rows.
     InputError
-        If the fitted scenario does not validate (a bug in the fit).
+        A bad mapping file, an unusable export (empty, a missing required
+        column, no usable rows), or a fitted scenario that does not validate
+        (a bug in the fit).
     """
     mapping = fit.read_mapping(columns)
     inc = fit.read_incidents(incidents, mapping.incidents)

@@ -306,16 +306,10 @@ def fit_command(
     ] = None,
 ) -> None:
     """Fit a scenario's demand and times from a force's own CAD and telephony exports."""
-    from sim.fit import FitDataError
-
     with bad_input_exits_2():
-        try:
-            outcome = app_fit.fit_scenario(
-                incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
-            )
-        except FitDataError as exc:
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+        outcome = app_fit.fit_scenario(
+            incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
+        )
     lines = [
         outcome.report_text,
         f"scenario in {outcome.out}; data report in {outcome.report}",

@@ -22,7 +22,7 @@ import plotly.offline
 
 from sim.errors import InputError, Problem
 from sim.files import atomic_write
-from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
+from sim.fit.diagnostics import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
 from sim.report import ReportOutcome, write_pngs
 from sim.report.figures import ReportFigure, _style, _transparent, colour
 from sim.report.html import CSS, PRINT_JS, figure_block

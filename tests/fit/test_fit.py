@@ -1,162 +1,29 @@
-"""Fitting a scenario from CAD and telephony exports: round trip, YAML, bad data, CLI."""
+"""Fitting a scenario from CAD and telephony exports: round trip, YAML, bad data, back test."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from sim import fit
-from sim.app.commands import fit_scenario
-from sim.config import InputError, load_scenario, read_yaml_file, scenario_from_dict
+from sim.app.fit import fit_scenario
+from sim.app.run import run_scenario
+from sim.config import load_scenario, scenario_from_dict
+from sim.errors import InputError
+from sim.units import HOURS_PER_WEEK
+from tests.fit.known_force import ROOT, simulated_exports
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "fit"
-START = pd.Timestamp("2024-01-01 00:00")  # a Monday
-
-
-def _known_scenario() -> dict:
-    """The demo force, made identifiable and short-staffed so callers abandon.
-
-    No redials, no over-dispersion, no help or diversion (each incident has
-    one unit from dispatch to clearing), no wrap-up (the export's call end is
-    when the handler is free again), online reports with no desk review, and
-    handlers on four shifts with no shrinkage (the roster is who is on duty).
-    """
-    raw = read_yaml_file(ROOT / "configs" / "demo.yaml")
-    raw["name"] = "known"
-    raw["days"] = 28
-    raw["warmup_days"] = 1
-    raw["replications"] = 1
-    force = raw["forces"]["demo"]
-    force["online"].pop("desk_review")
-    for channel in force["channels"].values():
-        channel.pop("redial", None)
-        channel["overdispersion_cv"] = 0.0
-        channel["wrap_up"] = {"distribution": "constant", "value_s": 0}
-    force["response"]["help_from_neighbours"] = False
-    force["response"]["divert_from_grade2"] = False
-    pool = raw["handler_pools"]["contact_centre"]
-    pool["shrinkage"] = 0.0
-    pool["roster"] = {
-        "shifts": [
-            {"name": "early", "start": "07:00", "length_hours": 8.5, "count": 8},
-            {"name": "middle", "start": "10:00", "length_hours": 8.5, "count": 3},
-            {"name": "late", "start": "15:00", "length_hours": 8.5, "count": 8},
-            {"name": "night", "start": "23:00", "length_hours": 8.5, "count": 4},
-        ]
-    }
-    return raw
-
-
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python cli.py ARGS...`` and capture its output as text."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True
-    )
-
-
-def _stamp(seconds: pd.Series) -> pd.Series:
-    out = (START + pd.to_timedelta(seconds, unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S")
-    return out.where(seconds.notna(), "")
-
-
-def _handler_ids(calls: pd.DataFrame, available_per_minute: np.ndarray) -> np.ndarray:
-    """Who took each call, as an ACD would route it: the longest-idle handler on duty.
-
-    The simulator's handlers are anonymous; with ``k`` on duty, ids ``0..k-1``
-    are on duty and each answered call goes to the one free longest. The
-    simulator never has more busy than on duty, so one is always free.
-    """
-    answered = calls["answered_s"].to_numpy()
-    busy_to = answered + calls["talk_s"].to_numpy() + calls["wrap_s"].to_numpy()
-    free_at = np.full(int(available_per_minute.max()) + 1, -np.inf)
-    handler = np.full(len(calls), -1)
-    for i in np.argsort(answered, kind="stable"):
-        if not np.isfinite(answered[i]):
-            continue
-        on_duty = max(
-            int(available_per_minute[int(answered[i] // 60) % len(available_per_minute)]), 1
-        )
-        pick = int(np.argmin(free_at[:on_duty]))
-        assert free_at[pick] <= answered[i] + 1e-6
-        handler[i] = pick
-        free_at[pick] = busy_to[i]
-    return handler
-
-
-def _exports(records: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records.
-
-    The telephony export has a handler id per answered call; the CAD export
-    has online incidents and the unit that attended.
-    """
-    calls = pd.read_parquet(records / "calls.parquet")
-    pool = scenario_from_dict(raw).handler_pools["contact_centre"]
-    calls["handler"] = _handler_ids(calls, pool.available_per_minute())
-    calls = calls[calls["in_period"]].copy()
-    incidents = pd.read_parquet(records / "incidents.parquet")
-    incidents = incidents[incidents["in_period"]].copy()
-    ended = calls["answered_s"] + calls["talk_s"] + calls["wrap_s"]
-    telephony = pd.DataFrame(
-        {
-            "call_id": calls["call_id"],
-            "arrival": _stamp(calls["arrival_s"]),
-            "answered": _stamp(calls["answered_s"]),
-            "abandoned": _stamp(calls["abandoned_s"]),
-            "ended": _stamp(ended.where(ended.notna(), calls["abandoned_s"])),
-            "channel": calls["channel"].astype(str),
-            "handler_id": np.where(calls["handler"] >= 0, "H" + calls["handler"].astype(str), ""),
-        }
-    )
-    channel_of = dict(zip(calls["call_id"], calls["channel"].astype(str), strict=True))
-    channel = incidents["source_id"].map(channel_of).where(incidents["source"] == "call", "online")
-    cad = pd.DataFrame(
-        {
-            "created": _stamp(incidents["created_s"]),
-            "dispatched": _stamp(incidents["dispatched_s"]),
-            "arrived": _stamp(incidents["arrived_s"]),
-            "cleared": _stamp(incidents["cleared_s"]),
-            "priority": incidents["first_grade"].astype(str),
-            "area": incidents["area"].astype(str),
-            "channel": channel,
-            "unit": np.where(incidents["unit"] >= 0, "U" + incidents["unit"].astype(str), ""),
-        }
-    )
-    # Incidents from calls made in the warm-up have no call in the export.
-    return cad[cad["channel"].notna()], telephony
 
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    """Simulate the known scenario with records and write CAD and telephony CSVs."""
-    where = tmp_path_factory.mktemp("fit")
-    raw = _known_scenario()
-    scenario = where / "known.yaml"
-    scenario.write_text(yaml.safe_dump(raw, sort_keys=False))
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "cli.py"),
-            "run",
-            str(scenario),
-            "--records",
-            "--out",
-            str(where / "res"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    cad, telephony = _exports(where / "res" / "records", raw)
-    cad.to_csv(where / "cad.csv", index=False)
-    telephony.to_csv(where / "calls.csv", index=False)
-    return where / "cad.csv", where / "calls.csv", raw
+    """The known force's CAD and telephony exports, and the known scenario."""
+    return simulated_exports(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -246,8 +113,12 @@ def test_written_yaml_is_a_commented_valid_scenario(fitted) -> None:
 
 def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "cad.csv").write_text("created,area\n2024-01-01 00:00,urban\n")
-    with pytest.raises(fit.FitDataError, match="priority"):
+    with pytest.raises(InputError, match="priority") as caught:
         fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "x.yaml")
+    # Reported like a bad config: the file, the column, what was expected.
+    [problem] = caught.value.problems
+    assert (problem.source, problem.path) == (str(tmp_path / "cad.csv"), "priority")
+    assert problem.message.startswith("missing required column(s) 'priority'; found created, area")
 
 
 def test_bad_rows_are_counted_excluded_and_the_fit_carries_on(tmp_path: Path) -> None:
@@ -295,19 +166,8 @@ def test_bad_rows_report_many_examples_only_the_first_five(tmp_path: Path) -> No
     )
 
 
-def test_cli_fit_exit_codes(exports, tmp_path: Path) -> None:
-    cad, calls, _ = exports
-    ok = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
-    assert ok.returncode == 0, ok.stderr
-    assert "rows used" in ok.stdout
-    (tmp_path / "nocol.csv").write_text("created,area\n2024-01-01 00:00,urban\n")
-    bad = _cli("fit", "--incidents", tmp_path / "nocol.csv", "--out", tmp_path / "g.yaml")
-    assert bad.returncode == 2
-    assert "missing required column(s) 'priority'" in bad.stderr
-
-
 def _hourly_truth(roster_per_minute: np.ndarray) -> np.ndarray:
-    return roster_per_minute.reshape(fit.HOURS_PER_WEEK, 60).mean(axis=1)
+    return roster_per_minute.reshape(HOURS_PER_WEEK, 60).mean(axis=1)
 
 
 def test_online_channel_is_fitted_from_online_incidents(fitted, exports) -> None:
@@ -408,19 +268,8 @@ def test_mapping_accepts_numeric_codes_and_names_a_mapped_column_that_is_missing
     parsed = fit.read_mapping(mapping)
     assert parsed.incidents.priorities == {"1": "grade1"}
     (tmp_path / "cad.csv").write_text("created,Pri\n2024-01-01 00:00,1\n")
-    with pytest.raises(fit.FitDataError, match=r"named in --columns 'Disp' \(for dispatched\)"):
+    with pytest.raises(InputError, match=r"named in --columns 'Disp' \(for dispatched\)"):
         fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
-
-
-def test_cli_bad_mapping_exits_2_naming_the_field(exports, tmp_path: Path) -> None:
-    cad, _, _ = exports
-    mapping = tmp_path / "m.yaml"
-    mapping.write_text("incidents:\n  priorities: {E: urgent}\n")
-    result = _cli("fit", "--incidents", cad, "--columns", mapping, "--out", tmp_path / "f.yaml")
-    assert result.returncode == 2, result.stderr
-    assert f"{mapping}: incidents.priorities.E:" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not (tmp_path / "f.yaml").exists()
 
 
 def test_a_timestamp_format_matching_nothing_says_so(tmp_path: Path) -> None:
@@ -429,9 +278,7 @@ def test_a_timestamp_format_matching_nothing_says_so(tmp_path: Path) -> None:
     (tmp_path / "cad.csv").write_text(
         "created,priority\n2024-01-01 00:00,grade1\n2024-01-02 00:00,grade2\n"
     )
-    with pytest.raises(
-        fit.FitDataError, match=r"2 row\(s\) with an unparseable timestamp \(created\)"
-    ):
+    with pytest.raises(InputError, match=r"2 row\(s\) with an unparseable timestamp \(created\)"):
         fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "x.yaml")
 
 
@@ -453,8 +300,7 @@ def _percentile_tolerance(values: np.ndarray, q: float, relative: float) -> floa
 def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_path: Path) -> None:
     """Fit the records, simulate the fitted scenario, compare percentiles with the records."""
     cad_path, calls_path, _ = exports
-    result = _cli("run", fitted.out, "--replications", "3", "--out", tmp_path / "res")
-    assert result.returncode == 0, result.stderr
+    run_scenario(fitted.out, ["replications=3"], tmp_path / "res")
     summary = pd.read_csv(tmp_path / "res" / "summary.csv")
 
     def simulated(metric: str, segment: str, stat: str) -> float:
@@ -498,26 +344,6 @@ def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_p
             assert abs(sim - own) <= _percentile_tolerance(times, q, 0.12), checked[-1]
 
 
-def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
-    cad, calls, _ = exports
-    result = _cli("fit", "--incidents", cad, "--calls", calls, "--out", tmp_path / "f.yaml")
-    assert result.returncode == 0, result.stderr
-    page = tmp_path / "f.fit-report.html"
-    assert f"diagnostic report in {page}" in result.stdout
-    text = page.read_text()
-    for key in (
-        "handling-999",
-        "patience-101",
-        "travel-rural",
-        "on-scene-grade2",
-        "profile-online",
-        "handlers-contact-centre",
-        "units-urban",
-    ):
-        assert f'id="fig-{key}"' in text, key
-    assert "Kaplan" in text
-
-
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -536,10 +362,25 @@ def test_cli_fit_writes_the_diagnostic_report(exports, tmp_path: Path) -> None:
 )
 def test_unusable_exports_are_clear_errors(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "cad.csv").write_bytes(content)
-    with pytest.raises(fit.FitDataError, match=message) as caught:
+    with pytest.raises(InputError, match=message) as caught:
         fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
     assert str(tmp_path / "cad.csv") in str(caught.value) or "channel" in message
     assert not (tmp_path / "f.yaml").exists()
+
+
+def test_diagnostic_report_shows_every_fitted_part(fitted) -> None:
+    text = fitted.html.read_text()
+    for key in (
+        "handling-999",
+        "patience-101",
+        "travel-rural",
+        "on-scene-grade2",
+        "profile-online",
+        "handlers-contact-centre",
+        "units-urban",
+    ):
+        assert f'id="fig-{key}"' in text, key
+    assert "Kaplan" in text
 
 
 def test_excel_style_exports_are_read(tmp_path: Path) -> None:

@@ -1,0 +1,299 @@
+"""Assembling a scenario from a force's cleaned exports: every part fitted, or assumed and said so.
+
+The calls (or, without a telephony export, the incidents) give each
+channel's volume, profile, patience and handling; the incidents give grading,
+travel and on-scene times, the areas and their shares; ids give rosters. A
+part the data cannot give is filled with a stated assumption. Every value
+gets a comment (its sample size and goodness of fit, or ``ASSUMED``) by its
+field path, for :func:`sim.fit.emit.scenario_yaml`. The areas, on-scene times
+and teams are :mod:`sim.fit.response`'s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import InputError, Problem
+from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile
+from sim.fit.durations import fit_censored_patience, fit_lognormal
+from sim.fit.mapping import TELEPHONE_CHANNELS
+from sim.fit.read import Cleaned, DataIssue
+from sim.fit.response import add_response
+from sim.fit.rosters import HANDLER_GAP_HOURS, fit_on_duty
+
+
+@dataclass
+class FitResult:
+    """A fitted scenario (raw dict), a comment per field path, and the fits behind it."""
+
+    scenario: dict[str, Any]
+    comments: dict[tuple[str, ...], str]
+    issues: list[DataIssue]
+    fits: dict[str, Any]
+    #: The data behind each distribution fit, by the same key as ``fits``:
+    #: durations in seconds, or for patience a pair (wait in seconds, abandoned).
+    samples: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FitParts:
+    """What every part of one fit shares while the scenario is assembled.
+
+    Attributes
+    ----------
+    start, end
+        The observed period: whole days, end exclusive.
+    force_path
+        Field path of the fitted force, ``("forces", force_id)``.
+    comments, fits, samples
+        As in :class:`FitResult`, filled in as each part is fitted (the order
+        of ``fits`` is the order of the diagnostic report).
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    force_path: tuple[str, ...]
+    comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    fits: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hours(self) -> float:
+        """Length of the observed period in hours (at least 1)."""
+        return max((self.end - self.start).total_seconds() / 3600.0, 1.0)
+
+
+def _whole_days(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The whole days the data cover: midnight before the first to midnight after the last."""
+    return times.min().floor("D"), times.max().floor("D") + pd.Timedelta(days=1)
+
+
+def _grading_comment(base: str, grading: dict[str, Any], shares: dict[str, float]) -> str:
+    """The comment on a grading: its base (``n`` of ``base``) and each share's 95% interval."""
+    ci = grading["ci"]
+    return f"share of {grading['n']} {base}; " + ", ".join(
+        f"{k} {ci[k][0]:.3f}-{ci[k][1]:.3f}" for k in shares
+    )
+
+
+def _channel_section(
+    parts: FitParts,
+    channel: str,
+    group: pd.DataFrame,
+    from_calls: bool,
+    grading: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One telephone channel: volume, profile, over-dispersion, patience, handling, grading.
+
+    ``group`` holds the channel's calls (``from_calls``), or else its incidents
+    with ``created`` as the ``arrival``.
+    """
+    path = (*parts.force_path, "channels", channel)
+    comments = parts.comments
+    prof = fit_profile(group["arrival"], parts.start, parts.end)
+    parts.fits[f"profile/{channel}"] = prof
+    entry: dict[str, Any] = {
+        "volume_per_year": round(prof.volume_per_year),
+        "profile": {"hour_of_week": [round(float(w), 3) for w in prof.weights]},
+    }
+    comments[(*path, "volume_per_year")] = (
+        f"n={prof.count} calls over {prof.weeks:.1f} weeks; 95% CI "
+        f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}"
+    )
+    comments[(*path, "profile")] = (
+        f"rests on {prof.weeks:.1f} weeks; smoothed towards a day x hour shape "
+        f"(2 weeks' prior weight); hourly counts about it chi-square/df "
+        f"{prof.dispersion:.2f} (1 for Poisson)"
+    )
+    entry["overdispersion_cv"] = round(prof.day_cv, 3)
+    comments[(*path, "overdispersion_cv")] = (
+        f"day-to-day busyness beyond Poisson over {prof.days} whole days "
+        "(method of moments; 0: no more than Poisson)"
+    )
+    handling = None
+    if from_calls:
+        waits = (group["wait_s"].to_numpy(), ~group["answered_flag"].to_numpy())
+        patience = fit_censored_patience(*waits)
+        parts.fits[f"patience/{channel}"] = patience
+        parts.samples[f"patience/{channel}"] = waits
+        if patience is not None:
+            entry["patience"] = patience.config()
+            comments[(*path, "patience")] = patience.note()
+        else:
+            comments[(*path, "volume_per_year")] += (
+                "; fewer than 5 abandoned calls: no patience fitted (no one abandons)"
+            )
+        handled_s = group.loc[group["answered_flag"], "handling_s"].to_numpy()
+        handling = fit_lognormal(handled_s)
+        parts.fits[f"handling/{channel}"] = handling
+        parts.samples[f"handling/{channel}"] = handled_s
+    if handling is not None:
+        entry["handling"] = handling.config()
+        comments[(*path, "handling")] = handling.note()
+    else:
+        entry["handling"] = {"distribution": "exponential", "mean_s": 300}
+        comments[(*path, "handling")] = "ASSUMED, not fitted: no telephony export"
+    entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
+    comments[(*path, "wrap_up")] = (
+        "inside handling: the export's ended time is read as the handler free again; "
+        "if yours is the end of talk, set after-call work here"
+    )
+    if grading is not None:
+        entry["grading"] = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+        comments[(*path, "grading")] = _grading_comment("handled calls", grading, entry["grading"])
+    return entry
+
+
+def _online_section(
+    parts: FitParts, online: pd.DataFrame, grading: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``online:`` channel from incidents whose source is an online report."""
+    path = (*parts.force_path, "online")
+    comments = parts.comments
+    prof = fit_profile(online["created"], parts.start, parts.end)
+    parts.fits["profile/online"] = prof
+    shares = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+    comments[(*path, "volume_per_year")] = (
+        f"n={prof.count} online incidents over {prof.weeks:.1f} weeks; 95% CI "
+        f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}; reports that made no "
+        "incident are not in a CAD export, so volume and grading count incidents only"
+    )
+    comments[(*path, "profile")] = (
+        f"of incident creation (after any desk review) over {prof.weeks:.1f} weeks; "
+        f"hourly counts about it chi-square/df {prof.dispersion:.2f} (1 for Poisson)"
+    )
+    comments[(*path, "grading")] = _grading_comment("online incidents", grading, shares)
+    comments[(*path, "overdispersion_cv")] = (
+        f"day-to-day busyness beyond Poisson over {prof.days} whole days"
+    )
+    return {
+        "volume_per_year": round(prof.volume_per_year),
+        "profile": {"hour_of_week": [round(float(w), 3) for w in prof.weights]},
+        "overdispersion_cv": round(prof.day_cv, 3),
+        "grading": shares,
+    }
+
+
+def _handler_pool(
+    parts: FitParts, channels: dict[str, Any], calls: pd.DataFrame | None
+) -> dict[str, Any]:
+    """The one handler pool serving every fitted channel, its roster fitted from handler ids.
+
+    Without handler ids the roster is sized from the fitted volumes and
+    handling times for about 80% occupancy, and says it is assumed.
+    """
+    pool: dict[str, Any] = {"serves": list(channels)}
+    path = ("handler_pools", "contact_centre", "roster")
+    on_duty = None
+    if calls is not None and "handler_id" in calls:
+        answered = calls[calls["answered_flag"]]
+        on_duty = fit_on_duty(
+            answered["handler_id"],
+            answered["answered"],
+            answered["ended"],
+            parts.start,
+            parts.end,
+            gap_hours=HANDLER_GAP_HOURS,
+        )
+    parts.fits["handlers_on_duty"] = on_duty
+    if on_duty is not None and on_duty.fitted.sum() > 0:
+        pool["roster"] = {"staff": [int(v) for v in on_duty.fitted], "allow_gaps": True}
+        parts.comments[path] = (
+            f"fitted from {on_duty.people} handler ids: on duty from first to last call "
+            f"of each spell (split at {HANDLER_GAP_HOURS:g} h idle), median of "
+            f"{len(on_duty.per_week)} weeks per hour of the week; no shrinkage (staff "
+            "seen taking calls are already net of it)"
+        )
+        return pool
+    load = 0.0
+    for channel in channels:
+        prof = parts.fits[f"profile/{channel}"]
+        handling = parts.fits.get(f"handling/{channel}")
+        mean_s = math.exp(handling.mu + handling.sigma**2 / 2) if handling is not None else 300.0
+        load += prof.volume_per_year / HOURS_PER_YEAR * mean_s / 3600.0
+    pool["roster"] = {"staff": max(1, math.ceil(load / 0.8))}
+    parts.comments[path] = "ASSUMED, not fitted (no handler ids): sized for about 80% occupancy"
+    return pool
+
+
+def build_scenario(
+    incidents: Cleaned, calls: Cleaned | None, name: str = "fitted", force_id: str = "fitted"
+) -> FitResult:
+    """Fit every part and assemble a scenario dict with comments.
+
+    Parameters
+    ----------
+    incidents
+        Cleaned CAD incidents (:func:`sim.fit.read.clean_incidents`).
+    calls
+        Cleaned telephony calls (:func:`sim.fit.read.clean_calls`), or None.
+    name, force_id
+        Scenario name and force id.
+
+    Returns
+    -------
+    FitResult
+        ``scenario`` passes :func:`sim.config.scenario_from_dict`.
+
+    Raises
+    ------
+    InputError
+        If no incident row is usable, or no call or incident is on channel
+        999 or 101.
+    """
+    inc = incidents.frame
+    if inc.empty:
+        found = (
+            "; ".join(issue.describe() for issue in incidents.issues) or "the file has no data rows"
+        )
+        message = f"no usable incident rows after excluding bad ones: {found}"
+        raise InputError([Problem(incidents.source, "", message)])
+    call_rows = calls.frame if calls is not None and not calls.frame.empty else None
+    parts = FitParts(
+        *_whole_days(inc["created"] if call_rows is None else call_rows["arrival"]),
+        ("forces", force_id),
+    )
+    force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
+    if "channel" not in inc:
+        inc = inc.assign(channel="999")
+        parts.comments[(*parts.force_path, "channels")] = (
+            "no channel column in the incidents: all incidents counted as 999"
+        )
+    handled: dict[str, int] = {}
+    if call_rows is not None:
+        for channel, group in call_rows.groupby("channel", observed=True):
+            handled[str(channel)] = int(group["answered_flag"].sum())
+    grading = fit_grading(inc, handled)
+    parts.fits["grading"] = grading
+    for channel in TELEPHONE_CHANNELS:
+        if call_rows is not None:
+            group = call_rows[call_rows["channel"] == channel]
+        else:
+            group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
+        if not group.empty:
+            force["channels"][channel] = _channel_section(
+                parts, channel, group, call_rows is not None, grading.get(channel)
+            )
+    if not force["channels"]:
+        message = "no calls or incidents on channel 999 or 101 to fit"
+        raise InputError([Problem(incidents.source, "channel", message)])
+    online = inc[inc["channel"] == "online"]
+    if not online.empty:
+        force["online"] = _online_section(parts, online, grading["online"])
+    add_response(parts, force, inc)
+    scenario = {
+        "name": name,
+        "description": "Fitted by demandsim fit from a force's CAD and telephony exports.",
+        "days": 28,
+        "warmup_days": 1,
+        "seed": 1,
+        "replications": 5,
+        "forces": {force_id: force},
+        "handler_pools": {"contact_centre": _handler_pool(parts, force["channels"], call_rows)},
+    }
+    issues = incidents.issues + (calls.issues if calls is not None else [])
+    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)

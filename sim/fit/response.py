@@ -1,0 +1,202 @@
+"""The response side of a fitted force: areas, travel, units, on-scene times and teams.
+
+Grade 1 and 2 incidents give each area's share, its travel time (dispatched
+to arrived) and, where the CAD export names the unit, its units on duty;
+arrived to cleared gives the time on scene per grade. The appointment cars and
+the telephone resolution team are sized from their volumes and marked
+ASSUMED: a CAD export does not show them working.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.fit.durations import LognormalFit, fit_lognormal
+from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
+
+if TYPE_CHECKING:
+    from sim.fit.assemble import FitParts
+
+#: Time on scene (s) an area's units are assumed busy for when no grade's was fitted.
+ASSUMED_ON_SCENE_S = 2400.0
+
+
+def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> int:
+    """Units (or staff) to keep ``utilisation`` at ``rate_per_h`` jobs an hour of ``busy_s`` s."""
+    return max(1, math.ceil(rate_per_h * busy_s / 3600.0 / utilisation))
+
+
+def _on_scene_fits(parts: FitParts, inc: pd.DataFrame) -> dict[str, LognormalFit | None]:
+    """Arrived to cleared per grade (empty without both columns)."""
+    fits: dict[str, LognormalFit | None] = {}
+    if {"arrived", "cleared"} <= set(inc.columns):
+        for grade in ("grade1", "grade2", "scheduled"):
+            rows = inc[inc["grade"] == grade]
+            scene_s = (rows["cleared"] - rows["arrived"]).dt.total_seconds().to_numpy()
+            fits[grade] = fit_lognormal(scene_s)
+            parts.samples[f"on_scene/{grade}"] = scene_s
+    parts.fits["on_scene"] = fits
+    return fits
+
+
+def _area_section(
+    parts: FitParts,
+    area_id: str,
+    rows: pd.DataFrame,
+    columns: set[str],
+    share: tuple[int, int],
+    mean_scene_s: float,
+) -> dict[str, Any]:
+    """One area from its grade 1 and 2 incidents: kind, share, travel and units.
+
+    ``share`` is (the area's incidents, all areas' incidents); ``mean_scene_s``
+    sizes the units when no unit ids are given.
+    """
+    path = (*parts.force_path, "areas", area_id)
+    comments = parts.comments
+    k, total = share
+    travel = None
+    if {"dispatched", "arrived"} <= columns:
+        travel_s = (rows["arrived"] - rows["dispatched"]).dt.total_seconds().to_numpy()
+        travel = fit_lognormal(travel_s)
+        parts.samples[f"travel/{area_id}"] = travel_s
+    parts.fits[f"travel/{area_id}"] = travel
+    area: dict[str, Any] = {
+        "kind": "rural" if "rural" in area_id else "urban",
+        "share": round(k / total, 6),
+    }
+    comments[(*path, "kind")] = "ASSUMED from the area name: set urban or rural"
+    comments[(*path, "share")] = f"{k} of {total} grade 1 and 2 incidents"
+    if travel is not None:
+        area["travel"] = travel.config()
+        comments[(*path, "travel")] = "dispatched to arrived; " + travel.note()
+        busy_s = travel.median_s * 2 + mean_scene_s
+    else:
+        area["travel"] = {"distribution": "exponential", "mean_s": 600}
+        comments[(*path, "travel")] = "ASSUMED, not fitted: no dispatched/arrived times"
+        busy_s = 1200 + mean_scene_s
+    units = None
+    if {"unit", "dispatched", "cleared"} <= columns:
+        units = fit_on_duty(
+            rows["unit"],
+            rows["dispatched"],
+            rows["cleared"],
+            parts.start,
+            parts.end,
+            gap_hours=UNIT_GAP_HOURS,
+            summary="max",
+        )
+    parts.fits[f"units/{area_id}"] = units
+    if units is not None and units.fitted.sum() > 0:
+        area["units"] = {"staff": [int(v) for v in units.fitted], "allow_gaps": True}
+        comments[(*path, "units")] = (
+            f"fitted from {units.people} unit ids on grade 1 and 2 jobs: on duty from "
+            f"first dispatch to last clear of each spell (split at {UNIT_GAP_HOURS:g} h "
+            f"idle), most seen in any of {len(units.per_week)} weeks per hour of the "
+            "week; a unit free all spell is not seen, so this is a lower bound"
+        )
+    else:
+        area["units"] = {"staff": _units_for(k / parts.hours, busy_s)}
+        comments[(*path, "units")] = (
+            "ASSUMED, not fitted (no unit ids): sized for about 65% utilisation"
+        )
+    return area
+
+
+def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:
+    """``response.on_scene``: a grade with no fit borrows the other grade's, else is assumed."""
+    path = (*parts.force_path, "response", "on_scene")
+    on_scene: dict[str, Any] = {}
+    for grade in ("grade1", "grade2"):
+        f = fits.get(grade) or fits.get("grade2") or fits.get("grade1")
+        if f is not None:
+            on_scene[grade] = f.config()
+            parts.comments[(*path, grade)] = "arrived to cleared; " + (
+                f.note() if fits.get(grade) is f else f"borrowed from another grade; {f.note()}"
+            )
+        else:
+            on_scene[grade] = {"distribution": "lognormal", "median_s": 2400, "p90_s": 5400}
+            parts.comments[(*path, grade)] = "ASSUMED, not fitted"
+    scheduled = fits.get("scheduled")
+    if scheduled is not None:
+        on_scene["scheduled"] = scheduled.config()
+        parts.comments[(*path, "scheduled")] = "arrived to cleared; " + scheduled.note()
+    return on_scene
+
+
+def _add_teams(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> None:
+    """Appointment cars and a resolution team where the grading uses them.
+
+    Without areas, grade 1 and 2 shares are dropped: there is no one to attend.
+    """
+    fpath = parts.force_path
+    sources = [*force["channels"].values(), *([force["online"]] if "online" in force else [])]
+    grades_used = {g for ch in sources for g in ch.get("grading", {})}
+    if {"grade1", "grade2"} & grades_used and "areas" not in force:
+        for ch in sources:
+            for g in ("grade1", "grade2"):
+                ch.get("grading", {}).pop(g, None)
+        parts.comments[(*fpath, "channels")] = (
+            "no areas in the incidents: grade 1 and 2 shares dropped"
+        )
+    if "scheduled" in grades_used:
+        n_sched = int((inc["grade"] == "scheduled").sum())
+        force["appointments"] = {
+            "cars": _units_for(n_sched / parts.hours, 3600, 0.5),
+            "lead_time_hours": 2,
+        }
+        parts.comments[(*fpath, "appointments")] = (
+            "ASSUMED, not fitted: cars sized from the scheduled volume"
+        )
+    if "resolution" in grades_used:
+        n_res = int((inc["grade"] == "resolution").sum())
+        force["resolution"] = {
+            "roster": {"staff": _units_for(n_res / parts.hours, 1200, 0.6)},
+            "callback": {"distribution": "exponential", "mean_s": 1200},
+        }
+        parts.comments[(*fpath, "resolution")] = (
+            "ASSUMED, not fitted: team sized from the resolution volume"
+        )
+
+
+def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> None:
+    """Add ``areas``, ``response``, ``appointments`` and ``resolution`` to a fitted force.
+
+    Parameters
+    ----------
+    parts
+        The fit's period, comments, fits and samples (updated here).
+    force
+        The force dict, its ``channels`` (and ``online``) already fitted; grade
+        1 and 2 shares are dropped from their grading when there are no areas.
+    inc
+        Cleaned incidents.
+    """
+    on_scene_fits = _on_scene_fits(parts, inc)
+    deployed = inc[inc["grade"].isin(["grade1", "grade2"])]
+    if not deployed.empty and "area" in inc:
+        counts = deployed["area"].value_counts()
+        total = int(counts.sum())
+        mean_scene_s = np.mean(
+            [f.median_s for f in on_scene_fits.values() if f is not None] or [ASSUMED_ON_SCENE_S]
+        )
+        areas = {
+            str(area_id): _area_section(
+                parts,
+                str(area_id),
+                deployed[deployed["area"] == area_id],
+                set(inc.columns),
+                (int(k), total),
+                float(mean_scene_s),
+            )
+            for area_id, k in counts.items()
+        }
+        first = next(iter(areas.values()))
+        first["share"] = round(first["share"] + 1 - sum(a["share"] for a in areas.values()), 6)
+        force["areas"] = areas
+        force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
+    _add_teams(parts, force, inc)
