@@ -283,22 +283,12 @@ DEFAULT_HEADLINE = (
     ("occupancy", None, "value"),
 )
 
-_FIGURE_NAMES = {
-    ("offered", "count"): "offered",
-    ("answer_time", "mean"): "mean answer (s)",
-    ("answer_time", "p50"): "p50 answer (s)",
-    ("answer_time", "p90"): "p90 answer (s)",
-    ("answer_time", "p95"): "p95 answer (s)",
-    ("answered_within_target", "value"): "within target (%)",
-    ("abandoned", "value"): "abandoned (%)",
-    ("occupancy", "value"): "occupancy (%)",
-}
-
 
 def figure_label(metric: str, segment: str, stat: str) -> str:
-    """A short column label for a figure of summary.csv: ``101 p90 answer (s)``."""
-    name = _FIGURE_NAMES.get((metric, stat), f"{metric} {stat}")
-    return f"{segment} {name}"
+    """A short column label for a figure of summary.csv: ``101 p90 answer time (s)``."""
+    from sim.catalogue import table_label
+
+    return f"{segment} {table_label(metric, stat)}"
 
 
 @dataclass(frozen=True)
@@ -776,7 +766,9 @@ def _staff(
     )
     figure_path: Path | None = None
     try:
-        figure = staffing.requirement_figure(requirement, staffed.title, staffed.noun)
+        from sim.report.staffing import requirement_figure
+
+        figure = requirement_figure(requirement, staffed.title, staffed.noun)
     except ImportError:
         log.info("plotly not installed: requirement.csv only, no figure")
     else:
