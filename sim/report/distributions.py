@@ -38,7 +38,7 @@ from sim.report.targets import (
 from sim.report.words import format_value
 
 ATTENDANCE_MAIN = ("grade1/urban", "grade1/rural", "grade2")
-CHANNELS = ("999", "101")
+ANSWER_CHANNELS = ("999", "101")
 
 
 def percentile_figure(
@@ -164,7 +164,7 @@ def cdf_figure(results: Results, kind: str) -> ReportFigure:
     key = f"{kind}-distribution"
     if kind == "answer":
         title = "How long callers wait to be answered: the whole distribution"
-        metric, segments, unit, what = "answer_time", CHANNELS, "s", "answer time"
+        metric, segments, unit, what = "answer_time", ANSWER_CHANNELS, "s", "answer time"
     else:
         title = "How long incidents wait for the first officer: the whole distribution"
         metric, segments, unit, what = "attendance_time", ATTENDANCE_MAIN, "min", "attendance time"

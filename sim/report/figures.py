@@ -10,7 +10,7 @@ trade-off and the differences (:mod:`sim.report.comparison`).
 from __future__ import annotations
 
 from sim.report.comparison import difference_figure, tradeoff_figure
-from sim.report.distributions import ATTENDANCE_MAIN, CHANNELS, cdf_figure, percentile_figure
+from sim.report.distributions import ANSWER_CHANNELS, ATTENDANCE_MAIN, cdf_figure, percentile_figure
 from sim.report.hourly import hourly_figure
 from sim.report.load import Results
 from sim.report.style import ReportFigure
@@ -30,7 +30,7 @@ def build_figures(results: Results) -> list[ReportFigure]:
         percentile_figure(
             results,
             "answer_time",
-            CHANNELS,
+            ANSWER_CHANNELS,
             "answer-percentiles",
             "999 and 101: how long until a call is answered",
             "answer time",

@@ -82,7 +82,7 @@ PRINT_JS = """
 })();
 """
 
-HOW_TO_READ = """
+PANEL_HOW_TO_READ = """
 <ul>
 <li><b>Simulated, not measured.</b> Each scenario was simulated many times over
 (<i>replications</i>) with different but realistic runs of calls and incidents. The figures
@@ -394,7 +394,7 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
             for n in results.notes
         ),
         "<section class='howto' id='how-to-read'><h2>How to read these charts</h2>"
-        + HOW_TO_READ
+        + PANEL_HOW_TO_READ
         + "</section>",
         "<section id='in-words'><h2>In words</h2>",
     ]

@@ -49,8 +49,8 @@ NATIONAL_FALLBACK = (
     "these results have no targets.csv (written by an older version of demandsim), so every "
     "figure is judged against the national standards, not the scenarios' own targets"
 )
-CALL_COLUMNS = ["scenario", "channel", "arrival_s", "answer_wait_s", "outcome", "in_period"]
-INCIDENT_COLUMNS = ["scenario", "grade", "area", "graded_s", "arrived_s", "in_period"]
+REPORT_CALL_COLUMNS = ["scenario", "channel", "arrival_s", "answer_wait_s", "outcome", "in_period"]
+REPORT_INCIDENT_COLUMNS = ["scenario", "grade", "area", "graded_s", "arrived_s", "in_period"]
 
 
 @dataclass
@@ -243,8 +243,8 @@ def load_results(root: Path) -> Results:
         manifest=manifest,
         comparison=comparison,
         warmup=_optional_csv(root / "warmup.csv"),
-        calls=_records(root, "calls", "records", CALL_COLUMNS),
-        incidents=_records(root, "incidents", "incidents", INCIDENT_COLUMNS),
+        calls=_records(root, "calls", "records", REPORT_CALL_COLUMNS),
+        incidents=_records(root, "incidents", "incidents", REPORT_INCIDENT_COLUMNS),
         scenarios=scenarios,
         baseline=baseline,
         targets=targets,
