@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.catalogue import table_label
 from sim.config.experiment import MetricKey
 from sim.runs.results import ResultsWritten
 
@@ -21,22 +22,10 @@ DEFAULT_HEADLINE = (
     ("occupancy", None, "value"),
 )
 
-_FIGURE_NAMES = {
-    ("offered", "count"): "offered",
-    ("answer_time", "mean"): "mean answer (s)",
-    ("answer_time", "p50"): "p50 answer (s)",
-    ("answer_time", "p90"): "p90 answer (s)",
-    ("answer_time", "p95"): "p95 answer (s)",
-    ("answered_within_target", "value"): "within target (%)",
-    ("abandoned", "value"): "abandoned (%)",
-    ("occupancy", "value"): "occupancy (%)",
-}
-
 
 def figure_label(metric: str, segment: str, stat: str) -> str:
-    """A short column label for a figure of summary.csv: ``101 p90 answer (s)``."""
-    name = _FIGURE_NAMES.get((metric, stat), f"{metric} {stat}")
-    return f"{segment} {name}"
+    """A short column label for a figure of summary.csv: ``101 p90 answer time (s)``."""
+    return f"{segment} {table_label(metric, stat)}"
 
 
 @dataclass(frozen=True)

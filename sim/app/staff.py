@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +25,11 @@ from sim.runs.results import build_manifest
 from sim.runs.tables import now_utc
 
 if TYPE_CHECKING:
+    from sim.catalogue import MetricDef
     from sim.config import Roster
     from sim.planning.rostering import RosterSolution
-    from sim.planning.staffing import MetricSpec, StaffingResult, Target
+    from sim.planning.targets import Target
+    from sim.planning.verification import StaffingResult
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,8 @@ def staff_scenario(
         number of handlers up to ``max_staff`` meets, or a requirement the
         shift patterns cannot cover.
     """
-    from sim.planning import staffing
+    from sim.planning import pool, staffing
+    from sim.planning import targets as target_rules
 
     def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
         pool = scenario.handler_pools[pool_id]
@@ -118,8 +121,8 @@ def staff_scenario(
         out_dir,
         overrides,
         shifts,
-        metrics=staffing.HANDLER_METRICS,
-        resolve=lambda scenario, parsed: staffing.resolve_pool(
+        metrics=target_rules.HANDLER_METRICS,
+        resolve=lambda scenario, parsed: pool.resolve_pool(
             scenario, pool_id, parsed, interval_minutes
         ),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-",
@@ -182,7 +185,8 @@ def staff_area(
         number of units up to ``max_units`` meets, or a requirement the shift
         patterns cannot cover.
     """
-    from sim.planning import unit_staffing
+    from sim.planning import area, unit_staffing
+    from sim.planning import targets as target_rules
 
     def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
         area = scenario.forces[setup.force_id].areas[setup.area_id]
@@ -207,8 +211,8 @@ def staff_area(
         out_dir,
         overrides,
         shifts,
-        metrics=unit_staffing.UNIT_METRICS,
-        resolve=lambda scenario, parsed: unit_staffing.resolve_area(
+        metrics=target_rules.UNIT_METRICS,
+        resolve=lambda scenario, parsed: area.resolve_area(
             scenario, area_ref, parsed, interval_minutes
         ),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-{setup.area_id}-",
@@ -247,7 +251,7 @@ def _staff(
     overrides: Sequence[str],
     shifts: Path | None,
     *,
-    metrics: dict[str, MetricSpec],
+    metrics: Mapping[str, MetricDef],
     resolve: Callable[[Scenario, list[Target]], Any],
     out_name: Callable[[Scenario, Any], str],
     requirement_of: Callable[[Any, int, Executor], StaffingResult],
@@ -287,13 +291,14 @@ def _staff(
 
     from sim.config import apply_overrides
     from sim.files import atomic_write, write_json, write_table
-    from sim.planning import rostering, staffing
+    from sim.planning import rostering, verification
+    from sim.planning import targets as target_rules
 
     problems: list[Problem] = []
     parsed = []
     for text in targets:
         try:
-            parsed.append(staffing.parse_target(text, metrics))
+            parsed.append(target_rules.parse_target(text, metrics))
         except InputError as exc:
             problems.extend(exc.problems)
     patterns = rostering.load_patterns(shifts) if shifts is not None else None
@@ -317,7 +322,7 @@ def _staff(
         source=str(shifts) if shifts is not None else "default shift patterns",
     )
     requirement = requirement.assign(rostered_cover=roster.cover)
-    spread = staffing.service_spread(result.verification)
+    spread = verification.service_spread(result.verification)
     staffed = place(scenario, setup, parsed)
     current_paid_hours = float(staffed.current.staff_per_minute().sum()) / 60.0
 
@@ -340,7 +345,9 @@ def _staff(
     )
     figure_path: Path | None = None
     try:
-        figure = staffing.requirement_figure(requirement, staffed.title, staffed.noun)
+        from sim.report.staffing import requirement_figure
+
+        figure = requirement_figure(requirement, staffed.title, staffed.noun)
     except ImportError:
         log.info("plotly not installed: requirement.csv only, no figure")
     else:

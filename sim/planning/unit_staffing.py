@@ -38,338 +38,27 @@ is the requirement.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.analytic import erlang_c
-from sim.config import (
-    MINUTES_PER_WEEK,
-    SECONDS_PER_MINUTE,
-    SECONDS_PER_WEEK,
-    InputError,
-    Problem,
-    Roster,
-    Scenario,
-)
-from sim.model.replication import run_replication
-from sim.model.response import GRADE1, GRADE2
-from sim.planning.staffing import (
-    INTERVAL_CHOICES,
-    PERCENTILE_STATS,
-    TARGET_FORM,
-    MetricSpec,
+from sim.catalogue import PERCENTILES
+from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, SECONDS_PER_WEEK, Roster, Scenario
+from sim.planning.area import AreaSetup, erlang_units
+from sim.planning.simulation import AreaIncidents, simulate_incidents
+from sim.planning.targets import Target
+from sim.planning.verification import (
     StaffingResult,
-    Target,
-    _quantiles,
     interval_label,
     interval_of,
     interval_percentiles,
     verification_frame,
     verify_staffing,
 )
+from sim.runs.executors import Executor
 
 log = logging.getLogger(__name__)
-
-#: Default staffing interval for units, minutes (jobs last about an hour).
-DEFAULT_UNIT_INTERVAL = 60
-
-#: Metrics an area target may name (DESIGN §3 metric names; times in minutes).
-UNIT_METRICS: dict[str, MetricSpec] = {
-    "attended_within_target": MetricSpec("%", ("value",), "value", ">=", 0.0, 100.0, False),
-    "attendance_time": MetricSpec(
-        "min", ("mean", *PERCENTILE_STATS), "mean", "<=", 0.0, 10_080.0, False
-    ),
-    "dispatch_delay": MetricSpec("min", ("mean", "p50", "p90"), "mean", "<=", 0.0, 10_080.0, False),
-}
-
-_GRADES = {"grade1": GRADE1, "grade2": GRADE2}
-_TRAVEL_SAMPLES = 4000
-
-
-# --------------------------------------------------------------------------- the area
-
-
-@dataclass(frozen=True)
-class AreaSetup:
-    """The area being staffed and its targets, resolved against a scenario.
-
-    ``target_grades`` gives the grade code (0 grade 1, 1 grade 2) each target
-    is about; ``within_min`` each grade's attendance target, minutes.
-    """
-
-    scenario: Scenario
-    force_id: str
-    area_id: str
-    targets: tuple[Target, ...]
-    target_grades: tuple[int, ...]
-    interval_minutes: int
-    within_min: dict[int, float]
-    decision_s: float  # dispatch decision time, seconds
-
-    @property
-    def intervals(self) -> int:
-        """Intervals in a week."""
-        return MINUTES_PER_WEEK // self.interval_minutes
-
-    @property
-    def label(self) -> str:
-        """``force/area`` with several forces, else the area id."""
-        return self.area_id if len(self.scenario.forces) == 1 else f"{self.force_id}/{self.area_id}"
-
-    @property
-    def pool_id(self) -> str:
-        """What is staffed, for messages and tables shared with the handler version."""
-        return f"area {self.label}"
-
-    def travel_s(self) -> np.ndarray:
-        """Stratified quantiles of the area's travel time, seconds."""
-        travel = self.scenario.forces[self.force_id].areas[self.area_id].travel
-        u = (np.arange(_TRAVEL_SAMPLES) + 0.5) / _TRAVEL_SAMPLES
-        return _quantiles(travel, u)
-
-
-def resolve_area(
-    scenario: Scenario, area_ref: str, targets: Sequence[Target], interval_minutes: int
-) -> AreaSetup:
-    """Check the area, interval and targets against the scenario.
-
-    Parameters
-    ----------
-    scenario
-        The scenario.
-    area_ref
-        ``AREA`` (one force, or an id only one force has) or ``FORCE/AREA``.
-    targets
-        Parsed with :data:`UNIT_METRICS`.
-    interval_minutes
-        Staffing interval, minutes.
-
-    Raises
-    ------
-    InputError
-        For an unknown or ambiguous area, an interval a roster cannot hold, a
-        target segment that is not this area's grade 1 or grade 2, or no target.
-    """
-    known = [(f, a) for f, force in scenario.forces.items() for a in force.areas]
-    names = ", ".join(a if len(scenario.forces) == 1 else f"{f}/{a}" for f, a in known)
-    if "/" in area_ref:
-        force_id, _, area_id = area_ref.partition("/")
-        matches = [(f, a) for f, a in known if (f, a) == (force_id, area_id)]
-    else:
-        matches = [(f, a) for f, a in known if a == area_ref]
-    if len(matches) != 1:
-        why = "no such response area" if not matches else "in several forces; give FORCE/AREA"
-        raise InputError(
-            [Problem("--area", area_ref, f"{why}; expected one of {names or '(none)'}")]
-        )
-    force_id, area_id = matches[0]
-    force = scenario.forces[force_id]
-    problems: list[Problem] = []
-    if interval_minutes not in INTERVAL_CHOICES:
-        problems.append(
-            Problem(
-                "--interval",
-                str(interval_minutes),
-                f"expected one of {', '.join(map(str, INTERVAL_CHOICES))} (minutes)",
-            )
-        )
-    if not targets:
-        problems.append(Problem("--target", "", f"missing; give at least one: {TARGET_FORM}"))
-    allowed = {"grade1": GRADE1, "grade2": GRADE2}
-    allowed |= {f"{g}/{area_id}": code for g, code in _GRADES.items()}
-    allowed |= {f"{force_id}/{s}": code for s, code in list(allowed.items())}
-    grades = []
-    for target in targets:
-        code = allowed.get(target.segment)
-        if code is None:
-            expected = ", ".join(f"grade1/{area_id}, grade2/{area_id}, grade1, grade2".split(", "))
-            problems.append(
-                Problem(
-                    "--target",
-                    str(target),
-                    f"unknown segment '{target.segment}' for area {area_id}; expected one of "
-                    f"{expected} (optionally led by '{force_id}/')",
-                )
-            )
-        grades.append(code if code is not None else GRADE1)
-    if problems:
-        raise InputError(problems)
-    response = force.response
-    return AreaSetup(
-        scenario=scenario,
-        force_id=force_id,
-        area_id=area_id,
-        targets=tuple(targets),
-        target_grades=tuple(grades),
-        interval_minutes=interval_minutes,
-        within_min={GRADE1: force.grade1_target_min(area_id), GRADE2: force.grade2_target_min()},
-        decision_s=response.dispatch_delay_s if response is not None else 0.0,
-    )
-
-
-# --------------------------------------------------------------------------- Erlang C
-
-
-def attendance_meets(
-    target: Target,
-    within_min: float,
-    units: int,
-    load: float,
-    job_s: float,
-    delay_s: np.ndarray,
-) -> bool:
-    """Whether ``units`` units at an offered load meet a target, by Erlang C.
-
-    Parameters
-    ----------
-    target
-        An area target (``attended_within_target``, ``attendance_time`` or
-        ``dispatch_delay``).
-    within_min
-        The grade's attendance target, minutes (``attended_within_target``).
-    units
-        Units on duty.
-    load
-        Offered load, Erlangs (incidents per second times mean job length).
-    job_s
-        Mean job length (decision, travel and on scene), seconds.
-    delay_s
-        Samples of the time added to the wait for a unit, seconds: decision
-        plus travel for attendance, decision only for dispatch delay.
-
-    Returns
-    -------
-    bool
-        False when ``units <= load`` (the queue grows without bound).
-    """
-    if load <= 0.0:
-        return True
-    if units <= load:
-        return False
-    p_wait = erlang_c(units, load)
-    decay = (units - load) / job_s  # per second
-    if target.stat == "mean":
-        return (p_wait / decay + float(delay_s.mean())) / SECONDS_PER_MINUTE <= target.value
-    if target.metric == "attended_within_target":
-        limit_s, share = within_min * SECONDS_PER_MINUTE, target.value / 100.0
-    else:
-        limit_s, share = target.value * SECONDS_PER_MINUTE, PERCENTILE_STATS[target.stat] / 100.0
-    slack = limit_s - delay_s
-    inside = slack >= 0
-    achieved = float(np.mean(np.where(inside, 1.0 - p_wait * np.exp(-decay * slack), 0.0)))
-    return achieved >= share - 1e-12
-
-
-def erlang_units(setup: AreaSetup, loads: np.ndarray, job_s: float, max_units: int) -> np.ndarray:
-    """Fewest units per interval that Erlang C says meet every target (at least 1).
-
-    Raises
-    ------
-    InputError
-        If a target is out of reach with ``max_units`` units in some interval
-        (e.g. a target shorter than the travel allows).
-    """
-    travel = setup.travel_s()
-    attend = setup.decision_s + travel
-    decide = np.array([setup.decision_s])
-    units = np.empty(len(loads), dtype=np.int64)
-    for i, load in enumerate(loads):
-        need = 1
-        for target, grade in zip(setup.targets, setup.target_grades, strict=True):
-            delay = decide if target.metric == "dispatch_delay" else attend
-            within = setup.within_min[grade]
-            start = max(need, math.floor(load) + 1)
-            found = next(
-                (
-                    c
-                    for c in range(start, max_units + 1)
-                    if attendance_meets(target, within, c, float(load), job_s, delay)
-                ),
-                None,
-            )
-            if found is None:
-                raise InputError(
-                    [
-                        Problem(
-                            "--target",
-                            str(target),
-                            f"not reachable with {max_units} units in "
-                            f"{interval_label(i, setup.interval_minutes)} (offered load "
-                            f"{load:.1f}); expected a target that travel times allow "
-                            "(or raise --max-staff)",
-                        )
-                    ]
-                )
-            need = max(need, found)
-        units[i] = need
-    return units
-
-
-# --------------------------------------------------------------------------- simulation
-
-
-@dataclass(frozen=True)
-class AreaIncidents:
-    """One replication's grade 1 and grade 2 incidents in the area, and its unit jobs.
-
-    Times in seconds from Monday 00:00 of the measured period; attendance and
-    dispatch delay in minutes (NaN: not attended, or not dispatched, by the end).
-    """
-
-    replication: int
-    horizon_s: float
-    ready_s: np.ndarray  # graded (ready for a unit)
-    grade: np.ndarray
-    attendance_min: np.ndarray
-    dispatch_min: np.ndarray
-    job_start_s: np.ndarray  # unit assignments on the area's incidents
-    job_end_s: np.ndarray
-
-
-def simulate_area(
-    scenario: Scenario, replication: int, seed: int, where: tuple[str, str]
-) -> AreaIncidents:
-    """Run one replication and keep the incidents of area ``(force, area)``."""
-    output = run_replication(scenario, replication, seed)
-    index = next(i for i, a in enumerate(output.areas) if (a.force, a.area_id) == where)
-    inc = output.incidents
-    keep = (inc["area"] == index) & np.isin(inc["grade"], (GRADE1, GRADE2))
-    arrived = np.where(inc["arrived"] <= output.end_s, inc["arrived"], np.nan)
-    dispatched = np.where(inc["dispatched"] <= output.end_s, inc["dispatched"], np.nan)
-    jobs = output.assignments
-    here = inc["area"][jobs["incident"]] == index
-    here &= np.isin(inc["grade"][jobs["incident"]], (GRADE1, GRADE2))
-    return AreaIncidents(
-        replication=replication,
-        horizon_s=output.horizon_s,
-        ready_s=inc["graded_at"][keep],
-        grade=inc["grade"][keep],
-        attendance_min=((arrived - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-        dispatch_min=((dispatched - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-        job_start_s=jobs["start"][here],
-        job_end_s=np.minimum(jobs["end"][here], output.end_s),
-    )
-
-
-def simulate(
-    scenario: Scenario, where: tuple[str, str], replications: int, workers: int
-) -> list[AreaIncidents]:
-    """``replications`` replications (0, 1, ...) with the scenario's seed, in order."""
-    args = (
-        [scenario] * replications,
-        range(replications),
-        [scenario.seed] * replications,
-        [where] * replications,
-    )
-    if workers <= 1 or replications <= 1:
-        return [simulate_area(*a) for a in zip(*args, strict=True)]
-    with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-        return list(pool.map(simulate_area, *args))
 
 
 def with_units(setup: AreaSetup, units: np.ndarray | int) -> Scenario:
@@ -437,7 +126,7 @@ def area_load(
     return load, per_hour, work / jobs if jobs else 1.0
 
 
-def interval_figures(
+def area_interval_figures(
     run: AreaIncidents, setup: AreaSetup, target: Target, grade: int
 ) -> np.ndarray:
     """One replication's figure for a target in each interval of the week (NaN: no incidents)."""
@@ -457,27 +146,24 @@ def interval_figures(
         total = np.bincount(slot, weights=values, minlength=n)
         counted = np.bincount(slot, minlength=n)
         return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slot, values, n, PERCENTILE_STATS[target.stat])
+    return interval_percentiles(slot, values, n, PERCENTILES[target.stat])
 
 
-def verification_table(
+def area_verification_table(
     runs: Sequence[AreaIncidents], setup: AreaSetup, method: str
 ) -> pd.DataFrame:
     """Achieved figure per interval and target: mean and 95% t-interval across replications."""
     per_target = (
-        (target, np.vstack([interval_figures(run, setup, target, grade) for run in runs]))
+        (target, np.vstack([area_interval_figures(run, setup, target, grade) for run in runs]))
         for target, grade in zip(setup.targets, setup.target_grades, strict=True)
     )
     return verification_frame(per_target, setup.interval_minutes, method)
 
 
-# --------------------------------------------------------------------------- the algorithm
-
-
 def unit_requirement(
     setup: AreaSetup,
     replications: int,
-    workers: int = 1,
+    executor: Executor | None = None,
     max_corrections: int = 6,
     max_units: int = 2000,
     on_step: Callable[[str], None] | None = None,
@@ -491,8 +177,9 @@ def unit_requirement(
     replications
         Replications per simulation (the scenario's seed: every simulation
         sees the same incidents).
-    workers
-        Worker processes for the replications.
+    executor
+        Where every verification simulation runs (an entered
+        :mod:`sim.runs.executors` executor); by default this process.
     max_corrections
         Verification rounds at most that add a unit where a target is missed
         beyond doubt.
@@ -522,7 +209,7 @@ def unit_requirement(
     runs = 0
     while True:
         step(f"simulating with ample units ({ample})")
-        ample_runs = simulate(with_units(setup, ample), where, replications, workers)
+        ample_runs = simulate_incidents(with_units(setup, ample), where, replications, executor)
         runs += 1
         waited = any(
             np.nanmax(r.dispatch_min * SECONDS_PER_MINUTE - setup.decision_s, initial=0.0) > 1e-6
@@ -540,8 +227,8 @@ def unit_requirement(
     fmmw = erlang_units(setup, load, job_s, max_units)
 
     def verify(trial: np.ndarray, method: str) -> pd.DataFrame:
-        simulated = simulate(with_units(setup, trial), where, replications, workers)
-        return verification_table(simulated, setup, method)
+        simulated = simulate_incidents(with_units(setup, trial), where, replications, executor)
+        return area_verification_table(simulated, setup, method)
 
     def logged(correction: int, missed: int) -> None:
         log.info("verification %d: %d intervals missed", correction, missed)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.errors import InputError, Problem
-from sim.report.figures import WIDTH_PX, ReportFigure, build_figures
+from sim.report.figures import build_figures
 from sim.report.html import render_html
 from sim.report.load import Results, load_results
+from sim.report.style import WIDTH_PX, ReportFigure
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Built from the plain numbers of :class:`sim.fit.FitDiagnostics` (no model
 objects, no SimPy): one Plotly figure per fitted duration distribution,
 arrival profile and roster, and one self-contained offline HTML page with the
 bad-data report, a summary table and the figures. Styling follows the panel
-report (:mod:`sim.report.figures`, :mod:`sim.report.html`): Okabe–Ito colours,
+report (:mod:`sim.report.style`, :mod:`sim.report.html`): Okabe–Ito colours,
 plotly.js inlined once, printable on A4. Entry point: :func:`write_fit_report`.
 """
 
@@ -24,8 +24,8 @@ from sim.errors import InputError, Problem
 from sim.files import atomic_write
 from sim.fit.diagnostics import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck
 from sim.report import ReportOutcome, write_pngs
-from sim.report.figures import ReportFigure, _style, _transparent, colour
 from sim.report.html import CSS, PRINT_JS, figure_block
+from sim.report.style import ReportFigure, colour, style_figure, transparent
 from sim.report.words import format_duration
 from sim.units import DAY_NAMES, HOURS_PER_WEEK
 
@@ -293,7 +293,7 @@ def distribution_figure(check: DistributionCheck, key: str) -> ReportFigure:
     return ReportFigure(
         key,
         check.title,
-        _style(fig, DISTRIBUTION_HEIGHT, check.title),
+        style_figure(fig, DISTRIBUTION_HEIGHT, check.title),
         "; ".join(reasons),
         check.note,
     )
@@ -336,7 +336,7 @@ def profile_figure(check: ProfileCheck, key: str) -> ReportFigure:
         "fitted: the rate the scenario will generate."
     )
     note = f"{check.note} {weeks}".strip() if check.note else weeks
-    return ReportFigure(key, check.title, _style(fig, WEEK_HEIGHT, check.title), "", note)
+    return ReportFigure(key, check.title, style_figure(fig, WEEK_HEIGHT, check.title), "", note)
 
 
 def _with_end(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,7 +363,7 @@ def roster_figure(check: RosterCheck, key: str) -> ReportFigure:
         per_week = per_week.reshape(0, 0)
     fitted = np.asarray(check.fitted, dtype=float)
     fig = go.Figure()
-    faint = _transparent(OBSERVED_COLOUR, 0.25)
+    faint = transparent(OBSERVED_COLOUR, 0.25)
     for i, row in enumerate(per_week):
         hours, values = _with_end(row)
         fig.add_trace(
@@ -394,7 +394,9 @@ def roster_figure(check: RosterCheck, key: str) -> ReportFigure:
     _week_axis(fig)
     fig.update_yaxes(title_text="staff on duty", rangemode="tozero")
     reason = "" if len(per_week) else "no week of observed staff to compare the roster with"
-    return ReportFigure(key, check.title, _style(fig, WEEK_HEIGHT, check.title), reason, check.note)
+    return ReportFigure(
+        key, check.title, style_figure(fig, WEEK_HEIGHT, check.title), reason, check.note
+    )
 
 
 def fit_figures(diagnostics: FitDiagnostics) -> list[ReportFigure]:

@@ -12,19 +12,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.offline
-import yaml
 
-from sim.report.figures import (
-    HEADLINES,
-    ReportFigure,
-    Target,
-    describe_setting,
-    label,
-    parse_change,
-    targets,
-    value_at,
-)
+from sim.report.comparison import describe_changes
 from sim.report.load import Results
+from sim.report.style import ReportFigure
+from sim.report.targets import (
+    HEADLINES,
+    TargetLine,
+    headline_label,
+    reference_scenario,
+    scopes,
+    targets_for,
+)
 from sim.report.words import Difference, Figure, format_value, sentence
 
 PLOT_CONFIG = {
@@ -83,7 +82,7 @@ PRINT_JS = """
 })();
 """
 
-HOW_TO_READ = """
+PANEL_HOW_TO_READ = """
 <ul>
 <li><b>Simulated, not measured.</b> Each scenario was simulated many times over
 (<i>replications</i>) with different but realistic runs of calls and incidents. The figures
@@ -112,7 +111,7 @@ class Verdict:
     css: str
 
 
-def verdict(mean: float, low: float, high: float, target: Target) -> Verdict:
+def verdict(mean: float, low: float, high: float, target: TargetLine) -> Verdict:
     """Compare a figure and its interval with a target."""
     if not math.isfinite(mean):
         return Verdict("no data", "")
@@ -173,30 +172,6 @@ def _difference_of(
     )
 
 
-def describe_changes(results: Results, scenario: str) -> str:
-    """What a scenario changes from the baseline, in words ("4 more call handlers on ...")."""
-    changes = results.changes().get(scenario, [])
-    baseline_config = results.config(results.baseline or "")
-    parts = []
-    for change in changes:
-        path, value = parse_change(change)
-        before = value_at(baseline_config, path)
-        what = describe_setting(path, baseline_config)
-        if before == value:
-            continue
-        numeric = all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, before)
-        )
-        if numeric and what != path:
-            step = value - before
-            amount = f"{abs(step):g}"
-            more = "more" if step > 0 else "fewer"
-            parts.append(f"{amount} {more} {what} ({value:g} instead of {before:g})")
-        else:
-            parts.append(f"{what} set to {value} (baseline: {before})")
-    return " and ".join(parts)
-
-
 def scenario_sentences(results: Results) -> list[tuple[str, str, list[str]]]:
     """For each scenario: its heading, its lead-in, and its sentences."""
     out = []
@@ -214,49 +189,68 @@ def scenario_sentences(results: Results) -> list[tuple[str, str, list[str]]]:
             heading = scenario
             lead = f"With {change}:" if change else "Compared with the baseline:"
         lines = []
-        for head in HEADLINES:
-            figure = _figure_of(results.summary, scenario, head)
-            if figure is None:
-                continue
-            lines.append(sentence(figure, _difference_of(results, scenario, head)))
+        for scope in scopes(results):
+            for metric_name, segment, stat in HEADLINES:
+                head = (metric_name, f"{scope}{segment}", stat)
+                figure = _figure_of(results.summary, scenario, head)
+                if figure is None:
+                    continue
+                lines.append(sentence(figure, _difference_of(results, scenario, head)))
         out.append((heading, lead, lines))
     return out
 
 
 def headline_table(results: Results) -> str:
-    """The headline figures per scenario, each with met / missed / too close to call."""
-    all_targets = targets(results)
+    """The headline figures per scenario, each with met / missed / too close to call.
+
+    Each scenario is judged against its own targets (``targets.csv``); the
+    column heads give the reference scenario's (the baseline's), and a cell
+    whose target differs says its own. In multi-force results each scenario
+    has a row for all forces together and one per force.
+    """
+    reference = targets_for(results, reference_scenario(results))
+    rows = [(s, scope) for s in results.scenarios for scope in scopes(results)]
     heads = [
-        h for h in HEADLINES if any(_figure_of(results.summary, s, h) for s in results.scenarios)
+        h
+        for h in HEADLINES
+        if any(_figure_of(results.summary, s, _scoped(h, scope)) for s, scope in rows)
     ]
     if not heads:
         return "<p>These results have none of the headline figures.</p>"
     header = "".join(
-        f"<th>{html.escape(label(*h))}"
+        f"<th>{html.escape(headline_label(*h))}"
         + (
-            f"<br><small>target: {html.escape(all_targets[h].label)}</small>"
-            if h in all_targets
+            f"<br><small>target: {html.escape(reference[h].label)}</small>"
+            if h in reference
             else ""
         )
         + "</th>"
         for h in heads
     )
     body = []
-    for scenario in results.scenarios:
+    for scenario, scope in rows:
+        own = targets_for(results, scenario)
         name = scenario + (" (baseline)" if scenario == results.baseline else "")
+        if results.forces:
+            name += f" — {scope.rstrip('/')}" if scope else " — all forces"
         cells = [f"<td>{html.escape(name)}</td>"]
         for head in heads:
-            figure = _figure_of(results.summary, scenario, head)
+            key = _scoped(head, scope)
+            figure = _figure_of(results.summary, scenario, key)
             if figure is None:
                 cells.append("<td>–</td>")
                 continue
             text = html.escape(format_value(figure.mean, figure.unit))
-            target = all_targets.get(head)
+            target = own.get(key)
             if target is None:
                 cells.append(f"<td>{text}<span class='status'>no target</span></td>")
                 continue
             v = verdict(figure.mean, figure.ci_low, figure.ci_high, target)
-            cells.append(f"<td class='{v.css}'>{text}<span class='status'>{v.word}</span></td>")
+            differs = reference.get(head) != target
+            mark = f"<small>target: {html.escape(target.label)}</small>" if differs else ""
+            cells.append(
+                f"<td class='{v.css}'>{text}<span class='status'>{v.word}</span>{mark}</td>"
+            )
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         "<table class='headline' id='headline-table'><thead><tr><th>scenario</th>"
@@ -267,13 +261,32 @@ def headline_table(results: Results) -> str:
     )
 
 
+def _scoped(head: tuple[str, str, str], scope: str) -> tuple[str, str, str]:
+    """A headline figure for one force (``scope`` ``"tvp/"``) or all (``""``)."""
+    return head[0], f"{scope}{head[1]}", head[2]
+
+
+def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """A small HTML table of some columns of a frame."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(row[c]))}</td>" for c in columns) + "</tr>"
+        for _, row in frame.iterrows()
+    )
+    return f"<table class='headline'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def appendix(results: Results) -> str:
-    """Each scenario's resolved settings and where they came from (manifest.json)."""
+    """How the results were made (manifest.json), and each scenario's changes and targets."""
     manifest = results.manifest
-    if not manifest:
-        return "<p>The results directory has no manifest.json: the settings are not known.</p>"
-    experiment = manifest.get("experiment") or {}
     facts = []
+    if not manifest:
+        facts.append("The results directory has no manifest.json: how it was run is not known.")
+    experiment = manifest.get("experiment") or {}
     if experiment:
         facts.append(
             f"Experiment <b>{html.escape(str(experiment.get('name', '')))}</b> from "
@@ -292,41 +305,37 @@ def appendix(results: Results) -> str:
             )
             + "."
         )
-    command = " ".join(str(c) for c in manifest.get("command") or [])
-    facts.append(
-        f"Run from {html.escape(str(manifest.get('started', '?')))} to "
-        f"{html.escape(str(manifest.get('finished', '?')))}; base seed "
-        f"{html.escape(str(manifest.get('seed', '?')))}; "
-        f"{len(manifest.get('replications') or [])} replications per scenario. "
-        f"Command: <code>{html.escape(command)}</code>"
-    )
+    if manifest:
+        command = " ".join(str(c) for c in manifest.get("command") or [])
+        facts.append(
+            f"Run from {html.escape(str(manifest.get('started', '?')))} to "
+            f"{html.escape(str(manifest.get('finished', '?')))}; base seed "
+            f"{html.escape(str(manifest.get('seed', '?')))}; "
+            f"{len(manifest.get('replications') or [])} replications per scenario. "
+            f"Command: <code>{html.escape(command)}</code>"
+        )
     versions = manifest.get("versions") or {}
     if versions:
         facts.append(
             "Versions: " + html.escape(", ".join(f"{k} {v}" for k, v in versions.items())) + "."
         )
+    facts.extend(f"Note: {html.escape(note)}." for note in results.notes)
     parts = ["<p>" + "</p><p>".join(facts) + "</p>"]
-    changes = results.changes()
     for scenario in results.scenarios:
-        config = results.config(scenario)
-        description = str(config.get("description") or "").strip()
-        change = changes.get(scenario)
         parts.append(f"<h3>{html.escape(scenario)}</h3>")
-        if description:
-            parts.append(f"<p>{html.escape(description)}</p>")
-        if change:
+        changes = results.scenario_changes(scenario)
+        if len(changes):
+            parts.append("<p>Settings changed from the baseline:</p>")
+            parts.append(_table(changes, ["label", "path", "before", "after"]))
+        targets = results.scenario_targets(scenario)
+        if len(targets):
+            parts.append("<details><summary>Targets judged against</summary>")
             parts.append(
-                "<p>Changed from the base scenario: <code>"
-                + html.escape("; ".join(change))
-                + "</code></p>"
+                _table(
+                    targets, ["metric", "segment", "stat", "direction", "target", "unit", "source"]
+                )
             )
-        if config:
-            settings = yaml.safe_dump(config, sort_keys=False, default_flow_style=None, width=100)
-            parts.append(
-                "<details><summary>All resolved settings</summary><pre>"
-                + html.escape(settings)
-                + "</pre></details>"
-            )
+            parts.append("</details>")
     return "\n".join(parts)
 
 
@@ -380,8 +389,12 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
         f"<h1>{html.escape(title)}</h1>",
         f"<p class='lede'>What-if results from {kind}, simulated with demandsim. "
         f"Source: <code>{html.escape(str(results.root))}</code>.</p>",
+        *(
+            f"<p class='partial' data-note='targets'>Note: {html.escape(n)}.</p>"
+            for n in results.notes
+        ),
         "<section class='howto' id='how-to-read'><h2>How to read these charts</h2>"
-        + HOW_TO_READ
+        + PANEL_HOW_TO_READ
         + "</section>",
         "<section id='in-words'><h2>In words</h2>",
     ]

@@ -1,12 +1,18 @@
 """Read a results directory (DESIGN §3) into DataFrames for the report.
 
-A results directory is written by ``demandsim run`` (summary.csv,
-replications.parquet, manifest.json, and ``records/calls.parquet`` and
-``records/incidents.parquet`` with ``--records``) or by ``demandsim
-experiment`` (the same, plus comparison.csv, warmup.csv, precision.csv, and
-records per replication under ``records/<scenario>/`` and
-``incidents/<scenario>/``). Everything but summary.csv is optional: the report
-shows what the directory supports.
+A results directory is written by ``demandsim run`` or ``demandsim
+experiment``, in one layout (summary.csv, replications.parquet, comparison.csv,
+warmup.csv, manifest.json, precision.csv with ``replications: auto``, and with
+records one file per replication under ``records/calls/<scenario>/`` and
+``records/incidents/<scenario>/``: :mod:`sim.files`). Every results directory also carries
+``targets.csv`` (the target each figure is judged against, per scenario,
+metric, segment and statistic) and ``changes.csv`` (each scenario's settings
+that differ from the baseline), so the report never reads a scenario's
+configuration: ``manifest.json`` is read for run metadata only (command, seed,
+times, versions). Everything but summary.csv is optional: the report shows
+what the directory supports. Results written before ``targets.csv`` existed
+are judged against the national standards of the metric catalogue, and the
+report says so.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.catalogue import METRICS, THRESHOLD, split_force
 from sim.errors import InputError, Problem
+from sim.files import record_files
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +42,15 @@ SUMMARY_COLUMNS = (
     "ci_high",
     "replications",
 )
-CALL_COLUMNS = ["scenario", "channel", "arrival_s", "answer_wait_s", "outcome", "in_period"]
-INCIDENT_COLUMNS = ["scenario", "grade", "area", "graded_s", "arrived_s", "in_period"]
+TARGET_COLUMNS = ("scenario", "metric", "segment", "stat", "direction", "target", "unit", "source")
+CHANGE_COLUMNS = ("scenario", "path", "before", "after", "label")
+#: What the report says when targets.csv is missing.
+NATIONAL_FALLBACK = (
+    "these results have no targets.csv (written by an older version of demandsim), so every "
+    "figure is judged against the national standards, not the scenarios' own targets"
+)
+REPORT_CALL_COLUMNS = ["scenario", "channel", "arrival_s", "answer_wait_s", "outcome", "in_period"]
+REPORT_INCIDENT_COLUMNS = ["scenario", "grade", "area", "graded_s", "arrived_s", "in_period"]
 
 
 @dataclass
@@ -49,7 +64,8 @@ class Results:
     summary
         ``summary.csv``.
     manifest
-        ``manifest.json`` (empty if missing or unreadable).
+        ``manifest.json`` (empty if missing or unreadable), for run metadata
+        only: command, seed, start and end, versions, the experiment's name.
     comparison, warmup
         ``comparison.csv`` and ``warmup.csv`` of an experiment, else ``None``.
     calls, incidents
@@ -59,6 +75,16 @@ class Results:
         Scenario names in the order of ``summary.csv``.
     baseline
         The experiment's baseline scenario; ``None`` for a single run.
+    targets
+        ``targets.csv`` (:data:`TARGET_COLUMNS`), or the national standards
+        when it is missing.
+    changes
+        ``changes.csv`` (:data:`CHANGE_COLUMNS`); no rows for a single run.
+    forces
+        The force ids of multi-force results, in the order of ``summary.csv``
+        (empty for one force).
+    notes
+        What the report must say about the files themselves (targets assumed).
     """
 
     root: Path
@@ -70,21 +96,23 @@ class Results:
     incidents: pd.DataFrame | None = None
     scenarios: list[str] = field(default_factory=list)
     baseline: str | None = None
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    forces: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def is_experiment(self) -> bool:
         """True for an experiment's directory (a baseline to compare with)."""
         return self.baseline is not None
 
-    def changes(self) -> dict[str, list[str]]:
-        """Each scenario's changes from the base scenario, as ``PATH=VALUE`` strings."""
-        experiment = self.manifest.get("experiment") or {}
-        raw = experiment.get("changes") or {}
-        return {str(k): [str(c) for c in v] for k, v in raw.items()}
+    def scenario_changes(self, scenario: str) -> pd.DataFrame:
+        """One scenario's settings that differ from the baseline (``changes.csv`` rows)."""
+        return self.changes[self.changes["scenario"] == scenario]
 
-    def config(self, scenario: str) -> dict[str, Any]:
-        """The resolved settings of one scenario from the manifest (empty if absent)."""
-        return (self.manifest.get("scenarios") or {}).get(scenario) or {}
+    def scenario_targets(self, scenario: str) -> pd.DataFrame:
+        """The targets one scenario's figures are judged against (``targets.csv`` rows)."""
+        return self.targets[self.targets["scenario"] == scenario]
 
 
 def _bad(root: Path, message: str, path: str = "") -> InputError:
@@ -117,20 +145,13 @@ def _read_records(paths: list[Path], columns: list[str], scenario: str | None) -
     return table
 
 
-def _records(root: Path, kind: str, folder: str, columns: list[str]) -> pd.DataFrame | None:
-    """Records of a run (``records/<kind>.parquet``) or an experiment (``<folder>/<s>/*``)."""
-    single = root / "records" / f"{kind}.parquet"
-    if single.is_file():
-        table = _read_records([single], columns, None)
-        return table if len(table) else None
-    base = root / folder
-    if not base.is_dir():
-        return None
-    frames = []
-    for scenario_dir in sorted(p for p in base.iterdir() if p.is_dir()):
-        files = sorted(scenario_dir.glob("[0-9]*.parquet"))
-        if files:
-            frames.append(_read_records(files, columns, scenario_dir.name))
+def _records(root: Path, kind: str, columns: list[str]) -> pd.DataFrame | None:
+    """Every replication's records of one kind (``records/<kind>/<scenario>/<r>.parquet``)."""
+    frames = [
+        _read_records(files, columns, scenario)
+        for scenario, files in record_files(root, kind).items()
+        if files
+    ]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else None
 
@@ -190,7 +211,7 @@ def load_results(root: Path) -> Results:
         try:
             manifest = json.loads(manifest_path.read_text())
         except (OSError, ValueError) as exc:
-            log.warning("manifest.json unreadable, settings left out: %s", exc)
+            log.warning("manifest.json unreadable, run details left out: %s", exc)
     scenarios = list(dict.fromkeys(summary["scenario"].astype(str)))
     baseline = ((manifest.get("experiment") or {}).get("baseline")) or None
     comparison = _optional_csv(root / "comparison.csv")
@@ -198,17 +219,92 @@ def load_results(root: Path) -> Results:
         baseline = str(comparison["baseline"].iloc[0])
     if baseline is not None and baseline not in scenarios:
         baseline = None
+    notes: list[str] = []
+    targets = _read_table(root / "targets.csv", TARGET_COLUMNS)
+    if targets is None:
+        log.warning("%s: %s", root, NATIONAL_FALLBACK)
+        notes.append(NATIONAL_FALLBACK)
+        targets = national_targets(summary)
+    changes = _read_table(root / "changes.csv", CHANGE_COLUMNS)
+    if changes is None:
+        if baseline is not None:
+            log.warning("%s has no changes.csv: the scenarios' changes are not described", root)
+        changes = pd.DataFrame(columns=CHANGE_COLUMNS)
     return Results(
         root=root,
         summary=summary,
         manifest=manifest,
         comparison=comparison,
         warmup=_optional_csv(root / "warmup.csv"),
-        calls=_records(root, "calls", "records", CALL_COLUMNS),
-        incidents=_records(root, "incidents", "incidents", INCIDENT_COLUMNS),
+        calls=_records(root, "calls", REPORT_CALL_COLUMNS),
+        incidents=_records(root, "incidents", REPORT_INCIDENT_COLUMNS),
         scenarios=scenarios,
         baseline=baseline,
+        targets=targets,
+        changes=changes,
+        forces=forces_of(summary),
+        notes=notes,
     )
+
+
+def forces_of(summary: pd.DataFrame) -> list[str]:
+    """The force ids leading the segments of multi-force results, in order of appearance."""
+    forces = (split_force(str(s))[0] for s in summary["segment"].astype(str))
+    return [f for f in dict.fromkeys(forces) if f]
+
+
+def national_targets(summary: pd.DataFrame) -> pd.DataFrame:
+    """``targets.csv`` as the national standards would have it, for results without one.
+
+    One row per scenario, figure and catalogue default whose segment (its
+    force prefix aside) the summary has: a threshold row (``stat``
+    ``threshold``) where a metric of the segment is there at all.
+    """
+    rows = []
+    present = summary[["scenario", "metric", "segment"]].drop_duplicates()
+    for scenario, metric_name, segment in present.itertuples(index=False):
+        definition = METRICS.get(str(metric_name))
+        if definition is None:
+            continue
+        rest = split_force(str(segment))[1]
+        for default in definition.defaults:
+            if default.segment != rest:
+                continue
+            rows.append(
+                {
+                    "scenario": str(scenario),
+                    "metric": definition.name,
+                    "segment": str(segment),
+                    "stat": default.stat,
+                    "direction": definition.direction if default.stat != THRESHOLD else "<=",
+                    "target": default.value,
+                    "unit": definition.unit_of(str(segment)),
+                    "source": "national",
+                }
+            )
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    """A CSV the report needs with these columns (``None`` if absent; an error if malformed)."""
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise _bad(path, f"cannot be read as CSV ({exc})") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise _bad(
+            path,
+            f"has no column(s) {', '.join(missing)}; expected the columns {', '.join(columns)}",
+        )
+    if "target" in columns:
+        try:
+            table["target"] = table["target"].astype(float)
+        except ValueError:
+            raise _bad(path, "has a target that is not a number", "target") from None
+    return table[list(columns)]
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:

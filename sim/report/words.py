@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-#: Seconds in each unit a metric may be measured in (``summary.csv`` ``unit``).
-SECONDS_PER_UNIT: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0}
+from sim.catalogue import SECONDS_PER_UNIT, figure_phrase
 
 
 def format_duration(value: float, unit: str = "s") -> str:
@@ -84,41 +83,6 @@ def format_change(value: float, unit: str) -> str:
     return f"{abs(value):,.0f} {unit} {'more' if value > 0 else 'fewer'}"
 
 
-#: What each headline figure says, as the start of a sentence (metric, segment, stat).
-PHRASES: dict[tuple[str, str, str], str] = {
-    ("answer_time", "999", "p90"): "9 in 10 calls to 999 are answered within {v}",
-    ("answer_time", "101", "p90"): "9 in 10 calls to 101 are answered within {v}",
-    ("answer_time", "999", "p50"): "half of the calls to 999 are answered within {v}",
-    ("answer_time", "101", "p50"): "half of the calls to 101 are answered within {v}",
-    ("answered_within_target", "999", "value"): "{v} of 999 calls are answered within the target",
-    ("answered_within_target", "101", "value"): "{v} of 101 calls are answered within the target",
-    ("abandoned", "999", "value"): "{v} of 999 callers hang up before being answered",
-    ("abandoned", "101", "value"): "{v} of 101 callers hang up before being answered",
-    ("attendance_time", "grade1/urban", "p90"): (
-        "9 in 10 urban grade 1 (immediate) incidents are attended within {v}"
-    ),
-    ("attendance_time", "grade1/rural", "p90"): (
-        "9 in 10 rural grade 1 (immediate) incidents are attended within {v}"
-    ),
-    (
-        "attendance_time",
-        "grade2",
-        "p90",
-    ): "9 in 10 grade 2 (priority) incidents are attended within {v}",
-    ("callback_time", "resolution", "p90"): "9 in 10 telephone call-backs happen within {v}",
-    ("appointment_wait", "scheduled", "p90"): "9 in 10 appointments take place within {v}",
-}
-
-
-def phrase(metric: str, segment: str, stat: str, value_text: str) -> str:
-    """The start of a sentence about one figure, with its value filled in."""
-    template = PHRASES.get((metric, segment, stat))
-    if template is None:
-        label = f"{stat} {metric.replace('_', ' ')}" if stat not in ("value", "count") else metric
-        template = f"{label.replace('_', ' ')} for {segment} is {{v}}"
-    return template.format(v=value_text)
-
-
 @dataclass(frozen=True)
 class Figure:
     """One figure of one scenario: its mean and 95% confidence interval."""
@@ -173,7 +137,7 @@ def sentence(figure: Figure, against: Difference | None = None) -> str:
         paired interval includes zero: "..., against ... in the baseline: no
         clear difference (within the noise of the simulation)."
     """
-    text = phrase(
+    text = figure_phrase(
         figure.metric, figure.segment, figure.stat, format_value(figure.mean, figure.unit)
     )
     text = text[0].upper() + text[1:] + confidence_text(figure)
@@ -200,6 +164,5 @@ __all__ = [
     "format_change",
     "format_duration",
     "format_value",
-    "phrase",
     "sentence",
 ]

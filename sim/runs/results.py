@@ -220,7 +220,9 @@ def _manifest(written: ResultsWritten, started: str, command: Sequence[str] | No
         now_utc(),
         command,
         extra={
-            "experiment": about,
+            # An experiment's plan under "experiment"; a run's under "run" (the report
+            # tells a sweep from a single run by it).
+            ("experiment" if plan.kind == "experiment" else plan.kind): about,
             **plan.settings,
             "executor": outcome.executor,
             "replications_run": outcome.ran,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.catalogue import NATIONAL_999_SHARE_PCT
+from sim.catalogue import default_target
 from sim.config import DEFAULT_ANSWER_TARGET_S, DEFAULT_GRADE1_TARGET_MIN, Force, Scenario
 from sim.config import DEFAULT_GRADE2_TARGET_MIN as NATIONAL_GRADE2_MIN
 from sim.runs.plan import RunPlan
@@ -39,19 +39,9 @@ def force_targets(force: Force) -> list[_Row]:
         rows.append(
             ("answer_time", channel, "threshold", "<=", seconds, "s", _source(seconds, national))
         )
-        if channel == "999":
-            # The national standard: 90% of 999 calls answered within 10 s (DESIGN §6).
-            rows.append(
-                (
-                    "answered_within_target",
-                    channel,
-                    "value",
-                    ">=",
-                    NATIONAL_999_SHARE_PCT,
-                    "%",
-                    "national",
-                )
-            )
+        share = default_target("answered_within_target", channel, "value")
+        if share is not None:  # 999: 90% answered within the threshold (DESIGN §6)
+            rows.append(("answered_within_target", channel, "value", ">=", share, "%", "national"))
     if force.areas and force.response is not None:
         for area_id, area in force.areas.items():
             minutes = force.grade1_target_min(area_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
 from sim.config import InputError
 from sim.planning.rostering import (
     ShiftPattern,
@@ -123,29 +121,3 @@ def test_pattern_file_problems_name_the_field(tmp_path: Path) -> None:
     loaded = load_patterns(good)
     assert [p.name for p in loaded] == ["early-0600", "early-0700"]
     assert loaded[0].paid_hours == 8.0 and loaded[0].max_count == 9
-
-
-def test_staff_command_writes_a_roster_and_refuses_an_impossible_one(tmp_path: Path) -> None:
-    mmc = str(ROOT / "configs" / "mmc.yaml")
-    base = ["staff", mmc, "--pool", "handlers", "--target", "answered_within_target:101>=80",
-            "--interval", "60", "--set", "days=2", "--set", "replications=2"]  # fmt: skip
-    out = tmp_path / "out"
-    result = runner.invoke(app, [*base, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    for name in ("requirement.csv", "verification.csv", "roster.yaml", "scenario.yaml",
-                 "manifest.json", "iterations.csv", "spread.csv"):  # fmt: skip
-        assert (out / name).exists(), name
-    assert "paid hours" in result.output
-    check = runner.invoke(app, ["validate", str(out / "scenario.yaml")])
-    assert check.exit_code == 0, check.output
-
-    shifts = tmp_path / "shifts.yaml"
-    shifts.write_text(
-        "patterns:\n"
-        "  - {name: day, start: '07:00', length_hours: 12, max: 5}\n"
-        "  - {name: night, start: '19:00', length_hours: 12, max: 5}\n"
-    )
-    result = runner.invoke(app, [*base, "--shifts", str(shifts), "--out", str(tmp_path / "x")])
-    assert result.exit_code == 2
-    assert f"{shifts}: patterns: cannot cover the requirement" in result.output
-    assert re.search(r"mon 00:00 needs 14, at most 5, .* and \d+ more intervals", result.output)

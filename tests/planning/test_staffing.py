@@ -6,26 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import single_queue
-from typer.testing import CliRunner
 
-from cli import app
 from sim.analytic import agents_for_service_level, erlang_a_figures
-from sim.config import InputError, scenario_from_dict
-from sim.planning.staffing import (
-    erlang_staff,
-    expected_offered_load,
-    offered_load,
-    parse_target,
-    resolve_pool,
-    rostered_for,
-    service_spread,
-    simulate,
-    staffing_requirement,
-    with_staff,
-)
+from sim.config import InputError, load_scenario, scenario_from_dict
+from sim.planning.pool import erlang_staff, expected_offered_load, resolve_pool
+from sim.planning.simulation import simulate_calls
+from sim.planning.staffing import offered_load, staffing_requirement, with_staff
+from sim.planning.targets import parse_target
+from sim.planning.verification import rostered_for, service_spread
+from sim.runs.executors import ProcessExecutor
+from tests.helpers import single_queue
 
-runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 MMC = str(ROOT / "configs" / "mmc.yaml")
 
@@ -43,46 +34,39 @@ def test_parse_target_forms() -> None:
     assert str(parse_target("abandoned:101<=5")) == "abandoned:101<=5"
 
 
-@pytest.mark.parametrize(
-    ("text", "named"),
-    [
-        ("answered_within_target:999", "cannot read"),
-        ("answered_within_target:999=>90", "cannot read"),
-        ("answered:999>=90", "unknown metric 'answered'"),
-        ("answer_time:101:p99<=120", "no statistic 'p99'"),
-        ("answered_within_target:999:p90>=90", "no statistic 'p90'"),
-        ("answered_within_target:999<=90", "must use >="),
-        ("answer_time:101:p90>=120", "must use <="),
-        ("answered_within_target:999>=ninety", "is not a number"),
-        ("answered_within_target:999>=120", "out of range"),
-        ("answer_time:101<=0", "out of range"),
-        ("abandoned:101<=nan", "out of range"),
-    ],
-)
-def test_bad_targets_exit_2_naming_the_problem(text: str, named: str) -> None:
+#: Bad ``--target`` texts and what the error names.
+BAD_TARGETS = [
+    ("answered_within_target:999", "cannot read"),
+    ("answered_within_target:999=>90", "cannot read"),
+    ("answered:999>=90", "unknown metric 'answered'"),
+    ("answer_time:101:p99<=120", "no statistic 'p99'"),
+    ("answered_within_target:999:p90>=90", "no statistic 'p90'"),
+    ("answered_within_target:999<=90", "must use >="),
+    ("answer_time:101:p90>=120", "must use <="),
+    ("answered_within_target:999>=ninety", "is not a number"),
+    ("answered_within_target:999>=120", "out of range"),
+    ("answer_time:101<=0", "out of range"),
+    ("abandoned:101<=nan", "out of range"),
+]
+
+
+@pytest.mark.parametrize(("text", "named"), BAD_TARGETS)
+def test_bad_targets_name_the_problem(text: str, named: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_target(text)
     assert named in str(caught.value)
-    result = runner.invoke(app, ["staff", MMC, "--pool", "handlers", "--target", text])
-    assert result.exit_code == 2
-    assert "--target" in result.output and named in result.output
 
 
 def test_target_on_a_channel_the_pool_does_not_answer() -> None:
-    result = runner.invoke(
-        app, ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:999>=90"]
-    )
-    assert result.exit_code == 2
-    assert (
-        "does not answer segment '999'" in result.output and "expected one of 101" in result.output
-    )
-    result = runner.invoke(app, ["staff", MMC, "--pool", "nobody", "--target", "abandoned:101<=5"])
-    assert result.exit_code == 2 and "no such handler pool" in result.output
-    result = runner.invoke(
-        app,
-        ["staff", MMC, "--pool", "handlers", "--target", "abandoned:101<=5", "--interval", "20"],
-    )
-    assert result.exit_code == 2 and "--interval" in result.output
+    scenario = load_scenario(MMC)
+    with pytest.raises(InputError) as caught:
+        resolve_pool(scenario, "handlers", [parse_target("answered_within_target:999>=90")], 30)
+    assert "does not answer segment '999'" in str(caught.value)
+    assert "expected one of 101" in str(caught.value)
+    with pytest.raises(InputError, match="no such handler pool"):
+        resolve_pool(scenario, "nobody", [parse_target("abandoned:101<=5")], 30)
+    with pytest.raises(InputError, match="--interval"):
+        resolve_pool(scenario, "handlers", [parse_target("abandoned:101<=5")], 20)
 
 
 # --------------------------------------------------------------------------- Erlang
@@ -113,16 +97,6 @@ def test_erlang_staff_other_targets_are_smallest() -> None:
         staff = erlang_staff(load, aht, [(target, 20.0, 240.0)], 1000)
         assert ok(erlang_a_figures(rate, aht, staff, 240.0, wait))
         assert not ok(erlang_a_figures(rate, aht, staff - 1, 240.0, wait))
-
-
-def test_unreachable_target_exits_2() -> None:
-    result = runner.invoke(
-        app,
-        ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:101>=99",
-         "--max-staff", "11", "--set", "days=1", "--out", "unused"],
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "not reachable with 11 handlers" in result.output
 
 
 def test_rostered_for_adds_shrinkage_back() -> None:
@@ -168,7 +142,7 @@ def varying(calls_per_hour: float = 60, aht_s: float = 1800, replications: int =
 def test_exact_offered_load_matches_the_ample_staff_simulation() -> None:
     setup = resolve_pool(varying(), "pool", [parse_target("abandoned:101<=5")], 60)
     exact = expected_offered_load(setup)
-    runs = simulate(setup.scenario, setup.refs(), 6, 1)
+    runs = simulate_calls(setup.scenario, setup.refs(), 6)
     simulated, _ = offered_load(runs, 60)
     # Six replications of a week: about 3% noise per interval at these loads.
     assert np.mean(simulated) == pytest.approx(np.mean(exact), rel=0.02)
@@ -203,7 +177,8 @@ def test_stationary_requirement_with_patience_is_the_erlang_a_number() -> None:
 
 def test_time_varying_requirement_meets_the_target_and_is_flatter_than_sipp() -> None:
     setup = resolve_pool(varying(), "pool", [parse_target("answered_within_target:101>=80")], 60)
-    result = staffing_requirement(setup, 5, workers=2)
+    with ProcessExecutor(2) as executor:
+        result = staffing_requirement(setup, 5, executor)
     fmmw = result.verification[result.verification["method"] == "fmmw"]
     assert fmmw["met_within_ci"].all()
     spread = service_spread(result.verification).set_index("method")
@@ -232,5 +207,5 @@ def test_redials_raise_the_requirement_until_it_settles() -> None:
     assert steps["intervals_changed"].iloc[-1] == 0
     assert np.all(result.requirement["fmmw_staff"] >= result.requirement["sipp_staff"] - 1)
     # The staffing simulated last is the one reported.
-    runs = simulate(with_staff(setup, result.requirement["required_staff"]), setup.refs(), 1, 1)
+    runs = simulate_calls(with_staff(setup, result.requirement["required_staff"]), setup.refs(), 1)
     assert runs[0].answered.any()

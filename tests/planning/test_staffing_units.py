@@ -8,23 +8,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
-from typer.testing import CliRunner
 
-from cli import app
 from sim.analytic import erlang_c
 from sim.config import InputError, load_scenario, scenario_from_dict
-from sim.planning.rostering import roster_cover
-from sim.planning.staffing import parse_target
-from sim.planning.unit_staffing import (
-    UNIT_METRICS,
-    attendance_meets,
-    erlang_units,
-    resolve_area,
-    unit_requirement,
-)
+from sim.planning.area import attendance_meets, erlang_units, resolve_area
+from sim.planning.targets import UNIT_METRICS, parse_target
+from sim.planning.unit_staffing import unit_requirement
+from sim.runs.executors import ProcessExecutor
 
-runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "configs" / "demo.yaml")
 ZERO_TRAVEL = {"distribution": "constant", "value_s": 0}
@@ -105,22 +96,6 @@ def test_resolve_area_names_a_bad_area_or_segment() -> None:
     assert setup.within_min == {0: 15.0, 1: 60.0}
 
 
-@pytest.mark.parametrize(
-    ("args", "named"),
-    [
-        (["--area", "suburb", "--target", "attendance_time:grade2<=60"], "suburb"),
-        (["--area", "urban", "--target", "attendance_time:grade9<=60"], "grade9"),
-        (["--area", "urban", "--target", "attended_within_target:grade1/urban>=190"], "190"),
-        (["--target", "attendance_time:grade2<=60"], "--pool/--area"),
-        (["--pool", "main", "--area", "urban", "--target", "x:y<=1"], "--pool/--area"),
-    ],
-)
-def test_bad_area_or_target_exits_2_naming_it(args: list[str], named: str) -> None:
-    result = runner.invoke(app, ["staff", DEMO, *args])
-    assert result.exit_code == 2, result.output
-    assert named in result.output
-
-
 # --------------------------------------------------------------------------- Erlang C
 
 
@@ -173,7 +148,8 @@ def test_stationary_requirement_is_the_erlang_c_number() -> None:
     raw = units_raw(per_year, {"grade1": 1.0}, days=84, replications=6)
     scenario = scenario_from_dict(raw)
     setup = resolve_area(scenario, "urban", unit_targets("attendance_time:grade1:p90<=10"), 60)
-    result = unit_requirement(setup, replications=6, workers=2)
+    with ProcessExecutor(2) as executor:
+        result = unit_requirement(setup, replications=6, executor=executor)
     load = per_year / (365 * 24) * ON_SCENE_S / 3600.0
     erlang = smallest_erlang_c(load, 600.0, 0.9, ON_SCENE_S)
     req = result.requirement
@@ -195,50 +171,11 @@ def test_time_varying_units_meet_the_targets_in_every_interval() -> None:
         "attended_within_target:grade1/urban>=90", "attendance_time:grade2:p90<=45"
     )
     setup = resolve_area(scenario, "urban", targets, 60)
-    result = unit_requirement(setup, replications=4, workers=2)
+    with ProcessExecutor(2) as executor:
+        result = unit_requirement(setup, replications=4, executor=executor)
     fmmw = result.verification.query("method == 'fmmw'")
     assert result.converged and fmmw["met_within_ci"].all()
     req = result.requirement
     # Busier afternoons need more units than the small hours.
     by_hour = req.groupby(req["interval"] % 24)["required_staff"].mean()
     assert by_hour.loc[17:20].mean() > by_hour.loc[2:5].mean() + 2
-
-
-def test_cli_writes_a_units_roster_that_covers_and_drops_in(tmp_path: Path) -> None:
-    travel = {"distribution": "lognormal", "median_s": 300, "p90_s": 600}
-    raw = units_raw(
-        60_000, {"grade1": 0.5, "grade2": 0.5}, travel=travel, hourly=HOURLY, days=14,
-        replications=3,
-    )  # fmt: skip
-    path = tmp_path / "units.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        ["staff", str(path), "--area", "urban", "--out", str(out),
-         "--target", "attended_within_target:grade1/urban>=85",
-         "--target", "attendance_time:grade2:p90<=60"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "unit-hours" in result.output
-    for name in ("requirement.csv", "verification.csv", "roster.yaml", "scenario.yaml"):
-        assert (out / name).is_file()
-    import pandas as pd
-
-    req = pd.read_csv(out / "requirement.csv")
-    assert (req["rostered_cover"] >= req["required_staff"]).all()
-    block = yaml.safe_load((out / "roster.yaml").read_text())["roster"]
-    assert all(shift["length_hours"] == 10.0 for shift in block["shifts"])
-    cover = roster_cover(block, 60)
-    assert (cover >= req["required_staff"].to_numpy()).all()
-    # Removing any one shift breaks cover.
-    for i, shift in enumerate(block["shifts"]):
-        fewer = [dict(s) for s in block["shifts"]]
-        fewer[i]["count"] -= 1
-        if fewer[i]["count"] == 0:
-            del fewer[i]
-        thinner = roster_cover({**block, "shifts": fewer, "allow_gaps": True}, 60)
-        assert (thinner < req["required_staff"].to_numpy()).any(), shift
-    staffed = load_scenario(out / "scenario.yaml")
-    units = staffed.forces["f"].areas["urban"].units.staff_per_minute()
-    assert (units.reshape(168, 60).min(axis=1) == cover).all()

@@ -13,7 +13,6 @@ import pytest
 from scipy import stats
 
 from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck, kaplan_meier
-from sim.report.figures import WIDTH_PX
 from sim.report.fit_report import (
     EMPIRICAL_NAME,
     FITTED_NAME,
@@ -24,6 +23,7 @@ from sim.report.fit_report import (
     safe_key,
     write_fit_report,
 )
+from sim.report.style import WIDTH_PX
 from tests.report.test_report import chromium_or_skip, png_size
 
 SAFE = re.compile(r"^[A-Za-z0-9-]+$")

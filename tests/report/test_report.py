@@ -4,7 +4,9 @@ The results directories are made by the real commands on short runs of the
 shipped demo (one day), so the report is tested against the files the
 simulator actually writes: a single run with records, an experiment (a grid
 over late-shift handlers) with records, the same experiment without records,
-and a contact-centre-only run with no response metrics.
+and a contact-centre-only run with no response metrics. Each gets the
+``targets.csv`` and ``changes.csv`` the test states (tests/report/results_files.py);
+a made-up two-force summary tests per-force targets.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from pathlib import Path
 
 import plotly.offline
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
-from sim.app import commands
+from sim.app import run as app_run
+from sim.errors import InputError
 from sim.report import write_report
-from sim.report.figures import PALETTE, build_figures
-from sim.report.load import load_results
+from sim.report.figures import build_figures
+from sim.report.load import NATIONAL_FALLBACK, load_results
+from sim.report.style import PALETTE
+from sim.report.targets import targets_for
 from sim.report.words import Difference, Figure, format_duration, format_value, sentence
+from tests.report.results_files import write_changes, write_summary, write_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
@@ -40,7 +44,12 @@ ALL_FIGURES = {
     "difference",
 }
 SHORT = ["days=1", "warmup_days=0.25", "replications=2"]
-runner = CliRunner()
+#: The demo's answer targets, set in its scenario file.
+DEMO_TARGETS = {
+    ("answer_time", "999", "threshold"): 10.0,
+    ("answer_time", "101", "threshold"): 120.0,
+}
+LATE = "handler_pools.contact_centre.roster.shifts.2.count"
 
 
 # ------------------------------------------------------------------ fixtures
@@ -49,14 +58,18 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "demo"
-    commands.run_scenario(CONFIGS / "demo.yaml", SHORT, out, keep_records=True)
+    app_run.run_scenario(CONFIGS / "demo.yaml", SHORT, out, keep_records=True)
+    write_targets(out, DEMO_TARGETS)
+    write_changes(out)
     return out
 
 
 @pytest.fixture(scope="module")
 def contact_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("mmc") / "mmc"
-    commands.run_scenario(CONFIGS / "mmc.yaml", SHORT, out)
+    app_run.run_scenario(CONFIGS / "mmc.yaml", SHORT, out)
+    write_targets(out, {("answer_time", "101", "threshold"): 20.0})
+    write_changes(out)
     return out
 
 
@@ -85,7 +98,15 @@ scenarios:
 """
     )
     out = folder / "results"
-    commands.run_experiment_file(spec, out, workers=1)
+    app_run.run_experiment_file(spec, out, workers=1)
+    write_targets(out, DEMO_TARGETS)
+    write_changes(
+        out,
+        [
+            ("late-10", LATE, "14", "10", "late shift handlers 14 → 10"),
+            ("late-18", LATE, "14", "18", "late shift handlers 14 → 18"),
+        ],
+    )
     return out
 
 
@@ -214,9 +235,9 @@ def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
     html = write_report(experiment_dir).html.read_text()
     assert figure_keys(html) == ALL_FIGURES
     assert left_out_keys(html) == set()
-    assert "call handlers on the late shift (number)" in html  # the trade-off's x axis
-    assert "With 4 more call handlers on the late shift (18 instead of 14):" in html
-    assert "With 4 fewer call handlers on the late shift (10 instead of 14):" in html
+    assert "late shift handlers (number)" in html  # the trade-off's x axis
+    assert "With late shift handlers 14 → 18 (4 more):" in html
+    assert "With late shift handlers 14 → 10 (4 fewer):" in html
     # a scenario identical to the baseline: the same calls, so the same figures
     assert "the same as the baseline." in html
     assert "instead of" in html  # 10 or 18 handlers make a clear difference to 101 waits
@@ -243,17 +264,16 @@ def test_contact_only_run_leaves_out_response_figures(contact_only_dir: Path) ->
     assert set(left) == {
         "attendance-percentiles",
         "attendance-distribution",
-        "by-hour",
         "trade-off",
         "difference",
     }
-    assert "records" in left["by-hour"]
     assert "attendance" in left["attendance-percentiles"]
     assert left_out_keys(html) == set(left)
     # mmc has 101 only: the 999 panel is missing, and the report says so
     answer = next(f for f in outcome.figures if f.key == "answer-percentiles")
     assert "999" in answer.reason
-    assert figure_keys(html) == {"answer-percentiles", "answer-distribution"}
+    # a run writes warmup.csv, so 101 by hour is drawn without records
+    assert figure_keys(html) == {"answer-percentiles", "answer-distribution", "by-hour"}
 
 
 def test_every_axis_titled_with_unit_and_palette(experiment_dir: Path) -> None:
@@ -295,32 +315,101 @@ def test_html_is_self_contained_and_prints_on_a4(run_dir: Path, tmp_path: Path) 
     assert len(html) > 3_000_000  # plotly.js itself is inlined
     assert "@page { size: A4" in html and "@media print" in html
     assert "How to read these charts" in html
-    assert "Appendix: assumptions and settings" in html and "All resolved settings" in html
+    assert "Appendix: assumptions and settings" in html and "Targets judged against" in html
 
 
-# ------------------------------------------------------------------ command line
+# ------------------------------------------------------------------ targets and changes
 
 
-def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
-    missing = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
-    assert missing.exit_code == 2
-    assert "does not exist" in missing.output
-    empty = runner.invoke(app, ["report", str(tmp_path)])
-    assert empty.exit_code == 2
-    assert "has no summary.csv" in empty.output
+def test_not_a_results_directory_names_the_problem(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        load_results(tmp_path / "nowhere")
+    with pytest.raises(InputError, match=r"has no summary\.csv"):
+        load_results(tmp_path)
     (tmp_path / "summary.csv").write_text("a,b\n1,2\n")
-    wrong = runner.invoke(app, ["report", str(tmp_path)])
-    assert wrong.exit_code == 2
-    assert "has no column(s) scenario" in wrong.output
+    with pytest.raises(InputError, match="has no column\\(s\\) scenario"):
+        load_results(tmp_path)
 
 
-def test_cli_report_lists_left_out_figures(contact_only_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["report", str(contact_only_dir), "--out", str(tmp_path / "r.html")]
+def test_targets_come_from_targets_csv(contact_only_dir: Path) -> None:
+    results = load_results(contact_only_dir)
+    assert results.notes == []
+    targets = targets_for(results, "mmc")
+    assert targets[("answer_time", "101", "p90")].value == 20.0
+    assert targets[("answer_time", "101", "p90")].label == "101 target 20 s"
+    html = write_report(contact_only_dir).html.read_text()
+    assert "101 target 20 s" in html
+
+
+def test_without_targets_csv_the_national_standards_are_assumed_and_said(
+    contact_only_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(contact_only_dir, old)
+    (old / "targets.csv").unlink()
+    with caplog.at_level("WARNING", logger="sim.report.load"):
+        results = load_results(old)
+    assert NATIONAL_FALLBACK in caplog.text
+    assert results.notes == [NATIONAL_FALLBACK]
+    target = targets_for(results, "mmc")[("answer_time", "101", "p90")]
+    assert (target.value, target.source) == (120.0, "national")
+    html = write_report(old).html.read_text()
+    assert "101 target 2 min" in html
+    assert (
+        html.count("national standards, not the scenarios") == 2
+    )  # at the top and in the appendix
+
+
+@pytest.fixture(scope="module")
+def two_forces_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A made-up two-force run: the same 101 P90 (2 min 30 s), different 101 targets."""
+    out = tmp_path_factory.mktemp("two") / "cmp"
+    figures = []
+    for scope in ("", "tvp/", "hampshire/"):
+        for stat, seconds in (("p50", 40.0), ("p90", 150.0), ("p95", 200.0)):
+            figures.append(("cmp", "answer_time", f"{scope}101", stat, "s", seconds))
+            figures.append(("cmp", "answer_time", f"{scope}999", stat, "s", seconds / 10))
+        figures.append(("cmp", "answered_within_target", f"{scope}999", "value", "%", 92.0))
+        figures.append(("cmp", "abandoned", f"{scope}101", "value", "%", 4.0))
+    write_summary(out, figures)
+    table = write_targets(
+        out,
+        {
+            ("answer_time", "tvp/101", "threshold"): 120.0,
+            ("answer_time", "hampshire/101", "threshold"): 180.0,
+        },
     )
-    assert result.exit_code == 0, result.output
-    assert "left out: How many do we need?" in result.output
-    assert f"report: {tmp_path / 'r.html'}" in result.output
+    # The forces disagree, so all forces together have no 101 target.
+    table = table[~((table["segment"] == "101") & (table["metric"] == "answer_time"))]
+    table.to_csv(out / "targets.csv", index=False)
+    write_changes(out)
+    return out
+
+
+def test_two_forces_are_judged_against_their_own_101_targets(two_forces_dir: Path) -> None:
+    results = load_results(two_forces_dir)
+    assert results.forces == ["tvp", "hampshire"]
+    targets = targets_for(results, "cmp")
+    assert targets[("answer_time", "tvp/101", "p90")].value == 120.0
+    assert targets[("answer_time", "hampshire/101", "p90")].value == 180.0
+    assert ("answer_time", "101", "p90") not in targets
+    html = write_report(two_forces_dir).html.read_text()
+    table = html[html.index("id='headline-table'") :]
+    table = table[: table.index("</table>")]
+    rows = {re.sub(r"<[^>]+>", "", row.split("</td>")[0]): row for row in table.split("<tr>")[2:]}
+    assert set(rows) == {"cmp — all forces", "cmp — tvp", "cmp — hampshire"}
+    cells = {name: row.split("</td>") for name, row in rows.items()}
+    # Column 3 is P90 answer time, 101: 2 min 30 s misses TVP's 2 min and meets Hampshire's 3 min.
+    assert "Missed" in cells["cmp — tvp"][3] and "tvp: 101 target 2 min" in cells["cmp — tvp"][3]
+    assert "Met" in cells["cmp — hampshire"][3]
+    assert "hampshire: 101 target 3 min" in cells["cmp — hampshire"][3]
+    assert "no target" in cells["cmp — all forces"][3]
+    figure = next(f for f in build_figures(results) if f.key == "answer-percentiles").figure
+    assert figure is not None
+    titles = [a.text for a in figure.layout.annotations]
+    assert {"tvp: 101", "hampshire: 101", "tvp: 999"} <= set(titles)
+    lines = {a.text for a in figure.layout.annotations if "target" in a.text}
+    assert {"tvp: 101 target 2 min", "hampshire: 101 target 3 min", "999 target 10 s"} <= lines
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -332,10 +421,7 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_png_export_one_image_per_figure(run_dir: Path, tmp_path: Path) -> None:
     chromium_or_skip()
     png_dir = tmp_path / "png"
-    result = runner.invoke(
-        app, ["report", str(run_dir), "--out", str(tmp_path / "r.html"), "--png", str(png_dir)]
-    )
-    assert result.exit_code == 0, result.output
+    write_report(run_dir, out=tmp_path / "r.html", png_dir=png_dir)
     figures = [f for f in build_figures(load_results(run_dir)) if f.figure is not None]
     written = sorted(p.name for p in png_dir.iterdir())
     assert written == sorted(f"{f.key}.png" for f in figures)

@@ -1,0 +1,356 @@
+"""The handler pool being staffed, and its analytic requirement (Erlang C/A, SIPP).
+
+:func:`resolve_pool` checks a pool and its targets against a scenario and
+gathers what Erlang needs of each queue it answers. The SIPP baseline
+(stationary independent period by period) treats each interval as a
+stationary queue at the interval's expected arrival rate times the mean
+handling time; :func:`erlang_requirement` staffs each interval with the
+fewest handlers Erlang C (callers never hang up) or Erlang A (exponential
+patience) says meet every target. :func:`expected_offered_load` is the exact
+infinite-server load of first call attempts FMMW starts from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from sim.analytic import QueueFigures, erlang_a_figures, smallest_meeting
+from sim.catalogue import PERCENTILES
+from sim.config import (
+    MINUTES_PER_WEEK,
+    SECONDS_PER_MINUTE,
+    SECONDS_PER_WEEK,
+    Channel,
+    ConstantTime,
+    ExponentialTime,
+    InputError,
+    LognormalTime,
+    Problem,
+    Scenario,
+)
+from sim.model.demand import hourly_rates_per_s, rate_segments
+from sim.planning.targets import TARGET_FORM, Target
+from sim.planning.verification import INTERVAL_CHOICES, interval_label, interval_of
+from sim.units import SECONDS_PER_HOUR
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    """One (force, channel) queue a pool serves, with what Erlang needs of it."""
+
+    force: str
+    channel: str
+    aht_s: float
+    patience_s: float | None
+    answer_target_s: float
+    rates_per_s: np.ndarray  # expected rate per hour of the week (168), calls per second
+    config: Channel
+
+
+@dataclass(frozen=True)
+class PoolSetup:
+    """The pool being staffed and the targets, resolved against a scenario."""
+
+    scenario: Scenario
+    pool_id: str
+    queues: tuple[QueueInfo, ...]
+    targets: tuple[Target, ...]
+    segments: dict[str, tuple[str, ...]]  # target segment -> "force/channel" refs
+    interval_minutes: int
+
+    @property
+    def intervals(self) -> int:
+        """Intervals in a week."""
+        return MINUTES_PER_WEEK // self.interval_minutes
+
+    def refs(self) -> list[str]:
+        """``force/channel`` of every queue the pool serves."""
+        return [f"{q.force}/{q.channel}" for q in self.queues]
+
+
+def resolve_pool(
+    scenario: Scenario, pool_id: str, targets: Sequence[Target], interval_minutes: int
+) -> PoolSetup:
+    """Check the pool, interval and targets against the scenario.
+
+    Raises
+    ------
+    InputError
+        For an unknown pool, an interval a roster cannot hold, a target on a
+        channel the pool does not serve, a channel shared with another pool, or
+        no target at all.
+    """
+    problems: list[Problem] = []
+    if pool_id not in scenario.handler_pools:
+        known = ", ".join(scenario.handler_pools)
+        raise InputError([Problem("--pool", pool_id, f"no such handler pool; expected {known}")])
+    if interval_minutes not in INTERVAL_CHOICES:
+        problems.append(
+            Problem(
+                "--interval",
+                str(interval_minutes),
+                f"expected one of {', '.join(map(str, INTERVAL_CHOICES))} (minutes)",
+            )
+        )
+    if not targets:
+        problems.append(Problem("--target", "", f"missing; give at least one: {TARGET_FORM}"))
+    pool = scenario.handler_pools[pool_id]
+    refs = [scenario.resolve_channel_ref(ref) for ref in pool.serves]
+    served = [ref for ref in refs if ref is not None]
+    for other_id, other in scenario.handler_pools.items():
+        if other_id == pool_id:
+            continue
+        shared = {scenario.resolve_channel_ref(r) for r in other.serves} & set(served)
+        if shared:
+            problems.append(
+                Problem(
+                    "--pool",
+                    pool_id,
+                    f"shares {', '.join(sorted(s for s in shared if s))} with pool {other_id}; "
+                    "expected a pool that answers its channels alone",
+                )
+            )
+    queues = []
+    for ref in served:
+        force_id, channel_id = ref.split("/")
+        force = scenario.forces[force_id]
+        channel = force.channels[channel_id]  # type: ignore[index]
+        queues.append(
+            QueueInfo(
+                force=force_id,
+                channel=channel_id,
+                aht_s=channel.handling.mean() + channel.wrap_up.mean(),
+                patience_s=channel.patience.mean() if channel.patience is not None else None,
+                answer_target_s=force.target_s(channel_id),
+                rates_per_s=hourly_rates_per_s(channel),
+                config=channel,
+            )
+        )
+    one_force = len(scenario.forces) == 1
+    segments: dict[str, tuple[str, ...]] = {}
+    for q in queues:
+        segments.setdefault(f"{q.force}/{q.channel}", (f"{q.force}/{q.channel}",))
+        if one_force:
+            segments[q.channel] = (f"{q.force}/{q.channel}",)
+    if not one_force:
+        for channel in {q.channel for q in queues}:
+            segments[channel] = tuple(
+                f"{q.force}/{q.channel}" for q in queues if q.channel == channel
+            )
+    for target in targets:
+        if target.segment not in segments:
+            problems.append(
+                Problem(
+                    "--target",
+                    str(target),
+                    f"pool {pool_id} does not answer segment '{target.segment}'; "
+                    f"expected one of {', '.join(sorted(segments))}",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return PoolSetup(scenario, pool_id, tuple(queues), tuple(targets), segments, interval_minutes)
+
+
+def _meets(target: Target, figures: QueueFigures) -> bool:
+    """Whether stationary Erlang figures meet a target (computed at the right answer target)."""
+    if target.metric == "answered_within_target":
+        return figures.service_level * 100.0 >= target.value
+    if target.metric == "abandoned":
+        return (figures.p_abandon or 0.0) * 100.0 <= target.value and figures.occupancy < 1.0
+    if target.stat == "mean":
+        return figures.asa_s <= target.value
+    # Percentile of the answer time of answered calls: P(W <= value | answered) >= q.
+    answered = 1.0 - (figures.p_abandon or 0.0)
+    if answered <= 0.0:
+        return False
+    return figures.service_level / answered >= PERCENTILES[target.stat] / 100.0 - 1e-12
+
+
+def erlang_staff(
+    load: float,
+    aht_s: float,
+    targets: Sequence[tuple[Target, float, float | None]],
+    max_staff: int,
+) -> int:
+    """Smallest number of handlers for which Erlang C/A meets every target.
+
+    Parameters
+    ----------
+    load
+        Offered load, Erlangs (calls per second times mean handling time, s).
+    aht_s
+        Mean handling time (talk plus wrap-up), seconds.
+    targets
+        ``(target, answer_target_s, patience_s)``: the target, the channel's
+        answer target in seconds (for ``answered_within_target``) and its mean
+        patience in seconds (``None``: Erlang C, callers never hang up).
+    max_staff
+        Largest number to consider.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Raises
+    ------
+    ValueError
+        If ``max_staff`` handlers do not meet some target.
+    """
+    rate_per_hour = load / aht_s * SECONDS_PER_HOUR
+    need = 1
+    for target, answer_target_s, patience_s in targets:
+        wait_s = answer_target_s if target.metric == "answered_within_target" else target.value
+        if target.metric == "answer_time" and target.stat == "mean":
+            wait_s = 0.0
+        patience = math.inf if patience_s is None else patience_s
+
+        def meets(staff: int, t: Target = target, w: float = wait_s, p: float = patience) -> bool:
+            return _meets(t, erlang_a_figures(rate_per_hour, aht_s, staff, p, w))
+
+        if meets(need):
+            continue
+        found = smallest_meeting(meets, need, min(math.ceil(load) + 1, max_staff), max_staff)
+        if found is None:
+            raise ValueError(
+                f"{target} is not reachable with {max_staff} handlers at an offered load "
+                f"of {load:.1f} Erlangs"
+            )
+        need = found
+    return need
+
+
+def erlang_requirement(
+    setup: PoolSetup, loads: np.ndarray, aht_s: np.ndarray, max_staff: int
+) -> np.ndarray:
+    """Erlang requirement per interval at the given offered loads.
+
+    The pool's calls are taken together (one queue with the load-weighted
+    handling time); each target is judged with its own channel's answer target
+    and patience.
+
+    Raises
+    ------
+    InputError
+        If a target cannot be met with ``max_staff`` handlers in some interval.
+    """
+    targets = []
+    for target in setup.targets:
+        queue = _first_queue(setup, target.segment)
+        targets.append((target, queue.answer_target_s, queue.patience_s))
+    staff = np.empty(len(loads), dtype=np.int64)
+    for i, (load, aht) in enumerate(zip(loads, aht_s, strict=True)):
+        try:
+            staff[i] = erlang_staff(float(load), float(aht), targets, max_staff)
+        except ValueError as exc:
+            raise InputError(
+                [
+                    Problem(
+                        "--target",
+                        interval_label(i, setup.interval_minutes),
+                        f"{exc}; expected a target some number of handlers can meet "
+                        "(or raise --max-staff)",
+                    )
+                ]
+            ) from None
+    return staff
+
+
+def _first_queue(setup: PoolSetup, segment: str) -> QueueInfo:
+    ref = setup.segments[segment][0]
+    return next(q for q in setup.queues if f"{q.force}/{q.channel}" == ref)
+
+
+def sipp_loads(setup: PoolSetup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected arrivals, offered load and handling time per interval, from the profile.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Calls per hour, offered load (Erlangs: rate times mean handling time,
+        with no lag) and load-weighted mean handling time (seconds), one value
+        per interval of the week. Surges and day-to-day busyness are left out.
+    """
+    minutes = np.arange(setup.intervals) * setup.interval_minutes
+    hour = minutes // 60
+    rates = np.zeros(setup.intervals)
+    work = np.zeros(setup.intervals)
+    for q in setup.queues:
+        r = q.rates_per_s[hour]
+        rates += r
+        work += r * q.aht_s
+    aht = np.where(rates > 0, work / np.where(rates > 0, rates, 1.0), setup.queues[0].aht_s)
+    return rates * SECONDS_PER_HOUR, work, aht
+
+
+def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarray:
+    """Offered load of first call attempts per interval of the week, computed exactly.
+
+    The infinite-server load ``m(t)``, the expected number of calls arrived by
+    ``t`` and still in service, is the arrival rate (profile and surges;
+    day-to-day busyness has mean 1) convolved with the survival function of talk
+    plus wrap-up, here on a one-minute grid, averaged over each interval of the
+    measured weeks (at least one whole week, so that a run shorter than a week
+    still staffs every interval). The survival function comes from stratified
+    quantiles of the configured distributions. This is the expectation the
+    ample-staff simulation estimates, without its noise: a few replications
+    leave each interval's simulated load several percent off, which would
+    scatter the requirement by one or two handlers either way.
+
+    Returns
+    -------
+    numpy.ndarray
+        Offered load, Erlangs, one value per interval.
+    """
+    from scipy.signal import fftconvolve
+
+    scenario = setup.scenario
+    # At least one whole week (every interval gets a load even in a short run,
+    # and the warm-up, which falls in the previous week, is staffed too), after a
+    # day from an empty start.
+    horizon_s = max(scenario.horizon_s, float(SECONDS_PER_WEEK))
+    first = -MINUTES_PER_WEEK - 24 * 60
+    last = math.ceil(horizon_s / SECONDS_PER_MINUTE)
+    minute_edges = np.arange(first, last + 1) * float(SECONDS_PER_MINUTE)
+    in_service = np.zeros(last - first)
+    generator = np.random.default_rng(20080201)
+    for q in setup.queues:
+        edges, rates = rate_segments(q.config, minute_edges[0], minute_edges[-1])
+        cumulative = np.concatenate([[0.0], np.cumsum(rates * np.diff(edges))])
+        arrivals = np.diff(np.interp(minute_edges, edges, cumulative))  # per minute
+        # Stratified: talk at evenly spaced quantiles, wrap-up likewise, shuffled.
+        u = (np.arange(samples) + 0.5) / samples
+        wrap = generator.permutation(duration_quantiles(q.config.wrap_up, u))
+        service_min = (duration_quantiles(q.config.handling, u) + wrap) / SECONDS_PER_MINUTE
+        # Arrival at mid-minute: time in service within each following minute k.
+        lags = np.arange(math.ceil(np.quantile(service_min, 1 - 1e-5)) + 2)
+        ends = 0.5 + np.sort(service_min)
+        overlap = np.array(
+            [np.mean(np.clip(ends - k, 0.0, 1.0)) - min(max(0.5 - k, 0.0), 1.0) for k in lags]
+        )
+        in_service += fftconvolve(arrivals, overlap)[: arrivals.size]
+    measured = minute_edges[:-1] >= 0
+    measured &= minute_edges[:-1] < horizon_s
+    minutes = minute_edges[:-1][measured]
+    slot = interval_of(minutes, setup.interval_minutes)
+    total = np.bincount(slot, weights=in_service[measured], minlength=setup.intervals)
+    count = np.bincount(slot, minlength=setup.intervals)
+    return np.divide(total, count, out=np.zeros(setup.intervals), where=count > 0)
+
+
+def duration_quantiles(
+    distribution: ExponentialTime | LognormalTime | ConstantTime, u: np.ndarray
+) -> np.ndarray:
+    """Quantiles (seconds) of a configured duration at probabilities ``u``."""
+    if isinstance(distribution, ExponentialTime):
+        return -distribution.mean_s * np.log1p(-u)
+    if isinstance(distribution, LognormalTime):
+        mu, sigma = distribution.log_params()
+        return np.exp(mu + sigma * ndtri(u))
+    return np.full(u.size, float(distribution.value_s))

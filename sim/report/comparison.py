@@ -1,0 +1,291 @@
+"""What each change does: the trade-off curve of a sweep and the paired differences.
+
+Both read ``changes.csv`` (each scenario's settings that differ from the
+baseline) and ``comparison.csv`` (paired differences), never a configuration.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.report.load import Results
+from sim.report.style import (
+    PALETTE,
+    TARGET_COLOUR,
+    ReportFigure,
+    grid,
+    has_figure,
+    hide_empty_cells,
+    style_figure,
+    summary_rows,
+    transparent,
+)
+from sim.report.targets import (
+    HEADLINES,
+    add_target_line,
+    axis_title,
+    headline_label,
+    reference_scenario,
+    targets_for,
+)
+from sim.report.words import format_value
+
+# A label's trailing values, "14 → 16", which the setting's name leaves out.
+_VALUES = re.compile(r"\s*\S+\s*→\s*\S+\s*$")
+
+
+def number(text: object) -> float | None:
+    """A setting's value as a number, or ``None`` when it is not one (``"true"``, ``"cmp"``)."""
+    if isinstance(text, bool):
+        return None
+    try:
+        value = float(str(text))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and str(text).lower() not in ("true", "false") else None
+
+
+def setting_name(results: Results, path: str) -> str:
+    """A setting in words, from the label of its ``changes.csv`` rows (else its path)."""
+    rows = results.changes[results.changes["path"] == path]
+    for label in rows["label"]:
+        name = _VALUES.sub("", str(label)).strip()
+        if name:
+            return name
+    return path
+
+
+def change_words(row: pd.Series) -> str:
+    """One change in words: its label, and by how much a number moved."""
+    label = str(row["label"]).strip() or f"{row['path']} {row['before']} → {row['after']}"
+    before, after = number(row["before"]), number(row["after"])
+    if before is None or after is None or before == after:
+        return label
+    step = after - before
+    return f"{label} ({abs(step):g} {'more' if step > 0 else 'fewer'})"
+
+
+def describe_changes(results: Results, scenario: str) -> str:
+    """What a scenario changes from the baseline, in words ("late shift handlers 14 → 18 ...")."""
+    rows = results.scenario_changes(scenario)
+    return " and ".join(change_words(row) for _, row in rows.iterrows())
+
+
+def sweep_axis(results: Results) -> tuple[str, dict[str, float]] | None:
+    """The numeric setting an experiment sweeps: its path and each scenario's value.
+
+    A setting counts when the scenarios that change only it, to a number, and
+    the baseline (at the value they change it from) take three or more values.
+    With several, the one with most scenarios.
+    """
+    by_path: dict[str, dict[str, float]] = {}
+    changes = results.changes
+    for scenario, rows in changes.groupby("scenario", sort=False):
+        if len(rows) != 1 or scenario not in results.scenarios:
+            continue
+        row = rows.iloc[0]
+        after, before = number(row["after"]), number(row["before"])
+        if after is None:
+            continue
+        values = by_path.setdefault(str(row["path"]), {})
+        values[str(scenario)] = after
+        if before is not None and results.baseline is not None:
+            values.setdefault(results.baseline, before)
+    candidates = [(len(v), p) for p, v in by_path.items() if len(set(v.values())) >= 3]
+    if not candidates:
+        return None
+    _, path = max(candidates)
+    return path, by_path[path]
+
+
+def tradeoff_figure(results: Results) -> ReportFigure:
+    """Each headline figure against the swept number, with its 95% band and target."""
+    key, title = "trade-off", "How many do we need? Each figure against the number swept"
+    if not results.is_experiment:
+        return ReportFigure(
+            key,
+            title,
+            None,
+            "these results are a single run, not a sweep: a trade-off curve needs an experiment "
+            "whose scenarios vary one number (a grid over handlers or units)",
+        )
+    axis = sweep_axis(results)
+    if axis is None:
+        return ReportFigure(
+            key,
+            title,
+            None,
+            "no setting takes three or more numeric values across the scenarios of this "
+            "experiment, so there is no curve to draw",
+        )
+    path, values = axis
+    setting = setting_name(results, path)
+    x_title = f"{setting} (number)"
+    summary = results.summary
+    shown = [h for h in HEADLINES if has_figure(summary[summary["scenario"].isin(values)], *h)]
+    rows, cols = grid(len(shown), 2)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[headline_label(*h) for h in shown],
+        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
+        horizontal_spacing=0.14,
+    )
+    all_targets = targets_for(results, reference_scenario(results))
+    for n, head in enumerate(shown):
+        row, col = n // cols + 1, n % cols + 1
+        part = summary_rows(summary, *head)
+        part = part[part["scenario"].isin(values)].copy()
+        part["x"] = part["scenario"].map(values)
+        part = part.sort_values("x")
+        unit = str(part["unit"].iloc[0])
+        low = part["ci_low"].fillna(part["mean"])
+        high = part["ci_high"].fillna(part["mean"])
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([part["x"], part["x"][::-1]]),
+                y=np.concatenate([high, low[::-1]]),
+                fill="toself",
+                mode="lines",
+                fillcolor=transparent(PALETTE[0], 0.2),
+                line={"width": 0},
+                hoverinfo="skip",
+                name="95% confidence band",
+                legendgroup="band",
+                showlegend=n == 0,
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=part["mean"],
+                mode="lines+markers",
+                line={"color": PALETTE[0], "width": 2},
+                name="average over replications",
+                legendgroup="mean",
+                showlegend=n == 0,
+                text=[
+                    f"{s}: {format_value(m, unit)}"
+                    for s, m in zip(part["scenario"], part["mean"], strict=True)
+                ],
+                hovertemplate="%{text}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.update_xaxes(title_text=x_title, row=row, col=col)
+        fig.update_yaxes(title_text=axis_title(*head, unit), rangemode="tozero", row=row, col=col)
+        add_target_line(fig, all_targets.get(head), row, col, vertical=False)
+    hide_empty_cells(fig, len(shown), rows, cols)
+    note = (
+        f"Scenarios {', '.join(sorted(values, key=values.get))} differ only in the number of "
+        f"{setting}. The line is the average over the replications, the "
+        "shaded band its 95% confidence interval, the dashed line the target: the smallest "
+        "number whose band is on the right side of the target is enough."
+    )
+    return ReportFigure(key, title, style_figure(fig, 300 * rows + 140, title), "", note)
+
+
+def difference_figure(results: Results) -> ReportFigure:
+    """Each scenario's paired difference from the baseline, per headline figure."""
+    key, title = "difference", "What each change does: difference from the baseline"
+    if not results.is_experiment:
+        return ReportFigure(
+            key, title, None, "these results are a single run: there is no baseline to compare with"
+        )
+    comparison = results.comparison
+    if comparison is None:
+        return ReportFigure(
+            key, title, None, "the results directory has no comparison.csv (paired differences)"
+        )
+    shown = [
+        h
+        for h in HEADLINES
+        if not comparison[
+            (comparison["metric"] == h[0])
+            & (comparison["segment"] == h[1])
+            & (comparison["stat"] == h[2])
+        ].empty
+    ]
+    if not shown:
+        return ReportFigure(key, title, None, "comparison.csv has none of the headline figures")
+    others = [s for s in results.scenarios if s != results.baseline]
+    rows, cols = grid(len(shown), 2)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[headline_label(*h) for h in shown],
+        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
+        horizontal_spacing=0.2,
+    )
+    for n, head in enumerate(shown):
+        row, col = n // cols + 1, n % cols + 1
+        part = comparison[
+            (comparison["metric"] == head[0])
+            & (comparison["segment"] == head[1])
+            & (comparison["stat"] == head[2])
+        ]
+        part = part.set_index("scenario").reindex(others).dropna(subset=["difference"])
+        unit = str(part["unit"].iloc[0]) if len(part) else ""
+        diff = part["difference"].to_numpy(float)
+        low = part["ci_low"].fillna(part["difference"]).to_numpy(float)
+        high = part["ci_high"].fillna(part["difference"]).to_numpy(float)
+        clear = part["excludes_zero"].astype(str).str.lower().eq("true").to_numpy()
+        fig.add_trace(
+            go.Scatter(
+                x=diff,
+                y=list(part.index),
+                mode="markers",
+                marker={
+                    "color": [PALETTE[3] if c else PALETTE[4] for c in clear],
+                    "size": 9,
+                    "symbol": ["circle" if c else "circle-open" for c in clear],
+                    "line": {"width": 2, "color": [PALETTE[3] if c else PALETTE[4] for c in clear]},
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": high - diff,
+                    "arrayminus": diff - low,
+                    "color": "#444444",
+                    "thickness": 1.2,
+                },
+                showlegend=False,
+                text=[
+                    f"{_signed(d, unit)} (95% confidence: {_signed(a, unit)} to {_signed(b, unit)})"
+                    + ("" if c else "; no clear difference")
+                    for d, a, b, c in zip(diff, low, high, clear, strict=True)
+                ],
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1}, row=row, col=col)
+        fig.update_xaxes(title_text=f"change ({unit})", row=row, col=col)
+        fig.update_yaxes(
+            title_text="scenario", autorange="reversed", type="category", row=row, col=col
+        )
+    hide_empty_cells(fig, len(shown), rows, cols)
+    note = (
+        f"Each scenario minus the baseline ({results.baseline}), replication by replication "
+        "(both see the same calls), with the 95% confidence interval of the difference. A filled "
+        "marker: the interval excludes zero, a clear difference; an open marker: no clear "
+        "difference (the interval crosses the grey zero line)."
+    )
+    return ReportFigure(key, title, style_figure(fig, 260 * rows + 140, title), "", note)
+
+
+def _signed(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "–"
+    text = format_value(abs(value), unit)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
