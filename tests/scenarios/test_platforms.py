@@ -13,9 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli import app
 from sim.config import InputError, Scenario, load_scenario, scenario_from_dict
 from sim.metrics.kpis import (
     call_records,
@@ -342,16 +340,6 @@ def test_bad_cross_force_neighbour_names_the_field() -> None:
     assert "s.yaml: forces.a.areas.urban.neighbours.0: 'c/urban' is not an area" in str(
         caught.value
     )
-
-
-def test_cli_exits_2_on_a_bad_platform(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump({**two_forces(), "platform": "nope"}))
-    result = CliRunner().invoke(app, ["validate", str(path)])
-    assert result.exit_code == 2
-    assert "platform" in result.output and "legacy" in result.output
-    result = CliRunner().invoke(app, ["run", str(DEMO), "--set", "platform=nope"])
-    assert result.exit_code == 2
 
 
 def test_experiments_apply_a_platform_to_every_scenario(tmp_path: Path) -> None:
