@@ -168,6 +168,45 @@ class Grading(FrozenModel):
         return {name for name, share in zip(names, self.shares(), strict=True) if share > 0}
 
 
+class Channel(FrozenModel):
+    """One way the public calls one force (999 or 101): demand, patience and handling."""
+
+    volume_per_year: Annotated[
+        float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False), NotBool
+    ]
+    profile: Profile = Profile()
+    surges: list[Surge] = Field(default_factory=list)
+    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = Field(
+        default=0.0,
+        description=(
+            "Coefficient of variation of a gamma-distributed busyness factor per day "
+            "(mean 1); 0 gives a plain non-homogeneous Poisson process."
+        ),
+    )
+    patience: Patience | None = Field(
+        default=None, description="Caller patience; null means callers never hang up."
+    )
+    handling: Duration
+    wrap_up: Duration = ConstantTime(distribution="constant", value_s=0.0)
+    redial: Redial | None = None
+    answer_target_s: Seconds | None = Field(
+        default=None, description="Answer target in seconds; defaults 999: 10 s, 101: 120 s."
+    )
+    grading: Grading = Field(
+        default_factory=Grading,
+        description="Share of handled calls becoming each grade of incident.",
+    )
+    grading_delay: Duration = Field(
+        default=ConstantTime(distribution="constant", value_s=60.0),
+        description="Time from answer to the incident being created (capped at the talk "
+        "time): a grade 1 is dispatched while the caller is still on the line.",
+    )
+
+    def mean_rate_per_s(self) -> float:
+        """Mean arrival rate over a week, calls per second (before surges)."""
+        return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
+
+
 class DeskReview(FrozenModel):
     """A desk team that reviews online reports before they become incidents."""
 
@@ -196,43 +235,4 @@ class OnlineChannel(FrozenModel):
 
     def mean_rate_per_s(self) -> float:
         """Mean arrival rate over a week, reports per second (before surges)."""
-        return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
-
-
-class Channel(FrozenModel):
-    """One way the public calls one force (999 or 101): demand, patience and handling."""
-
-    volume_per_year: Annotated[
-        float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False), NotBool
-    ]
-    profile: Profile = Profile()
-    surges: list[Surge] = Field(default_factory=list)
-    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = Field(
-        default=0.0,
-        description=(
-            "Coefficient of variation of a gamma-distributed busyness factor per day "
-            "(mean 1); 0 gives a plain non-homogeneous Poisson process."
-        ),
-    )
-    patience: Patience | None = Field(
-        default=None, description="Caller patience; null means callers never hang up."
-    )
-    handling: Duration
-    wrap_up: Duration = ConstantTime(distribution="constant", value_s=0.0)
-    redial: Redial | None = None
-    answer_target_s: Seconds | None = Field(
-        default=None, description="Answer target in seconds; defaults 999: 10 s, 101: 120 s."
-    )
-    grading: Grading = Field(
-        default_factory=lambda: Grading(),
-        description="Share of handled calls becoming each grade of incident.",
-    )
-    grading_delay: Duration = Field(
-        default=ConstantTime(distribution="constant", value_s=60.0),
-        description="Time from answer to the incident being created (capped at the talk "
-        "time): a grade 1 is dispatched while the caller is still on the line.",
-    )
-
-    def mean_rate_per_s(self) -> float:
-        """Mean arrival rate over a week, calls per second (before surges)."""
         return self.volume_per_year / (DAYS_PER_YEAR * SECONDS_PER_DAY)
