@@ -255,6 +255,17 @@ def default_target(metric_name: str, segment: str, stat: str) -> float | None:
     return next((d.value for d in definition.defaults if (d.segment, d.stat) == (rest, stat)), None)
 
 
+def national_threshold(metric_name: str, segment: str) -> float:
+    """The national threshold of a time metric in a segment (seconds or minutes, its unit).
+
+    For the config's defaults, which must exist: a missing one is a bug here.
+    """
+    value = default_target(metric_name, segment, THRESHOLD)
+    if value is None:
+        raise KeyError(f"no national threshold for {metric_name} {segment}")
+    return value
+
+
 def table_label(metric_name: str, stat: str) -> str:
     """A column label for one statistic of a metric: ``p90 answer time (s)``, ``offered``."""
     definition = METRICS.get(metric_name)

@@ -158,7 +158,7 @@ class Experiment(FrozenModel):
     )
     platform: Any = Field(
         default=None,
-        description="A platform applied to every scenario (a name from configs/platforms/, "
+        description="A platform applied to every scenario (a name from sim/config/platforms/, "
         "or its fields); a grid or named scenario may still set its own.",
     )
     baseline: ScenarioName

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from sim.config import SECONDS_PER_DAY
+from sim.units import SECONDS_PER_DAY
 
 
 class AppointmentDiary:

@@ -1,32 +1,30 @@
-"""The configuration layer: every bad input exits 2 with one line per problem.
+"""The configuration layer: every bad input is reported, one line per problem.
 
 DESIGN §3: ``demandsim validate FILE`` and ``demandsim run FILE --set ...`` print
 every problem as ``FILE: field.path: what is wrong; what is expected`` and exit 2;
 exit 1 is only for a genuine bug, and there is never a traceback. Each test here
-feeds one kind of mistake through the command line (in process, through Typer's
-test runner) and checks the file, the field path and the expectation in the
-message. The derived quantities (profile weights, staff per minute, shrinkage,
-lognormal parameters) are checked against independent computations.
+feeds one kind of mistake to :func:`sim.config.load_scenario` (the file, and any
+``--set`` overrides, as the commands read them) and checks the file, the field
+path and the expectation in the message; ``tests/cli/test_config.py`` checks
+what the command line makes of them (exit codes, printing, nothing written).
+The derived quantities (profile weights, staff per minute, shrinkage, lognormal
+parameters) are checked against independent computations.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import subprocess
-import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from typer.testing import CliRunner
 
-from cli import app
 from sim.config import (
     HandlerPool,
     InputError,
@@ -37,63 +35,50 @@ from sim.config import (
     read_yaml_file,
     scenario_from_dict,
 )
+from tests.config.problems import (
+    DEMO,
+    assert_bad,
+    channel,
+    demo_raw,
+    pool,
+    problem_lines,
+    write,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
-DEMO = CONFIGS / "demo.yaml"
-RUNNER = CliRunner()
 
 # --------------------------------------------------------------------------- helpers
 
 
-def demo_raw() -> dict[str, Any]:
-    """The shipped demo scenario as plain data, to be broken by a test."""
-    return copy.deepcopy(read_yaml_file(DEMO))
+@dataclass(frozen=True)
+class Checked:
+    """What checking a scenario found, as the commands report it.
+
+    ``exit_code`` is the one ``demandsim validate`` or ``run`` gives (0 valid,
+    2 bad input) and ``stderr`` the lines they print, one per problem.
+    """
+
+    exit_code: int
+    stderr: str = ""
+
+    @property
+    def output(self) -> str:
+        return self.stderr
 
 
-def channel(raw: dict[str, Any], name: str = "999") -> dict[str, Any]:
-    return raw["forces"]["demo"]["channels"][name]
+def check(path: Path | str, overrides: Sequence[str] = ()) -> Checked:
+    """Load a scenario file with ``--set`` overrides; any other exception propagates."""
+    try:
+        load_scenario(path, overrides)
+    except InputError as exc:
+        return Checked(2, "\n".join(str(p) for p in exc.problems))
+    return Checked(0)
 
 
-def pool(raw: dict[str, Any]) -> dict[str, Any]:
-    return raw["handler_pools"]["contact_centre"]
-
-
-def write(tmp_path: Path, content: dict[str, Any] | str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def invoke(*arguments: str) -> Any:
-    """Run the CLI in process; fail on any exception but SystemExit (a traceback)."""
-    result = RUNNER.invoke(app, [str(a) for a in arguments])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"traceback instead of a message: {result.exception!r}")
-    return result
-
-
-def problem_lines(result: Any) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip()]
-
-
-def assert_bad(result: Any, source: Path | str, field: str, *fragments: str) -> str:
-    """Exit 2, and a line ``SOURCE: FIELD: ...`` containing every fragment; return it."""
-    assert result.exit_code == 2, result.output
-    prefix = f"{source}: {field}: " if field else f"{source}: "
-    lines = problem_lines(result)
-    matching = [line for line in lines if line.startswith(prefix)]
-    assert matching, f"no line starts with {prefix!r}:\n{result.stderr}"
-    for line in matching:
-        if all(fragment in line for fragment in fragments):
-            return line
-    raise AssertionError(f"no line {prefix!r} mentions {fragments}:\n{result.stderr}")
-
-
-def validate_data(tmp_path: Path, content: dict[str, Any] | str) -> tuple[Any, Path]:
+def validate_data(tmp_path: Path, content: dict[str, Any] | str) -> tuple[Checked, Path]:
     path = write(tmp_path, content)
-    return invoke("validate", path), path
+    return check(path), path
 
 
 # --------------------------------------------------------------------------- shipped configs
@@ -101,10 +86,9 @@ def validate_data(tmp_path: Path, content: dict[str, Any] | str) -> tuple[Any, P
 
 @pytest.mark.parametrize("name", ["demo.yaml", "mmc.yaml"])
 def test_shipped_configs_validate(name: str) -> None:
-    result = invoke("validate", CONFIGS / name)
+    result = check(CONFIGS / name)
     assert result.exit_code == 0, result.output
-    assert "valid scenario" in result.stdout
-    assert result.stderr == ""
+    assert load_scenario(CONFIGS / name).name == name.removesuffix(".yaml")
 
 
 def test_unquoted_channel_keys_are_read_as_names(tmp_path: Path) -> None:
@@ -117,7 +101,7 @@ def test_unquoted_channel_keys_are_read_as_names(tmp_path: Path) -> None:
     scenario = load_scenario(path)
     assert set(scenario.forces["demo"].channels) == {"999", "101"}
     assert scenario.handler_pools["contact_centre"].serves == ["999", "101"]
-    assert invoke("validate", path).exit_code == 0
+    assert check(path).exit_code == 0
 
 
 def test_keys_are_read_as_written(tmp_path: Path) -> None:
@@ -598,23 +582,15 @@ def test_empty_file(tmp_path: Path, text: str) -> None:
     assert_bad(result, path, "", "is empty", "expected a mapping")
 
 
-def test_missing_file(tmp_path: Path) -> None:
-    path = tmp_path / "nowhere.yaml"
-    for command in (["validate", path], ["run", path, "--out", tmp_path / "out"]):
-        result = invoke(*command)
-        assert_bad(result, path, "", "file not found")
-    assert not (tmp_path / "out").exists()
-
-
 def test_directory_instead_of_a_file(tmp_path: Path) -> None:
-    result = invoke("validate", tmp_path)
+    result = check(tmp_path)
     assert_bad(result, tmp_path, "", "is a directory")
 
 
 def test_file_that_is_not_text(tmp_path: Path) -> None:
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"name: \xff\xfe\x00\x81\n")
-    result = invoke("validate", path)
+    result = check(path)
     assert_bad(result, path, "", "not UTF-8")
 
 
@@ -641,45 +617,13 @@ def test_several_errors_are_all_reported(tmp_path: Path) -> None:
     assert len(problem_lines(result)) == 6, result.stderr
 
 
-def test_every_line_is_file_path_message(tmp_path: Path) -> None:
-    raw = demo_raw()
-    raw["name"] = "bad name\nwith a newline"
-    raw["forces"]["demo"]["channels"]["999"]["\u202eevil\x1b[31m"] = 1
-    result, path = validate_data(tmp_path, raw)
-    assert result.exit_code == 2
-    lines = problem_lines(result)
-    assert len(lines) == 2, result.stderr
-    assert all(line.startswith(f"{path}: ") for line in lines)
-    # Control and bidi characters are shown escaped, never sent to the terminal.
-    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
-    assert_bad(result, path, "forces.demo.channels.999.'\\u202eevil\\x1b[31m'", "unknown field")
-
-
-def test_messages_are_printed_verbatim(tmp_path: Path) -> None:
-    raw = demo_raw()
-    raw["name"] = ":police_car: [bold]x[/bold]"
-    result, path = validate_data(tmp_path, raw)
-    assert_bad(result, path, "name", "is ':police_car: [bold]x[/bold]'")
-
-
 # --------------------------------------------------------------------------- safety
-
-
-def test_yaml_cannot_run_code(tmp_path: Path) -> None:
-    marker = tmp_path / "hacked"
-    text = f'name: !!python/object/apply:os.system ["touch {marker}"]\n'
-    result, path = validate_data(tmp_path, text)
-    assert_bad(result, path, "line 1, column 7", "not valid YAML", "python/object/apply")
-    result = invoke("run", path, "--out", tmp_path / "out")
-    assert result.exit_code == 2
-    assert not marker.exists()
-    assert not (tmp_path / "out").exists()
 
 
 def test_yaml_in_set_cannot_run_code(tmp_path: Path) -> None:
     marker = tmp_path / "hacked"
     override = f'description=!!python/object/apply:os.system ["touch {marker}"]'
-    result = invoke("run", DEMO, "--set", override, "--out", tmp_path / "out")
+    result = check(DEMO, [override])
     assert_bad(result, f"--set {override}", "line 1, column 1", "not valid YAML")
     assert not marker.exists()
 
@@ -706,39 +650,33 @@ def test_deep_or_self_referring_yaml(tmp_path: Path, text: str) -> None:
 
 
 def test_set_is_validated_like_the_file() -> None:
-    result = invoke("run", DEMO, "--set", "days=-1")
+    result = check(DEMO, ["days=-1"])
     line = assert_bad(result, DEMO, "days", "is -1", "above 0")
     assert "(from --set days=-1)" in line
     assert len(problem_lines(result)) == 1
 
 
-def test_run_option_is_validated_like_the_file(tmp_path: Path) -> None:
-    result = invoke("run", DEMO, "--replications", "0", "--out", tmp_path / "out")
-    assert_bad(result, DEMO, "replications", "is 0", "1 or more")
-    assert not (tmp_path / "out").exists()
-
-
 @pytest.mark.parametrize("override", ["days", "", "=5", "days 14"])
 def test_set_without_equals(override: str) -> None:
-    result = invoke("run", DEMO, f"--set={override}")
+    result = check(DEMO, [override])
     assert_bad(result, f"--set {override}", "", "expected PATH=VALUE")
 
 
 @pytest.mark.parametrize("override", ["a..b=1", ".days=1", "days.=1"])
 def test_set_with_an_empty_path_part(override: str) -> None:
-    result = invoke("run", DEMO, "--set", override)
+    result = check(DEMO, [override])
     assert_bad(result, f"--set {override}", "", "empty part")
 
 
 def test_set_inside_a_scalar() -> None:
-    result = invoke("run", DEMO, "--set", "days.x=1")
+    result = check(DEMO, ["days.x=1"])
     assert_bad(result, "--set days.x=1", "days", "is a value (28), not a section")
 
 
 def test_set_inside_a_list_item_that_is_a_scalar() -> None:
     # Used to raise TypeError ('str' object does not support item assignment).
     override = "handler_pools.contact_centre.serves.0.x=1"
-    result = invoke("run", DEMO, "--set", override)
+    result = check(DEMO, [override])
     assert_bad(
         result, f"--set {override}", "handler_pools.contact_centre.serves.0", "not a section"
     )
@@ -749,8 +687,8 @@ def test_set_indexes_lists() -> None:
     scenario = load_scenario(DEMO, [override])
     assert scenario.handler_pools["contact_centre"].roster.shifts[0].count == 20
     assert scenario.handler_pools["contact_centre"].roster.shifts[1].count == 5
-    # Through the CLI: accepted (only the other, bad, override is reported).
-    result = invoke("run", DEMO, "--set", override, "--set", "days=0")
+    # Accepted among others: only the other, bad, override is reported.
+    result = check(DEMO, [override, "days=0"])
     assert_bad(result, DEMO, "days", "above 0")
     assert len(problem_lines(result)) == 1, result.stderr
 
@@ -778,7 +716,7 @@ def test_the_last_set_of_a_field_wins() -> None:
 @pytest.mark.parametrize("index", ["4", "99", "-1", "first"])
 def test_set_list_index_out_of_range(index: str) -> None:
     override = f"handler_pools.contact_centre.roster.shifts.{index}.count=20"
-    result = invoke("run", DEMO, "--set", override)
+    result = check(DEMO, [override])
     assert_bad(
         result,
         f"--set {override}",
@@ -793,7 +731,7 @@ def test_set_into_an_empty_list(tmp_path: Path) -> None:
     pool(raw)["serves"] = []
     path = write(tmp_path, raw)
     override = "handler_pools.contact_centre.serves.0=999"
-    result = invoke("run", path, "--set", override)
+    result = check(path, [override])
     assert_bad(result, f"--set {override}", "handler_pools.contact_centre.serves.0", "is empty")
 
 
@@ -809,13 +747,13 @@ def test_set_into_an_empty_list(tmp_path: Path) -> None:
     ],
 )
 def test_set_unknown_field(override: str, field: str) -> None:
-    result = invoke("run", DEMO, "--set", override)
+    result = check(DEMO, [override])
     line = assert_bad(result, DEMO, field, "unknown field")
     assert f"(from --set {override})" in line
 
 
 def test_set_bad_yaml_value() -> None:
-    result = invoke("run", DEMO, "--set", "forces.demo.channels.999.profile.daily=[1, 2")
+    result = check(DEMO, ["forces.demo.channels.999.profile.daily=[1, 2"])
     assert_bad(
         result,
         "--set forces.demo.channels.999.profile.daily=[1, 2",
@@ -827,23 +765,12 @@ def test_set_bad_yaml_value() -> None:
 def test_set_empty_value_is_null() -> None:
     scenario = load_scenario(DEMO, ["forces.demo.channels.999.patience="])
     assert scenario.forces["demo"].channels["999"].patience is None
-    result = invoke("run", DEMO, "--set", "days=")
+    result = check(DEMO, ["days="])
     assert_bad(result, DEMO, "days", "null", "expected a number")
 
 
 def test_every_bad_set_is_reported() -> None:
-    result = invoke(
-        "run",
-        DEMO,
-        "--set",
-        "days",
-        "--set",
-        "seed.x=1",
-        "--set",
-        "a..b=2",
-        "--out",
-        "/nonexistent",
-    )
+    result = check(DEMO, ["days", "seed.x=1", "a..b=2"])
     assert result.exit_code == 2
     assert len(problem_lines(result)) == 3, result.stderr
 
@@ -1004,36 +931,3 @@ def test_config_error_lists_every_problem() -> None:
         "S: seed: is -1; expected 0 or more",
     ]
     assert str(caught.value) == "\n".join(str(p) for p in caught.value.problems)
-
-
-# --------------------------------------------------------------------------- console entry
-
-
-def test_console_entry_validate_and_run_exit_codes(tmp_path: Path) -> None:
-    raw = demo_raw()
-    channel(raw)["volume_per_year"] = -5
-    bad = write(tmp_path, raw)
-
-    def cli(*arguments: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "cli.py", *map(str, arguments)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    completed = cli("validate", bad)
-    assert completed.returncode == 2, completed.stderr
-    assert completed.stderr.strip() == (
-        f"{bad}: forces.demo.channels.999.volume_per_year: is -5; expected 0 or more"
-    )
-    completed = cli("run", DEMO, "--set", "days=-1", "--set", "x.y=1", "--out", tmp_path / "out")
-    assert completed.returncode == 2, completed.stderr
-    assert "Traceback" not in completed.stderr
-    assert f"{DEMO}: days: is -1" in completed.stderr
-    assert f"{DEMO}: x: unknown field" in completed.stderr
-    assert not (tmp_path / "out").exists()
-    completed = cli("validate", CONFIGS / "mmc.yaml")
-    assert completed.returncode == 0, completed.stderr
-    assert "valid scenario 'mmc'" in completed.stdout
