@@ -45,6 +45,18 @@ def experiment_file(folder: Path, name: str = "exp.yaml", **changes: object) -> 
     return path
 
 
+def auto_experiment(folder: Path, target: float, cap: int) -> Path:
+    """The small experiment with ``replications: auto`` on the 101 mean answer time."""
+    precision = {
+        "metrics": [{"metric": "answer_time", "segment": "101", "stat": "mean"}],
+        "relative_half_width": target,
+        "min_replications": 3,
+        "max_replications": cap,
+        "look_ahead": 5,
+    }
+    return experiment_file(folder, replications="auto", precision=precision)
+
+
 def run_into(
     plan: RunPlan,
     out: Path,

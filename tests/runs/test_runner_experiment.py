@@ -30,7 +30,13 @@ from sim.runs.replicate import (
     replicate,
     simulate_replication,
 )
-from tests.runs.experiments import LATE, assert_same_tables, experiment_file, run_into
+from tests.runs.experiments import (
+    LATE,
+    assert_same_tables,
+    auto_experiment,
+    experiment_file,
+    run_into,
+)
 
 
 @pytest.fixture(scope="module")
@@ -281,17 +287,6 @@ def noisy_task(
         MetricValue("offered", "101", "count", "calls", 1000.0),
     ]
     return ReplicationResult(planned.name, replication, seed, values, None, 0, 0, 0.0, None)
-
-
-def auto_experiment(folder: Path, target: float, cap: int) -> Path:
-    precision = {
-        "metrics": [{"metric": "answer_time", "segment": "101", "stat": "mean"}],
-        "relative_half_width": target,
-        "min_replications": 3,
-        "max_replications": cap,
-        "look_ahead": 5,
-    }
-    return experiment_file(folder, replications="auto", precision=precision)
 
 
 def expected_stop(plan, target: float, sd: float, cap: int) -> int:
