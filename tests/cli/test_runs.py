@@ -235,6 +235,19 @@ def test_dask_cluster_through_scheduler_gives_identical_results(
     assert_same_tables(out, tmp_path / "out")
 
 
+def test_run_through_a_dask_scheduler_gives_identical_results(
+    whole_run, dask_cluster, tmp_path
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["run", str(DEMO), *SHORT_RUN, "--out", str(out),
+         "--scheduler", dask_cluster.scheduler_address],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert_same_tables(whole_run, out, ("summary.csv", "replications.parquet", "warmup.csv"))
+
+
 def test_unreachable_scheduler_is_bad_input(reference, tmp_path, monkeypatch) -> None:
     path, _ = reference
     monkeypatch.setattr("sim.runs.executors.DASK_CONNECT_TIMEOUT_S", 1.0)
