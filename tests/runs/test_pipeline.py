@@ -1,26 +1,27 @@
 """The run pipeline: in memory or on disk, in sequence or in parallel, the same replications.
 
 Also what a results directory says about its scenarios (``targets.csv``,
-``changes.csv``), and that a scenario's platform is applied once per plan,
-never per replication.
+``changes.csv``), which directories a plan may use, and that a scenario's
+platform is applied once per plan, never per replication.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import sim.runs.plan
-from sim.config import Scenario, load_scenario, read_yaml_file
+from sim.config import InputError, Scenario, load_scenario, read_yaml_file
 from sim.metrics.kpis import replication_metrics
 from sim.model.replication import ReplicationOutput, run_replication
 from sim.runs.executors import Executor, ProcessExecutor, SequentialExecutor
 from sim.runs.pipeline import run_plan, simulate
 from sim.runs.plan import PlannedScenario, RunPlan, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Replicated, ReplicationResult
-from sim.runs.store import MemoryStore
+from sim.runs.store import MemoryStore, ResultStore
 from sim.runs.tables import REPLICATION_COLUMNS, replication_table
 from sim.runs.targets import CHANGE_COLUMNS, TARGET_COLUMNS, changes_frame, targets_frame
 from tests.helpers import CONFIGS, ROOT
@@ -111,6 +112,36 @@ def test_run_plan_into_memory_with_a_custom_reducer(directory_run, executor) -> 
     assert kept == {
         name: [expected[(name, replication)] for replication in range(3)] for name in plan.names
     }
+
+
+# --------------------------------------------------------------------------- results directory
+
+
+def test_a_run_replaces_an_earlier_run_and_keeps_the_planners_files(tmp_path) -> None:
+    root = tmp_path / "out"
+    ResultStore(root, replace_run=True).open({"fingerprint": "a", "kind": "run"}, resume=False)
+    (root / "replications" / "demo").mkdir(parents=True)
+    (root / "replications" / "demo" / "00000.parquet").write_bytes(b"PAR1")
+    (root / "summary.csv").write_text("scenario\n")
+    (root / "report.html").write_text("<html></html>")  # demandsim report's default place
+    ResultStore(root, replace_run=True).open({"fingerprint": "b", "kind": "run"}, resume=False)
+    assert sorted(p.name for p in root.iterdir()) == ["experiment.json", "report.html"]
+    assert json.loads((root / "experiment.json").read_text())["fingerprint"] == "b"
+
+
+@pytest.mark.parametrize(("held", "kind"), [("experiment", "run"), ("run", "experiment")])
+def test_a_run_and_an_experiment_never_share_a_directory(tmp_path, held, kind) -> None:
+    root = tmp_path / "out"
+    ResultStore(root).open({"fingerprint": "a", "kind": held, "name": "small"}, resume=False)
+    for resume in (False, True):
+        with pytest.raises(InputError) as caught:
+            ResultStore(root, replace_run=kind == "run").open(
+                {"fingerprint": "a", "kind": kind, "name": "other"}, resume=resume
+            )
+        assert f"holds the results of {held} small, which a {kind} cannot" in str(
+            caught.value.problems[0]
+        )
+    assert (root / "experiment.json").exists()
 
 
 # --------------------------------------------------------------------------- platforms
