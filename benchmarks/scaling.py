@@ -2,7 +2,8 @@
 
 The experiment: the demo scenario (``configs/demo.yaml``) with its late shift
 swept over 20 values (20 scenarios), a few replications each, run through
-``sim.runs.sweep.run_experiment`` (results written to a temporary directory) on
+``sim.app.run.execute`` (the run pipeline, :func:`sim.runs.pipeline.run_plan`,
+with its results written to a temporary directory) on
 
 - 1 local worker process (``ProcessExecutor(1)``),
 - 2 local worker processes (``ProcessExecutor(2)``),
@@ -26,16 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchSettings, Section, Table
+from sim.app.run import execute
 from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor
-from sim.runs.experiment import ExperimentPlan, plan_from_dict
-from sim.runs.sweep import run_experiment
+from sim.runs.plan import RunPlan, plan_experiment
+from sim.scenarios.variants import expand_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = 20
 WORKERS = 2
 
 
-def experiment(quick: bool) -> ExperimentPlan:
+def experiment(quick: bool) -> RunPlan:
     """The 20-scenario experiment (shorter runs with ``quick``)."""
     raw = {
         "name": "bench-scaling",
@@ -52,7 +54,7 @@ def experiment(quick: bool) -> ExperimentPlan:
             }
         },
     }
-    return plan_from_dict(raw, ROOT / "bench-scaling.yaml")
+    return plan_experiment(expand_experiment(raw, ROOT / "bench-scaling.yaml"))
 
 
 class _LocalDask:
@@ -82,12 +84,12 @@ class _LocalDask:
             self._cluster.close()
 
 
-def _time(plan: ExperimentPlan, make: Callable[[], Any]) -> dict[str, Any]:
+def _time(plan: RunPlan, make: Callable[[], Any]) -> dict[str, Any]:
     """Run the experiment on a fresh executor; wall time includes starting and stopping it."""
     with tempfile.TemporaryDirectory(prefix="demandsim-bench-") as tmp:
         start = time.perf_counter()
         with make() as executor:
-            outcome = run_experiment(plan, Path(tmp) / "out", executor)
+            outcome = execute(plan, Path(tmp) / "out", executor)
         wall = time.perf_counter() - start
     assert not outcome.failures, outcome.failures
     return {"wall_s": wall, "compute_s": outcome.compute_s, "replications": outcome.ran}
@@ -125,16 +127,16 @@ def benchmark(settings: BenchSettings) -> Section:
                 f"{figures['overhead_per_replication_s'] * 1000:.0f}",
             ]
         )
-    days = plan.experiment.days
+    days = plan.scenarios[0].scenario.days
     description = f"""
 A {len(plan.names)}-scenario experiment (the demo scenario's late shift swept over
-{SCENARIOS} values), {plan.fixed_replications} replication(s) each of {days} days
-plus 1 warm-up day, {len(plan.names) * plan.fixed_replications} replications in all,
-through `run_experiment` into a temporary directory. Wall time includes starting
-and stopping the executor. Speed-up: the 1-worker wall time over this one's;
-efficiency: speed-up per worker. Compute: the sum of the replications' own wall
-times. Overhead per replication: (wall × workers − compute) / replications.
-This machine has {os.cpu_count()} CPUs.
+{SCENARIOS} values), {plan.replications} replication(s) each of {days:g} days plus 1
+warm-up day, {len(plan.names) * plan.replications} replications in all, through the run
+pipeline (`sim.app.run.execute`) into a temporary directory. Wall time includes starting
+and stopping the executor. Speed-up: the 1-worker wall time over this one's; efficiency:
+speed-up per worker. Compute: the sum of the replications' own wall times. Overhead per
+replication: (wall × workers − compute) / replications. This machine has
+{os.cpu_count()} CPUs.
 """.replace("\n", " ")
     return Section(
         key="scaling",
@@ -159,7 +161,7 @@ This machine has {os.cpu_count()} CPUs.
         ],
         data={
             "scenarios": len(plan.names),
-            "replications_per_scenario": plan.fixed_replications,
+            "replications_per_scenario": plan.replications,
             "days": days,
             "executors": results,
         },

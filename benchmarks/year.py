@@ -1,11 +1,15 @@
 """Benchmark 2: a full year of a large force, one replication, one core, no records.
 
 Runs ``configs/northumbria-2017.yaml`` for 365 days (its warm-up as shipped)
-through ``sim.runs.runner.run_one`` without records, as ``demandsim run`` does per
-replication: sampling, wiring, the SimPy run through warm-up, year and drain,
-and the reduction to metrics. The run happens in a fresh child process pinned
-to one CPU (numeric libraries limited to one thread), so that its peak memory
-(the child's maximum resident set size) is the replication's and nothing else's.
+through ``sim.runs.replicate.simulate_replication`` and
+``sim.metrics.kpis.replication_metrics``, without records, as ``demandsim run``
+does per replication (:func:`sim.runs.replicate.replicate` with a
+``MetricReducer``): sampling, wiring, the SimPy run through warm-up, year and
+drain, and the reduction to metrics. The scenario has no platform to apply; the
+run's hourly warm-up profile (``warmup.csv``) is not timed. The run happens in a
+fresh child process pinned to one CPU (numeric libraries limited to one thread),
+so that its peak memory (the child's maximum resident set size) is the
+replication's and nothing else's.
 """
 
 from __future__ import annotations
@@ -52,14 +56,14 @@ def run_child(days: float, repeats: int) -> dict[str, Any]:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from sim.config import load_scenario
     from sim.metrics.kpis import replication_metrics
-    from sim.model.replication import run_replication
+    from sim.runs.replicate import simulate_replication
 
     scenario = load_scenario(SCENARIO).model_copy(update={"days": days})
     best: dict[str, Any] | None = None
     for _ in range(max(1, repeats)):
         gc.collect()
         start = time.perf_counter()
-        output = run_replication(scenario, 0)
+        output = simulate_replication(scenario, 0)
         simulated = time.perf_counter()
         values = replication_metrics(output)
         end = time.perf_counter()
@@ -124,12 +128,12 @@ def benchmark(settings: BenchSettings) -> Section:
     ]
     description = f"""
 `{SCENARIO.name}` for {days} days (plus its shipped warm-up and the drain), replication
-0, no records, through `run_replication` and `replication_metrics` (what
-`demandsim run` does per replication). A fresh child process pinned to one CPU,
-numeric libraries on one thread; wall time is the best of {settings.repeats} run(s).
-Peak memory is the child's maximum resident set size (interpreter and imports
-included). Calls are all call attempts (warm-up and redials included); incidents
-all incidents created.
+0, no records, through `simulate_replication` and `replication_metrics` (what `demandsim
+run` does per replication, less the hourly warm-up profile). A fresh child process
+pinned to one CPU, numeric libraries on one thread; wall time is the best of
+{settings.repeats} run(s). Peak memory is the child's maximum resident set size
+(interpreter and imports included). Calls are all call attempts (warm-up and redials
+included); incidents all incidents created.
 """.replace("\n", " ")
     verdict = {True: "met", False: "**not met**", None: f"applies to {DAYS} days only"}
     notes = [

@@ -106,6 +106,7 @@ class ResultStore:
         if self.root.exists() and not self.root.is_dir():
             raise InputError([Problem("--out", where, "is a file; expected a directory")])
         marker = self.root / STORE_FILE
+        replaced = False
         if marker.exists():
             try:
                 held = json.loads(marker.read_text())
@@ -113,11 +114,13 @@ class ResultStore:
                 held = {}
             if self.replace_run and not resume and held.get("kind") == "run":
                 self._remove_results()
+                # What is left is the planner's own (a report.html, notes): kept, not in the way.
+                replaced = True
             else:
                 self._check_held(held, identity, resume)
                 self._remove_temporary_files()
                 return
-        if self.root.exists() and any(self.root.iterdir()):
+        if not replaced and self.root.exists() and any(self.root.iterdir()):
             raise InputError(
                 [
                     Problem(
@@ -137,6 +140,19 @@ class ResultStore:
         """Refuse a directory that holds another plan, or this one without ``resume``."""
         where = str(self.root)
         what = "run" if identity.get("kind") == "run" else "experiment"
+        held_what = "run" if held.get("kind") == "run" else "experiment"
+        if held_what != what:
+            # Say what the directory holds: "a different run" would misdescribe an experiment.
+            raise InputError(
+                [
+                    Problem(
+                        "--out",
+                        where,
+                        f"holds the results of {held_what} {held.get('name', '?')}, which a "
+                        f"{what} cannot replace or resume; expected a new or empty directory",
+                    )
+                ]
+            )
         if held.get("fingerprint") != identity["fingerprint"]:
             raise InputError(
                 [

@@ -1,4 +1,8 @@
-"""The command line end to end: the results directory contract, erlang, exit codes."""
+"""The command line end to end: the results directory contract, erlang, exit codes.
+
+Resume and the results-directory rules of ``run`` and ``experiment`` are in
+``tests/cli/test_runs.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from sim.analytic import erlang_a_figures, erlang_c_figures
+from sim.files import read_records
 from tests.helpers import CONFIGS, ROOT
 
 runner = CliRunner()
@@ -43,10 +48,24 @@ def test_run_writes_the_results_directory(demo_run) -> None:
     out, _ = demo_run
     assert {p.name for p in out.iterdir()} == {
         "summary.csv",
+        "comparison.csv",
         "replications.parquet",
+        "warmup.csv",
+        "targets.csv",
+        "changes.csv",
         "manifest.json",
+        "experiment.json",
+        "replications",
+        "warmup",
         "records",
     }
+    # One file per replication and kind, in the layout every results directory shares.
+    for kind in ("replications", "warmup", "records/calls", "records/incidents"):
+        assert sorted(p.name for p in (out / kind / "demo").iterdir()) == [
+            "00000.parquet",
+            "00001.parquet",
+            "00002.parquet",
+        ], kind
     # Results are for sharing: readable by everyone, not just their owner.
     assert (out / "summary.csv").stat().st_mode & 0o777 == 0o644
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})
@@ -105,7 +124,8 @@ def test_summary_is_the_t_interval_of_the_replications(demo_run) -> None:
 
 def test_records_agree_with_the_summary(demo_run) -> None:
     out, _ = demo_run
-    records = pd.read_parquet(out / "records" / "calls.parquet")
+    records = read_records(out, "calls")
+    assert set(records["scenario"]) == {"demo"}
     table = pd.read_parquet(out / "replications.parquet")
     measured = records[records["in_period"] & (records["channel"] == "101")]
     for replication, calls in measured.groupby("replication"):

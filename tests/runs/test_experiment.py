@@ -7,18 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli import app
 from sim.config import InputError
-from sim.model.replication import run_replication
-from sim.runs.experiment import is_experiment, load_experiment
+from sim.config.experiment import is_experiment
+from sim.runs.plan import plan_experiment_file
+from sim.runs.replicate import simulate_replication
 from tests.helpers import CONFIGS, ROOT
+from tests.runs.experiments import EARLY, LATE
 
-runner = CliRunner()
 EXPERIMENTS = ROOT / "experiments"
-LATE = "handler_pools.contact_centre.roster.shifts.2.count"
-EARLY = "handler_pools.contact_centre.roster.shifts.0.count"
 
 
 def write(tmp_path: Path, content: dict, name: str = "exp.yaml") -> Path:
@@ -44,7 +41,7 @@ def experiment(**changes) -> dict:
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
-        load_experiment(path)
+        plan_experiment_file(path)
     return [str(p) for p in caught.value.problems]
 
 
@@ -60,7 +57,7 @@ def test_grid_is_the_cartesian_product_with_named_scenarios_after(tmp_path) -> N
             baseline="moved",
         ),
     )
-    plan = load_experiment(path)
+    plan = plan_experiment_file(path)
     assert plan.names == [
         "late-12_early-10", "late-12_early-16", "late-12_early-18",
         "late-14_early-10", "late-14_early-16", "late-14_early-18",
@@ -84,7 +81,7 @@ def test_grid_is_the_cartesian_product_with_named_scenarios_after(tmp_path) -> N
 
 def test_settings_default_to_the_base_scenario(tmp_path) -> None:
     path = write(tmp_path, experiment(days=None, warmup_days=None, seed=None, replications=None))
-    plan = load_experiment(path)
+    plan = plan_experiment_file(path)
     base = yaml.safe_load((CONFIGS / "demo.yaml").read_text())
     scenario = plan.scenarios[0].scenario
     assert (scenario.days, scenario.warmup_days, scenario.seed, scenario.replications) == (
@@ -98,7 +95,7 @@ def test_base_is_relative_to_the_experiment_file(tmp_path) -> None:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "demo.yaml").write_text((CONFIGS / "demo.yaml").read_text())
     path = write(folder, experiment(base="../configs/demo.yaml"))
-    assert load_experiment(path).base_path == (tmp_path / "configs" / "demo.yaml").resolve()
+    assert plan_experiment_file(path).base_path == (tmp_path / "configs" / "demo.yaml").resolve()
 
 
 def test_labels_name_scenarios_and_values_may_be_sections(tmp_path) -> None:
@@ -116,11 +113,10 @@ def test_labels_name_scenarios_and_values_may_be_sections(tmp_path) -> None:
             },
         ),
     )
-    plan = load_experiment(path)
+    plan = plan_experiment_file(path)
     assert plan.names == ["roster-flat9", "roster-flat11"]
-    assert (
-        plan.scenario("roster-flat11").handler_pools["contact_centre"].roster.shifts[0].count == 11
-    )
+    flat11 = plan.scenario("roster-flat11").scenario
+    assert flat11.handler_pools["contact_centre"].roster.shifts[0].count == 11
 
 
 @pytest.mark.parametrize(
@@ -182,21 +178,10 @@ def test_an_invalid_base_reports_its_own_file_and_fields(tmp_path) -> None:
     assert any("base.yaml: forces.demo.channels.999.volume_per_year: is -5" in x for x in found)
 
 
-def test_validate_command_checks_experiments_with_exit_2_and_writes_nothing(tmp_path) -> None:
-    path = write(tmp_path, experiment(grid={"late": {"path": LATE + "x", "values": [1]}}))
-    checked = runner.invoke(app, ["validate", str(path)])
-    assert checked.exit_code == 2
-    assert f"{path}: grid.late.values.0: " in checked.output
-    ran = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "out")])
-    assert ran.exit_code == 2
-    assert not (tmp_path / "out").exists()  # reported before anything runs
-
-
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_experiments_are_valid(path) -> None:
-    result = runner.invoke(app, ["validate", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "valid experiment" in result.output
+    plan = plan_experiment_file(path)
+    assert plan.kind == "experiment" and plan.baseline in plan.names
 
 
 def test_scenarios_are_not_mistaken_for_experiments() -> None:
@@ -207,19 +192,21 @@ def test_scenarios_are_not_mistaken_for_experiments() -> None:
 
 
 def test_fingerprint_ignores_replications_but_not_the_scenarios(tmp_path) -> None:
-    one = load_experiment(write(tmp_path, experiment(), "a.yaml"))
-    more = load_experiment(
+    one = plan_experiment_file(write(tmp_path, experiment(), "a.yaml"))
+    more = plan_experiment_file(
         write(tmp_path, experiment(replications=9, baseline="late-12"), "b.yaml")
     )
-    other = load_experiment(write(tmp_path, experiment(seed=4), "c.yaml"))
+    other = plan_experiment_file(write(tmp_path, experiment(seed=4), "c.yaml"))
     assert one.fingerprint() == more.fingerprint()
     assert one.fingerprint() != other.fingerprint()
 
 
 def test_common_random_numbers_same_calls_whatever_the_staffing(tmp_path) -> None:
     grid = {"late": {"path": LATE, "values": [8, 20]}}
-    plan = load_experiment(write(tmp_path, experiment(grid=grid, baseline="late-8")))
-    few, many = (run_replication(plan.scenario(n), 1, plan.seed) for n in ("late-8", "late-20"))
+    plan = plan_experiment_file(write(tmp_path, experiment(grid=grid, baseline="late-8")))
+    few, many = (
+        simulate_replication(plan.scenario(n).scenario, 1, plan.seed) for n in ("late-8", "late-20")
+    )
     first_few, first_many = few.calls["attempt"] == 0, many.calls["attempt"] == 0
     for field in ("arrival_s", "patience_s", "talk_s", "wrap_s", "queue"):
         np.testing.assert_array_equal(few.calls[field][first_few], many.calls[field][first_many])

@@ -1,67 +1,42 @@
 """Running experiments: executors agree, resume equals an uninterrupted run, failures, auto.
 
 One small experiment (the demo, three days, late shift 12/14/16, four
-replications) is run once in this process as the reference; every other way of
-running it -- worker processes, a real Dask cluster through ``--scheduler``, a
-run killed part-way and resumed -- must write byte-identical tables.
+replications; :mod:`tests.runs.experiments`) is run once in this process as the
+reference; every other way of running it -- worker processes, more replications
+resumed, a failing replication retried -- must write byte-identical tables. The
+same through the command line (a Dask cluster, a run killed part-way and
+resumed) is in ``tests/cli/test_runs.py``.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
-from typer.testing import CliRunner
 
-from cli import app
-from sim.config import Scenario
 from sim.metrics.kpis import MetricValue
 from sim.metrics.warmup import hourly_profile
 from sim.runs.executors import ProcessExecutor, SequentialExecutor
-from sim.runs.experiment import load_experiment
-from sim.runs.runner import ReplicationResult, run_one
-from sim.runs.sweep import run_experiment
-from tests.helpers import CONFIGS, ROOT
-
-runner = CliRunner()
-LATE = "handler_pools.contact_centre.roster.shifts.2.count"
-TABLES = ("summary.csv", "comparison.csv", "replications.parquet", "warmup.csv")
-
-
-def experiment_file(folder: Path, name: str = "exp.yaml", **changes) -> Path:
-    content = {
-        "name": "small",
-        "base": str(CONFIGS / "demo.yaml"),
-        "baseline": "late-14",
-        "days": 3,
-        "warmup_days": 1,
-        "seed": 11,
-        "replications": 4,
-        "grid": {"late": {"path": LATE, "values": [12, 14, 16]}},
-    }
-    content.update(changes)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(yaml.safe_dump({k: v for k, v in content.items() if v is not None}))
-    return path
-
-
-def assert_same_tables(one: Path, other: Path) -> None:
-    for name in TABLES:
-        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+from sim.runs.plan import PlannedScenario, plan_experiment_file
+from sim.runs.replicate import (
+    MetricReducer,
+    Reducer,
+    ReplicationResult,
+    replicate,
+    simulate_replication,
+)
+from tests.runs.experiments import (
+    LATE,
+    assert_same_tables,
+    auto_experiment,
+    experiment_file,
+    run_into,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +46,7 @@ def reference(tmp_path_factory) -> tuple[Path, Path]:
     path = experiment_file(folder)
     out = folder / "out"
     with SequentialExecutor() as executor:
-        run_experiment(load_experiment(path), out, executor)
+        run_into(plan_experiment_file(path), out, executor)
     return path, out
 
 
@@ -79,7 +54,7 @@ def test_experiment_writes_the_results_directory(reference) -> None:
     _, out = reference
     assert {p.name for p in out.iterdir()} >= {
         "summary.csv", "comparison.csv", "replications.parquet", "warmup.csv", "manifest.json",
-        "experiment.json", "replications", "warmup",
+        "experiment.json", "replications", "warmup", "targets.csv", "changes.csv",
     }  # fmt: skip
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})
     assert list(summary.columns) == [
@@ -98,7 +73,9 @@ def test_experiment_writes_the_results_directory(reference) -> None:
     assert set(manifest["scenarios"]) == {"late-12", "late-14", "late-16"}
     assert manifest["replications"] == [0, 1, 2, 3]
     assert manifest["experiment"]["baseline"] == "late-14"
-    assert manifest["experiment"]["changes"]["late-16"] == [f"{LATE}=16"]
+    assert manifest["experiment"]["changes"]["late-16"] == [
+        {"path": LATE, "before": "14", "after": "16", "label": "late: 14 → 16"}
+    ]
 
 
 def test_comparison_is_the_paired_interval_of_the_replications(reference) -> None:
@@ -183,12 +160,11 @@ def test_warmup_csv_covers_the_whole_run_hour_by_hour(reference) -> None:
 
 def test_hourly_profile_agrees_with_the_call_records(reference) -> None:
     path, _ = reference
-    plan = load_experiment(path)
-    result = run_one(plan.scenario("late-12"), 2, plan.seed, keep_records=True)
+    plan = plan_experiment_file(path)
+    planned = plan.scenario("late-12")
+    result = replicate(planned, 2, plan.seed, MetricReducer(records=True))
     records = result.records["calls"]
-    from sim.model.replication import run_replication
-
-    profile = hourly_profile(run_replication(plan.scenario("late-12"), 2, plan.seed))
+    profile = hourly_profile(simulate_replication(planned.scenario, 2, plan.seed))
     calls = records[records["channel"] == "999"]
     hour = np.floor(calls["arrival_s"] / 3600).astype(int)
     inside = (hour >= -24) & (hour < 72)
@@ -211,144 +187,9 @@ def test_hourly_profile_agrees_with_the_call_records(reference) -> None:
 def test_worker_processes_give_identical_results(reference, tmp_path) -> None:
     path, out = reference
     with ProcessExecutor(2) as executor:
-        outcome = run_experiment(load_experiment(path), tmp_path / "out", executor)
+        outcome = run_into(plan_experiment_file(path), tmp_path / "out", executor)
     assert outcome.ran == 12 and "2 local worker processes" in outcome.executor
     assert_same_tables(out, tmp_path / "out")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A real ``dask scheduler`` and ``dask worker`` (two processes) on 127.0.0.1."""
-    distributed = pytest.importorskip("dask.distributed")
-    dask_cli = Path(sys.executable).parent / "dask"
-    if not dask_cli.exists():
-        pytest.skip(f"no dask command beside {sys.executable}")
-    address = f"tcp://127.0.0.1:{free_port()}"
-    port = address.rsplit(":", 1)[1]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT}
-    scheduler = subprocess.Popen(
-        [str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
-        **quiet,
-    )
-    worker = subprocess.Popen(
-        [str(dask_cli), "worker", address, "--nworkers", "2", "--nthreads", "1",
-         "--no-dashboard", "--host", "127.0.0.1"],
-        **quiet,
-    )  # fmt: skip
-    try:
-        with distributed.Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
-        yield SimpleNamespace(scheduler_address=address)
-    finally:
-        for process in (worker, scheduler):
-            process.terminate()
-        for process in (worker, scheduler):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def test_dask_cluster_through_scheduler_gives_identical_results(
-    reference, dask_cluster, tmp_path
-) -> None:
-    path, out = reference
-    result = runner.invoke(
-        app,
-        [
-            "experiment", str(path), "--out", str(tmp_path / "out"),
-            "--scheduler", dask_cluster.scheduler_address,
-        ],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "Dask cluster at tcp://127.0.0.1" in result.output
-    assert_same_tables(out, tmp_path / "out")
-
-
-def test_unreachable_scheduler_is_bad_input(reference, tmp_path, monkeypatch) -> None:
-    path, _ = reference
-    monkeypatch.setattr("sim.runs.executors.DASK_CONNECT_TIMEOUT_S", 1.0)
-    result = runner.invoke(
-        app,
-        ["experiment", str(path), "--out", str(tmp_path / "out"), "--scheduler",
-         "tcp://127.0.0.1:9"],
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "--scheduler: tcp://127.0.0.1:9: cannot connect" in result.output
-    assert not (tmp_path / "out").exists()
-
-
-def test_resume_after_lost_replications_equals_the_uninterrupted_run(reference, tmp_path) -> None:
-    path, out = reference
-    copy = tmp_path / "out"
-    with SequentialExecutor() as executor:
-        run_experiment(load_experiment(path), copy, executor)
-    # As a crash would leave it: some replications never written, a half-written
-    # temporary file, no summary files.
-    for scenario, replication in (("late-12", 3), ("late-14", 0), ("late-16", 2)):
-        (copy / "replications" / scenario / f"{replication:05d}.parquet").unlink()
-    (copy / "replications" / "late-12" / ".00003.parquet.tmp123").write_bytes(b"PAR1 trunc")
-    for name in TABLES:
-        (copy / name).unlink()
-    again = runner.invoke(app, ["experiment", str(path), "--out", str(copy), "--resume",
-                                "--workers", "1"])  # fmt: skip
-    assert again.exit_code == 0, again.output
-    assert "3 replications run" in again.output and "9 reused" in again.output
-    assert not list(copy.glob("replications/*/.*"))
-    assert_same_tables(out, copy)
-
-
-def test_resume_after_sigkill_equals_the_uninterrupted_run(tmp_path) -> None:
-    """Kill a real run part-way (SIGKILL: no chance to clean up), resume it, compare."""
-    path = experiment_file(tmp_path, days=4, replications=5)
-    killed, whole = tmp_path / "killed", tmp_path / "whole"
-    command = [sys.executable, "cli.py", "experiment", str(path), "--workers", "1"]
-    process = subprocess.Popen(
-        [*command, "--out", str(killed)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(list(killed.glob("replications/*/*.parquet"))) < 3:
-        assert process.poll() is None, "finished before it could be killed: make it longer"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    saved = len(list(killed.glob("replications/*/*.parquet")))
-    assert 3 <= saved < 15
-    assert not (killed / "summary.csv").exists()
-    resumed = subprocess.run([*command, "--out", str(killed), "--resume"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{15 - saved} replications run" in resumed.stdout.replace("\n", " ")
-    with SequentialExecutor() as executor:
-        run_experiment(load_experiment(path), whole, executor)
-    assert_same_tables(whole, killed)
-
-
-def test_out_directory_rules(reference, tmp_path) -> None:
-    path, out = reference
-    # Without --resume, an existing experiment directory is not overwritten.
-    result = runner.invoke(app, ["experiment", str(path), "--out", str(out)])
-    assert result.exit_code == 2 and "add --resume" in result.output
-    # A different experiment cannot resume it.
-    other = experiment_file(tmp_path, seed=12)
-    result = runner.invoke(app, ["experiment", str(other), "--out", str(out), "--resume"])
-    assert result.exit_code == 2 and "different experiment" in result.output
-    # --resume needs --out.
-    result = runner.invoke(app, ["experiment", str(path), "--resume"])
-    assert result.exit_code == 2 and "--resume: needs --out" in result.output
-    # Not an empty or experiment directory.
-    (tmp_path / "busy").mkdir()
-    (tmp_path / "busy" / "notes.txt").write_text("mine")
-    result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "busy")])
-    assert result.exit_code == 2 and "is not empty" in result.output
 
 
 def test_more_replications_resume_from_the_existing_ones(reference, tmp_path) -> None:
@@ -356,8 +197,8 @@ def test_more_replications_resume_from_the_existing_ones(reference, tmp_path) ->
     more = experiment_file(tmp_path, replications=5)
     copy = tmp_path / "out"
     with SequentialExecutor() as executor:
-        run_experiment(load_experiment(path), copy, executor)
-        outcome = run_experiment(load_experiment(more), copy, executor, resume=True)
+        run_into(plan_experiment_file(path), copy, executor)
+        outcome = run_into(plan_experiment_file(more), copy, executor, resume=True)
     assert (outcome.ran, outcome.reused, outcome.replications) == (3, 12, 5)
     first = pd.read_parquet(out / "replications.parquet")
     now = pd.read_parquet(copy / "replications.parquet")
@@ -370,23 +211,22 @@ def test_more_replications_resume_from_the_existing_ones(reference, tmp_path) ->
 
 
 def failing_task(
-    scenario: Scenario,
+    planned: PlannedScenario,
     replication: int,
     seed: int,
-    keep_records: bool = False,
-    warmup: bool = False,
+    reducer: Reducer,
     *,
     marker: str,
     fail_always: bool,
 ) -> ReplicationResult:
-    """run_one, except replication 2 of late-16 raises (always, or only the first time)."""
-    if scenario.name == "late-16" and replication == 2:
+    """replicate, except replication 2 of late-16 raises (always, or only the first time)."""
+    if planned.name == "late-16" and replication == 2:
         flag = Path(marker)
         attempts = int(flag.read_text()) if flag.exists() else 0
         flag.write_text(str(attempts + 1))
         if fail_always or attempts == 0:
             raise ZeroDivisionError(f"injected failure, attempt {attempts + 1}")
-    return run_one(scenario, replication, seed, keep_records, warmup)
+    return replicate(planned, replication, seed, reducer)  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -396,7 +236,7 @@ def test_a_failing_replication_is_retried_once_then_reported(reference, tmp_path
     task = functools.partial(failing_task, marker=str(marker), fail_always=True)
     executor = SequentialExecutor() if workers == 1 else ProcessExecutor(workers)
     with executor:
-        outcome = run_experiment(load_experiment(path), tmp_path / "out", executor, task=task)
+        outcome = run_into(plan_experiment_file(path), tmp_path / "out", executor, task=task)
     assert marker.read_text() == "2"  # tried, and tried once more
     [failure] = outcome.failures
     assert (failure.scenario, failure.replication, failure.seed) == ("late-16", 2, 11)
@@ -412,7 +252,7 @@ def test_a_failing_replication_is_retried_once_then_reported(reference, tmp_path
     assert (comparison[comparison["scenario"] == "late-16"]["pairs"] == 3).all()
     # Resuming with the bug fixed runs just that one, and gives the reference results.
     with SequentialExecutor() as executor:
-        fixed = run_experiment(load_experiment(path), tmp_path / "out", executor, resume=True)
+        fixed = run_into(plan_experiment_file(path), tmp_path / "out", executor, resume=True)
     assert (fixed.ran, fixed.failures) == (1, [])
     assert not (tmp_path / "out" / "failures.csv").exists()
     assert_same_tables(out, tmp_path / "out")
@@ -423,63 +263,30 @@ def test_a_replication_failing_once_succeeds_on_retry(reference, tmp_path) -> No
     marker = tmp_path / "attempts"
     task = functools.partial(failing_task, marker=str(marker), fail_always=False)
     with SequentialExecutor() as executor:
-        outcome = run_experiment(load_experiment(path), tmp_path / "out", executor, task=task)
+        outcome = run_into(plan_experiment_file(path), tmp_path / "out", executor, task=task)
     assert marker.read_text() == "2" and outcome.failures == []
     assert_same_tables(out, tmp_path / "out")
-
-
-def test_cli_exits_1_with_a_summary_of_failures(reference, tmp_path, monkeypatch) -> None:
-    path, _ = reference
-    import sim.runs.runner
-
-    real = sim.runs.runner.run_replication
-
-    def broken(scenario, replication, seed=None):
-        if scenario.name == "late-12" and replication == 1:
-            raise RuntimeError("model bug")
-        return real(scenario, replication, seed)
-
-    monkeypatch.setattr(sim.runs.runner, "run_replication", broken)
-    result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "o"),
-                                 "--workers", "1"])  # fmt: skip
-    assert result.exit_code == 1
-    assert "1 replication(s) failed twice" in result.output
-    assert "late-12 replication 1 (seed 11): RuntimeError: model bug" in result.output
-    assert "Traceback" in result.output and "--resume" in result.output
-    assert (tmp_path / "o" / "summary.csv").exists()
 
 
 # --------------------------------------------------------------------------- auto replications
 
 
 def noisy_task(
-    scenario: Scenario,
+    planned: PlannedScenario,
     replication: int,
     seed: int,
-    keep_records: bool = False,
-    warmup: bool = False,
+    reducer: Reducer | None = None,
     *,
     sd: float,
 ) -> ReplicationResult:
     """A stand-in replication with a known distribution: N(100, sd) per scenario and replication."""
-    late = scenario.handler_pools["contact_centre"].roster.shifts[2].count
+    late = planned.scenario.handler_pools["contact_centre"].roster.shifts[2].count
     rng = np.random.default_rng([seed, replication, late])
     values = [
         MetricValue("answer_time", "101", "mean", "s", float(rng.normal(100 + late, sd))),
         MetricValue("offered", "101", "count", "calls", 1000.0),
     ]
-    return ReplicationResult(scenario.name, replication, seed, values, None, 0, 0, 0.0, None)
-
-
-def auto_experiment(folder: Path, target: float, cap: int) -> Path:
-    precision = {
-        "metrics": [{"metric": "answer_time", "segment": "101", "stat": "mean"}],
-        "relative_half_width": target,
-        "min_replications": 3,
-        "max_replications": cap,
-        "look_ahead": 5,
-    }
-    return experiment_file(folder, replications="auto", precision=precision)
+    return ReplicationResult(planned.name, replication, seed, values, None, 0, 0, 0.0, None)
 
 
 def expected_stop(plan, target: float, sd: float, cap: int) -> int:
@@ -487,18 +294,16 @@ def expected_stop(plan, target: float, sd: float, cap: int) -> int:
 
     stops = []
     for planned in plan.scenarios:
-        values = [
-            noisy_task(planned.scenario, r, plan.seed, sd=sd).values[0].value for r in range(cap)
-        ]
+        values = [noisy_task(planned, r, plan.seed, sd=sd).values[0].value for r in range(cap)]
         stops.append(sequential_rule(values, target, 3, 5))
     return max(stops)
 
 
 def test_auto_replications_stop_where_the_sequential_rule_does(tmp_path) -> None:
-    plan = load_experiment(auto_experiment(tmp_path, target=0.04, cap=400))
+    plan = plan_experiment_file(auto_experiment(tmp_path, target=0.04, cap=400))
     task = functools.partial(noisy_task, sd=10.0)
     with SequentialExecutor() as executor:
-        outcome = run_experiment(plan, tmp_path / "out", executor, task=task)
+        outcome = run_into(plan, tmp_path / "out", executor, task=task)
     expected = expected_stop(plan, 0.04, 10.0, 400)
     assert 8 < expected < 400
     assert outcome.replications == expected
@@ -516,9 +321,9 @@ def test_auto_replications_stop_where_the_sequential_rule_does(tmp_path) -> None
 
 
 def test_auto_replications_respect_the_cap(tmp_path) -> None:
-    plan = load_experiment(auto_experiment(tmp_path, target=0.001, cap=12))
+    plan = plan_experiment_file(auto_experiment(tmp_path, target=0.001, cap=12))
     with SequentialExecutor() as executor:
-        outcome = run_experiment(
+        outcome = run_into(
             plan, tmp_path / "out", executor, task=functools.partial(noisy_task, sd=10.0)
         )
     assert outcome.replications == 12
@@ -528,39 +333,9 @@ def test_auto_replications_respect_the_cap(tmp_path) -> None:
 
 
 def test_auto_replications_settle_at_once_when_precise(tmp_path) -> None:
-    plan = load_experiment(auto_experiment(tmp_path, target=0.2, cap=50))
+    plan = plan_experiment_file(auto_experiment(tmp_path, target=0.2, cap=50))
     with SequentialExecutor() as executor:
-        outcome = run_experiment(
+        outcome = run_into(
             plan, tmp_path / "out", executor, task=functools.partial(noisy_task, sd=1.0)
         )
     assert outcome.replications == 3 + 5  # the minimum and its look-ahead
-
-
-def test_auto_replications_on_the_model_through_the_cli(tmp_path) -> None:
-    path = auto_experiment(tmp_path, target=0.5, cap=20)
-    result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "o"),
-                                 "--workers", "1"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    precision = pd.read_csv(tmp_path / "o" / "precision.csv", dtype={"segment": str})
-    count = int(precision["replications"].iloc[0])
-    assert 8 <= count < 20 and precision["met"].all()
-    assert f"replications: {count} per scenario (auto); target ±50.0% met" in result.output
-
-
-def test_auto_with_an_unknown_metric_is_bad_input_and_resumable(tmp_path) -> None:
-    path = auto_experiment(tmp_path, target=0.1, cap=20)
-    content = yaml.safe_load(path.read_text())
-    content["precision"]["metrics"][0]["segment"] = "112"
-    path.write_text(yaml.safe_dump(content))
-    result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "o"),
-                                 "--workers", "1"])  # fmt: skip
-    assert result.exit_code == 2
-    assert "precision.metrics.0: answer_time/112/mean is not a figure of these results" in (
-        result.output.replace("\n", "")
-    )
-    # The replications already run are kept: with the metric corrected, resume uses them.
-    content["precision"]["metrics"][0]["segment"] = "101"
-    path.write_text(yaml.safe_dump(content))
-    with SequentialExecutor() as executor:
-        outcome = run_experiment(load_experiment(path), tmp_path / "o", executor, resume=True)
-    assert outcome.reused == 24 and outcome.replications >= 8
