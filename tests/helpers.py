@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.config import Scenario, read_yaml_file, scenario_from_dict
 from sim.model.replication import ReplicationOutput
+from sim.runs.replicate import ReplicationResult
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -59,3 +60,25 @@ def measured_waits(output: ReplicationOutput) -> tuple[np.ndarray, np.ndarray, n
     inside = (calls["arrival_s"] >= 0) & (calls["arrival_s"] < output.horizon_s)
     wait = (calls["answered_s"] - calls["arrival_s"])[inside]
     return wait, (calls["outcome"] == 0)[inside], (calls["outcome"] == 1)[inside]
+
+
+def replications(
+    scenario: Scenario,
+    numbers: int,
+    seed: int | None = None,
+    workers: int = 1,
+    records: bool = False,
+) -> list[ReplicationResult]:
+    """Replications 0 .. numbers - 1 of a scenario through the run pipeline, in memory."""
+    from sim.runs.executors import ProcessExecutor, SequentialExecutor
+    from sim.runs.pipeline import simulate
+    from sim.runs.replicate import MetricReducer
+
+    update: dict[str, Any] = {"replications": numbers}
+    if seed is not None:
+        update["seed"] = seed
+    planned = scenario.model_copy(update=update)
+    executor = ProcessExecutor(workers) if workers > 1 else SequentialExecutor()
+    with executor:
+        results = simulate([planned], MetricReducer(records=records, warmup=False), executor)
+    return results[scenario.name]

@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy.special import betainc, digamma
 
-from sim.analytic import (
+from sim.analytic.erlang import (
     QueueFigures,
     check_agents,
     check_non_negative,

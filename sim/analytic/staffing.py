@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from sim.analytic import (
+from sim.analytic.erlang import (
     c_from_b,
     check_agents,
     check_non_negative,

@@ -11,8 +11,8 @@ import pytest
 from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_from_dict
 from sim.metrics.kpis import contact_metrics
 from sim.model.replication import run_replication
-from sim.runs.runner import replication_table, run_replications
-from tests.helpers import load_raw, single_queue
+from sim.runs.tables import replication_table
+from tests.helpers import load_raw, replications, single_queue
 
 
 def in_service_at(output, times: np.ndarray, pool: int = 0) -> np.ndarray:
@@ -230,12 +230,12 @@ def test_abandoned_101_callers_redial_after_the_delay() -> None:
 
 
 def test_same_seed_gives_identical_results_sequential_and_parallel(demo_scenario) -> None:
-    sequential = replication_table(run_replications(demo_scenario, [0, 1, 2], seed=5, workers=1))
-    again = replication_table(run_replications(demo_scenario, [0, 1, 2], seed=5, workers=1))
-    parallel = replication_table(run_replications(demo_scenario, [0, 1, 2], seed=5, workers=2))
+    sequential = replication_table(replications(demo_scenario, 3, seed=5))
+    again = replication_table(replications(demo_scenario, 3, seed=5))
+    parallel = replication_table(replications(demo_scenario, 3, seed=5, workers=2))
     pd.testing.assert_frame_equal(sequential, again)
     pd.testing.assert_frame_equal(sequential, parallel)
-    other = replication_table(run_replications(demo_scenario, [0, 1, 2], seed=6, workers=1))
+    other = replication_table(replications(demo_scenario, 3, seed=6))
     assert not np.allclose(sequential["value"], other["value"])
 
 
@@ -270,7 +270,7 @@ def test_more_handlers_never_lengthen_mean_waits_with_abandonment_and_redials(
             "shifts": shifts,
         }
         scenario = scenario_from_dict(varied)
-        table = replication_table(run_replications(scenario, [0, 1, 2], seed=3))
+        table = replication_table(replications(scenario, 3, seed=3))
         waits = table[(table["metric"] == "answer_time") & (table["stat"] == "mean")]
         means.append(waits.groupby("segment")["value"].mean())
     for fewer, more in itertools.pairwise(means):

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from sim.config import load_scenario
-from sim.runs.runner import replication_table, run_replications
-from tests.helpers import CONFIGS
+from sim.runs.tables import replication_table
+from tests.helpers import CONFIGS, replications
 
 REPLICATIONS = 8
 
@@ -21,9 +21,7 @@ REPLICATIONS = 8
 @pytest.fixture(scope="module")
 def northumbria():
     scenario = load_scenario(CONFIGS / "northumbria-2017.yaml")
-    results = run_replications(
-        scenario, list(range(REPLICATIONS)), scenario.seed, workers=2, keep_records=True
-    )
+    results = replications(scenario, REPLICATIONS, workers=2, records=True)
     return scenario, results
 
 
@@ -97,7 +95,7 @@ def test_northumbria_attendance_90th_percentiles(northumbria, segment, published
 @pytest.fixture(scope="module")
 def thames_valley_hampshire():
     scenario = load_scenario(CONFIGS / "thames-valley-hampshire-2018.yaml")
-    results = run_replications(scenario, list(range(5)), scenario.seed, workers=2)
+    results = replications(scenario, 5, workers=2)
     return scenario, replication_table(results)
 
 
