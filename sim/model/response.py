@@ -27,10 +27,7 @@ from dataclasses import dataclass, field
 import simpy
 from simpy.events import Timeout
 
-GRADE_NAMES: tuple[str, ...] = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
-GRADE1, GRADE2, SCHEDULED, RESOLUTION, NO_DEPLOYMENT = range(5)
-
-SOURCE_CALL, SOURCE_ONLINE = 0, 1
+from sim.model.records import Grade
 
 
 class IncidentTable:
@@ -250,7 +247,7 @@ class ResponseSystem:
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now)."""
         area = self.areas[self.incidents.area[incident]]
-        if self.incidents.grade[incident] == GRADE1:
+        if self.incidents.grade[incident] == Grade.GRADE1:
             self._grade1(incident, area)
         elif area.free:
             self._dispatch(incident, area.free.pop(), 0.0)
@@ -269,7 +266,9 @@ class ResponseSystem:
                     return
         if area.divert_allowed:
             on_grade2 = [
-                unit for unit in area.busy.values() if self.incidents.grade[unit.incident] == GRADE2
+                unit
+                for unit in area.busy.values()
+                if self.incidents.grade[unit.incident] == Grade.GRADE2
             ]
             if on_grade2:
                 self._divert(max(on_grade2, key=lambda unit: unit.dispatched_at), incident)
@@ -278,7 +277,7 @@ class ResponseSystem:
         if area.divert_scheduled_allowed and cars is not None:
             at_appointments_here = [
                 car for car in cars.busy.values() if self.incidents.area[car.incident] == area.index
-                and self.incidents.grade[car.incident] == SCHEDULED
+                and self.incidents.grade[car.incident] == Grade.SCHEDULED
             ]  # fmt: skip
             if at_appointments_here:
                 car = max(at_appointments_here, key=lambda unit: unit.dispatched_at)
@@ -317,7 +316,7 @@ class ResponseSystem:
             area.advance(now)
             area.busy[unit.index] = unit
         force = table.force[incident]
-        if table.grade[incident] == SCHEDULED:
+        if table.grade[incident] == Grade.SCHEDULED:
             # An appointment: the car is booked to be there at the slot's start.
             decided = arrives = now
         else:

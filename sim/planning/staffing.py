@@ -61,7 +61,9 @@ from sim.config import (
     Roster,
     Scenario,
 )
+from sim.metrics.windows import in_period, interval_edges, interval_of
 from sim.model.demand import hourly_rates_per_s, rate_segments
+from sim.model.records import CallOutcome
 from sim.model.replication import run_replication
 from sim.runs.runner import t_interval
 
@@ -476,21 +478,21 @@ def simulate_pool(
     output = run_replication(scenario, replication, seed)
     calls = output.calls
     names = np.array([f"{f}/{c}" for f, c in output.queues], dtype=object)
-    keep = np.isin(names[calls["queue"]], list(refs))
-    wait = (calls["answered_s"] - calls["arrival_s"])[keep]
-    targets = np.asarray(output.targets_s)[calls["queue"][keep]]
-    answered = (calls["outcome"] == 0)[keep]
+    keep = np.isin(names[calls.queue], list(refs))
+    wait = calls.answer_wait_s[keep]
+    targets = np.asarray(output.targets_s)[calls.queue[keep]]
+    answered = (calls.outcome == CallOutcome.ANSWERED)[keep]
     return PoolCalls(
         replication=replication,
         horizon_s=output.horizon_s,
-        arrival_s=calls["arrival_s"][keep],
-        busy_s=(calls["talk_s"] + calls["wrap_s"])[keep],
+        arrival_s=calls.arrival_s[keep],
+        busy_s=(calls.talk_s + calls.wrap_s)[keep],
         wait_s=wait,
         answered=answered,
-        abandoned=(calls["outcome"] == 1)[keep],
+        abandoned=(calls.outcome == CallOutcome.ABANDONED)[keep],
         within=answered & (wait <= targets),
-        attempt=calls["attempt"][keep],
-        ref=names[calls["queue"][keep]],
+        attempt=calls.attempt[keep],
+        ref=names[calls.queue[keep]],
     )
 
 
@@ -539,7 +541,6 @@ def offered_load(
         Offered load (Erlangs) and mean handling time of the calls arriving in
         the interval (seconds; the overall mean where none arrived).
     """
-    width = interval_minutes * SECONDS_PER_MINUTE
     intervals = MINUTES_PER_WEEK // interval_minutes
     area = np.zeros(intervals)
     length = np.zeros(intervals)
@@ -548,7 +549,7 @@ def offered_load(
     for run in runs:
         if redials_only:
             run = _redials(run)
-        edges = np.append(np.arange(0.0, run.horizon_s, width), run.horizon_s)
+        edges = interval_edges(run.horizon_s, interval_minutes)
         start, end = run.arrival_s, run.arrival_s + run.busy_s
         times = np.concatenate([start, end])
         steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
@@ -560,10 +561,10 @@ def offered_load(
             at_edges = np.interp(edges, times, integral, left=0.0, right=integral[-1])
         else:
             at_edges = np.zeros(edges.size)
-        slot = (edges[:-1] % SECONDS_PER_WEEK // width).astype(np.int64) % intervals
+        slot = interval_of(edges[:-1], interval_minutes)
         np.add.at(area, slot, np.diff(at_edges))
         np.add.at(length, slot, np.diff(edges))
-        inside = (run.arrival_s >= 0) & (run.arrival_s < run.horizon_s)
+        inside = in_period(run.arrival_s, run.horizon_s)
         arrival_slot = interval_of(run.arrival_s[inside], interval_minutes)
         np.add.at(work, arrival_slot, run.busy_s[inside])
         np.add.at(count, arrival_slot, 1.0)
@@ -640,8 +641,7 @@ def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarra
             [np.mean(np.clip(ends - k, 0.0, 1.0)) - min(max(0.5 - k, 0.0), 1.0) for k in lags]
         )
         in_service += fftconvolve(arrivals, overlap)[: arrivals.size]
-    measured = minute_edges[:-1] >= 0
-    measured &= minute_edges[:-1] < horizon_s
+    measured = in_period(minute_edges[:-1], horizon_s)
     minutes = minute_edges[:-1][measured]
     slot = interval_of(minutes, setup.interval_minutes)
     total = np.bincount(slot, weights=in_service[measured], minlength=setup.intervals)
@@ -661,13 +661,6 @@ def _quantiles(
     return np.full(u.size, float(distribution.value_s))
 
 
-def interval_of(times_s: np.ndarray, interval_minutes: int) -> np.ndarray:
-    """Interval of the week (0 = Monday from 00:00) of each time, seconds."""
-    width = interval_minutes * SECONDS_PER_MINUTE
-    intervals = MINUTES_PER_WEEK // interval_minutes
-    return (np.mod(times_s, SECONDS_PER_WEEK) // width).astype(np.int64) % intervals
-
-
 def interval_label(index: int, interval_minutes: int) -> str:
     """``Mon 07:30-08:00`` for an interval of the week."""
     start = index * interval_minutes
@@ -681,7 +674,7 @@ def interval_label(index: int, interval_minutes: int) -> str:
 
 def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.ndarray:
     """One replication's figure for a target in each interval of the week (NaN: no calls)."""
-    inside = (run.arrival_s >= 0) & (run.arrival_s < run.horizon_s)
+    inside = in_period(run.arrival_s, run.horizon_s)
     inside &= np.isin(run.ref, list(setup.segments[target.segment]))
     slot = interval_of(run.arrival_s[inside], setup.interval_minutes)
     n = setup.intervals

@@ -50,14 +50,14 @@ from sim.analytic.erlang import erlang_c
 from sim.config import (
     MINUTES_PER_WEEK,
     SECONDS_PER_MINUTE,
-    SECONDS_PER_WEEK,
     InputError,
     Problem,
     Roster,
     Scenario,
 )
+from sim.metrics.windows import in_period, interval_edges
+from sim.model.records import Grade
 from sim.model.replication import run_replication
-from sim.model.response import GRADE1, GRADE2
 from sim.planning.staffing import (
     INTERVAL_CHOICES,
     PERCENTILE_STATS,
@@ -87,7 +87,7 @@ UNIT_METRICS: dict[str, MetricSpec] = {
     "dispatch_delay": MetricSpec("min", ("mean", "p50", "p90"), "mean", "<=", 0.0, 10_080.0, False),
 }
 
-_GRADES = {"grade1": GRADE1, "grade2": GRADE2}
+_GRADES = {"grade1": Grade.GRADE1, "grade2": Grade.GRADE2}
 _TRAVEL_SAMPLES = 4000
 
 
@@ -180,7 +180,7 @@ def resolve_area(
         )
     if not targets:
         problems.append(Problem("--target", "", f"missing; give at least one: {TARGET_FORM}"))
-    allowed = {"grade1": GRADE1, "grade2": GRADE2}
+    allowed = {"grade1": Grade.GRADE1, "grade2": Grade.GRADE2}
     allowed |= {f"{g}/{area_id}": code for g, code in _GRADES.items()}
     allowed |= {f"{force_id}/{s}": code for s, code in list(allowed.items())}
     grades = []
@@ -196,7 +196,7 @@ def resolve_area(
                     f"{expected} (optionally led by '{force_id}/')",
                 )
             )
-        grades.append(code if code is not None else GRADE1)
+        grades.append(code if code is not None else Grade.GRADE1)
     if problems:
         raise InputError(problems)
     response = force.response
@@ -207,7 +207,10 @@ def resolve_area(
         targets=tuple(targets),
         target_grades=tuple(grades),
         interval_minutes=interval_minutes,
-        within_min={GRADE1: force.grade1_target_min(area_id), GRADE2: force.grade2_target_min()},
+        within_min={
+            Grade.GRADE1: force.grade1_target_min(area_id),
+            Grade.GRADE2: force.grade2_target_min(),
+        },
         decision_s=response.dispatch_delay_s if response is not None else 0.0,
     )
 
@@ -338,21 +341,21 @@ def simulate_area(
     output = run_replication(scenario, replication, seed)
     index = next(i for i, a in enumerate(output.areas) if (a.force, a.area_id) == where)
     inc = output.incidents
-    keep = (inc["area"] == index) & np.isin(inc["grade"], (GRADE1, GRADE2))
-    arrived = np.where(inc["arrived"] <= output.end_s, inc["arrived"], np.nan)
-    dispatched = np.where(inc["dispatched"] <= output.end_s, inc["dispatched"], np.nan)
+    keep = (inc.area == index) & np.isin(inc.grade, (Grade.GRADE1, Grade.GRADE2))
+    arrived = np.where(inc.arrived <= output.end_s, inc.arrived, np.nan)
+    dispatched = np.where(inc.dispatched <= output.end_s, inc.dispatched, np.nan)
     jobs = output.assignments
-    here = inc["area"][jobs["incident"]] == index
-    here &= np.isin(inc["grade"][jobs["incident"]], (GRADE1, GRADE2))
+    here = inc.area[jobs.incident] == index
+    here &= np.isin(inc.grade[jobs.incident], (Grade.GRADE1, Grade.GRADE2))
     return AreaIncidents(
         replication=replication,
         horizon_s=output.horizon_s,
-        ready_s=inc["graded_at"][keep],
-        grade=inc["grade"][keep],
-        attendance_min=((arrived - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-        dispatch_min=((dispatched - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-        job_start_s=jobs["start"][here],
-        job_end_s=np.minimum(jobs["end"][here], output.end_s),
+        ready_s=inc.graded_at[keep],
+        grade=inc.grade[keep],
+        attendance_min=((arrived - inc.graded_at) / SECONDS_PER_MINUTE)[keep],
+        dispatch_min=((dispatched - inc.graded_at) / SECONDS_PER_MINUTE)[keep],
+        job_start_s=jobs.start_s[here],
+        job_end_s=np.minimum(jobs.end_s[here], output.end_s),
     )
 
 
@@ -404,14 +407,13 @@ def area_load(
         Offered load (Erlangs) and grade 1 plus grade 2 incidents per hour,
         one value each per interval; mean job length, seconds.
     """
-    width = interval_minutes * SECONDS_PER_MINUTE
     intervals = MINUTES_PER_WEEK // interval_minutes
     area = np.zeros(intervals)
     length = np.zeros(intervals)
     count = np.zeros(intervals)
     work, jobs = 0.0, 0
     for run in runs:
-        edges = np.append(np.arange(0.0, run.horizon_s, width), run.horizon_s)
+        edges = interval_edges(run.horizon_s, interval_minutes)
         start, end = run.job_start_s, run.job_end_s
         # Integral of the number of jobs in progress: linear between events.
         times = np.concatenate([start, end])
@@ -424,12 +426,12 @@ def area_load(
         else:
             at_edges = np.zeros(edges.size)
         covered = np.diff(at_edges)
-        slot = (edges[:-1] % SECONDS_PER_WEEK // width).astype(np.int64) % intervals
+        slot = interval_of(edges[:-1], interval_minutes)
         np.add.at(area, slot, covered)
         np.add.at(length, slot, np.diff(edges))
-        inside = (run.ready_s >= 0) & (run.ready_s < run.horizon_s)
+        inside = in_period(run.ready_s, run.horizon_s)
         np.add.at(count, interval_of(run.ready_s[inside], interval_minutes), 1.0)
-        measured = (start >= 0) & (start < run.horizon_s)
+        measured = in_period(start, run.horizon_s)
         work += float((end - start)[measured].sum())
         jobs += int(measured.sum())
     load = np.divide(area, length, out=np.zeros(intervals), where=length > 0)
@@ -441,7 +443,7 @@ def interval_figures(
     run: AreaIncidents, setup: AreaSetup, target: Target, grade: int
 ) -> np.ndarray:
     """One replication's figure for a target in each interval of the week (NaN: no incidents)."""
-    inside = (run.ready_s >= 0) & (run.ready_s < run.horizon_s) & (run.grade == grade)
+    inside = in_period(run.ready_s, run.horizon_s) & (run.grade == grade)
     slot = interval_of(run.ready_s[inside], setup.interval_minutes)
     n = setup.intervals
     values = run.dispatch_min if target.metric == "dispatch_delay" else run.attendance_min

@@ -86,7 +86,7 @@ def run_one(
         seed=seed,
         values=values,
         records=records,
-        calls=len(output.calls["arrival_s"]),
+        calls=len(output.calls),
         events=output.events,
         wall_s=time.perf_counter() - started,
         warmup=profile,
