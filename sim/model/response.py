@@ -179,13 +179,28 @@ class AreaState:
     last_change: float = 0.0
 
     def advance(self, now: float) -> None:
-        """Add the time since the last change to the unit-second integrals."""
+        """Add the time since the last change to the unit-second integrals.
+
+        Call it before any unit joins or leaves ``free`` or ``busy``: the
+        integrals count the units as they were since the last change.
+        """
         start = max(self.last_change, self.window_start)
         end = min(now, self.window_end)
         if end > start:
             self.busy_s += len(self.busy) * (end - start)
             self.present_s += (len(self.busy) + len(self.free)) * (end - start)
         self.last_change = now
+
+    def take_free(self, now: float) -> Unit:
+        """Take a free unit to dispatch it (``now``, seconds), integrals brought up to date.
+
+        The unit is out of ``free`` until the dispatch puts it in ``busy``, so
+        the time since the last change must be counted first, while it is still
+        free: counted after, that time would have the unit neither free nor
+        busy, and present unit time would fall short of the truth.
+        """
+        self.advance(now)
+        return self.free.pop()
 
 
 class ResponseSystem:
@@ -250,19 +265,20 @@ class ResponseSystem:
         if self.incidents.grade[incident] == Grade.GRADE1:
             self._grade1(incident, area)
         elif area.free:
-            self._dispatch(incident, area.free.pop(), 0.0)
+            self._dispatch(incident, area.take_free(self.env.now), 0.0)
         else:
             area.grade2_queue.append(incident)
 
     def _grade1(self, incident: int, area: AreaState) -> None:
         if area.free:
-            self._dispatch(incident, area.free.pop(), 0.0)
+            self._dispatch(incident, area.take_free(self.env.now), 0.0)
             return
         if area.help_allowed:
             for neighbour in area.neighbours:
                 if neighbour.free:
                     self.incidents.helped[incident] = True
-                    self._dispatch(incident, neighbour.free.pop(), area.help_penalty_s)
+                    unit = neighbour.take_free(self.env.now)
+                    self._dispatch(incident, unit, area.help_penalty_s)
                     return
         if area.divert_allowed:
             on_grade2 = [
