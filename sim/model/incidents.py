@@ -25,8 +25,9 @@ import simpy
 from simpy.events import Timeout
 
 from sim.model.appointments import AppointmentDiary
+from sim.model.incident_table import IncidentTable
 from sim.model.records import NO_GRADE, Grade
-from sim.model.response import AreaState, IncidentTable, ResponseSystem
+from sim.model.response import AreaState, ResponseSystem
 from sim.model.streams import DurationModel, quantile
 from sim.model.teams import Team
 

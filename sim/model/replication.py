@@ -32,7 +32,7 @@ from sim.model.records import (
     TeamTotals,
     UnitAssignments,
 )
-from sim.model.response import IncidentTable, ResponseSystem
+from sim.model.response import ResponseSystem
 from sim.model.sampling import sample_calls, sample_online
 from sim.model.streams import Streams
 from sim.model.wiring import build_queues_and_pools, grading_hook, wire_online, wire_response
@@ -210,19 +210,10 @@ def _call_records(
 
 def _incident_records(response: ResponseSystem) -> IncidentRecords:
     """The incident table as records, with the force of each incident's first unit."""
-    incidents = response.incidents
-    integer = {"force", "area", "grade", "first_grade", "source", "source_id", "unit",
-               "appointment_slot", "appointment_car", "escalate_to"}  # fmt: skip
-    boolean = {"diverted", "helped", "escalated"}
-    arrays = {}
-    for name in IncidentTable.FIELDS:
-        values = getattr(incidents, name)
-        dtype = np.int64 if name in integer else bool if name in boolean else float
-        arrays[name] = np.asarray(values, dtype=dtype)
     # Schedule cars have no area: their force is their diary's.
     unit_force = np.array(
         [u.area.force if u.area is not None else u.cars.force for u in response.units]  # type: ignore[union-attr]
         + [-1],
         dtype=np.int64,
     )
-    return IncidentRecords(**arrays, unit_force=unit_force[arrays["unit"]])
+    return response.incidents.to_records(unit_force)

@@ -19,9 +19,10 @@ from sim.config import CHANNEL_PRIORITY, DAY_NAMES, SECONDS_PER_MINUTE, Scenario
 from sim.model.appointments import AppointmentDiary
 from sim.model.contact import CallQueue, PoolState
 from sim.model.events import follow_roster, roster_changes, schedule_in_order
+from sim.model.incident_table import IncidentTable
 from sim.model.incidents import UNIFORMS_PER_INCIDENT, ForceIncidents, IncidentFactory
 from sim.model.records import NO_GRADE, Grade, IncidentSource
-from sim.model.response import AreaState, IncidentTable, ResponseSystem
+from sim.model.response import AreaState, ResponseSystem
 from sim.model.sampling import SampledCalls
 from sim.model.streams import Streams, buffered_uniforms
 from sim.model.teams import Team

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import scenario_from_dict
+from sim.config import Grading, scenario_from_dict
 from sim.metrics.kpis import call_records, incident_records
 from sim.model.records import (
     CallOutcome,
@@ -34,6 +34,13 @@ def test_codes_keep_their_numbers_and_names() -> None:
     ]  # fmt: skip
     assert [int(g) for g in Grade] == [0, 1, 2, 3, 4]
     assert [s.label for s in IncidentSource] == ["call", "online"]
+
+
+def test_grading_shares_are_in_grade_order() -> None:
+    # The model turns a channel's grading shares into codes by position.
+    for grade in Grade:
+        shares = Grading(**{grade.label: 1.0}).shares()
+        assert shares.index(1.0) == grade
 
 
 def _calls(n: int, answered: int | None = None) -> CallRecords:

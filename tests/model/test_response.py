@@ -15,9 +15,10 @@ from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_fro
 from sim.metrics.kpis import replication_metrics
 from sim.metrics.windows import in_period as measured
 from sim.model.events import follow_roster
+from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 from sim.model.replication import run_replication
-from sim.model.response import AreaState, IncidentTable, ResponseSystem
+from sim.model.response import AreaState, ResponseSystem
 from tests.helpers import load_raw
 
 TRAVEL = {"distribution": "lognormal", "median_s": 600, "p90_s": 1200}
