@@ -15,7 +15,7 @@ import numpy as np
 
 from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
 from sim.config import load_scenario
-from sim.model.replication import ReplicationOutput
+from sim.model.records import CallOutcome, ReplicationOutput
 from sim.runs.replicate import simulate_replication
 
 #: The scenario this benchmark runs.
@@ -27,8 +27,8 @@ def benchmark(settings: BenchSettings) -> Section:
     scenario = load_scenario(DEMO_SCENARIO)
     seconds, output = best_of(lambda: simulate_replication(scenario, 0), settings.repeats)
     calls = output.calls
-    attempts = len(calls["arrival_s"])
-    redials = int(np.count_nonzero(calls["attempt"] > 0))
+    attempts = len(calls.arrival_s)
+    redials = int(np.count_nonzero(calls.attempt > 0))
     events_per_call = output.events / attempts
     figures = {
         "scenario": output.scenario,
@@ -91,5 +91,5 @@ simulated, warm-up and redials included.
 
 def replication_summary(output: ReplicationOutput) -> dict[str, int]:
     """Counts of call outcomes in a replication (answered, abandoned, still waiting)."""
-    counts = np.bincount(output.calls["outcome"], minlength=3)
-    return {"answered": int(counts[0]), "abandoned": int(counts[1]), "waiting": int(counts[2])}
+    counts = np.bincount(output.calls.outcome, minlength=len(CallOutcome))
+    return {outcome.label: int(counts[outcome]) for outcome in CallOutcome}

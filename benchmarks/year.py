@@ -71,8 +71,8 @@ def run_child(days: float, repeats: int) -> dict[str, Any]:
             "wall_s": end - start,
             "simulate_s": simulated - start,
             "metrics_s": end - simulated,
-            "calls": len(output.calls["arrival_s"]),
-            "incidents": len(output.incidents["created"]),
+            "calls": len(output.calls),
+            "incidents": len(output.incidents),
             "events": output.events,
             "metrics": len(values),
         }

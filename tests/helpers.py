@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from sim.config import Scenario, read_yaml_file, scenario_from_dict
-from sim.model.replication import ReplicationOutput
+from sim.metrics.windows import calls_in_period
+from sim.model.records import CallOutcome, ReplicationOutput
 from sim.runs.replicate import ReplicationResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,9 +58,10 @@ def single_queue(
 def measured_waits(output: ReplicationOutput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For calls arriving in the measured period: wait (s), answered mask, abandoned mask."""
     calls = output.calls
-    inside = (calls["arrival_s"] >= 0) & (calls["arrival_s"] < output.horizon_s)
-    wait = (calls["answered_s"] - calls["arrival_s"])[inside]
-    return wait, (calls["outcome"] == 0)[inside], (calls["outcome"] == 1)[inside]
+    inside = calls_in_period(output)
+    answered = calls.outcome == CallOutcome.ANSWERED
+    abandoned = calls.outcome == CallOutcome.ABANDONED
+    return calls.answer_wait_s[inside], answered[inside], abandoned[inside]
 
 
 def replications(

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.replication import OUTCOME_NAMES, ReplicationOutput
-from sim.model.response import GRADE1, GRADE2, GRADE_NAMES, RESOLUTION, SCHEDULED
+from sim.metrics.windows import (
+    calls_in_period,
+    clip_to_period,
+    in_period,
+    incidents_in_period,
+    outages_in_period,
+)
+from sim.model.records import CallOutcome, Grade, ReplicationOutput
 
 PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0}
 
@@ -35,7 +41,7 @@ class MetricValue:
 
 def call_segments(output: ReplicationOutput) -> dict[str, np.ndarray]:
     """Boolean masks over the call records (all attempts) for each call segment."""
-    queue = output.calls["queue"]
+    queue = output.calls.queue
     forces = sorted({force for force, _ in output.queues})
     segments: dict[str, np.ndarray] = {}
     for index, (force, channel) in enumerate(output.queues):
@@ -48,17 +54,6 @@ def call_segments(output: ReplicationOutput) -> dict[str, np.ndarray]:
     return segments
 
 
-def answer_waits(output: ReplicationOutput) -> np.ndarray:
-    """Seconds from arrival to answer for each call record (NaN if never answered)."""
-    return output.calls["answered_s"] - output.calls["arrival_s"]
-
-
-def measured(output: ReplicationOutput) -> np.ndarray:
-    """Mask of call records that arrived in the measured period."""
-    arrival = output.calls["arrival_s"]
-    return (arrival >= 0.0) & (arrival < output.horizon_s)
-
-
 def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """The contact-centre KPIs of one replication.
 
@@ -67,16 +62,16 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
     per call segment, and ``occupancy`` (% of present handler time busy) per pool.
     """
     calls = output.calls
-    in_period = measured(output)
-    wait = answer_waits(output)
-    answered = calls["outcome"] == 0
-    abandoned = calls["outcome"] == 1
-    target = np.asarray(output.targets_s)[calls["queue"]]
+    measured = calls_in_period(output)
+    wait = calls.answer_wait_s
+    answered = calls.outcome == CallOutcome.ANSWERED
+    abandoned = calls.outcome == CallOutcome.ABANDONED
+    target = np.asarray(output.targets_s)[calls.queue]
     within = answered & (wait <= target)
 
     values: list[MetricValue] = []
     for segment, mask in call_segments(output).items():
-        offered_mask = mask & in_period
+        offered_mask = mask & measured
         offered = int(offered_mask.sum())
         values.append(MetricValue("offered", segment, "count", "calls", float(offered)))
         waits = wait[offered_mask & answered]
@@ -147,30 +142,30 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
     against ``attended_within_target`` but has no attendance time.
     """
     values: list[MetricValue] = []
-    online = output.online.get("arrival_s", np.empty(0))
-    if online.size:
-        in_period = (online >= 0) & (online < output.horizon_s)
-        for prefix, mask in _force_scopes(output, output.online["force"]):
-            count = float((mask & in_period).sum())
+    online = output.online
+    if len(online):
+        reported = in_period(online.arrival_s, output.horizon_s)
+        for prefix, mask in _force_scopes(output, online.force):
+            count = float((mask & reported).sum())
             values.append(MetricValue("offered", f"{prefix}online", "count", "calls", count))
     incidents = output.incidents
-    if not incidents or (not incidents["created"].size and not output.areas):
+    if not len(incidents) and not output.areas:
         return values  # a contact-centre-only scenario
-    graded_at = incidents["graded_at"]
-    in_period = (graded_at >= 0) & (graded_at < output.horizon_s)
-    grade = incidents["grade"]
-    area = incidents["area"]
-    arrived = np.where(incidents["arrived"] <= output.end_s, incidents["arrived"], np.nan)
+    graded_at = incidents.graded_at
+    graded = incidents_in_period(output)
+    grade = incidents.grade
+    area = incidents.area
+    arrived = np.where(incidents.arrived <= output.end_s, incidents.arrived, np.nan)
     attendance = (arrived - graded_at) / 60.0
-    dispatch = (incidents["dispatched"] - graded_at) / 60.0
+    dispatch = (incidents.dispatched - graded_at) / 60.0
     area_index = {(a.force, a.area_id): i for i, a in enumerate(output.areas)}
     four = ("mean", "p50", "p90", "p95")
 
-    for prefix, scope in _force_scopes(output, incidents["force"]):
-        counted = scope & in_period
-        for code, name in enumerate(GRADE_NAMES):
+    for prefix, scope in _force_scopes(output, incidents.force):
+        counted = scope & graded
+        for code in Grade:
             values.append(
-                MetricValue("incidents", f"{prefix}{name}", "count", "count",
+                MetricValue("incidents", f"{prefix}{code.label}", "count", "count",
                             float((counted & (grade == code)).sum()))
             )  # fmt: skip
         forces = [f for f in output.forces if not prefix or prefix == f"{f}/"]
@@ -181,7 +176,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
         for area_id in area_ids:
             indices = [area_index[(f, area_id)] for f in forces if (f, area_id) in area_index]
             in_area = np.isin(area, indices)
-            grade1 = counted & (grade == GRADE1) & in_area
+            grade1 = counted & (grade == Grade.GRADE1) & in_area
             values += _distribution(
                 "attendance_time",
                 f"{prefix}grade1/{area_id}",
@@ -194,7 +189,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
             values.append(
                 _share("attended_within_target", f"{prefix}grade1/{area_id}", within, grade1)
             )
-            grade2 = counted & (grade == GRADE2) & in_area
+            grade2 = counted & (grade == Grade.GRADE2) & in_area
             values += _distribution(
                 "attendance_time",
                 f"{prefix}grade2/{area_id}",
@@ -202,12 +197,12 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
                 _finite(attendance[grade2]),
                 four,
             )
-        grade2 = counted & (grade == GRADE2)
+        grade2 = counted & (grade == Grade.GRADE2)
         values += _distribution(
             "attendance_time", f"{prefix}grade2", "min", _finite(attendance[grade2]), four
         )
         grade2_target = (
-            np.array(output.grade2_target_min)[incidents["force"]] if grade.size else np.empty(0)
+            np.array(output.grade2_target_min)[incidents.force] if grade.size else np.empty(0)
         )
         values.append(
             _share(
@@ -217,21 +212,21 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
                 grade2,
             )
         )
-        for code, name in ((GRADE1, "grade1"), (GRADE2, "grade2")):
+        for code in (Grade.GRADE1, Grade.GRADE2):
             mask = counted & (grade == code)
             values += _distribution(
                 "dispatch_delay",
-                f"{prefix}{name}",
+                f"{prefix}{code.label}",
                 "min",
                 _finite(dispatch[mask]),
                 ("mean", "p50", "p90"),
             )
         resolution = (
-            scope & (incidents["first_grade"] == RESOLUTION)
-            & (incidents["created"] >= 0) & (incidents["created"] < output.horizon_s)
+            scope & (incidents.first_grade == Grade.RESOLUTION)
+            & in_period(incidents.created, output.horizon_s)
         )  # fmt: skip
         if resolution.any() or any(t.team == "resolution" for t in output.teams):
-            callback = (incidents["callback_start"] - incidents["created"]) / 60.0
+            callback = (incidents.callback_start - incidents.created) / 60.0
             values += _distribution(
                 "callback_time",
                 f"{prefix}resolution",
@@ -239,7 +234,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
                 _finite(callback[resolution]),
                 ("mean", "p50", "p90"),
             )
-        scheduled = counted & (grade == SCHEDULED)
+        scheduled = counted & (grade == Grade.SCHEDULED)
         if scheduled.any():
             # To the car's actual arrival: the booked slot, or later if it slipped.
             wait = (arrived - graded_at) / 3600.0
@@ -276,52 +271,7 @@ def call_records(output: ReplicationOutput) -> pd.DataFrame:
 
     Times are seconds from the scenario start (negative in the warm-up).
     """
-    calls = output.calls
-    forces = np.array([force for force, _ in output.queues], dtype=object)
-    channels = np.array([channel for _, channel in output.queues], dtype=object)
-    pool_ids = np.array([p.pool_id for p in output.pools] + [""], dtype=object)
-    outcome_names = np.array(OUTCOME_NAMES, dtype=object)
-    wait = answer_waits(output)
-    abandoned_at = np.where(calls["outcome"] == 1, calls["arrival_s"] + calls["patience_s"], np.nan)
-    frame = pd.DataFrame(
-        {
-            "scenario": output.scenario,
-            "replication": output.replication,
-            "seed": output.seed,
-            "call_id": np.arange(len(calls["arrival_s"])),
-            "caller_id": calls["caller"],
-            "attempt": calls["attempt"],
-            "force": pd.Categorical(forces[calls["queue"]]),
-            "channel": pd.Categorical(channels[calls["queue"]]),
-            "arrival_s": calls["arrival_s"],
-            "patience_s": calls["patience_s"],
-            "answered_s": calls["answered_s"],
-            "abandoned_s": abandoned_at,
-            "answer_wait_s": wait,
-            "talk_s": calls["talk_s"],
-            "wrap_s": calls["wrap_s"],
-            "handler_pool": pd.Categorical(pool_ids[calls["pool"]]),
-            "outcome": pd.Categorical(outcome_names[calls["outcome"]]),
-            "in_period": measured(output),
-        }
-    )
-    if "talk_multiplier" in calls:
-        frame["sampled_talk_s"] = calls["sampled_talk_s"]
-        frame["talk_multiplier"] = calls["talk_multiplier"]
-    if "start_s" in output.outages:
-        frame["in_outage"] = in_outage(output, calls["answered_s"])
-    return frame
-
-
-def in_outage(output: ReplicationOutput, times_s: np.ndarray) -> np.ndarray:
-    """Whether each time (seconds; NaN: no) falls inside one of the platform's outages."""
-    starts = output.outages.get("start_s", np.empty(0))
-    ends = output.outages.get("end_s", np.empty(0))
-    if not starts.size:
-        return np.zeros(len(times_s), dtype=bool)
-    times = np.nan_to_num(np.asarray(times_s, dtype=float), nan=-np.inf)
-    window = np.searchsorted(starts, times, side="right") - 1
-    return (window >= 0) & (times < ends[np.maximum(window, 0)])
+    return output.calls.to_frame(output, calls_in_period(output))
 
 
 def outage_records(output: ReplicationOutput) -> pd.DataFrame:
@@ -330,29 +280,16 @@ def outage_records(output: ReplicationOutput) -> pd.DataFrame:
     Seconds from the scenario start; ``in_period`` if the window overlaps the
     measured period.
     """
-    starts = output.outages.get("start_s", np.empty(0))
-    ends = output.outages.get("end_s", np.empty(0))
-    return pd.DataFrame(
-        {
-            "scenario": output.scenario,
-            "replication": output.replication,
-            "seed": output.seed,
-            "platform": output.platform,
-            "outage_id": np.arange(len(starts)),
-            "start_s": starts,
-            "end_s": ends,
-            "duration_h": (ends - starts) / 3600.0,
-            "in_period": (ends > 0) & (starts < output.horizon_s),
-        }
-    )
+    assert output.outages is not None, "only for a platform with outages"
+    return output.outages.to_frame(output, outages_in_period(output))
 
 
 def platform_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """``platform_outage`` hours (in the measured period) and share of time, with outages."""
-    if "start_s" not in output.outages:
+    if output.outages is None:
         return []
-    starts = np.clip(output.outages["start_s"], 0.0, output.horizon_s)
-    ends = np.clip(output.outages["end_s"], 0.0, output.horizon_s)
+    starts = clip_to_period(output.outages.start_s, output.horizon_s)
+    ends = clip_to_period(output.outages.end_s, output.horizon_s)
     down_s = float(np.sum(ends - starts))
     return [
         MetricValue("platform_outage", "time", "value", "h", down_s / 3600.0),
@@ -363,50 +300,10 @@ def platform_metrics(output: ReplicationOutput) -> list[MetricValue]:
 def incident_records(output: ReplicationOutput) -> pd.DataFrame:
     """Per-incident records of one replication, for ``records/incidents.parquet``.
 
-    Times are seconds from the scenario start: ``created``, ``graded_at`` (the
-    final grade; later only for an escalated call-back), ``dispatched``,
-    ``arrived`` (first unit on scene, or the appointment), ``cleared``,
-    ``callback_start`` and ``appointment_s``; NaN where they did not happen.
+    See :meth:`sim.model.records.IncidentRecords.to_frame`; ``in_period`` if the
+    incident got its final grade in the measured period.
     """
-    inc = output.incidents
-    n = len(inc.get("created", ()))
-    area_names = np.array([a.area_id for a in output.areas] + [""], dtype=object)
-    grades = np.array(GRADE_NAMES, dtype=object)
-    forces = np.array(output.forces, dtype=object)
-    if not n:
-        return pd.DataFrame()
-    return pd.DataFrame(
-        {
-            "scenario": output.scenario,
-            "replication": output.replication,
-            "seed": output.seed,
-            "incident_id": np.arange(n),
-            "force": pd.Categorical(forces[inc["force"]]),
-            # area -1 (a force without areas) maps to the trailing "".
-            "area": pd.Categorical(area_names[inc["area"]]),
-            "grade": pd.Categorical(grades[inc["grade"]]),
-            "first_grade": pd.Categorical(grades[inc["first_grade"]]),
-            "source": pd.Categorical(np.where(inc["source"] == 0, "call", "online")),
-            "source_id": inc["source_id"],
-            "created_s": inc["created"],
-            "graded_s": inc["graded_at"],
-            "dispatched_s": inc["dispatched"],
-            "arrived_s": np.where(inc["arrived"] <= output.end_s, inc["arrived"], np.nan),
-            "cleared_s": np.where(inc["cleared"] <= output.end_s, inc["cleared"], np.nan),
-            "callback_start_s": inc["callback_start"],
-            "appointment_s": inc["appointment_s"],
-            "unit": inc["unit"],
-            # Force of the first unit on scene ("" if none): another force's where help
-            # crossed a border.
-            "unit_force": pd.Categorical(
-                np.append(forces, "")[inc["unit_force"]] if "unit_force" in inc else ""
-            ),
-            "diverted": inc["diverted"],
-            "helped": inc["helped"],
-            "escalated": inc["escalated"],
-            "in_period": (inc["graded_at"] >= 0) & (inc["graded_at"] < output.horizon_s),
-        }
-    )
+    return output.incidents.to_frame(output, incidents_in_period(output))
 
 
 def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:
@@ -419,6 +316,6 @@ def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:
     incidents = incident_records(output)
     if len(incidents):
         records["incidents"] = incidents
-    if "start_s" in output.outages:
+    if output.outages is not None:
         records["outages"] = outage_records(output)
     return records

@@ -8,21 +8,20 @@ the warm-up to the end of the measured period -- calls arriving, their mean
 answer time, and the time-average number of callers waiting -- and averages
 them across replications (``warmup.csv``).
 
-It reads only the documented ``ReplicationOutput.calls`` fields (``arrival_s``,
-``answered_s``, ``patience_s``, ``queue``, ``outcome``) and the output's times.
+It reads only the call records' ``arrival_s``, ``answered_s``, ``patience_s``,
+``queue`` and ``outcome`` and the output's times.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from sim.model.replication import ReplicationOutput
+from sim.metrics.windows import hour_bins
+from sim.model.records import CallOutcome, ReplicationOutput
 
-SECONDS_PER_HOUR = 3600.0
 HOURLY_COLUMNS = ["segment", "hour", "arrivals", "answer_time_mean_s", "waiting_mean"]
 WARMUP_COLUMNS = [
     "scenario",
@@ -89,31 +88,27 @@ def hourly_profile(output: ReplicationOutput) -> pd.DataFrame:
         and ``waiting_mean`` (time-average number of callers waiting in the hour).
     """
     calls = output.calls
-    arrival = calls["arrival_s"]
-    answered = calls["answered_s"]
-    outcome = calls["outcome"]
+    arrival = calls.arrival_s
+    answered = calls.answered_s
+    outcome = calls.outcome
     # When each caller stopped waiting: answered, hung up, or the end of the run.
     leave = np.where(
-        outcome == 0,
+        outcome == CallOutcome.ANSWERED,
         answered,
-        np.where(outcome == 1, arrival + calls["patience_s"], output.end_s),
+        np.where(outcome == CallOutcome.ABANDONED, arrival + calls.patience_s, output.end_s),
     )
     leave = np.maximum(np.minimum(leave, output.end_s), arrival)
-    first = math.floor(-output.warmup_s / SECONDS_PER_HOUR)
-    last = math.ceil(output.horizon_s / SECONDS_PER_HOUR)
-    hours = np.arange(first, last)
-    edges = np.arange(first, last + 1) * SECONDS_PER_HOUR
-    edges[0], edges[-1] = max(edges[0], -output.warmup_s), min(edges[-1], output.horizon_s)
+    hours, edges = hour_bins(-output.warmup_s, output.horizon_s)
     widths = np.diff(edges)
     frames = []
     for segment, queues in _segments(output):
-        mask = np.isin(calls["queue"], queues)
+        mask = np.isin(calls.queue, queues)
         seg_arrival = arrival[mask]
         bins = np.searchsorted(edges, seg_arrival, side="right") - 1
         inside = (bins >= 0) & (bins < len(hours))
         counts = np.bincount(bins[inside], minlength=len(hours))
         waits = (answered - arrival)[mask]
-        ok = inside & (outcome[mask] == 0)
+        ok = inside & (outcome[mask] == CallOutcome.ANSWERED)
         wait_sum = np.bincount(bins[ok], weights=waits[ok], minlength=len(hours))
         wait_n = np.bincount(bins[ok], minlength=len(hours))
         with np.errstate(invalid="ignore", divide="ignore"):

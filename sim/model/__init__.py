@@ -1,11 +1,13 @@
 """The model layer: one replication of a scenario on SimPy, returning typed records.
 
-``replication`` wires the parts and runs them: ``demand`` samples arrivals,
-``contact`` is the contact centre (queues, handler pools, abandonment,
-redials), ``incidents`` grades calls into incidents and routes them,
-``response`` dispatches response units, ``appointments`` keeps the schedule
-cars' diary, ``teams`` is any team that works a queue of jobs (the telephone
-resolution team, online desk review), ``outages`` is a platform's clock of
-outages and learning, ``events`` follows rosters in time, and ``streams``
-gives each named random stream its generator.
+``replication`` runs one replication: ``sampling`` draws its inputs up front,
+``wiring`` connects the parts, and ``records`` is what comes out (calls,
+incidents, unit assignments, online reports, outages, with ``IntEnum`` codes).
+``demand`` samples arrivals, ``contact`` is the contact centre (queues, handler
+pools, abandonment, redials), ``incidents`` grades calls into incidents and
+routes them, ``response`` dispatches response units, ``appointments`` keeps the
+schedule cars' diary, ``teams`` is any team that works a queue of jobs (the
+telephone resolution team, online desk review), ``outages`` is a platform's
+clock of outages and learning, ``events`` follows rosters in time, and
+``streams`` gives each named random stream its generator.
 """

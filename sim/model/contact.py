@@ -31,6 +31,7 @@ import simpy
 from simpy.events import Timeout
 
 from sim.model.events import follow_roster
+from sim.model.records import NO_GRADE
 
 NOT_ANSWERED = -1
 
@@ -86,7 +87,7 @@ class RedialPolicy:
     pre-sampled with the other attributes): ``decide`` returns a uniform draw
     compared with ``probability``. ``delay``, ``patience``, ``talk`` and ``wrap``
     draw a redial's delay and its attributes; ``grade`` its incident grade code
-    (-1 for none) and ``grading_delay`` the time from answer to that incident.
+    (``NO_GRADE`` for none) and ``grading_delay`` the time from answer to that incident.
     """
 
     probability: float
@@ -133,8 +134,8 @@ class CallTable:
     ) -> None:
         """Append first-attempt calls (already in arrival order).
 
-        ``grade`` is each call's incident grade code (-1, the default: no
-        incident) and ``grading_delay`` the seconds from answer to the incident.
+        ``grade`` is each call's incident grade code (``NO_GRADE``, the default:
+        no incident) and ``grading_delay`` the seconds from answer to the incident.
         """
         first = len(self.arrival)
         n = len(arrival)
@@ -148,7 +149,7 @@ class CallTable:
         self.may_redial.extend(may_redial.tolist())
         self.answered.extend([math.nan] * n)
         self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist() if grade is not None else [-1] * n)
+        self.grade.extend(grade.tolist() if grade is not None else [NO_GRADE] * n)
         self.grading_delay.extend(
             grading_delay.tolist() if grading_delay is not None else [0.0] * n
         )
@@ -290,7 +291,7 @@ class ContactCentre:
                 calls.talk[call] = talk
         event = Timeout(self.env, talk + calls.wrap[call], call)
         event.callbacks.append(self._on_handled)
-        if calls.grade[call] >= 0 and self.on_graded is not None:
+        if calls.grade[call] != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
             graded = Timeout(self.env, delay if delay < talk else talk, call)
             graded.callbacks.append(self._on_graded)

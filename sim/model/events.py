@@ -6,10 +6,33 @@ year of roster changes or arrivals never fills the event queue.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import simpy
 from simpy.events import Timeout
+
+from sim.units import MINUTES_PER_WEEK, SECONDS_PER_MINUTE
+
+
+def roster_changes(
+    available_per_minute: np.ndarray, start_s: float, end_s: float
+) -> list[tuple[float, int]]:
+    """Times (seconds) at which a weekly per-minute staffing changes over ``[start_s, end_s)``.
+
+    The first entry is at ``start_s`` with the staffing then in force.
+    """
+    first_minute = math.floor(start_s / SECONDS_PER_MINUTE)
+    last_minute = math.ceil(end_s / SECONDS_PER_MINUTE)
+    minutes = np.arange(first_minute, last_minute)
+    values = available_per_minute[minutes % MINUTES_PER_WEEK]
+    changed = np.flatnonzero(np.diff(values)) + 1
+    changes = [(float(start_s), int(values[0]))]
+    changes.extend(
+        (float(minutes[i] * SECONDS_PER_MINUTE), int(values[i])) for i in changed.tolist()
+    )
+    return changes
 
 
 def follow_roster(

@@ -25,15 +25,9 @@ import simpy
 from simpy.events import Timeout
 
 from sim.model.appointments import AppointmentDiary
-from sim.model.response import (
-    GRADE1,
-    GRADE2,
-    RESOLUTION,
-    SCHEDULED,
-    AreaState,
-    IncidentTable,
-    ResponseSystem,
-)
+from sim.model.incident_table import IncidentTable
+from sim.model.records import NO_GRADE, Grade
+from sim.model.response import AreaState, ResponseSystem
 from sim.model.streams import DurationModel, quantile
 from sim.model.teams import Team
 
@@ -59,10 +53,10 @@ class ForceIncidents:
 
 
 def grade_codes(shares: Sequence[float], u: np.ndarray) -> np.ndarray:
-    """Grade code per uniform draw (-1: no incident), from shares in grade order."""
+    """Grade code per uniform draw (``NO_GRADE``: no incident), from shares in grade order."""
     cumulative = np.cumsum(shares)
     codes = np.searchsorted(cumulative, u, side="right")
-    return np.where(codes < len(shares), codes, -1).astype(np.int64)
+    return np.where(codes < len(shares), codes, NO_GRADE).astype(np.int64)
 
 
 class IncidentFactory:
@@ -103,19 +97,19 @@ class IncidentFactory:
             position = min(position, len(settings.areas) - 1)
             area = settings.areas[position].index
             travel = float(quantile(settings.travel[position], u[U_TRAVEL]))
-        escalate_to = -1
-        if grade == RESOLUTION:
+        escalate_to = NO_GRADE
+        if grade == Grade.RESOLUTION:
             to_grade2, to_scheduled = settings.escalation
             if u[U_ESCALATE] < to_grade2:
-                escalate_to = GRADE2
+                escalate_to = Grade.GRADE2
             elif u[U_ESCALATE] < to_grade2 + to_scheduled:
-                escalate_to = SCHEDULED
-        deployed_as = escalate_to if grade == RESOLUTION else grade
+                escalate_to = Grade.SCHEDULED
+        deployed_as = escalate_to if grade == Grade.RESOLUTION else grade
         on_scene_model = settings.on_scene.get(deployed_as)
         on_scene = float(quantile(on_scene_model, u[U_ON_SCENE])) if on_scene_model else 0.0
         callback_s = (
             float(quantile(settings.callback, u[U_CALLBACK]))
-            if grade == RESOLUTION and settings.callback is not None
+            if grade == Grade.RESOLUTION and settings.callback is not None
             else 0.0
         )
         incident = self.incidents.add(
@@ -137,9 +131,9 @@ class IncidentFactory:
         table = self.incidents
         grade = table.grade[incident]
         settings = self.forces[table.force[incident]]
-        if grade in (GRADE1, GRADE2):
+        if grade in (Grade.GRADE1, Grade.GRADE2):
             self.response.create(incident)
-        elif grade == SCHEDULED:
+        elif grade == Grade.SCHEDULED:
             assert settings.diary is not None, "validated: scheduled needs appointments"
             slot, car, start = settings.diary.book(self.env.now)
             table.appointment_slot[incident] = slot
@@ -147,7 +141,7 @@ class IncidentFactory:
             table.appointment_s[incident] = start
             due = Timeout(self.env, max(start - self.env.now, 0.0), incident)
             due.callbacks.append(self._appointment_due)
-        elif grade == RESOLUTION:
+        elif grade == Grade.RESOLUTION:
             assert settings.resolution_team is not None, "validated: resolution needs a team"
             settings.resolution_team.submit(incident, table.callback_s[incident])
 
@@ -162,7 +156,7 @@ class IncidentFactory:
         """The call-back is over: close the incident, or escalate it to a deployment."""
         table = self.incidents
         escalate_to = table.escalate_to[incident]
-        if escalate_to < 0:
+        if escalate_to == NO_GRADE:
             table.cleared[incident] = self.env.now
             return
         table.grade[incident] = escalate_to

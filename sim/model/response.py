@@ -27,94 +27,8 @@ from dataclasses import dataclass, field
 import simpy
 from simpy.events import Timeout
 
-GRADE_NAMES: tuple[str, ...] = ("grade1", "grade2", "scheduled", "resolution", "no_deployment")
-GRADE1, GRADE2, SCHEDULED, RESOLUTION, NO_DEPLOYMENT = range(5)
-
-SOURCE_CALL, SOURCE_ONLINE = 0, 1
-
-
-class IncidentTable:
-    """Per-incident state in parallel lists indexed by incident id (seconds from the start).
-
-    Fast to touch one incident at a time in the event loop; turned into numpy
-    arrays once the run is over.
-    """
-
-    FIELDS = (
-        "created", "force", "area", "grade", "first_grade", "source", "source_id",
-        "graded_at", "travel", "on_scene", "remaining", "escalate_to", "callback_s",
-        "dispatched", "arrived", "cleared", "unit", "diverted", "helped", "escalated",
-        "callback_start", "appointment_s", "appointment_slot", "appointment_car",
-    )  # fmt: skip
-
-    def __init__(self) -> None:
-        self.created: list[float] = []
-        self.force: list[int] = []
-        self.area: list[int] = []
-        self.grade: list[int] = []
-        self.first_grade: list[int] = []
-        self.source: list[int] = []
-        self.source_id: list[int] = []
-        self.graded_at: list[float] = []
-        self.travel: list[float] = []
-        self.on_scene: list[float] = []
-        self.remaining: list[float] = []
-        self.escalate_to: list[int] = []
-        self.callback_s: list[float] = []
-        self.dispatched: list[float] = []
-        self.arrived: list[float] = []
-        self.cleared: list[float] = []
-        self.unit: list[int] = []
-        self.diverted: list[bool] = []
-        self.helped: list[bool] = []
-        self.escalated: list[bool] = []
-        self.callback_start: list[float] = []
-        self.appointment_s: list[float] = []
-        self.appointment_slot: list[int] = []
-        self.appointment_car: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.created)
-
-    def add(
-        self,
-        created: float,
-        force: int,
-        area: int,
-        grade: int,
-        source: int,
-        source_id: int,
-        travel: float,
-        on_scene: float,
-        escalate_to: int,
-        callback_s: float,
-    ) -> int:
-        """Record a new incident created at ``created`` seconds; return its id."""
-        self.created.append(created)
-        self.force.append(force)
-        self.area.append(area)
-        self.grade.append(grade)
-        self.first_grade.append(grade)
-        self.source.append(source)
-        self.source_id.append(source_id)
-        self.graded_at.append(created)
-        self.travel.append(travel)
-        self.on_scene.append(on_scene)
-        self.remaining.append(on_scene)
-        self.escalate_to.append(escalate_to)
-        self.callback_s.append(callback_s)
-        self.dispatched.append(math.nan)
-        self.arrived.append(math.nan)
-        self.cleared.append(math.nan)
-        self.unit.append(-1)
-        self.diverted.append(False)
-        self.helped.append(False)
-        self.escalated.append(False)
-        self.callback_start.append(math.nan)
-        self.appointment_s.append(math.nan)
-        self.appointment_slot.append(-1)
-        self.appointment_car.append(-1)
-        return len(self.created) - 1
+from sim.model.incident_table import IncidentTable
+from sim.model.records import Grade
 
 
 @dataclass(eq=False)
@@ -182,13 +96,28 @@ class AreaState:
     last_change: float = 0.0
 
     def advance(self, now: float) -> None:
-        """Add the time since the last change to the unit-second integrals."""
+        """Add the time since the last change to the unit-second integrals.
+
+        Call it before any unit joins or leaves ``free`` or ``busy``: the
+        integrals count the units as they were since the last change.
+        """
         start = max(self.last_change, self.window_start)
         end = min(now, self.window_end)
         if end > start:
             self.busy_s += len(self.busy) * (end - start)
             self.present_s += (len(self.busy) + len(self.free)) * (end - start)
         self.last_change = now
+
+    def take_free(self, now: float) -> Unit:
+        """Take a free unit to dispatch it (``now``, seconds), integrals brought up to date.
+
+        The unit is out of ``free`` until the dispatch puts it in ``busy``, so
+        the time since the last change must be counted first, while it is still
+        free: counted after, that time would have the unit neither free nor
+        busy, and present unit time would fall short of the truth.
+        """
+        self.advance(now)
+        return self.free.pop()
 
 
 class ResponseSystem:
@@ -250,26 +179,29 @@ class ResponseSystem:
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now)."""
         area = self.areas[self.incidents.area[incident]]
-        if self.incidents.grade[incident] == GRADE1:
+        if self.incidents.grade[incident] == Grade.GRADE1:
             self._grade1(incident, area)
         elif area.free:
-            self._dispatch(incident, area.free.pop(), 0.0)
+            self._dispatch(incident, area.take_free(self.env.now), 0.0)
         else:
             area.grade2_queue.append(incident)
 
     def _grade1(self, incident: int, area: AreaState) -> None:
         if area.free:
-            self._dispatch(incident, area.free.pop(), 0.0)
+            self._dispatch(incident, area.take_free(self.env.now), 0.0)
             return
         if area.help_allowed:
             for neighbour in area.neighbours:
                 if neighbour.free:
                     self.incidents.helped[incident] = True
-                    self._dispatch(incident, neighbour.free.pop(), area.help_penalty_s)
+                    unit = neighbour.take_free(self.env.now)
+                    self._dispatch(incident, unit, area.help_penalty_s)
                     return
         if area.divert_allowed:
             on_grade2 = [
-                unit for unit in area.busy.values() if self.incidents.grade[unit.incident] == GRADE2
+                unit
+                for unit in area.busy.values()
+                if self.incidents.grade[unit.incident] == Grade.GRADE2
             ]
             if on_grade2:
                 self._divert(max(on_grade2, key=lambda unit: unit.dispatched_at), incident)
@@ -278,7 +210,7 @@ class ResponseSystem:
         if area.divert_scheduled_allowed and cars is not None:
             at_appointments_here = [
                 car for car in cars.busy.values() if self.incidents.area[car.incident] == area.index
-                and self.incidents.grade[car.incident] == SCHEDULED
+                and self.incidents.grade[car.incident] == Grade.SCHEDULED
             ]  # fmt: skip
             if at_appointments_here:
                 car = max(at_appointments_here, key=lambda unit: unit.dispatched_at)
@@ -317,7 +249,7 @@ class ResponseSystem:
             area.advance(now)
             area.busy[unit.index] = unit
         force = table.force[incident]
-        if table.grade[incident] == SCHEDULED:
+        if table.grade[incident] == Grade.SCHEDULED:
             # An appointment: the car is booked to be there at the slot's start.
             decided = arrives = now
         else:

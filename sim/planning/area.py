@@ -20,7 +20,7 @@ import numpy as np
 from sim.analytic import erlang_c
 from sim.catalogue import PERCENTILES
 from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, InputError, Problem, Scenario
-from sim.model.response import GRADE1, GRADE2
+from sim.model.records import Grade
 from sim.planning.pool import duration_quantiles
 from sim.planning.targets import TARGET_FORM, Target
 from sim.planning.verification import INTERVAL_CHOICES, interval_label
@@ -29,7 +29,7 @@ from sim.planning.verification import INTERVAL_CHOICES, interval_label
 DEFAULT_UNIT_INTERVAL = 60
 
 
-_GRADES = {"grade1": GRADE1, "grade2": GRADE2}
+_GRADES = {"grade1": Grade.GRADE1, "grade2": Grade.GRADE2}
 
 
 _TRAVEL_SAMPLES = 4000
@@ -121,7 +121,7 @@ def resolve_area(
         )
     if not targets:
         problems.append(Problem("--target", "", f"missing; give at least one: {TARGET_FORM}"))
-    allowed = {"grade1": GRADE1, "grade2": GRADE2}
+    allowed = {"grade1": Grade.GRADE1, "grade2": Grade.GRADE2}
     allowed |= {f"{g}/{area_id}": code for g, code in _GRADES.items()}
     allowed |= {f"{force_id}/{s}": code for s, code in list(allowed.items())}
     grades = []
@@ -137,7 +137,7 @@ def resolve_area(
                     f"{expected} (optionally led by '{force_id}/')",
                 )
             )
-        grades.append(code if code is not None else GRADE1)
+        grades.append(code if code is not None else Grade.GRADE1)
     if problems:
         raise InputError(problems)
     response = force.response
@@ -148,7 +148,10 @@ def resolve_area(
         targets=tuple(targets),
         target_grades=tuple(grades),
         interval_minutes=interval_minutes,
-        within_min={GRADE1: force.grade1_target_min(area_id), GRADE2: force.grade2_target_min()},
+        within_min={
+            Grade.GRADE1: force.grade1_target_min(area_id),
+            Grade.GRADE2: force.grade2_target_min(),
+        },
         decision_s=response.dispatch_delay_s if response is not None else 0.0,
     )
 

@@ -33,9 +33,10 @@ from sim.config import (
     Problem,
     Scenario,
 )
+from sim.metrics.windows import in_period, interval_of
 from sim.model.demand import hourly_rates_per_s, rate_segments
 from sim.planning.targets import TARGET_FORM, Target
-from sim.planning.verification import INTERVAL_CHOICES, interval_label, interval_of
+from sim.planning.verification import INTERVAL_CHOICES, interval_label
 from sim.units import SECONDS_PER_HOUR
 
 
@@ -335,8 +336,7 @@ def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarra
             [np.mean(np.clip(ends - k, 0.0, 1.0)) - min(max(0.5 - k, 0.0), 1.0) for k in lags]
         )
         in_service += fftconvolve(arrivals, overlap)[: arrivals.size]
-    measured = minute_edges[:-1] >= 0
-    measured &= minute_edges[:-1] < horizon_s
+    measured = in_period(minute_edges[:-1], horizon_s)
     minutes = minute_edges[:-1][measured]
     slot = interval_of(minutes, setup.interval_minutes)
     total = np.bincount(slot, weights=in_service[measured], minlength=setup.intervals)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import SECONDS_PER_MINUTE, Scenario
+from sim.model.records import CallOutcome, Grade
 from sim.model.replication import ReplicationOutput
-from sim.model.response import GRADE1, GRADE2
 from sim.runs.executors import Executor
 from sim.runs.pipeline import simulate
 
@@ -51,21 +51,21 @@ class PoolCallsReducer:
         """The pool's calls of this replication."""
         calls = output.calls
         names = np.array([f"{f}/{c}" for f, c in output.queues], dtype=object)
-        keep = np.isin(names[calls["queue"]], list(self.refs))
-        wait = (calls["answered_s"] - calls["arrival_s"])[keep]
-        targets = np.asarray(output.targets_s)[calls["queue"][keep]]
-        answered = (calls["outcome"] == 0)[keep]
+        keep = np.isin(names[calls.queue], list(self.refs))
+        wait = calls.answer_wait_s[keep]
+        targets = np.asarray(output.targets_s)[calls.queue[keep]]
+        answered = (calls.outcome == CallOutcome.ANSWERED)[keep]
         return PoolCalls(
             replication=output.replication,
             horizon_s=output.horizon_s,
-            arrival_s=calls["arrival_s"][keep],
-            busy_s=(calls["talk_s"] + calls["wrap_s"])[keep],
+            arrival_s=calls.arrival_s[keep],
+            busy_s=(calls.talk_s + calls.wrap_s)[keep],
             wait_s=wait,
             answered=answered,
-            abandoned=(calls["outcome"] == 1)[keep],
+            abandoned=(calls.outcome == CallOutcome.ABANDONED)[keep],
             within=answered & (wait <= targets),
-            attempt=calls["attempt"][keep],
-            ref=names[calls["queue"][keep]],
+            attempt=calls.attempt[keep],
+            ref=names[calls.queue[keep]],
         )
 
 
@@ -110,21 +110,21 @@ class AreaIncidentsReducer:
         """The area's incidents of this replication."""
         index = next(i for i, a in enumerate(output.areas) if (a.force, a.area_id) == self.where)
         inc = output.incidents
-        keep = (inc["area"] == index) & np.isin(inc["grade"], (GRADE1, GRADE2))
-        arrived = np.where(inc["arrived"] <= output.end_s, inc["arrived"], np.nan)
-        dispatched = np.where(inc["dispatched"] <= output.end_s, inc["dispatched"], np.nan)
+        keep = (inc.area == index) & np.isin(inc.grade, (Grade.GRADE1, Grade.GRADE2))
+        arrived = np.where(inc.arrived <= output.end_s, inc.arrived, np.nan)
+        dispatched = np.where(inc.dispatched <= output.end_s, inc.dispatched, np.nan)
         jobs = output.assignments
-        here = inc["area"][jobs["incident"]] == index
-        here &= np.isin(inc["grade"][jobs["incident"]], (GRADE1, GRADE2))
+        here = inc.area[jobs.incident] == index
+        here &= np.isin(inc.grade[jobs.incident], (Grade.GRADE1, Grade.GRADE2))
         return AreaIncidents(
             replication=output.replication,
             horizon_s=output.horizon_s,
-            ready_s=inc["graded_at"][keep],
-            grade=inc["grade"][keep],
-            attendance_min=((arrived - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-            dispatch_min=((dispatched - inc["graded_at"]) / SECONDS_PER_MINUTE)[keep],
-            job_start_s=jobs["start"][here],
-            job_end_s=np.minimum(jobs["end"][here], output.end_s),
+            ready_s=inc.graded_at[keep],
+            grade=inc.grade[keep],
+            attendance_min=((arrived - inc.graded_at) / SECONDS_PER_MINUTE)[keep],
+            dispatch_min=((dispatched - inc.graded_at) / SECONDS_PER_MINUTE)[keep],
+            job_start_s=jobs.start_s[here],
+            job_end_s=np.minimum(jobs.end_s[here], output.end_s),
         )
 
 

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from sim.catalogue import PERCENTILES
-from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, SECONDS_PER_WEEK, Roster, Scenario
+from sim.config import MINUTES_PER_WEEK, Roster, Scenario
+from sim.metrics.windows import in_period, interval_edges, interval_of
 from sim.planning.pool import (
     PoolSetup,
     erlang_requirement,
@@ -53,7 +54,6 @@ from sim.planning.targets import Target
 from sim.planning.verification import (
     StaffingResult,
     interval_label,
-    interval_of,
     interval_percentiles,
     rostered_for,
     verification_frame,
@@ -96,7 +96,6 @@ def offered_load(
         Offered load (Erlangs) and mean handling time of the calls arriving in
         the interval (seconds; the overall mean where none arrived).
     """
-    width = interval_minutes * SECONDS_PER_MINUTE
     intervals = MINUTES_PER_WEEK // interval_minutes
     area = np.zeros(intervals)
     length = np.zeros(intervals)
@@ -105,7 +104,7 @@ def offered_load(
     for run in runs:
         if redials_only:
             run = _redials(run)
-        edges = np.append(np.arange(0.0, run.horizon_s, width), run.horizon_s)
+        edges = interval_edges(run.horizon_s, interval_minutes)
         start, end = run.arrival_s, run.arrival_s + run.busy_s
         times = np.concatenate([start, end])
         steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
@@ -117,10 +116,10 @@ def offered_load(
             at_edges = np.interp(edges, times, integral, left=0.0, right=integral[-1])
         else:
             at_edges = np.zeros(edges.size)
-        slot = (edges[:-1] % SECONDS_PER_WEEK // width).astype(np.int64) % intervals
+        slot = interval_of(edges[:-1], interval_minutes)
         np.add.at(area, slot, np.diff(at_edges))
         np.add.at(length, slot, np.diff(edges))
-        inside = (run.arrival_s >= 0) & (run.arrival_s < run.horizon_s)
+        inside = in_period(run.arrival_s, run.horizon_s)
         arrival_slot = interval_of(run.arrival_s[inside], interval_minutes)
         np.add.at(work, arrival_slot, run.busy_s[inside])
         np.add.at(count, arrival_slot, 1.0)
@@ -153,7 +152,7 @@ def _redials(run: PoolCalls) -> PoolCalls:
 
 def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.ndarray:
     """One replication's figure for a target in each interval of the week (NaN: no calls)."""
-    inside = (run.arrival_s >= 0) & (run.arrival_s < run.horizon_s)
+    inside = in_period(run.arrival_s, run.horizon_s)
     inside &= np.isin(run.ref, list(setup.segments[target.segment]))
     slot = interval_of(run.arrival_s[inside], setup.interval_minutes)
     n = setup.intervals

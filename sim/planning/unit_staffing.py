@@ -44,14 +44,14 @@ import numpy as np
 import pandas as pd
 
 from sim.catalogue import PERCENTILES
-from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, SECONDS_PER_WEEK, Roster, Scenario
+from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, Roster, Scenario
+from sim.metrics.windows import interval_edges, interval_of
 from sim.planning.area import AreaSetup, erlang_units
 from sim.planning.simulation import AreaIncidents, simulate_incidents
 from sim.planning.targets import Target
 from sim.planning.verification import (
     StaffingResult,
     interval_label,
-    interval_of,
     interval_percentiles,
     verification_frame,
     verify_staffing,
@@ -93,14 +93,13 @@ def area_load(
         Offered load (Erlangs) and grade 1 plus grade 2 incidents per hour,
         one value each per interval; mean job length, seconds.
     """
-    width = interval_minutes * SECONDS_PER_MINUTE
     intervals = MINUTES_PER_WEEK // interval_minutes
     area = np.zeros(intervals)
     length = np.zeros(intervals)
     count = np.zeros(intervals)
     work, jobs = 0.0, 0
     for run in runs:
-        edges = np.append(np.arange(0.0, run.horizon_s, width), run.horizon_s)
+        edges = interval_edges(run.horizon_s, interval_minutes)
         start, end = run.job_start_s, run.job_end_s
         # Integral of the number of jobs in progress: linear between events.
         times = np.concatenate([start, end])
@@ -113,7 +112,7 @@ def area_load(
         else:
             at_edges = np.zeros(edges.size)
         covered = np.diff(at_edges)
-        slot = (edges[:-1] % SECONDS_PER_WEEK // width).astype(np.int64) % intervals
+        slot = interval_of(edges[:-1], interval_minutes)
         np.add.at(area, slot, covered)
         np.add.at(length, slot, np.diff(edges))
         inside = (run.ready_s >= 0) & (run.ready_s < run.horizon_s)

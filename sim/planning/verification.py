@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.config import DAY_NAMES, MINUTES_PER_WEEK, SECONDS_PER_MINUTE, SECONDS_PER_WEEK
+from sim.config import DAY_NAMES, MINUTES_PER_WEEK
 from sim.metrics.statistics import t_interval
 from sim.planning.targets import Target
 
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 
 #: Interval lengths a roster can hold, minutes.
 INTERVAL_CHOICES = (15, 30, 60)
-
-
-def interval_of(times_s: np.ndarray, interval_minutes: int) -> np.ndarray:
-    """Interval of the week (0 = Monday from 00:00) of each time, seconds."""
-    width = interval_minutes * SECONDS_PER_MINUTE
-    intervals = MINUTES_PER_WEEK // interval_minutes
-    return (np.mod(times_s, SECONDS_PER_WEEK) // width).astype(np.int64) % intervals
 
 
 def interval_label(index: int, interval_minutes: int) -> str:

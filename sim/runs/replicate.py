@@ -109,7 +109,7 @@ def replicate(
     output = run_replication(planned.prepared, replication, seed, planned.platform)
     kept = reducer(output, planned.prepared)
     wall_s = time.perf_counter() - started
-    calls = len(output.calls["arrival_s"])
+    calls = len(output.calls)
     if isinstance(reducer, MetricReducer):
         return ReplicationResult(
             scenario=planned.name,

@@ -10,6 +10,7 @@ import pytest
 
 from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_from_dict
 from sim.metrics.kpis import contact_metrics
+from sim.model.records import CallOutcome
 from sim.model.replication import run_replication
 from sim.runs.tables import replication_table
 from tests.helpers import load_raw, replications, single_queue
@@ -18,10 +19,10 @@ from tests.helpers import load_raw, replications, single_queue
 def in_service_at(output, times: np.ndarray, pool: int = 0) -> np.ndarray:
     """Number of calls being handled by ``pool`` at each time (start inclusive, end exclusive)."""
     calls = output.calls
-    mine = calls["pool"] == pool
-    start = calls["answered_s"][mine]
+    mine = calls.pool == pool
+    start = calls.answered_s[mine]
     # Same arithmetic as the model, so that a call ending at t is not counted at t.
-    end = start + (calls["talk_s"][mine] + calls["wrap_s"][mine])
+    end = start + (calls.talk_s[mine] + calls.wrap_s[mine])
     starts = np.sort(start)
     ends = np.sort(end)
     return np.searchsorted(starts, times, side="right") - np.searchsorted(ends, times, side="right")
@@ -51,29 +52,27 @@ def demo_output(demo_scenario):
 
 def test_every_call_is_answered_abandoned_or_still_waiting(demo_output) -> None:
     calls = demo_output.calls
-    outcome = calls["outcome"]
-    answered = outcome == 0
-    abandoned = outcome == 1
-    waiting = outcome == 2
+    outcome = calls.outcome
+    answered = outcome == CallOutcome.ANSWERED
+    abandoned = outcome == CallOutcome.ABANDONED
+    waiting = outcome == CallOutcome.WAITING
     assert (answered | abandoned | waiting).all()
     assert answered.sum() + abandoned.sum() + waiting.sum() == len(outcome)
     # Answered calls were answered after arriving and before their patience ran out.
-    wait = calls["answered_s"][answered] - calls["arrival_s"][answered]
+    wait = calls.answered_s[answered] - calls.arrival_s[answered]
     assert (wait >= 0).all()
-    assert (wait < calls["patience_s"][answered]).all()
+    assert (wait < calls.patience_s[answered]).all()
     # Abandoned calls have no answer, and their patience ended within the run.
-    assert np.isnan(calls["answered_s"][abandoned]).all()
-    assert (
-        calls["arrival_s"][abandoned] + calls["patience_s"][abandoned] <= demo_output.end_s
-    ).all()
-    assert abandoned.sum() > 100 and (calls["attempt"] > 0).sum() > 100
+    assert np.isnan(calls.answered_s[abandoned]).all()
+    assert (calls.arrival_s[abandoned] + calls.patience_s[abandoned] <= demo_output.end_s).all()
+    assert abandoned.sum() > 100 and (calls.attempt > 0).sum() > 100
 
 
 def test_no_handler_takes_two_calls_and_no_pool_exceeds_its_roster(
     demo_scenario, demo_output
 ) -> None:
     calls = demo_output.calls
-    answered_at = calls["answered_s"][calls["outcome"] == 0]
+    answered_at = calls.answered_s[calls.outcome == CallOutcome.ANSWERED]
     # When a call is answered, the calls in service (it included) never exceed
     # the handlers available then: a handler takes one call at a time.
     busy = in_service_at(demo_output, answered_at)
@@ -82,8 +81,8 @@ def test_no_handler_takes_two_calls_and_no_pool_exceeds_its_roster(
 
 def test_no_caller_waits_while_a_handler_is_free(demo_scenario, demo_output) -> None:
     calls = demo_output.calls
-    queued = ~(calls["answered_s"] == calls["arrival_s"])
-    arrival = calls["arrival_s"][queued]
+    queued = ~(calls.answered_s == calls.arrival_s)
+    arrival = calls.arrival_s[queued]
     busy = in_service_at(demo_output, arrival)
     assert (busy >= available_at(demo_scenario, "contact_centre", arrival)).all()
 
@@ -91,9 +90,9 @@ def test_no_caller_waits_while_a_handler_is_free(demo_scenario, demo_output) -> 
 def test_first_come_first_served_within_a_channel(demo_output) -> None:
     calls = demo_output.calls
     for queue in range(len(demo_output.queues)):
-        mine = (calls["queue"] == queue) & (calls["outcome"] == 0)
-        order = np.argsort(calls["arrival_s"][mine], kind="stable")
-        assert (np.diff(calls["answered_s"][mine][order]) >= 0).all()
+        mine = (calls.queue == queue) & (calls.outcome == CallOutcome.ANSWERED)
+        order = np.argsort(calls.arrival_s[mine], kind="stable")
+        assert (np.diff(calls.answered_s[mine][order]) >= 0).all()
 
 
 def test_littles_law_for_handlers(demo_output) -> None:
@@ -101,9 +100,9 @@ def test_littles_law_for_handlers(demo_output) -> None:
     # of the answered calls, clipped to the measured period: L = lambda W for the
     # service stage, from two independent computations.
     calls = demo_output.calls
-    answered = calls["outcome"] == 0
-    start = calls["answered_s"][answered]
-    end = start + calls["talk_s"][answered] + calls["wrap_s"][answered]
+    answered = calls.outcome == CallOutcome.ANSWERED
+    start = calls.answered_s[answered]
+    end = start + calls.talk_s[answered] + calls.wrap_s[answered]
     overlap = np.clip(np.minimum(end, demo_output.horizon_s) - np.maximum(start, 0.0), 0, None)
     assert np.isclose(demo_output.pools[0].busy_s, overlap.sum(), rtol=1e-9)
 
@@ -137,7 +136,7 @@ def test_roster_changes_take_effect_at_the_right_times() -> None:
     day = [0] * 8 + [10] * 16
     scenario = roster_scenario(day * 7)
     output = run_replication(scenario, 0)
-    answered = output.calls["answered_s"][output.calls["outcome"] == 0]
+    answered = output.calls.answered_s[output.calls.outcome == CallOutcome.ANSWERED]
     time_of_day = answered % SECONDS_PER_DAY
     assert not ((time_of_day > 0) & (time_of_day < 8 * SECONDS_PER_HOUR)).any()
     # The night's backlog is picked up the moment the day shift starts.
@@ -153,7 +152,7 @@ def test_end_of_shift_finishes_the_call_then_leaves() -> None:
     day = [0] * 8 + [5] + [0] * 15
     scenario = roster_scenario(day * 7, handling={"distribution": "constant", "value_s": 1500.0})
     output = run_replication(scenario, 0)
-    answered = output.calls["answered_s"][output.calls["outcome"] == 0]
+    answered = output.calls.answered_s[output.calls.outcome == CallOutcome.ANSWERED]
     in_first_day = answered[answered < SECONDS_PER_DAY]
     assert len(in_first_day) > 0
     assert (in_first_day >= 8 * SECONDS_PER_HOUR).all()
@@ -208,21 +207,23 @@ def test_abandoned_101_callers_redial_after_the_delay() -> None:
     calls = output.calls
     frame = pd.DataFrame(
         {
-            "caller": calls["caller"],
-            "attempt": calls["attempt"],
-            "arrival": calls["arrival_s"],
-            "abandon": calls["arrival_s"] + calls["patience_s"],
-            "outcome": calls["outcome"],
+            "caller": calls.caller,
+            "attempt": calls.attempt,
+            "arrival": calls.arrival_s,
+            "abandon": calls.arrival_s + calls.patience_s,
+            "outcome": calls.outcome,
         }
     )
     first = frame[frame["attempt"] == 0].set_index("caller")
     second = frame[frame["attempt"] == 1].set_index("caller")
     assert len(second) > 200
     # Every redial follows an abandonment of the same caller, exactly 600 s later.
-    assert (first.loc[second.index, "outcome"] == 1).all()
+    assert (first.loc[second.index, "outcome"] == CallOutcome.ABANDONED).all()
     assert np.allclose(second["arrival"] - first.loc[second.index, "abandon"], 600.0)
     # About 60% of abandoned first attempts (that had time left) redial.
-    abandoned_early = first[(first["outcome"] == 1) & (first["abandon"] < output.horizon_s - 600)]
+    abandoned_early = first[
+        (first["outcome"] == CallOutcome.ABANDONED) & (first["abandon"] < output.horizon_s - 600)
+    ]
     share = abandoned_early.index.isin(second.index).mean()
     assert abs(share - 0.6) < 4 * np.sqrt(0.24 / len(abandoned_early))
     # No caller makes more than max_attempts calls.
@@ -245,7 +246,7 @@ def test_common_random_numbers_more_handlers_never_lengthen_any_wait() -> None:
     waits = []
     for agents in (9, 10, 11, 12):
         output = run_replication(single_queue(100, 300, agents, days=3), 0)
-        waits.append(output.calls["answered_s"] - output.calls["arrival_s"])
+        waits.append(output.calls.answered_s - output.calls.arrival_s)
     for fewer, more in itertools.pairwise(waits):
         assert len(fewer) == len(more)
         assert (more <= fewer + 1e-9).all()
@@ -281,6 +282,6 @@ def test_warmup_is_excluded_from_metrics() -> None:
     scenario = single_queue(100, 300, 12, days=1, warmup_days=1)
     output = run_replication(scenario, 0)
     offered = next(v for v in contact_metrics(output) if v.metric == "offered")
-    inside = (output.calls["arrival_s"] >= 0) & (output.calls["arrival_s"] < SECONDS_PER_DAY)
+    inside = (output.calls.arrival_s >= 0) & (output.calls.arrival_s < SECONDS_PER_DAY)
     assert offered.value == inside.sum()
-    assert (output.calls["arrival_s"] < 0).sum() > 1000
+    assert (output.calls.arrival_s < 0).sum() > 1000

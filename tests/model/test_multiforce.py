@@ -7,6 +7,7 @@ from scipy import stats
 
 from sim.config import Scenario, scenario_from_dict
 from sim.metrics.kpis import replication_metrics
+from sim.model.records import CallOutcome
 from sim.model.replication import run_replication
 
 
@@ -45,8 +46,8 @@ def p_wait(scenario: Scenario, replication: int) -> float:
     """Share of measured calls (both forces) that found every handler busy."""
     output = run_replication(scenario, replication)
     calls = output.calls
-    inside = (calls["arrival_s"] >= 0) & (calls["arrival_s"] < output.horizon_s)
-    immediate = (calls["outcome"] == 0) & (calls["answered_s"] == calls["arrival_s"])
+    inside = (calls.arrival_s >= 0) & (calls.arrival_s < output.horizon_s)
+    immediate = (calls.outcome == CallOutcome.ANSWERED) & (calls.answered_s == calls.arrival_s)
     return 1.0 - immediate[inside].mean()
 
 

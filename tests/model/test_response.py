@@ -13,18 +13,12 @@ from scipy import stats
 from sim.analytic import erlang_c_figures
 from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_from_dict
 from sim.metrics.kpis import replication_metrics
+from sim.metrics.windows import in_period as measured
 from sim.model.events import follow_roster
+from sim.model.incident_table import IncidentTable
+from sim.model.records import Grade
 from sim.model.replication import run_replication
-from sim.model.response import (
-    GRADE1,
-    GRADE2,
-    NO_DEPLOYMENT,
-    RESOLUTION,
-    SCHEDULED,
-    AreaState,
-    IncidentTable,
-    ResponseSystem,
-)
+from sim.model.response import AreaState, ResponseSystem
 from tests.helpers import load_raw
 
 TRAVEL = {"distribution": "lognormal", "median_s": 600, "p90_s": 1200}
@@ -71,8 +65,7 @@ def response_scenario(
 
 
 def in_period(output, mask_field: str = "graded_at") -> np.ndarray:
-    t = output.incidents[mask_field]
-    return (t >= 0) & (t < output.horizon_s)
+    return measured(getattr(output.incidents, mask_field), output.horizon_s)
 
 
 def quantile_interval(
@@ -91,10 +84,10 @@ def test_with_units_always_free_attendance_is_the_travel_distribution() -> None:
     scenario = response_scenario(200_000, {"grade1": 1.0}, units=500)
     output = run_replication(scenario, 0)
     inc = output.incidents
-    mask = in_period(output) & (inc["grade"] == GRADE1)
-    attendance = inc["arrived"][mask] - inc["graded_at"][mask]
+    mask = in_period(output) & (inc.grade == Grade.GRADE1)
+    attendance = inc.arrived[mask] - inc.graded_at[mask]
     assert mask.sum() > 5000
-    assert np.all(inc["dispatched"][mask] == inc["graded_at"][mask])
+    assert np.all(inc.dispatched[mask] == inc.graded_at[mask])
     for q, configured in ((0.5, 600.0), (0.9, 1200.0)):
         low, high = quantile_interval(attendance, q)
         assert low <= configured <= high, (q, low, high)
@@ -127,7 +120,7 @@ def create_at(
 
 def test_grade1_at_7am_with_no_unit_until_8am_is_attended_after_8am() -> None:
     env, response, _, table = engine(units_from_8am=1)
-    create_at(env, response, table, 7 * SECONDS_PER_HOUR, GRADE1, travel=600, on_scene=1800)
+    create_at(env, response, table, 7 * SECONDS_PER_HOUR, Grade.GRADE1, travel=600, on_scene=1800)
     env.run(until=SECONDS_PER_DAY)
     assert table.dispatched == [8 * SECONDS_PER_HOUR]
     assert table.arrived == [8 * SECONDS_PER_HOUR + 600]
@@ -136,8 +129,8 @@ def test_grade1_at_7am_with_no_unit_until_8am_is_attended_after_8am() -> None:
 
 def test_grade1_is_dispatched_before_an_older_waiting_grade2() -> None:
     env, response, _, table = engine(units_from_8am=1)
-    create_at(env, response, table, 6 * SECONDS_PER_HOUR, GRADE2, travel=100, on_scene=100)
-    create_at(env, response, table, 7 * SECONDS_PER_HOUR, GRADE1, travel=100, on_scene=100)
+    create_at(env, response, table, 6 * SECONDS_PER_HOUR, Grade.GRADE2, travel=100, on_scene=100)
+    create_at(env, response, table, 7 * SECONDS_PER_HOUR, Grade.GRADE1, travel=100, on_scene=100)
     env.run(until=SECONDS_PER_DAY)
     grade2, grade1 = 0, 1
     assert table.dispatched[grade1] == 8 * SECONDS_PER_HOUR
@@ -147,9 +140,13 @@ def test_grade1_is_dispatched_before_an_older_waiting_grade2() -> None:
 def test_diversion_takes_a_unit_off_grade2_and_requeues_it_at_the_front() -> None:
     env, response, area, table = engine(units_from_8am=1)
     area.divert_allowed = True
-    create_at(env, response, table, 9 * SECONDS_PER_HOUR, GRADE2, travel=600, on_scene=3600)
-    create_at(env, response, table, 9 * SECONDS_PER_HOUR + 60, GRADE2, travel=600, on_scene=3600)
-    create_at(env, response, table, 9 * SECONDS_PER_HOUR + 120, GRADE1, travel=300, on_scene=600)
+    create_at(env, response, table, 9 * SECONDS_PER_HOUR, Grade.GRADE2, travel=600, on_scene=3600)
+    create_at(
+        env, response, table, 9 * SECONDS_PER_HOUR + 60, Grade.GRADE2, travel=600, on_scene=3600
+    )
+    create_at(
+        env, response, table, 9 * SECONDS_PER_HOUR + 120, Grade.GRADE1, travel=300, on_scene=600
+    )
     env.run(until=SECONDS_PER_DAY)
     first, second, urgent = 0, 1, 2
     assert table.dispatched[urgent] == 9 * SECONDS_PER_HOUR + 120
@@ -171,11 +168,11 @@ def appointment_then_grade1(allowed: bool) -> IncidentTable:
     follow_roster(env, [(0.0, 0)], lambda count: response.set_available(area, count))
 
     def appointment(_event) -> None:
-        incident = table.add(env.now, 0, 0, SCHEDULED, 0, 0, 0.0, 3600.0, -1, 0.0)
+        incident = table.add(env.now, 0, 0, Grade.SCHEDULED, 0, 0, 0.0, 3600.0, -1, 0.0)
         response.appointment_due(incident)
 
     env.timeout(9 * SECONDS_PER_HOUR).callbacks.append(appointment)
-    create_at(env, response, table, 9.5 * SECONDS_PER_HOUR, GRADE1, travel=600, on_scene=1200)
+    create_at(env, response, table, 9.5 * SECONDS_PER_HOUR, Grade.GRADE1, travel=600, on_scene=1200)
     env.run(until=SECONDS_PER_DAY)
     return table
 
@@ -202,7 +199,7 @@ def test_late_schedule_car_starts_the_appointment_when_free() -> None:
     for hour in (9, 10):
 
         def due(_event) -> None:
-            incident = table.add(env.now, 0, -1, SCHEDULED, 0, 0, 0.0, 5400.0, -1, 0.0)
+            incident = table.add(env.now, 0, -1, Grade.SCHEDULED, 0, 0, 0.0, 5400.0, -1, 0.0)
             response.appointment_due(incident)
 
         env.timeout(hour * SECONDS_PER_HOUR).callbacks.append(due)
@@ -225,9 +222,9 @@ def demo_output(demo_scenario):
 
 def test_no_unit_is_on_two_incidents_at_once(demo_output) -> None:
     jobs = demo_output.assignments
-    assert len(jobs["unit"]) > 1000
-    order = np.lexsort((jobs["start"], jobs["unit"]))
-    unit, start, end = jobs["unit"][order], jobs["start"][order], jobs["end"][order]
+    assert len(jobs.unit) > 1000
+    order = np.lexsort((jobs.start_s, jobs.unit))
+    unit, start, end = jobs.unit[order], jobs.start_s[order], jobs.end_s[order]
     same_unit = unit[1:] == unit[:-1]
     assert np.all(start[1:][same_unit] >= end[:-1][same_unit])
     assert np.all(end >= start)
@@ -236,43 +233,48 @@ def test_no_unit_is_on_two_incidents_at_once(demo_output) -> None:
 def test_every_incident_is_attended_resolved_waiting_or_closed(demo_output) -> None:
     inc = demo_output.incidents
     end = demo_output.end_s
-    grade = inc["grade"]
-    attended = (np.isin(grade, [GRADE1, GRADE2, SCHEDULED])) & (inc["arrived"] <= end)
-    resolved = (grade == RESOLUTION) & ~np.isnan(inc["cleared"])
-    waiting = (
-        (np.isin(grade, [GRADE1, GRADE2]) & (np.isnan(inc["arrived"]) | (inc["arrived"] > end)))
-        | ((grade == RESOLUTION) & np.isnan(inc["cleared"]))
-        | ((grade == SCHEDULED) & (inc["arrived"] > end))
+    grade = inc.grade
+    attended = (np.isin(grade, [Grade.GRADE1, Grade.GRADE2, Grade.SCHEDULED])) & (
+        inc.arrived <= end
     )
-    closed = grade == NO_DEPLOYMENT
+    resolved = (grade == Grade.RESOLUTION) & ~np.isnan(inc.cleared)
+    waiting = (
+        (
+            np.isin(grade, [Grade.GRADE1, Grade.GRADE2])
+            & (np.isnan(inc.arrived) | (inc.arrived > end))
+        )
+        | ((grade == Grade.RESOLUTION) & np.isnan(inc.cleared))
+        | ((grade == Grade.SCHEDULED) & (inc.arrived > end))
+    )
+    closed = grade == Grade.NO_DEPLOYMENT
     assert np.all(attended.astype(int) + resolved + waiting + closed == 1)
     assert attended.sum() > 1000 and resolved.sum() > 100 and closed.sum() > 100
 
 
 def test_appointment_slots_are_never_double_booked(demo_scenario, demo_output) -> None:
     inc = demo_output.incidents
-    booked = inc["appointment_slot"] >= 0
+    booked = inc.appointment_slot >= 0
     assert booked.sum() > 200
-    pairs = set(zip(inc["appointment_slot"][booked], inc["appointment_car"][booked], strict=True))
+    pairs = set(zip(inc.appointment_slot[booked], inc.appointment_car[booked], strict=True))
     assert len(pairs) == booked.sum()
-    assert inc["appointment_car"][booked].max() < demo_scenario.forces["demo"].appointments.cars
+    assert inc.appointment_car[booked].max() < demo_scenario.forces["demo"].appointments.cars
     # Appointments fall inside the cars' hours and after the minimum lead time.
-    start = inc["appointment_s"][booked]
+    start = inc.appointment_s[booked]
     time_of_day = start % SECONDS_PER_DAY
     assert np.all((time_of_day >= 8 * SECONDS_PER_HOUR) & (time_of_day < 21 * SECONDS_PER_HOUR))
-    assert np.all(start - inc["graded_at"][booked] >= 2 * SECONDS_PER_HOUR - 1e-6)
+    assert np.all(start - inc.graded_at[booked] >= 2 * SECONDS_PER_HOUR - 1e-6)
 
 
 def test_a_waiting_grade2_never_goes_before_a_waiting_grade1_of_its_area(demo_output) -> None:
     inc = demo_output.incidents
     jobs = demo_output.assignments
     for area in range(2):
-        grade1 = (inc["grade"] == GRADE1) & (inc["area"] == area)
-        created1 = inc["graded_at"][grade1]
-        dispatched1 = inc["dispatched"][grade1]
-        sent = jobs["incident"]
-        to_grade2 = (inc["grade"][sent] == GRADE2) & (inc["area"][sent] == area)
-        for t in jobs["start"][to_grade2]:
+        grade1 = (inc.grade == Grade.GRADE1) & (inc.area == area)
+        created1 = inc.graded_at[grade1]
+        dispatched1 = inc.dispatched[grade1]
+        sent = jobs.incident
+        to_grade2 = (inc.grade[sent] == Grade.GRADE2) & (inc.area[sent] == area)
+        for t in jobs.start_s[to_grade2]:
             waiting = (created1 < t) & (np.isnan(dispatched1) | (dispatched1 > t))
             assert not waiting.any()
 
@@ -284,15 +286,15 @@ def test_help_and_diversion_happen_only_where_configured(demo_scenario) -> None:
         for shift in area["units"]["shifts"]:
             shift["count"] = max(1, shift["count"] * 2 // 3)
     allowed = run_replication(scenario_from_dict(raw), 0).incidents
-    assert allowed["helped"].sum() > 10 and allowed["diverted"].sum() > 10
+    assert allowed.helped.sum() > 10 and allowed.diverted.sum() > 10
     raw["forces"]["demo"]["response"]["help_from_neighbours"] = False
     raw["forces"]["demo"]["response"]["divert_from_grade2"] = False
     neither = run_replication(scenario_from_dict(raw), 0).incidents
-    assert not neither["helped"].any() and not neither["diverted"].any()
+    assert not neither.helped.any() and not neither.diverted.any()
     raw["forces"]["demo"]["response"]["divert_from_scheduled"] = True
     cars = run_replication(scenario_from_dict(raw), 0).incidents
-    diverted = cars["diverted"]
-    assert diverted.sum() > 10 and np.all(cars["grade"][diverted] == SCHEDULED)
+    diverted = cars.diverted
+    assert diverted.sum() > 10 and np.all(cars.grade[diverted] == Grade.SCHEDULED)
 
 
 def test_escalated_callbacks_become_grade2_or_scheduled_counted_once() -> None:
@@ -310,18 +312,18 @@ def test_escalated_callbacks_become_grade2_or_scheduled_counted_once() -> None:
     )
     output = run_replication(scenario, 0)
     inc = output.incidents
-    escalated = inc["escalated"]
-    assert np.all(inc["first_grade"] == RESOLUTION)
-    assert set(inc["grade"][escalated]) == {GRADE2, SCHEDULED}
-    assert np.all(inc["grade"][~escalated] == RESOLUTION)
+    escalated = inc.escalated
+    assert np.all(inc.first_grade == Grade.RESOLUTION)
+    assert set(inc.grade[escalated]) == {Grade.GRADE2, Grade.SCHEDULED}
+    assert np.all(inc.grade[~escalated] == Grade.RESOLUTION)
     # Escalated at the end of the call-back, then attended as what they became.
-    assert np.all(inc["graded_at"][escalated] >= inc["callback_start"][escalated])
+    assert np.all(inc.graded_at[escalated] >= inc.callback_start[escalated])
     assert np.all(
-        inc["arrived"][escalated & (inc["grade"] == GRADE2)]
-        > inc["graded_at"][escalated & (inc["grade"] == GRADE2)]
+        inc.arrived[escalated & (inc.grade == Grade.GRADE2)]
+        > inc.graded_at[escalated & (inc.grade == Grade.GRADE2)]
     )
-    done = ~np.isnan(inc["callback_start"])
-    share2 = (inc["grade"][done] == GRADE2).mean()
+    done = ~np.isnan(inc.callback_start)
+    share2 = (inc.grade[done] == Grade.GRADE2).mean()
     assert abs(share2 - 0.3) < 4 * np.sqrt(0.21 / done.sum())
     counts = {v.segment: v.value for v in replication_metrics(output) if v.metric == "incidents"}
     assert sum(counts.values()) == in_period(output).sum()
@@ -345,7 +347,7 @@ def test_grade1_dispatch_delay_agrees_with_erlang_c() -> None:
         output = run_replication(scenario, replication)
         inc = output.incidents
         mask = in_period(output)
-        delay = inc["dispatched"][mask] - inc["graded_at"][mask]
+        delay = inc.dispatched[mask] - inc.graded_at[mask]
         delays.append(delay.mean())
         waited.append((delay > 0).mean())
     for name, values, expected in (
@@ -380,8 +382,8 @@ def test_response_metrics_follow_the_contract(demo_output) -> None:
     assert keys[("attendance_time", "grade1/urban", "p90")].unit == "min"
     # Targets: 15 min urban, 20 min rural.
     inc = demo_output.incidents
-    urban = in_period(demo_output) & (inc["grade"] == GRADE1) & (inc["area"] == 0)
-    within = ((inc["arrived"] - inc["graded_at"])[urban] <= 15 * 60).mean() * 100
+    urban = in_period(demo_output) & (inc.grade == Grade.GRADE1) & (inc.area == 0)
+    within = ((inc.arrived - inc.graded_at)[urban] <= 15 * 60).mean() * 100
     assert np.isclose(keys[("attended_within_target", "grade1/urban", "value")].value, within)
 
 

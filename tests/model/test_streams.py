@@ -40,7 +40,7 @@ def test_scenarios_differing_in_staff_share_arrivals_and_call_attributes() -> No
     small = run_replication(single_queue(100, 300, 10, patience_s=300, days=2), 4)
     large = run_replication(single_queue(100, 300, 14, patience_s=300, days=2), 4)
     for key in ("arrival_s", "patience_s", "talk_s"):
-        assert np.array_equal(small.calls[key], large.calls[key])
+        assert np.array_equal(getattr(small.calls, key), getattr(large.calls, key))
 
 
 def test_adding_a_channel_leaves_another_channels_calls_alone() -> None:
@@ -54,6 +54,6 @@ def test_adding_a_channel_leaves_another_channels_calls_alone() -> None:
     two = scenario_from_dict(raw)
     first = run_replication(one, 0).calls
     second = run_replication(two, 0).calls
-    mask = second["queue"] == 1  # 101 is the second queue once 999 exists
-    assert np.array_equal(first["arrival_s"], second["arrival_s"][mask])
-    assert np.array_equal(first["talk_s"], second["talk_s"][mask])
+    mask = second.queue == 1  # 101 is the second queue once 999 exists
+    assert np.array_equal(first.arrival_s, second.arrival_s[mask])
+    assert np.array_equal(first.talk_s, second.talk_s[mask])

@@ -207,10 +207,12 @@ def test_common_random_numbers_same_calls_whatever_the_staffing(tmp_path) -> Non
     few, many = (
         simulate_replication(plan.scenario(n).scenario, 1, plan.seed) for n in ("late-8", "late-20")
     )
-    first_few, first_many = few.calls["attempt"] == 0, many.calls["attempt"] == 0
+    first_few, first_many = few.calls.attempt == 0, many.calls.attempt == 0
     for field in ("arrival_s", "patience_s", "talk_s", "wrap_s", "queue"):
-        np.testing.assert_array_equal(few.calls[field][first_few], many.calls[field][first_many])
+        np.testing.assert_array_equal(
+            getattr(few.calls, field)[first_few], getattr(many.calls, field)[first_many]
+        )
     # ... and the staffing did make a difference to what happened to them.
-    waits_few = few.calls["answered_s"] - few.calls["arrival_s"]
-    waits_many = many.calls["answered_s"] - many.calls["arrival_s"]
+    waits_few = few.calls.answered_s - few.calls.arrival_s
+    waits_many = many.calls.answered_s - many.calls.arrival_s
     assert np.nanmean(waits_many) < np.nanmean(waits_few)

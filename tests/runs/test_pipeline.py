@@ -172,7 +172,7 @@ def test_run_replication_refuses_a_scenario_whose_platform_is_not_applied() -> N
         run_replication(scenario, 0)
     planned = PlannedScenario.of(scenario)
     output = run_replication(planned.prepared, 0, None, planned.platform)
-    assert len(output.calls["arrival_s"]) > 0
+    assert len(output.calls) > 0
 
 
 # --------------------------------------------------------------------------- targets.csv

@@ -21,7 +21,8 @@ from sim.metrics.kpis import (
     replication_metrics,
     replication_records,
 )
-from sim.model.replication import ReplicationOutput
+from sim.metrics.windows import calls_in_period
+from sim.model.records import CallOutcome, ReplicationOutput
 from sim.runs.replicate import simulate_replication
 from sim.scenarios.platforms import POOLED_POOL_ID, apply_platform
 from sim.scenarios.variants import expand_experiment_file
@@ -104,9 +105,8 @@ def occupancy(output: ReplicationOutput) -> float:
 def p_wait(output: ReplicationOutput) -> float:
     """Share of answered calls (measured period) that waited at all."""
     calls = output.calls
-    inside = (calls["arrival_s"] >= 0) & (calls["arrival_s"] < output.horizon_s)
-    answered = inside & (calls["outcome"] == 0)
-    waited = calls["answered_s"] - calls["arrival_s"] > 1e-9
+    answered = calls_in_period(output) & (calls.outcome == CallOutcome.ANSWERED)
+    waited = calls.answer_wait_s > 1e-9
     return float((answered & waited).sum() / answered.sum())
 
 
@@ -152,7 +152,7 @@ def test_same_seed_same_results_with_a_platform() -> None:
     platform = {"outages": {"mtbf_hours": 12, "mttr_hours": 3, "handling_multiplier": 2.0}}
     one, two = run(raw, platform), run(raw, platform)
     assert metrics(one) == metrics(two)
-    np.testing.assert_array_equal(one.outages["start_s"], two.outages["start_s"])
+    np.testing.assert_array_equal(one.outages.start_s, two.outages.start_s)
     assert metrics(run(raw, "cmp")) == metrics(run(raw, "cmp"))
 
 
@@ -184,9 +184,9 @@ def test_sms_advice_lowers_wrap_up_occupancy_and_offered_calls() -> None:
     )
     assert metrics(sms)[("offered", "101", "count")] < metrics(base)[("offered", "101", "count")]
     assert occupancy(sms) < occupancy(base)
-    is_101 = np.isin(sms.calls["queue"], [i for i, q in enumerate(sms.queues) if q[1] == "101"])
-    base_101 = np.isin(base.calls["queue"], [i for i, q in enumerate(base.queues) if q[1] == "101"])
-    assert sms.calls["wrap_s"][is_101].mean() < base.calls["wrap_s"][base_101].mean()
+    is_101 = np.isin(sms.calls.queue, [i for i, q in enumerate(sms.queues) if q[1] == "101"])
+    base_101 = np.isin(base.calls.queue, [i for i, q in enumerate(base.queues) if q[1] == "101"])
+    assert sms.calls.wrap_s[is_101].mean() < base.calls.wrap_s[base_101].mean()
 
 
 def test_online_shift_moves_101_demand_online() -> None:
@@ -282,9 +282,9 @@ def test_learning_curve_raises_answer_time_early_and_not_late() -> None:
 
     def mean_wait(output: ReplicationOutput, start_day: float, end_day: float) -> float:
         calls = output.calls
-        arrival = calls["arrival_s"]
+        arrival = calls.arrival_s
         mask = (arrival >= start_day * 86_400) & (arrival < end_day * 86_400)
-        return float(np.nanmean((calls["answered_s"] - arrival)[mask]))
+        return float(np.nanmean(calls.answer_wait_s[mask]))
 
     assert mean_wait(learning, 0, 2) > 1.5 * mean_wait(base, 0, 2)
     assert mean_wait(learning, 9, 14) == pytest.approx(mean_wait(base, 9, 14), rel=0.1)
