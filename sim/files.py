@@ -46,6 +46,13 @@ def write_json(data: Any, path: Path) -> None:
 
 # --------------------------------------------------------------------------- results layout
 
+#: Columns of the tables of a results directory (DESIGN §3), for writers and readers alike.
+KEY_COLUMNS = ["scenario", "metric", "segment", "stat", "unit"]
+SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
+REPLICATION_COLUMNS = [*KEY_COLUMNS, "replication", "seed", "value"]
+TARGET_COLUMNS = ["scenario", "metric", "segment", "stat", "direction", "target", "unit", "source"]
+CHANGE_COLUMNS = ["scenario", "path", "before", "after", "label"]
+
 #: Per-replication folders of a results directory, by kind of file (DESIGN §3).
 REPLICATION_DIRS = {
     "values": "replications",

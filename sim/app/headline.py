@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.catalogue import table_label
+from sim.catalogue import metric, table_label
 from sim.config.experiment import MetricKey
 from sim.runs.results import ResultsWritten
 
@@ -90,28 +90,33 @@ def experiment_headline(outcome: ResultsWritten) -> tuple[pd.DataFrame, list[str
     return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns), missing
 
 
+#: The columns of the printed tables, labelled from the catalogue.
 HEADLINE_STATS = {
-    ("offered", "count"): "offered",
-    ("answer_time", "mean"): "mean answer (s)",
-    ("answer_time", "p90"): "p90 answer (s)",
-    ("answered_within_target", "value"): "within target (%)",
-    ("abandoned", "value"): "abandoned (%)",
+    key: table_label(*key)
+    for key in (
+        ("offered", "count"),
+        ("answer_time", "mean"),
+        ("answer_time", "p90"),
+        ("answered_within_target", "value"),
+        ("abandoned", "value"),
+    )
 }
-
-
 RESPONSE_HEADLINE_STATS = {
-    ("attendance_time", "p50"): "p50 attendance (min)",
-    ("attendance_time", "p90"): "p90 attendance (min)",
-    ("attended_within_target", "value"): "within target (%)",
+    key: table_label(*key)
+    for key in (
+        ("attendance_time", "p50"),
+        ("attendance_time", "p90"),
+        ("attended_within_target", "value"),
+    )
 }
 
-#: One-line figures printed under the tables: (metric, stat, label, unit).
+#: One-line figures printed under the tables: (metric, stat).
 OTHER_HEADLINES = (
-    ("occupancy", "value", "occupancy of", "%"),
-    ("unit_utilisation", "value", "unit utilisation,", "%"),
-    ("dispatch_delay", "p90", "p90 wait for a unit,", "min"),
-    ("callback_time", "mean", "mean wait for a call-back,", "min"),
-    ("appointment_wait", "p90", "p90 wait for an appointment,", "h"),
+    ("occupancy", "value"),
+    ("unit_utilisation", "value"),
+    ("dispatch_delay", "p90"),
+    ("callback_time", "mean"),
+    ("appointment_wait", "p90"),
 )
 
 
@@ -147,8 +152,11 @@ def response_headline(summary: pd.DataFrame) -> pd.DataFrame:
 def other_headlines(summary: pd.DataFrame) -> list[tuple[str, tuple[float, float, float], str]]:
     """One-line figures: ``(label, (mean, low, high), unit)`` for those the run has."""
     lines = []
-    for metric, stat, label, unit in OTHER_HEADLINES:
-        rows = summary[(summary["metric"] == metric) & (summary["stat"] == stat)]
+    for metric_name, stat in OTHER_HEADLINES:
+        definition = metric(metric_name)
+        prefix = "" if stat == "value" else f"{stat} "
+        rows = summary[(summary["metric"] == metric_name) & (summary["stat"] == stat)]
         for row in rows.itertuples(index=False):
-            lines.append((f"{label} {row.segment}", (row.mean, row.ci_low, row.ci_high), unit))
+            label = f"{prefix}{definition.label}, {row.segment}"
+            lines.append((label, (row.mean, row.ci_low, row.ci_high), row.unit))
     return lines

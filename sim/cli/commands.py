@@ -165,16 +165,16 @@ def _erlang(model: str, json_output: bool, **arguments: Any) -> None:
 CallsPerHour = Annotated[float, typer.Option("--calls-per-hour", help="Arrivals, calls per hour.")]
 Aht = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
 Agents = Annotated[int, typer.Option("--agents", help="Agents answering.")]
-Target = Annotated[float, typer.Option("--target", help="Answer target, seconds.")]
+AnswerTarget = Annotated[float, typer.Option("--target", help="Answer target, seconds.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 @erlang_app.command("c")
-def erlang_c(
+def erlang_c_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
     agents: Agents,
-    target: Target = 20.0,
+    target: AnswerTarget = 20.0,
     json_: Json = False,
 ) -> None:
     """Erlang C (M/M/c): callers never abandon."""
@@ -182,12 +182,12 @@ def erlang_c(
 
 
 @erlang_app.command("a")
-def erlang_a(
+def erlang_a_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
     agents: Agents,
     patience: Annotated[float, typer.Option("--patience", help="Mean patience, seconds.")],
-    target: Target = 20.0,
+    target: AnswerTarget = 20.0,
     json_: Json = False,
 ) -> None:
     """Erlang A (M/M/c+M): exponential patience, callers abandon."""

@@ -10,12 +10,12 @@ Segments: in a one-force scenario, the channel (``999``); with several forces,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.catalogue import METRICS, PERCENTILES
 from sim.metrics.windows import (
     calls_in_period,
     clip_to_period,
@@ -24,8 +24,7 @@ from sim.metrics.windows import (
     outages_in_period,
 )
 from sim.model.records import CallOutcome, Grade, ReplicationOutput
-
-PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0}
+from sim.units import SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,11 @@ class MetricValue:
     stat: str
     unit: str
     value: float
+
+
+def metric_value(metric: str, segment: str, stat: str, value: float) -> MetricValue:
+    """One number, in the unit the catalogue gives the metric (and segment)."""
+    return MetricValue(metric, segment, stat, METRICS[metric].unit_of(segment), value)
 
 
 def call_segments(output: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -73,30 +77,25 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
     for segment, mask in call_segments(output).items():
         offered_mask = mask & measured
         offered = int(offered_mask.sum())
-        values.append(MetricValue("offered", segment, "count", "calls", float(offered)))
-        waits = wait[offered_mask & answered]
-        stats = {"mean": float(waits.mean()) if waits.size else float("nan")}
-        for stat, q in PERCENTILES.items():
-            stats[stat] = float(np.percentile(waits, q)) if waits.size else float("nan")
-        values.extend(MetricValue("answer_time", segment, s, "s", v) for s, v in stats.items())
+        values.append(metric_value("offered", segment, "count", float(offered)))
+        values += _distribution("answer_time", segment, wait[offered_mask & answered])
         share = 100.0 / offered if offered else float("nan")
         values.append(
-            MetricValue(
+            metric_value(
                 "answered_within_target",
                 segment,
                 "value",
-                "%",
                 float((within & offered_mask).sum()) * share,
             )
         )
         values.append(
-            MetricValue(
-                "abandoned", segment, "value", "%", float((abandoned & offered_mask).sum()) * share
+            metric_value(
+                "abandoned", segment, "value", float((abandoned & offered_mask).sum()) * share
             )
         )
     for pool in output.pools:
         occupancy = 100.0 * pool.busy_s / pool.present_s if pool.present_s > 0 else float("nan")
-        values.append(MetricValue("occupancy", pool.pool_id, "value", "%", occupancy))
+        values.append(metric_value("occupancy", pool.pool_id, "value", occupancy))
     return values
 
 
@@ -105,19 +104,17 @@ def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     return contact_metrics(output) + response_metrics(output) + platform_metrics(output)
 
 
-def _distribution(
-    metric: str, segment: str, unit: str, values: np.ndarray, stats: Sequence[str]
-) -> list[MetricValue]:
-    """Mean and percentiles of ``values`` (NaN when there are none)."""
+def _distribution(metric: str, segment: str, values: np.ndarray) -> list[MetricValue]:
+    """The catalogue's statistics of ``values``: mean, percentiles (NaN when there are none)."""
     result = []
-    for stat in stats:
+    for stat in METRICS[metric].stats:
         if not values.size:
             value = float("nan")
         elif stat == "mean":
             value = float(values.mean())
         else:
             value = float(np.percentile(values, PERCENTILES[stat]))
-        result.append(MetricValue(metric, segment, stat, unit, value))
+        result.append(metric_value(metric, segment, stat, value))
     return result
 
 
@@ -147,7 +144,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
         reported = in_period(online.arrival_s, output.horizon_s)
         for prefix, mask in _force_scopes(output, online.force):
             count = float((mask & reported).sum())
-            values.append(MetricValue("offered", f"{prefix}online", "count", "calls", count))
+            values.append(metric_value("offered", f"{prefix}online", "count", count))
     incidents = output.incidents
     if not len(incidents) and not output.areas:
         return values  # a contact-centre-only scenario
@@ -156,17 +153,16 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
     grade = incidents.grade
     area = incidents.area
     arrived = np.where(incidents.arrived <= output.end_s, incidents.arrived, np.nan)
-    attendance = (arrived - graded_at) / 60.0
-    dispatch = (incidents.dispatched - graded_at) / 60.0
+    attendance = (arrived - graded_at) / SECONDS_PER_MINUTE  # minutes, as the catalogue's unit
+    dispatch = (incidents.dispatched - graded_at) / SECONDS_PER_MINUTE
     area_index = {(a.force, a.area_id): i for i, a in enumerate(output.areas)}
-    four = ("mean", "p50", "p90", "p95")
 
     for prefix, scope in _force_scopes(output, incidents.force):
         counted = scope & graded
         for code in Grade:
             values.append(
-                MetricValue("incidents", f"{prefix}{code.label}", "count", "count",
-                            float((counted & (grade == code)).sum()))
+                metric_value("incidents", f"{prefix}{code.label}", "count",
+                       float((counted & (grade == code)).sum()))
             )  # fmt: skip
         forces = [f for f in output.forces if not prefix or prefix == f"{f}/"]
         area_ids = sorted(
@@ -178,11 +174,7 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
             in_area = np.isin(area, indices)
             grade1 = counted & (grade == Grade.GRADE1) & in_area
             values += _distribution(
-                "attendance_time",
-                f"{prefix}grade1/{area_id}",
-                "min",
-                _finite(attendance[grade1]),
-                four,
+                "attendance_time", f"{prefix}grade1/{area_id}", _finite(attendance[grade1])
             )
             targets = np.array([a.grade1_target_min for a in output.areas])
             within = grade1 & (attendance <= targets[np.maximum(area, 0)])
@@ -191,16 +183,10 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
             )
             grade2 = counted & (grade == Grade.GRADE2) & in_area
             values += _distribution(
-                "attendance_time",
-                f"{prefix}grade2/{area_id}",
-                "min",
-                _finite(attendance[grade2]),
-                four,
+                "attendance_time", f"{prefix}grade2/{area_id}", _finite(attendance[grade2])
             )
         grade2 = counted & (grade == Grade.GRADE2)
-        values += _distribution(
-            "attendance_time", f"{prefix}grade2", "min", _finite(attendance[grade2]), four
-        )
+        values += _distribution("attendance_time", f"{prefix}grade2", _finite(attendance[grade2]))
         grade2_target = (
             np.array(output.grade2_target_min)[incidents.force] if grade.size else np.empty(0)
         )
@@ -215,43 +201,33 @@ def response_metrics(output: ReplicationOutput) -> list[MetricValue]:
         for code in (Grade.GRADE1, Grade.GRADE2):
             mask = counted & (grade == code)
             values += _distribution(
-                "dispatch_delay",
-                f"{prefix}{code.label}",
-                "min",
-                _finite(dispatch[mask]),
-                ("mean", "p50", "p90"),
+                "dispatch_delay", f"{prefix}{code.label}", _finite(dispatch[mask])
             )
         resolution = (
             scope & (incidents.first_grade == Grade.RESOLUTION)
             & in_period(incidents.created, output.horizon_s)
         )  # fmt: skip
         if resolution.any() or any(t.team == "resolution" for t in output.teams):
-            callback = (incidents.callback_start - incidents.created) / 60.0
+            callback = (incidents.callback_start - incidents.created) / SECONDS_PER_MINUTE
             values += _distribution(
-                "callback_time",
-                f"{prefix}resolution",
-                "min",
-                _finite(callback[resolution]),
-                ("mean", "p50", "p90"),
+                "callback_time", f"{prefix}resolution", _finite(callback[resolution])
             )
         scheduled = counted & (grade == Grade.SCHEDULED)
         if scheduled.any():
             # To the car's actual arrival: the booked slot, or later if it slipped.
-            wait = (arrived - graded_at) / 3600.0
+            wait = (arrived - graded_at) / SECONDS_PER_HOUR
             values += _distribution(
-                "appointment_wait",
-                f"{prefix}scheduled",
-                "h",
-                _finite(wait[scheduled]),
-                ("p50", "p90"),
+                "appointment_wait", f"{prefix}scheduled", _finite(wait[scheduled])
             )
     for totals in output.areas:
         segment = totals.area_id if len(output.forces) <= 1 else f"{totals.force}/{totals.area_id}"
         utilisation = (
             100.0 * totals.busy_s / totals.present_s if totals.present_s > 0 else float("nan")
         )
-        values.append(MetricValue("unit_utilisation", segment, "value", "%", utilisation))
-        values.append(MetricValue("unit_overrun", segment, "value", "h", totals.overrun_s / 3600.0))
+        values.append(metric_value("unit_utilisation", segment, "value", utilisation))
+        values.append(
+            metric_value("unit_overrun", segment, "value", totals.overrun_s / SECONDS_PER_HOUR)
+        )
     return values
 
 
@@ -263,7 +239,7 @@ def _share(metric: str, segment: str, hit: np.ndarray, of: np.ndarray) -> Metric
     """``hit`` as a percentage of ``of`` (NaN when ``of`` is empty)."""
     total = int(of.sum())
     value = 100.0 * float((hit & of).sum()) / total if total else float("nan")
-    return MetricValue(metric, segment, "value", "%", value)
+    return metric_value(metric, segment, "value", value)
 
 
 def call_records(output: ReplicationOutput) -> pd.DataFrame:
@@ -292,8 +268,8 @@ def platform_metrics(output: ReplicationOutput) -> list[MetricValue]:
     ends = clip_to_period(output.outages.end_s, output.horizon_s)
     down_s = float(np.sum(ends - starts))
     return [
-        MetricValue("platform_outage", "time", "value", "h", down_s / 3600.0),
-        MetricValue("platform_outage", "share", "value", "%", 100.0 * down_s / output.horizon_s),
+        metric_value("platform_outage", "time", "value", down_s / SECONDS_PER_HOUR),
+        metric_value("platform_outage", "share", "value", 100.0 * down_s / output.horizon_s),
     ]
 
 

@@ -27,23 +27,10 @@ import pandas as pd
 
 from sim.catalogue import METRICS, THRESHOLD, split_force
 from sim.errors import InputError, Problem
-from sim.files import record_files
+from sim.files import CHANGE_COLUMNS, SUMMARY_COLUMNS, TARGET_COLUMNS, record_files
 
 log = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = (
-    "scenario",
-    "metric",
-    "segment",
-    "stat",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "replications",
-)
-TARGET_COLUMNS = ("scenario", "metric", "segment", "stat", "direction", "target", "unit", "source")
-CHANGE_COLUMNS = ("scenario", "path", "before", "after", "label")
 #: What the report says when targets.csv is missing.
 NATIONAL_FALLBACK = (
     "these results have no targets.csv (written by an older version of demandsim), so every "

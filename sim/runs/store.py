@@ -35,9 +35,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError, Problem
-from sim.files import REPLICATION_DIRS, atomic_write, replication_file, write_json
+from sim.files import (
+    REPLICATION_COLUMNS,
+    REPLICATION_DIRS,
+    atomic_write,
+    replication_file,
+    write_json,
+)
 from sim.runs.replicate import Replicated, ReplicationResult
-from sim.runs.tables import REPLICATION_COLUMNS, now_utc, replication_table
+from sim.runs.tables import now_utc, replication_table
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.files import KEY_COLUMNS, REPLICATION_COLUMNS, SUMMARY_COLUMNS
 from sim.metrics.statistics import t_interval
 
 if TYPE_CHECKING:
     from sim.runs.replicate import ReplicationResult
-
-KEY_COLUMNS = ["scenario", "metric", "segment", "stat", "unit"]
-SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
-REPLICATION_COLUMNS = [*KEY_COLUMNS, "replication", "seed", "value"]
 
 
 def now_utc() -> str:

@@ -17,10 +17,8 @@ import pandas as pd
 from sim.catalogue import default_target
 from sim.config import DEFAULT_ANSWER_TARGET_S, DEFAULT_GRADE1_TARGET_MIN, Force, Scenario
 from sim.config import DEFAULT_GRADE2_TARGET_MIN as NATIONAL_GRADE2_MIN
+from sim.files import CHANGE_COLUMNS, TARGET_COLUMNS
 from sim.runs.plan import RunPlan
-
-TARGET_COLUMNS = ["scenario", "metric", "segment", "stat", "direction", "target", "unit", "source"]
-CHANGE_COLUMNS = ["scenario", "path", "before", "after", "label"]
 
 #: One target: (metric, segment without force prefix, stat, direction, target, unit, source).
 _Row = tuple[str, str, str, str, float, str, str]

@@ -13,9 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.catalogue import METRICS, THRESHOLD, split_force
-
-TARGET_COLUMNS = ["scenario", "metric", "segment", "stat", "direction", "target", "unit", "source"]
-CHANGE_COLUMNS = ["scenario", "path", "before", "after", "label"]
+from sim.files import CHANGE_COLUMNS, TARGET_COLUMNS
 
 #: A figure's key in overrides: (metric, segment, stat).
 Key = tuple[str, str, str]

@@ -15,6 +15,7 @@ import pytest
 
 import sim.runs.plan
 from sim.config import InputError, Scenario, load_scenario, read_yaml_file
+from sim.files import CHANGE_COLUMNS, REPLICATION_COLUMNS, TARGET_COLUMNS
 from sim.metrics.kpis import replication_metrics
 from sim.model.replication import ReplicationOutput, run_replication
 from sim.runs.executors import Executor, ProcessExecutor, SequentialExecutor
@@ -22,8 +23,8 @@ from sim.runs.pipeline import run_plan, simulate
 from sim.runs.plan import PlannedScenario, RunPlan, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Replicated, ReplicationResult
 from sim.runs.store import MemoryStore, ResultStore
-from sim.runs.tables import REPLICATION_COLUMNS, replication_table
-from sim.runs.targets import CHANGE_COLUMNS, TARGET_COLUMNS, changes_frame, targets_frame
+from sim.runs.tables import replication_table
+from sim.runs.targets import changes_frame, targets_frame
 from tests.helpers import CONFIGS, ROOT
 from tests.runs.experiments import EARLY, LATE, experiment_file, run_into
 
