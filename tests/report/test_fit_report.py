@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from sim.fit import DistributionCheck, FitDiagnostics, ProfileCheck, RosterCheck, kaplan_meier
-from sim.report.fit_report import (
+from sim.report.fit_figures import (
     EMPIRICAL_NAME,
     FITTED_NAME,
     KAPLAN_MEIER_NAME,
@@ -21,8 +21,8 @@ from sim.report.fit_report import (
     fit_figures,
     largest_gap,
     safe_key,
-    write_fit_report,
 )
+from sim.report.fit_report import write_fit_report
 from sim.report.style import WIDTH_PX
 from tests.report.test_report import chromium_or_skip, png_size
 
