@@ -268,7 +268,7 @@ def changes_from(baseline: Variant, variant: Variant) -> list[Change]:
     """The settings of ``variant`` that differ from ``baseline``'s, at every path either sets.
 
     The baseline itself has none. A path's label is the grid axis it came from
-    (``late: 14 → 16``) or, for a named scenario, the path itself.
+    (``late 14 → 16``) or, for a named scenario, the path itself.
     """
     if variant.name == baseline.name:
         return []
@@ -285,5 +285,5 @@ def changes_from(baseline: Variant, variant: Variant) -> list[Change]:
         before = _setting_text(_at_path(before_raw, path))
         after = _setting_text(_at_path(after_raw, path))
         if before != after:
-            found.append(Change(path, before, after, f"{label}: {before} → {after}"))
+            found.append(Change(path, before, after, f"{label} {before} → {after}"))
     return found

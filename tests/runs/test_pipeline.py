@@ -232,7 +232,7 @@ def test_changes_of_the_handler_staffing_experiment() -> None:
     for late in (10, 12, 16, 18):
         own = frame[frame["scenario"] == f"late-{late}"]
         assert own[["path", "before", "after"]].values.tolist() == [[LATE, "14", str(late)]]
-        assert own["label"].tolist() == [f"late: 14 → {late}"]
+        assert own["label"].tolist() == [f"late 14 → {late}"]
     moved = frame[frame["scenario"] == "early-to-late"].set_index("path")
     assert set(moved.index) == {EARLY, LATE}
     assert moved.loc[LATE, ["before", "after"]].tolist() == ["14", "16"]

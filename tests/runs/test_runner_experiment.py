@@ -74,7 +74,7 @@ def test_experiment_writes_the_results_directory(reference) -> None:
     assert manifest["replications"] == [0, 1, 2, 3]
     assert manifest["experiment"]["baseline"] == "late-14"
     assert manifest["experiment"]["changes"]["late-16"] == [
-        {"path": LATE, "before": "14", "after": "16", "label": "late: 14 → 16"}
+        {"path": LATE, "before": "14", "after": "16", "label": "late 14 → 16"}
     ]
 
 
