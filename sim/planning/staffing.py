@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sim.catalogue import PERCENTILES
-from sim.config import MINUTES_PER_WEEK, Roster, Scenario
+from sim.config import MINUTES_PER_WEEK, Scenario
 from sim.metrics.windows import in_period, interval_edges, interval_of
 from sim.planning.pool import (
     PoolSetup,
@@ -60,23 +60,14 @@ from sim.planning.verification import (
     verify_staffing,
 )
 from sim.runs.executors import Executor
+from sim.scenarios.staffing import with_pool_roster
 
 log = logging.getLogger(__name__)
 
 
 def with_staff(setup: PoolSetup, staff: np.ndarray) -> Scenario:
     """The scenario with the pool staffed by ``staff`` handlers per interval (no shrinkage)."""
-    roster = Roster(
-        interval_minutes=setup.interval_minutes,  # type: ignore[arg-type]
-        staff=[int(s) for s in staff],
-        allow_gaps=True,
-    )
-    scenario = setup.scenario
-    pool = scenario.handler_pools[setup.pool_id].model_copy(
-        update={"roster": roster, "shrinkage": 0.0}
-    )
-    pools = {**scenario.handler_pools, setup.pool_id: pool}
-    return scenario.model_copy(update={"handler_pools": pools})
+    return with_pool_roster(setup.scenario, setup.pool_id, setup.interval_minutes, list(staff))
 
 
 def offered_load(

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from sim.catalogue import PERCENTILES
-from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, Roster, Scenario
+from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, Scenario
 from sim.metrics.windows import interval_edges, interval_of
 from sim.planning.area import AreaSetup, erlang_units
 from sim.planning.simulation import AreaIncidents, simulate_incidents
@@ -57,6 +57,7 @@ from sim.planning.verification import (
     verify_staffing,
 )
 from sim.runs.executors import Executor
+from sim.scenarios.staffing import with_area_units
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +67,9 @@ def with_units(setup: AreaSetup, units: np.ndarray | int) -> Scenario:
     staff: int | list[int] = (
         int(units) if np.ndim(units) == 0 else [int(u) for u in np.asarray(units)]
     )
-    roster = Roster(
-        interval_minutes=setup.interval_minutes,  # type: ignore[arg-type]
-        staff=staff,
-        allow_gaps=True,
+    return with_area_units(
+        setup.scenario, setup.force_id, setup.area_id, setup.interval_minutes, staff
     )
-    scenario = setup.scenario
-    force = scenario.forces[setup.force_id]
-    area = force.areas[setup.area_id].model_copy(update={"units": roster})
-    force = force.model_copy(update={"areas": {**force.areas, setup.area_id: area}})
-    return scenario.model_copy(update={"forces": {**scenario.forces, setup.force_id: force}})
 
 
 def area_load(

@@ -167,7 +167,7 @@ def test_manifest_lets_the_run_be_repeated(demo_run, tmp_path) -> None:
 def test_run_prints_headline_and_where_results_are(demo_run) -> None:
     out, output = demo_run
     assert "999" in output and "101" in output
-    assert "occupancy of contact_centre" in output
+    assert "occupancy, contact_centre" in output
     assert str(out) in output.replace("\n", "")
 
 
