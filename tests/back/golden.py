@@ -12,19 +12,21 @@ in the commit message)::
 
     .venv/bin/python tests/back/golden.py
 
-It drives ``cli.py`` in a subprocess, so it runs unchanged on any version of the
-code that keeps the command line of DESIGN §3.
+It calls the plain functions behind ``demandsim run`` and ``demandsim experiment``
+(:mod:`sim.app.run`) with the options the command line would pass. (The first
+golden files were made with the command line itself, before the one-pipeline
+redesign, and the redesign reproduced them byte for byte.)
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import yaml
+
+from sim.app.run import cli_overrides, run_experiment_file, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -46,15 +48,6 @@ SCENARIOS = {
 EXPERIMENT = "experiments/handler-staffing.yaml"
 
 
-def _cli(*arguments: str) -> None:
-    subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *arguments],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def _short_experiment(work: Path) -> Path:
     """The shipped experiment with the golden seed, replications and horizon."""
     raw = yaml.safe_load((ROOT / EXPERIMENT).read_text())
@@ -69,26 +62,12 @@ def produce(out: Path) -> list[Path]:
     """Run every golden case into ``out``; return the files to compare, relative to ``out``."""
     files: list[Path] = []
     for name, scenario in SCENARIOS.items():
-        _cli(
-            "run",
-            scenario,
-            "--seed",
-            str(SEED),
-            "--replications",
-            str(REPLICATIONS),
-            "--days",
-            str(DAYS),
-            "--warmup-days",
-            str(WARMUP_DAYS),
-            "--out",
-            str(out / name),
-        )
+        overrides = cli_overrides([], REPLICATIONS, SEED, DAYS, WARMUP_DAYS)
+        run_scenario(ROOT / scenario, overrides, out / name)
         files.append(Path(name) / "summary.csv")
     with tempfile.TemporaryDirectory() as work:
         experiment = _short_experiment(Path(work))
-        _cli(
-            "experiment", str(experiment), "--workers", "1", "--out", str(out / "handler-staffing")
-        )
+        run_experiment_file(experiment, out / "handler-staffing", workers=1)
     files += [Path("handler-staffing") / "summary.csv", Path("handler-staffing") / "comparison.csv"]
     return files
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +10,7 @@ from sim.config import SECONDS_PER_DAY, SECONDS_PER_HOUR, Scenario, scenario_fro
 from sim.metrics.kpis import contact_metrics
 from sim.model.records import CallOutcome
 from sim.model.replication import run_replication
-from sim.runs.tables import replication_table
-from tests.helpers import load_raw, replications, single_queue
+from tests.helpers import load_raw, single_queue
 
 
 def in_service_at(output, times: np.ndarray, pool: int = 0) -> np.ndarray:
@@ -228,54 +225,6 @@ def test_abandoned_101_callers_redial_after_the_delay() -> None:
     assert abs(share - 0.6) < 4 * np.sqrt(0.24 / len(abandoned_early))
     # No caller makes more than max_attempts calls.
     assert frame["attempt"].max() <= 2
-
-
-def test_same_seed_gives_identical_results_sequential_and_parallel(demo_scenario) -> None:
-    sequential = replication_table(replications(demo_scenario, 3, seed=5))
-    again = replication_table(replications(demo_scenario, 3, seed=5))
-    parallel = replication_table(replications(demo_scenario, 3, seed=5, workers=2))
-    pd.testing.assert_frame_equal(sequential, again)
-    pd.testing.assert_frame_equal(sequential, parallel)
-    other = replication_table(replications(demo_scenario, 3, seed=6))
-    assert not np.allclose(sequential["value"], other["value"])
-
-
-def test_common_random_numbers_more_handlers_never_lengthen_any_wait() -> None:
-    # FCFS without abandonment, the same arrivals and handling times: adding a
-    # handler cannot delay any call (a pathwise property), so compare call by call.
-    waits = []
-    for agents in (9, 10, 11, 12):
-        output = run_replication(single_queue(100, 300, agents, days=3), 0)
-        waits.append(output.calls.answered_s - output.calls.arrival_s)
-    for fewer, more in itertools.pairwise(waits):
-        assert len(fewer) == len(more)
-        assert (more <= fewer + 1e-9).all()
-        assert more.mean() < fewer.mean()
-
-
-def test_more_handlers_never_lengthen_mean_waits_with_abandonment_and_redials(
-    demo_scenario,
-) -> None:
-    raw = demo_scenario.model_dump(mode="json")
-    means = []
-    for extra in (0, 1, 2, 4):
-        varied = {
-            **raw,
-            "handler_pools": {"contact_centre": {**raw["handler_pools"]["contact_centre"]}},
-        }
-        shifts = [dict(s) for s in raw["handler_pools"]["contact_centre"]["roster"]["shifts"]]
-        for shift in shifts:
-            shift["count"] += extra
-        varied["handler_pools"]["contact_centre"]["roster"] = {
-            **raw["handler_pools"]["contact_centre"]["roster"],
-            "shifts": shifts,
-        }
-        scenario = scenario_from_dict(varied)
-        table = replication_table(replications(scenario, 3, seed=3))
-        waits = table[(table["metric"] == "answer_time") & (table["stat"] == "mean")]
-        means.append(waits.groupby("segment")["value"].mean())
-    for fewer, more in itertools.pairwise(means):
-        assert (more <= fewer).all(), (fewer, more)
 
 
 def test_warmup_is_excluded_from_metrics() -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from sim.config import InputError
 from sim.planning.rostering import (
@@ -23,7 +22,6 @@ from sim.planning.rostering import (
     solve_roster,
 )
 
-runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 
 
