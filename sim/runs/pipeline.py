@@ -36,9 +36,10 @@ import pandas as pd
 
 from sim.errors import InputError, Problem
 from sim.metrics.statistics import check_precision, look_ahead
-from sim.runs.executors import Attempt, Executor, Job
-from sim.runs.plan import RunPlan
+from sim.runs.executors import Attempt, Executor, Job, SequentialExecutor
+from sim.runs.plan import RunPlan, plan_scenarios
 from sim.runs.replicate import MetricReducer, Reducer, Replicated, ReplicationResult, replicate
+from sim.runs.store import MemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -415,10 +416,6 @@ def simulate(
     RuntimeError
         If a replication failed twice: an in-memory simulation has no partial result.
     """
-    from sim.runs.executors import SequentialExecutor
-    from sim.runs.plan import plan_scenarios
-    from sim.runs.store import MemoryStore
-
     plan = plan_scenarios(list(scenarios), name, Path("<memory>"))
     store = MemoryStore()
     reducer = reducer if reducer is not None else MetricReducer(warmup=False)

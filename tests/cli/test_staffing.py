@@ -116,3 +116,17 @@ def test_staff_command_writes_a_roster_and_refuses_an_impossible_one(tmp_path: P
     assert result.exit_code == 2
     assert f"{shifts}: patterns: cannot cover the requirement" in result.output
     assert re.search(r"mon 00:00 needs 14, at most 5, .* and \d+ more intervals", result.output)
+
+
+def test_staff_on_a_dask_cluster_gives_the_same_requirement(tmp_path: Path, dask_cluster) -> None:
+    """``--scheduler``: every verification simulation runs on the cluster, results unchanged."""
+    base = ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:101>=80",
+            "--interval", "60", "--set", "days=2", "--set", "replications=2"]  # fmt: skip
+    here = runner.invoke(app, [*base, "--out", str(tmp_path / "here")])
+    there = runner.invoke(
+        app, [*base, "--scheduler", dask_cluster.scheduler_address, "--out", str(tmp_path / "dask")]
+    )
+    assert here.exit_code == 0, here.output
+    assert there.exit_code == 0, there.output
+    for name in ("requirement.csv", "verification.csv", "roster.yaml"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
