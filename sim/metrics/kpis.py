@@ -243,7 +243,7 @@ def _share(metric: str, segment: str, hit: np.ndarray, of: np.ndarray) -> Metric
 
 
 def call_records(output: ReplicationOutput) -> pd.DataFrame:
-    """Per-call records of one replication, for ``records/calls.parquet``.
+    """Per-call records of one replication, for ``records/calls/<scenario>/<r>.parquet``.
 
     Times are seconds from the scenario start (negative in the warm-up).
     """
@@ -251,7 +251,7 @@ def call_records(output: ReplicationOutput) -> pd.DataFrame:
 
 
 def outage_records(output: ReplicationOutput) -> pd.DataFrame:
-    """The platform's outage windows of one replication, for ``records/outages.parquet``.
+    """The platform's outage windows of one replication, for ``records/outages/``.
 
     Seconds from the scenario start; ``in_period`` if the window overlaps the
     measured period.
@@ -274,7 +274,7 @@ def platform_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 
 def incident_records(output: ReplicationOutput) -> pd.DataFrame:
-    """Per-incident records of one replication, for ``records/incidents.parquet``.
+    """Per-incident records of one replication, for ``records/incidents/<scenario>/<r>.parquet``.
 
     See :meth:`sim.model.records.IncidentRecords.to_frame`; ``in_period`` if the
     incident got its final grade in the measured period.

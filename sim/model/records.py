@@ -9,9 +9,10 @@ unit-second totals. Codes are :class:`enum.IntEnum` s (:class:`CallOutcome`,
 themselves (0, 1, 2 ...) are what the arrays hold and what the records files
 store as names.
 
-``CallRecords.to_frame`` and ``IncidentRecords.to_frame`` are the schema of
-``records/calls.parquet`` and ``records/incidents.parquet``, and
-``OutageRecords.to_frame`` that of ``records/outages.parquet``. Which records
+``CallRecords.to_frame``, ``IncidentRecords.to_frame`` and
+``OutageRecords.to_frame`` are the schemas of a results directory's
+``records/calls/``, ``records/incidents/`` and ``records/outages/`` files (one
+per scenario and replication: :mod:`sim.files`). Which records
 fall in the measured period is a metrics question (``sim.metrics.windows``), so
 the caller passes that mask in.
 
@@ -145,7 +146,7 @@ class CallRecords(_Records):
         return self.answered_s - self.arrival_s
 
     def to_frame(self, output: ReplicationOutput, in_period: np.ndarray) -> pd.DataFrame:
-        """The records as ``records/calls.parquet`` holds them.
+        """The records as ``records/calls/<scenario>/<r>.parquet`` holds them.
 
         Parameters
         ----------
@@ -253,7 +254,7 @@ class IncidentRecords(_Records):
     unit_force: np.ndarray
 
     def to_frame(self, output: ReplicationOutput, in_period: np.ndarray) -> pd.DataFrame:
-        """The records as ``records/incidents.parquet`` holds them (empty: no columns).
+        """The records as ``records/incidents/<scenario>/<r>.parquet`` holds them (or empty).
 
         Times are seconds: ``created_s``, ``graded_s`` (the final grade),
         ``dispatched_s``, ``arrived_s``, ``cleared_s`` (NaN after the end of the
@@ -343,7 +344,7 @@ class OutageRecords(_Records):
         return (window >= 0) & (times < self.end_s[np.maximum(window, 0)])
 
     def to_frame(self, output: ReplicationOutput, in_period: np.ndarray) -> pd.DataFrame:
-        """The records as ``records/outages.parquet`` holds them.
+        """The records as ``records/outages/<scenario>/<r>.parquet`` holds them.
 
         Parameters
         ----------
