@@ -25,3 +25,22 @@ def repo_root() -> Path:
 def configs_dir() -> Path:
     """The shipped scenarios' folder, ``configs/``."""
     return ROOT / "configs"
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small experiment run in this process, uninterrupted: (experiment file, results).
+
+    The reference that resumed, parallel and Dask runs are compared with
+    (tests/runs, tests/cli/test_runs.py).
+    """
+    from sim.runs.executors import SequentialExecutor
+    from sim.runs.plan import plan_experiment_file
+    from tests.runs.experiments import experiment_file, run_into
+
+    folder = tmp_path_factory.mktemp("reference")
+    path = experiment_file(folder)
+    out = folder / "out"
+    with SequentialExecutor() as executor:
+        run_into(plan_experiment_file(path), out, executor)
+    return path, out

@@ -47,17 +47,6 @@ def one_line(output: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[Path, Path]:
-    """The small experiment run in this process, uninterrupted: (experiment file, results)."""
-    folder = tmp_path_factory.mktemp("reference")
-    path = experiment_file(folder)
-    out = folder / "out"
-    with SequentialExecutor() as executor:
-        run_into(plan_experiment_file(path), out, executor)
-    return path, out
-
-
-@pytest.fixture(scope="module")
 def whole_run(tmp_path_factory) -> Path:
     """The short demo run through ``demandsim run``, uninterrupted."""
     out = tmp_path_factory.mktemp("run") / "whole"

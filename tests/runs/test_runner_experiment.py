@@ -39,17 +39,6 @@ from tests.runs.experiments import (
 )
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[Path, Path]:
-    """The small experiment run in this process, uninterrupted: (experiment file, results)."""
-    folder = tmp_path_factory.mktemp("reference")
-    path = experiment_file(folder)
-    out = folder / "out"
-    with SequentialExecutor() as executor:
-        run_into(plan_experiment_file(path), out, executor)
-    return path, out
-
-
 def test_experiment_writes_the_results_directory(reference) -> None:
     _, out = reference
     assert {p.name for p in out.iterdir()} >= {

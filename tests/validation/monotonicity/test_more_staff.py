@@ -6,26 +6,12 @@ import copy
 import itertools
 
 import numpy as np
-import pytest
 
-from sim.config import Scenario, scenario_from_dict
+from sim.config import scenario_from_dict
 from sim.metrics.kpis import replication_metrics
 from sim.model.replication import run_replication
 from sim.runs.tables import replication_table
-from tests.helpers import load_raw, replications, single_queue
-
-
-@pytest.fixture(scope="module")
-def demo_scenario() -> Scenario:
-    """The demo over a week, staffed tighter than shipped so queues, abandonment and
-    redials all happen."""
-    raw = load_raw("demo.yaml")
-    raw["days"] = 7
-    for shift, count in zip(
-        raw["handler_pools"]["contact_centre"]["roster"]["shifts"], [11, 4, 11, 5], strict=False
-    ):
-        shift["count"] = count
-    return scenario_from_dict(raw)
+from tests.helpers import replications, single_queue
 
 
 def test_common_random_numbers_more_handlers_never_lengthen_any_wait() -> None:
