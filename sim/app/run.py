@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sim.config import (
     load_scenario,
     read_yaml_file,
     scenario_from_dict,
+    scenario_warnings,
 )
 from sim.config.experiment import is_experiment
 from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
@@ -32,7 +34,7 @@ from sim.runs.plan import RunPlan, plan_experiment, plan_experiment_file, plan_s
 from sim.runs.results import ResultsWritten, write_results
 from sim.runs.store import ResultStore
 from sim.runs.tables import now_utc
-from sim.scenarios.variants import expand_experiment
+from sim.scenarios.variants import expand_experiment, experiment_warnings
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +200,25 @@ def run_experiment_file(
         return execute(plan, out_dir, executor, resume, on_progress)
 
 
-def validate_file(path: Path) -> str:
-    """Check a scenario or experiment file; return a one-line description of what it holds.
+@dataclass(frozen=True)
+class Validation:
+    """What ``validate`` found in a valid file.
+
+    Attributes
+    ----------
+    description
+        One line saying what the file holds.
+    warnings
+        Scenarios that will run but whose results cannot mean anything, each
+        naming the field (:func:`sim.config.scenario_warnings`).
+    """
+
+    description: str
+    warnings: tuple[Problem, ...] = ()
+
+
+def validate_file(path: Path) -> Validation:
+    """Check a scenario or experiment file: what it holds, and any warnings.
 
     A file is read as an experiment if it has any of the keys only an experiment
     has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
@@ -211,9 +230,13 @@ def validate_file(path: Path) -> str:
     """
     raw = read_yaml_file(path)
     if is_experiment(raw):
-        return describe_plan(plan_experiment(expand_experiment(raw, path)))
+        expanded = expand_experiment(raw, path)
+        description = describe_plan(plan_experiment(expanded))
+        return Validation(description, tuple(experiment_warnings(expanded)))
     scenario = scenario_from_dict(raw, str(path))
-    return describe_scenario(path, scenario)
+    return Validation(
+        describe_scenario(path, scenario), tuple(scenario_warnings(scenario, str(path)))
+    )
 
 
 def describe_scenario(path: Path, scenario: Scenario) -> str:

@@ -106,9 +106,16 @@ def run(
 def validate(
     file: Annotated[Path, typer.Argument(help="Scenario or experiment YAML file.")],
 ) -> None:
-    """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem."""
+    """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem.
+
+    Warnings (a scenario that will run but whose results cannot mean anything)
+    are printed to stderr, one per line, and leave the exit code 0.
+    """
     with bad_input_exits_2():
-        out.print(app_run.validate_file(file), markup=False, highlight=False, soft_wrap=True)
+        validation = app_run.validate_file(file)
+    out.print(validation.description, markup=False, highlight=False, soft_wrap=True)
+    for warning in validation.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -14,7 +14,9 @@ errors as problem lines), :mod:`~sim.config.durations`,
 (channels, online reports, grading), :mod:`~sim.config.response` (areas,
 dispatch, appointments, resolution), :mod:`~sim.config.force`,
 :mod:`~sim.config.platform` (and the named platforms shipped as package data in
-``sim/config/platforms/``), :mod:`~sim.config.scenario`,
+``sim/config/platforms/``), :mod:`~sim.config.cost` (the work a scenario plans,
+bounded), :mod:`~sim.config.scenario`, :mod:`~sim.config.caveats` (warnings about
+scenarios that run but mean nothing),
 :mod:`~sim.config.safe_yaml` and :mod:`~sim.config.loading`. This module only
 re-exports their public names.
 """
@@ -38,6 +40,12 @@ from sim.config.base import (
     Seconds,
     StaffCount,
     Weight,
+)
+from sim.config.caveats import scenario_warnings
+from sim.config.cost import (
+    MAX_ARRIVALS_PER_REPLICATION,
+    MAX_OUTAGES_PER_REPLICATION,
+    expected_arrivals,
 )
 from sim.config.demand import (
     CALL_CHANNELS,
@@ -110,10 +118,12 @@ __all__ = [
     "DEFAULT_GRADE1_TARGET_MIN",
     "DEFAULT_GRADE2_TARGET_MIN",
     "HOURS_PER_WEEK",
+    "MAX_ARRIVALS_PER_REPLICATION",
     "MAX_DAYS",
     "MAX_DURATION_S",
     "MAX_FILE_BYTES",
     "MAX_LOGNORMAL_RATIO",
+    "MAX_OUTAGES_PER_REPLICATION",
     "MAX_STAFF",
     "MAX_VOLUME_PER_YEAR",
     "MINUTES_PER_WEEK",
@@ -167,11 +177,13 @@ __all__ = [
     "apply_overrides",
     "available_platforms",
     "clock_to_seconds",
+    "expected_arrivals",
     "load_scenario",
     "parse_override",
     "parse_yaml",
     "problems_from_validation",
     "read_yaml_file",
     "scenario_from_dict",
+    "scenario_warnings",
     "shipped_platform",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.catalogue import national_threshold
 from sim.config.base import (
@@ -45,6 +45,26 @@ CHANNEL_PRIORITY: dict[str, int] = {name: rank for rank, name in enumerate(CALL_
 DEFAULT_ANSWER_TARGET_S: dict[str, float] = {
     channel: national_threshold("answer_time", channel) for channel in ("999", "101")
 }
+
+
+#: Smallest positive day-to-day coefficient of variation: below it the gamma
+#: shape (1 / cv squared) overflows to infinity, and the busyness is 1 anyway.
+MIN_OVERDISPERSION_CV = 1e-6
+
+
+def _none_or_measurable(cv: float) -> float:
+    if 0 < cv < MIN_OVERDISPERSION_CV:
+        raise ValueError(
+            f"is {cv:g}; expected 0 (no over-dispersion) or at least {MIN_OVERDISPERSION_CV:g}"
+        )
+    return cv
+
+
+#: Coefficient of variation of the daily busyness factor: 0 (plain Poisson), or
+#: ``MIN_OVERDISPERSION_CV`` to 2.
+DayCv = Annotated[
+    float, Field(ge=0, le=2, allow_inf_nan=False), NotBool, AfterValidator(_none_or_measurable)
+]
 
 
 class Profile(FrozenModel):
@@ -180,7 +200,7 @@ class Channel(FrozenModel):
     ]
     profile: Profile = Profile()
     surges: list[Surge] = Field(default_factory=list)
-    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = Field(
+    overdispersion_cv: DayCv = Field(
         default=0.0,
         description=(
             "Coefficient of variation of a gamma-distributed busyness factor per day "
@@ -231,7 +251,7 @@ class OnlineChannel(FrozenModel):
     ]
     profile: Profile = Profile()
     surges: list[Surge] = Field(default_factory=list)
-    overdispersion_cv: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NotBool] = 0.0
+    overdispersion_cv: DayCv = 0.0
     grading: Grading = Grading()
     desk_review: DeskReview | None = Field(
         default=None, description="Desk review before an incident is created; null: at once."

@@ -11,12 +11,14 @@ scenario: days, warm-up days, seed, platform, and replications (a number, or
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
+from sim.catalogue import METRICS
 from sim.config import CrossFieldError, FrozenModel, NotBool
 
 #: Keys only an experiment file has: a file with any of them (and no ``forces``)
@@ -68,6 +70,33 @@ class MetricKey(FrozenModel):
     metric: Annotated[str, Field(min_length=1, max_length=80)]
     segment: Annotated[str, Field(min_length=1, max_length=120)]
     stat: Annotated[str, Field(min_length=1, max_length=20)]
+
+    @model_validator(mode="after")
+    def _in_the_catalogue(self) -> MetricKey:
+        # Checked here, not after the first replications: the segment depends on the
+        # scenario, but the metric and its statistic are known from the catalogue.
+        definition = METRICS.get(self.metric)
+        if definition is None:
+            raise CrossFieldError(
+                [
+                    (
+                        ("metric",),
+                        f"is {self.metric!r}, which is not a metric; expected one of "
+                        f"{', '.join(METRICS)}",
+                    )
+                ]
+            )
+        if self.stat not in definition.stats:
+            raise CrossFieldError(
+                [
+                    (
+                        ("stat",),
+                        f"is {self.stat!r}, which {self.metric} does not have; expected one "
+                        f"of {', '.join(definition.stats)}",
+                    )
+                ]
+            )
+        return self
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -195,9 +224,36 @@ class Experiment(FrozenModel):
             problems.append(
                 (("scenarios",), "missing; expected a grid, a list of scenarios, or both")
             )
+        first_axis: dict[str, str] = {}
+        for label, axis in self.grid.items():
+            other = first_axis.setdefault(axis.path, label)
+            if other != label:
+                # The second axis would overwrite the first: names would lie.
+                problems.append(
+                    (
+                        ("grid", label, "path"),
+                        f"is {axis.path!r}, which axis {other!r} already sets; expected each "
+                        "axis on its own path (put every value in one axis)",
+                    )
+                )
+        count = self.scenario_count()
+        if count > MAX_SCENARIOS:
+            sizes = " x ".join(str(len(axis.values)) for axis in self.grid.values()) or "0"
+            problems.append(
+                (
+                    ("grid",),
+                    f"makes {count:,} scenarios (grid {sizes}, plus {len(self.scenarios)} "
+                    f"named); expected at most {MAX_SCENARIOS:,}",
+                )
+            )
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    def scenario_count(self) -> int:
+        """Scenarios the experiment makes: the grid points (product of axis lengths), then named."""
+        grid = math.prod(len(axis.values) for axis in self.grid.values()) if self.grid else 0
+        return grid + len(self.scenarios)
 
 
 def is_experiment(raw: Any) -> bool:

@@ -103,6 +103,15 @@ class Force(FrozenModel):
                     "needs schedule cars",
                 )
             )
+        if "scheduled" in grades and self.appointments is not None and self.appointments.cars == 0:
+            # The diary would have no slot to book: every replication would fail.
+            problems.append(
+                (
+                    ("appointments", "cars"),
+                    f"is 0, but {grades['scheduled']} books appointments; expected at least "
+                    "1 schedule car, or no scheduled share",
+                )
+            )
         if "resolution" in grades and self.resolution is None:
             problems.append(
                 (

@@ -7,7 +7,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from sim.config.base import MAX_DAYS, FrozenModel, Identifier, NotBool, Probability, Seconds
@@ -20,6 +20,23 @@ from sim.units import SECONDS_PER_DAY, SECONDS_PER_WEEK
 #: installed wheel has them too): ``platform: cmp`` reads ``platforms/cmp.yaml``.
 PLATFORMS_FOLDER = "platforms"
 
+
+#: Shortest mean time between failures or to repair, hours: one minute. Shorter is
+#: below the model's resolution (talk times are minutes), and tiny means would make
+#: the number of outage windows, and so the run, unbounded (see sim.config.cost).
+MIN_OUTAGE_HOURS = 1.0 / 60.0
+
+
+def _at_least_a_minute(hours: float) -> float:
+    if hours < MIN_OUTAGE_HOURS:
+        raise ValueError(
+            f"is {hours:g} h; expected at least one minute ({MIN_OUTAGE_HOURS:.4g} h): "
+            "outages are in hours"
+        )
+    return hours
+
+
+AtLeastAMinute = AfterValidator(_at_least_a_minute)
 
 Multiplier = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False), NotBool]
 CallChannel = Literal["999", "101"]
@@ -58,8 +75,12 @@ class Outages(FrozenModel):
     unit sent then takes ``dispatch_delay_multiplier`` times the usual decision time.
     """
 
-    mtbf_hours: Annotated[float, Field(gt=0, le=87_600, allow_inf_nan=False), NotBool]
-    mttr_hours: Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False), NotBool]
+    mtbf_hours: Annotated[
+        float, Field(gt=0, le=87_600, allow_inf_nan=False), NotBool, AtLeastAMinute
+    ]
+    mttr_hours: Annotated[
+        float, Field(gt=0, le=8_760, allow_inf_nan=False), NotBool, AtLeastAMinute
+    ]
     handling_multiplier: Multiplier = 1.0
     dispatch_delay_multiplier: Multiplier = 1.0
 

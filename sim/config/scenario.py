@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, model_validator
 
 from sim.config.base import MAX_DAYS, CrossFieldError, FrozenModel, Identifier, NotBool
+from sim.config.cost import cost_problems
 from sim.config.force import Force
 from sim.config.handlers import HandlerPool
 from sim.config.messages import describe_input
@@ -88,6 +89,14 @@ class Scenario(FrozenModel):
                         "handler_pools.*.serves",
                     )
                 )
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _affordable(self) -> Scenario:
+        # After the structure is known to be sound: the estimate reads every channel.
+        problems = cost_problems(self)
         if problems:
             raise CrossFieldError(problems)
         return self

@@ -25,9 +25,9 @@ from sim.config import (
     problems_from_validation,
     read_yaml_file,
     scenario_from_dict,
+    scenario_warnings,
 )
 from sim.config.experiment import (
-    MAX_SCENARIOS,
     NAME_UNSAFE,
     SHARED_FIELDS,
     Experiment,
@@ -156,6 +156,7 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
         shared.append(Override("replications", experiment.precision.max_replications, "precision"))
 
     variants, problems = _variants(experiment, where)
+    problems.extend(_name_problems([name for name, _ in variants], experiment.baseline, where))
     planned: list[Variant] = []
     descriptions = {named.name: named.description for named in experiment.scenarios}
     for name, changes in variants:
@@ -165,38 +166,75 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
         if scenario is not None:
             planned.append(Variant(name, scenario, overrides, descriptions.get(name, "")))
 
-    names = [name for name, _ in variants]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(
-            Problem(
-                where,
-                "scenarios",
-                f"two scenarios are called {name!r}; expected unique names "
-                "(give grid labels or rename a named scenario)",
-            )
-        )
-    if len(names) > MAX_SCENARIOS:
-        problems.append(
-            Problem(
-                where,
-                "grid",
-                f"makes {len(names):,} scenarios; expected at most {MAX_SCENARIOS:,}",
-            )
-        )
-    if names and experiment.baseline not in names:
-        listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        problems.append(
-            Problem(
-                where,
-                "baseline",
-                f"is {experiment.baseline!r}, which is not one of the scenarios; expected "
-                f"one of {listed}",
-            )
-        )
     problems = list(dict.fromkeys(problems))  # the same problem from many grid points: once
     if problems:
         raise InputError(problems)
     return ExpandedExperiment(source, experiment, base_path, tuple(planned))
+
+
+def experiment_warnings(expanded: ExpandedExperiment) -> list[Problem]:
+    """Warnings about the experiment's scenarios (see :func:`sim.config.scenario_warnings`).
+
+    Each is at ``scenario NAME`` of the experiment file, with the scenario's
+    field; one that every scenario shares (from the base) is given once, for the
+    first scenario, with how many others have it.
+    """
+    source = str(expanded.source)
+    found: dict[tuple[str, str], list[str]] = {}
+    for variant in expanded.variants:
+        for warning in scenario_warnings(variant.scenario, source):
+            found.setdefault((warning.path, warning.message), []).append(variant.name)
+    warnings = []
+    for (path, message), names in found.items():
+        others = f" (and {len(names) - 1} other scenarios)" if len(names) > 1 else ""
+        warnings.append(Problem(source, f"scenario {names[0]}", f"{path}: {message}{others}"))
+    return warnings
+
+
+def _name_problems(names: list[str], baseline: str, source: str) -> list[Problem]:
+    """Scenario names that clash (exactly, or in case only) and a baseline that is none of them.
+
+    Names are directory and file names of the results: two that differ only in
+    case are one file on a case-insensitive file system (macOS, Windows).
+    """
+    problems: list[Problem] = []
+    by_folded: dict[str, list[str]] = {}
+    for name in names:
+        by_folded.setdefault(name.casefold(), []).append(name)
+    for same in by_folded.values():
+        if len(same) < 2:
+            continue
+        if len(set(same)) < len(same):
+            for name in sorted({n for n in same if same.count(n) > 1}):
+                problems.append(
+                    Problem(
+                        source,
+                        "scenarios",
+                        f"two scenarios are called {name!r}; expected unique names "
+                        "(give grid labels or rename a named scenario)",
+                    )
+                )
+        distinct = sorted(set(same))
+        if len(distinct) > 1:
+            problems.append(
+                Problem(
+                    source,
+                    "scenarios",
+                    f"scenarios {', '.join(repr(n) for n in distinct)} differ only in case, "
+                    "which names one results file on a case-insensitive file system; "
+                    "expected names that differ in more than case",
+                )
+            )
+    if names and baseline not in names:
+        listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        problems.append(
+            Problem(
+                source,
+                "baseline",
+                f"is {baseline!r}, which is not one of the scenarios; expected one of {listed}",
+            )
+        )
+    return problems
 
 
 def _variants(
