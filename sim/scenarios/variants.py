@@ -186,7 +186,8 @@ def experiment_warnings(expanded: ExpandedExperiment) -> list[Problem]:
             found.setdefault((warning.path, warning.message), []).append(variant.name)
     warnings = []
     for (path, message), names in found.items():
-        others = f" (and {len(names) - 1} other scenarios)" if len(names) > 1 else ""
+        more = len(names) - 1
+        others = f" (and {more} other scenario{'s' if more > 1 else ''})" if more else ""
         warnings.append(Problem(source, f"scenario {names[0]}", f"{path}: {message}{others}"))
     return warnings
 

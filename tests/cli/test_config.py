@@ -441,3 +441,20 @@ def test_cli_exits_2_on_a_bad_platform(tmp_path: Path) -> None:
     assert "platform" in result.output and "legacy" in result.output
     result = invoke("run", DEMO, "--set", "platform=nope")
     assert result.exit_code == 2
+
+
+def test_validate_prints_warnings_and_exits_0(tmp_path: Path) -> None:
+    raw = demo_raw()
+    raw["handler_pools"]["contact_centre"]["shrinkage"] = 0.99
+    result, path = validate_data(tmp_path, raw)
+    assert result.exit_code == 0, result.output
+    assert "valid scenario 'demo'" in result.stdout
+    (line,) = problem_lines(result)
+    assert line.startswith(f"warning: {path}: handler_pools.contact_centre.shrinkage: is 0.99")
+
+
+def test_validate_refuses_a_scenario_that_would_not_run(tmp_path: Path) -> None:
+    raw = demo_raw()
+    raw["forces"]["demo"]["appointments"]["cars"] = 0
+    result, path = validate_data(tmp_path, raw)
+    assert_bad(result, path, "forces.demo.appointments.cars", "is 0")
