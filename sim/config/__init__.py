@@ -45,7 +45,7 @@ from sim.config.caveats import scenario_warnings
 from sim.config.cost import (
     MAX_ARRIVALS_PER_REPLICATION,
     MAX_OUTAGES_PER_REPLICATION,
-    expected_arrivals,
+    planned_arrivals,
 )
 from sim.config.demand import (
     CALL_CHANNELS,
@@ -177,10 +177,10 @@ __all__ = [
     "apply_overrides",
     "available_platforms",
     "clock_to_seconds",
-    "expected_arrivals",
     "load_scenario",
     "parse_override",
     "parse_yaml",
+    "planned_arrivals",
     "problems_from_validation",
     "read_yaml_file",
     "scenario_from_dict",

@@ -45,7 +45,7 @@ def _calls_from_week_start(rates_per_hour: np.ndarray, cumulative: np.ndarray, t
     return float(weeks * cumulative[-1] + cumulative[hour] + (within - hour) * rates_per_hour[hour])
 
 
-def expected_arrivals(
+def planned_arrivals(
     channel: Channel | OnlineChannel, start_s: float, end_s: float, attempts_per_caller: float = 1.0
 ) -> float:
     """Expected arrivals of one channel over ``[start_s, end_s)``, surges included.
@@ -111,11 +111,11 @@ def cost_problems(scenario: Scenario) -> list[tuple[FieldPath, str]]:
     by_channel: list[tuple[float, FieldPath, Sequence[Surge]]] = []
     for force_id, force in scenario.forces.items():
         for channel_id, channel in force.channels.items():
-            planned = expected_arrivals(channel, start_s, end_s, _attempts_per_caller(channel))
+            planned = planned_arrivals(channel, start_s, end_s, _attempts_per_caller(channel))
             path = ("forces", force_id, "channels", channel_id)
             by_channel.append((planned, path, channel.surges))
         if force.online is not None:
-            planned = expected_arrivals(force.online, start_s, end_s)
+            planned = planned_arrivals(force.online, start_s, end_s)
             by_channel.append((planned, ("forces", force_id, "online"), force.online.surges))
     total = sum(planned for planned, _, _ in by_channel)
     if total > MAX_ARRIVALS_PER_REPLICATION:

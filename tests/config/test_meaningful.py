@@ -26,7 +26,7 @@ from sim.config import (
     scenario_from_dict,
     scenario_warnings,
 )
-from sim.config.cost import expected_arrivals
+from sim.config.cost import planned_arrivals
 from tests.config.problems import ROOT, assert_bad, channel, demo_raw, pool
 
 SOURCE = "scenario.yaml"
@@ -167,7 +167,7 @@ def _channel(**fields: Any) -> Channel:
 def test_expected_arrivals_integrate_volume_and_surges() -> None:
     day = 86_400.0
     flat = _channel(volume_per_year=365_000)  # 1,000 a day
-    assert expected_arrivals(flat, -2 * day, 10 * day) == pytest.approx(12_000)
+    assert planned_arrivals(flat, -2 * day, 10 * day) == pytest.approx(12_000)
     surged = _channel(
         volume_per_year=365_000,
         surges=[
@@ -177,8 +177,8 @@ def test_expected_arrivals_integrate_volume_and_surges() -> None:
     )
     # Day 1 morning x3, day 1 afternoon x6 (surges compound), day 2 x2, half of day 3 x2.
     expected = 10_000 + 500 * 2 + 500 * 5 + 1_000 * 1 + 500 * 1
-    assert expected_arrivals(surged, 0.0, 10 * day) == pytest.approx(expected)
-    assert expected_arrivals(surged, 0.0, 10 * day, 2.0) == pytest.approx(2 * expected)
+    assert planned_arrivals(surged, 0.0, 10 * day) == pytest.approx(expected)
+    assert planned_arrivals(surged, 0.0, 10 * day, 2.0) == pytest.approx(2 * expected)
 
 
 def test_expected_arrivals_follow_the_profile_hour_by_hour() -> None:
@@ -191,7 +191,7 @@ def test_expected_arrivals_follow_the_profile_hour_by_hour() -> None:
     hours = np.arange(np.floor(start_h), np.ceil(end_h))
     overlap = np.minimum(hours + 1, end_h) - np.maximum(hours, start_h)
     brute = float(np.sum(overlap * per_hour[(hours % 168).astype(int)]))
-    assert expected_arrivals(peaky, start_h * 3600, end_h * 3600) == pytest.approx(brute)
+    assert planned_arrivals(peaky, start_h * 3600, end_h * 3600) == pytest.approx(brute)
 
 
 # --------------------------------------------------------------------------- warnings
@@ -229,3 +229,20 @@ def test_a_measured_period_shorter_than_handling_is_a_warning() -> None:
     assert {line.split(": ")[1] for line in lines} == {"days"}
     assert any("forces.demo.channels.999" in line for line in lines)
     assert any("forces.demo.channels.101" in line for line in lines)
+
+
+def test_planned_arrivals_match_the_models_integrated_rate() -> None:
+    from sim.model.demand import expected_arrivals, rate_segments
+
+    surged = _channel(
+        volume_per_year=200_000,
+        profile={"hourly": list(range(1, 25)), "daily": [1, 2, 3, 4, 5, 6, 7]},
+        surges=[
+            {"start_day": 2, "start_time": "17:30", "duration_hours": 30, "multiplier": 4},
+            {"start_day": 3, "duration_hours": 5.5, "multiplier": 0.5},
+            {"start_day": -1, "duration_hours": 12, "multiplier": 2},
+        ],
+    )
+    start_s, end_s = -2 * 86_400.0, 9.3 * 86_400.0
+    model = expected_arrivals(*rate_segments(surged, start_s, end_s))
+    assert planned_arrivals(surged, start_s, end_s) == pytest.approx(model, rel=1e-9)
