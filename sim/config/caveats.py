@@ -27,10 +27,10 @@ def scenario_warnings(scenario: Scenario, source: str) -> list[Problem]:
     Returns
     -------
     list of Problem
-        Empty when nothing is amiss: handler pools whose every handler is
-        rounded away by shrinkage; areas with demand for response units but no
-        unit all week; a measured period shorter than a channel's mean
-        handling time.
+        Empty when nothing is amiss: handler pools (and resolution or desk
+        review teams) whose every member is rounded away by shrinkage; areas
+        with demand for response units but no unit all week; a measured period
+        shorter than a channel's mean handling time.
     """
     warnings: list[Problem] = []
     for pool_id, pool in scenario.handler_pools.items():
@@ -46,6 +46,26 @@ def scenario_warnings(scenario: Scenario, source: str) -> list[Problem]:
                 )
             )
     for force_id, force in scenario.forces.items():
+        teams = {
+            "resolution": (force.resolution, "no incident graded for resolution is called back"),
+            "online.desk_review": (
+                force.online.desk_review if force.online is not None else None,
+                "no online report is reviewed",
+            ),
+        }
+        for field, (team, consequence) in teams.items():
+            if team is None:
+                continue
+            rostered = team.roster.staff_per_minute()
+            if rostered.any() and not team.available_per_minute().any():
+                warnings.append(
+                    Problem(
+                        source,
+                        f"forces.{force_id}.{field}.shrinkage",
+                        f"is {team.shrinkage:g}, which rounds everyone rostered away in every "
+                        f"interval (at most {rostered.max()} on duty); {consequence}",
+                    )
+                )
         deploying = _deploying_grades(scenario, force_id)
         if not deploying:
             continue

@@ -246,3 +246,14 @@ def test_planned_arrivals_match_the_models_integrated_rate() -> None:
     start_s, end_s = -2 * 86_400.0, 9.3 * 86_400.0
     model = expected_arrivals(*rate_segments(surged, start_s, end_s))
     assert planned_arrivals(surged, start_s, end_s) == pytest.approx(model, rel=1e-9)
+
+
+@pytest.mark.parametrize("team", ["resolution", "online.desk_review"])
+def test_shrinkage_that_rounds_a_whole_team_away_is_a_warning(team: str) -> None:
+    raw = demo_raw()
+    section = demo_force(raw)
+    for part in team.split("."):
+        section = section[part]
+    section["shrinkage"] = 0.95
+    (line,) = warnings_of(raw)
+    assert line.startswith(f"{SOURCE}: forces.demo.{team}.shrinkage: is 0.95")
