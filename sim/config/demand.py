@@ -47,8 +47,9 @@ DEFAULT_ANSWER_TARGET_S: dict[str, float] = {
 }
 
 
-#: Smallest positive day-to-day coefficient of variation: below it the gamma
-#: shape (1 / cv squared) overflows to infinity, and the busyness is 1 anyway.
+#: Smallest positive day-to-day coefficient of variation. Below about 1e-154 the
+#: gamma shape (1 / cv squared) overflows to infinity; long before that, below a
+#: millionth, the daily busyness factor is 1 to every digit a report shows.
 MIN_OVERDISPERSION_CV = 1e-6
 
 

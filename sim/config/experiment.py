@@ -224,18 +224,22 @@ class Experiment(FrozenModel):
             problems.append(
                 (("scenarios",), "missing; expected a grid, a list of scenarios, or both")
             )
-        first_axis: dict[str, str] = {}
+        earlier: list[tuple[str, str]] = []
         for label, axis in self.grid.items():
-            other = first_axis.setdefault(axis.path, label)
-            if other != label:
-                # The second axis would overwrite the first: names would lie.
-                problems.append(
-                    (
-                        ("grid", label, "path"),
-                        f"is {axis.path!r}, which axis {other!r} already sets; expected each "
-                        "axis on its own path (put every value in one axis)",
+            for other, path in earlier:
+                # The later axis would overwrite (part of) the earlier one, and the
+                # scenario names would claim settings the scenarios do not have.
+                if _overlap(axis.path, path):
+                    problems.append(
+                        (
+                            ("grid", label, "path"),
+                            f"is {axis.path!r}, which sets what axis {other!r} ({path!r}) "
+                            "already sets; expected each axis on its own path (put every "
+                            "value in one axis)",
+                        )
                     )
-                )
+                    break
+            earlier.append((label, axis.path))
         count = self.scenario_count()
         if count > MAX_SCENARIOS:
             sizes = " x ".join(str(len(axis.values)) for axis in self.grid.values()) or "0"
@@ -254,6 +258,11 @@ class Experiment(FrozenModel):
         """Scenarios the experiment makes: the grid points (product of axis lengths), then named."""
         grid = math.prod(len(axis.values) for axis in self.grid.values()) if self.grid else 0
         return grid + len(self.scenarios)
+
+
+def _overlap(path: str, other: str) -> bool:
+    """Whether two dotted paths set the same field, or one sets a section holding the other."""
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
 
 def is_experiment(raw: Any) -> bool:

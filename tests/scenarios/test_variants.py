@@ -82,7 +82,18 @@ def test_two_grid_axes_on_one_path_are_refused() -> None:
         grid={"late": {"path": path, "values": [12, 14]}, "more": {"path": path, "values": [1]}}
     )
     (line,) = problems(raw)
-    assert line.startswith(f"{SOURCE}: grid.more.path: is '{path}', which axis 'late' already")
+    assert line.startswith(f"{SOURCE}: grid.more.path: is '{path}', which sets what axis 'late'")
+
+
+def test_a_grid_axis_inside_another_axis_section_is_refused() -> None:
+    shifts = "handler_pools.contact_centre.roster.shifts"
+    raw = experiment(
+        grid={
+            "late": {"path": f"{shifts}.2.count", "values": [12, 14]},
+            "roster": {"path": shifts, "values": [[]], "labels": ["none"]},
+        }
+    )
+    assert any(line.startswith(f"{SOURCE}: grid.roster.path: ") for line in problems(raw))
 
 
 def test_names_that_differ_only_in_case_are_refused() -> None:
