@@ -1,8 +1,9 @@
 """The calibrated scenarios reproduce the published figures they are calibrated to.
 
-Northumbria Police, report to the Police and Crime Panel, 31 July 2018
-(shared/seeds/000_57a00a9e0bfdb2ff.txt): each figure within 10%, from the mean
-over replications of the shipped scenario with its fixed seed.
+Northumbria Police, report to the Police and Crime Panel, 31 July 2018 (the
+Northumbria PCP report, 31 July 2018, in docs/sources.md): each figure within 10%,
+from the mean over replications of the shipped scenario with its fixed seed. The
+Thames Valley figures are from the Thames Valley PCP, 16 November 2018.
 """
 
 from __future__ import annotations
