@@ -51,7 +51,7 @@ def _plain_help_option(option: TyperOption | None) -> TyperOption | None:
     return option
 
 
-class PlainHelpCommand(TyperCommand):
+class _PlainHelpCommand(TyperCommand):
     """A command whose --help names values by metavar (DIR, N), never ``<type>``."""
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
@@ -65,7 +65,7 @@ class PlainHelpCommand(TyperCommand):
         return params
 
 
-class PlainHelpGroup(TyperGroup):
+class _PlainHelpGroup(TyperGroup):
     """A command group whose --help flag shows no ``<bool>``."""
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
@@ -74,14 +74,14 @@ class PlainHelpGroup(TyperGroup):
 
 app = typer.Typer(
     name="demandsim",
-    cls=PlainHelpGroup,
+    cls=_PlainHelpGroup,
     help="Simulate police contact and response demand: run scenarios, check configs, estimate.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 erlang_app = typer.Typer(
-    cls=PlainHelpGroup,
+    cls=_PlainHelpGroup,
     help="Analytic Erlang C / Erlang A figures for a quick estimate.",
     no_args_is_help=True,
 )
@@ -106,7 +106,7 @@ Overrides = Annotated[
 ]
 
 
-@app.command(cls=PlainHelpCommand)
+@app.command(cls=_PlainHelpCommand)
 def run(
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     set_: Overrides = None,
@@ -153,7 +153,7 @@ def run(
     print_failures(outcome)
 
 
-@app.command(cls=PlainHelpCommand)
+@app.command(cls=_PlainHelpCommand)
 def validate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario or experiment YAML file.")],
 ) -> None:
@@ -162,7 +162,7 @@ def validate(
         out.print(app_run.validate_file(file), markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command(cls=PlainHelpCommand)
+@app.command(cls=_PlainHelpCommand)
 def experiment(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="Experiment YAML file (experiments/*.yaml).")
@@ -228,7 +228,7 @@ AnswerTarget = Annotated[
 Json = Annotated[bool, typer.Option("--json", metavar="", help="Print one JSON object.")]
 
 
-@erlang_app.command("c", cls=PlainHelpCommand)
+@erlang_app.command("c", cls=_PlainHelpCommand)
 def erlang_c_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
@@ -240,7 +240,7 @@ def erlang_c_command(
     _erlang("c", json_, calls_per_hour=calls_per_hour, aht_s=aht, agents=agents, target_s=target)
 
 
-@erlang_app.command("a", cls=PlainHelpCommand)
+@erlang_app.command("a", cls=_PlainHelpCommand)
 def erlang_a_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
@@ -263,7 +263,7 @@ def erlang_a_command(
     )
 
 
-@app.command(cls=PlainHelpCommand)
+@app.command(cls=_PlainHelpCommand)
 def report(
     results_dir: Annotated[
         Path,
@@ -290,7 +290,7 @@ def report(
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command(cls=PlainHelpCommand)
+@app.command(cls=_PlainHelpCommand)
 def staff(
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     target: Annotated[
@@ -363,7 +363,7 @@ def staff(
     print_staffing(outcome)
 
 
-@app.command("fit", cls=PlainHelpCommand)
+@app.command("fit", cls=_PlainHelpCommand)
 def fit_command(
     incidents: Annotated[
         Path, typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV).")
