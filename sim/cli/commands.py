@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from sim.app import analytic as app_analytic
 from sim.app import fit as app_fit
@@ -35,15 +36,54 @@ from sim.cli.output import (
 )
 from sim.config import InputError, Problem
 
+
+class _NamedArgument(TyperArgument):
+    """An argument shown in help by its metavar alone (SCENARIO), without ``<path>``."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _plain_help_option(option: TyperOption | None) -> TyperOption | None:
+    # Typer labels its own --help flag "<bool>"; a flag takes no value, so no metavar.
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+class _PlainHelpCommand(TyperCommand):
+    """A command whose --help names values by metavar (DIR, N), never ``<type>``."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _plain_help_option(super().get_help_option(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if type(param) is TyperArgument and param.metavar:
+                param.__class__ = _NamedArgument
+        return params
+
+
+class _PlainHelpGroup(TyperGroup):
+    """A command group whose --help flag shows no ``<bool>``."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _plain_help_option(super().get_help_option(ctx))
+
+
 app = typer.Typer(
     name="demandsim",
+    cls=_PlainHelpGroup,
     help="Simulate police contact and response demand: run scenarios, check configs, estimate.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 erlang_app = typer.Typer(
-    help="Analytic Erlang C / Erlang A figures for a quick estimate.", no_args_is_help=True
+    cls=_PlainHelpGroup,
+    help="Analytic Erlang C / Erlang A figures for a quick estimate.",
+    no_args_is_help=True,
 )
 app.add_typer(erlang_app, name="erlang")
 
@@ -51,30 +91,41 @@ app.add_typer(erlang_app, name="erlang")
 #: Options several commands share.
 Scheduler = Annotated[
     str | None,
-    typer.Option(help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."),
+    typer.Option(
+        metavar="ADDRESS", help="Run on a Dask cluster: its scheduler address, tcp://HOST:PORT."
+    ),
 ]
-Resume = Annotated[bool, typer.Option("--resume", help="Finish an interrupted run in --out DIR.")]
+Resume = Annotated[
+    bool, typer.Option("--resume", metavar="", help="Finish an interrupted run in --out DIR.")
+]
 Overrides = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a field: --set a.b.c=VALUE (repeatable)."),
+    typer.Option(
+        "--set", metavar="PATH=VALUE", help="Override a field: --set a.b.c=VALUE (repeatable)."
+    ),
 ]
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     set_: Overrides = None,
-    replications: Annotated[int | None, typer.Option(help="Replications to run.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Base random seed.")] = None,
-    days: Annotated[float | None, typer.Option(help="Measured days.")] = None,
-    warmup_days: Annotated[float | None, typer.Option(help="Warm-up days before them.")] = None,
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="Replications to run.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(metavar="SEED", help="Base random seed.")] = None,
+    days: Annotated[float | None, typer.Option(metavar="DAYS", help="Measured days.")] = None,
+    warmup_days: Annotated[
+        float | None, typer.Option(metavar="DAYS", help="Warm-up days before them.")
+    ] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Results directory (default results/NAME-TIME).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Results directory (default results/NAME-TIME)."),
     ] = None,
     records: Annotated[
-        bool, typer.Option("--records", help="Write per-call and per-incident records.")
+        bool, typer.Option("--records", metavar="", help="Write per-call and per-incident records.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
     scheduler: Scheduler = None,
     resume: Resume = False,
 ) -> None:
@@ -102,9 +153,9 @@ def run(
     print_failures(outcome)
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def validate(
-    file: Annotated[Path, typer.Argument(help="Scenario or experiment YAML file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario or experiment YAML file.")],
 ) -> None:
     """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem.
 
@@ -118,16 +169,18 @@ def validate(
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def experiment(
-    file: Annotated[Path, typer.Argument(help="Experiment YAML file (experiments/*.yaml).")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Experiment YAML file (experiments/*.yaml).")
+    ],
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Results directory (default results/NAME-TIME)."),
+        typer.Option("--out", metavar="DIR", help="Results directory (default results/NAME-TIME)."),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Local worker processes (default: one per core)."),
+        typer.Option(min=1, metavar="N", help="Local worker processes (default: one per core)."),
     ] = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
@@ -169,14 +222,20 @@ def _erlang(model: str, json_output: bool, **arguments: Any) -> None:
         out.print(f"{label + ':':<{width}}{value}", highlight=False)
 
 
-CallsPerHour = Annotated[float, typer.Option("--calls-per-hour", help="Arrivals, calls per hour.")]
-Aht = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
-Agents = Annotated[int, typer.Option("--agents", help="Agents answering.")]
-AnswerTarget = Annotated[float, typer.Option("--target", help="Answer target, seconds.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+CallsPerHour = Annotated[
+    float, typer.Option("--calls-per-hour", metavar="CALLS", help="Arrivals, calls per hour.")
+]
+Aht = Annotated[
+    float, typer.Option("--aht", metavar="SECONDS", help="Mean handling time, seconds.")
+]
+Agents = Annotated[int, typer.Option("--agents", metavar="N", help="Agents answering.")]
+AnswerTarget = Annotated[
+    float, typer.Option("--target", metavar="SECONDS", help="Answer target, seconds.")
+]
+Json = Annotated[bool, typer.Option("--json", metavar="", help="Print one JSON object.")]
 
 
-@erlang_app.command("c")
+@erlang_app.command("c", cls=_PlainHelpCommand)
 def erlang_c_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
@@ -188,12 +247,14 @@ def erlang_c_command(
     _erlang("c", json_, calls_per_hour=calls_per_hour, aht_s=aht, agents=agents, target_s=target)
 
 
-@erlang_app.command("a")
+@erlang_app.command("a", cls=_PlainHelpCommand)
 def erlang_a_command(
     calls_per_hour: CallsPerHour,
     aht: Aht,
     agents: Agents,
-    patience: Annotated[float, typer.Option("--patience", help="Mean patience, seconds.")],
+    patience: Annotated[
+        float, typer.Option("--patience", metavar="SECONDS", help="Mean patience, seconds.")
+    ],
     target: AnswerTarget = 20.0,
     json_: Json = False,
 ) -> None:
@@ -209,14 +270,21 @@ def erlang_a_command(
     )
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def report(
-    results_dir: Annotated[Path, typer.Argument(help="Results directory of a run or experiment.")],
+    results_dir: Annotated[
+        Path,
+        typer.Argument(metavar="RESULTS_DIR", help="Results directory of a run or experiment."),
+    ],
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="HTML file (default RESULTS_DIR/report.html).")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="HTML file (default RESULTS_DIR/report.html)."),
     ] = None,
     png: Annotated[
-        Path | None, typer.Option("--png", help="Also write each figure as a PNG in this folder.")
+        Path | None,
+        typer.Option(
+            "--png", metavar="DIR", help="Also write each figure as a PNG in this folder."
+        ),
     ] = None,
 ) -> None:
     """The panel report: one self-contained HTML page of plots and plain words."""
@@ -229,42 +297,53 @@ def report(
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def staff(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     target: Annotated[
         list[str],
         typer.Option(
             "--target",
+            metavar="TARGET",
             help="metric:segment[:stat]<=|>=value, e.g. 'answered_within_target:999>=90' "
             "or 'answer_time:101:p90<=120' for a pool; 'attended_within_target:grade1/urban>=90' "
             "or 'attendance_time:grade2:p90<=60' (minutes) for an area (repeatable).",
         ),
     ],
     pool: Annotated[
-        str | None, typer.Option("--pool", help="Handler pool to staff (or --area).")
+        str | None,
+        typer.Option("--pool", metavar="POOL", help="Handler pool to staff (or --area)."),
     ] = None,
     area: Annotated[
         str | None,
-        typer.Option("--area", help="Response area whose units to staff: AREA or FORCE/AREA."),
+        typer.Option(
+            "--area", metavar="AREA", help="Response area whose units to staff: AREA or FORCE/AREA."
+        ),
     ] = None,
     interval: Annotated[
         int | None,
-        typer.Option(help="Staffing interval, minutes: 15, 30 or 60 (default 30; 60 for units)."),
+        typer.Option(
+            metavar="MINUTES",
+            help="Staffing interval, minutes: 15, 30 or 60 (default 30; 60 for units).",
+        ),
     ] = None,
     shifts: Annotated[
         Path | None,
-        typer.Option(help="Shift patterns YAML (default: 8 and 10 h, any hour; units 10 h)."),
+        typer.Option(
+            metavar="FILE", help="Shift patterns YAML (default: 8 and 10 h, any hour; units 10 h)."
+        ),
     ] = None,
     set_: Overrides = None,
     max_staff: Annotated[
-        int, typer.Option(min=1, help="Most handlers (or units) per interval.")
+        int, typer.Option(min=1, metavar="N", help="Most handlers (or units) per interval.")
     ] = 2000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
     scheduler: Scheduler = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Results directory (default results/NAME-staff-TIME)."),
+        typer.Option(
+            "--out", metavar="DIR", help="Results directory (default results/NAME-staff-TIME)."
+        ),
     ] = None,
 ) -> None:
     """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
@@ -291,25 +370,35 @@ def staff(
     print_staffing(outcome)
 
 
-@app.command("fit")
+@app.command("fit", cls=_PlainHelpCommand)
 def fit_command(
-    incidents: Annotated[Path, typer.Option("--incidents", help="CAD incident export (CSV).")],
-    out_path: Annotated[Path, typer.Option("--out", help="Scenario YAML to write.")],
+    incidents: Annotated[
+        Path, typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV).")
+    ],
+    out_path: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="Scenario YAML to write.")
+    ],
     calls: Annotated[
-        Path | None, typer.Option("--calls", help="Telephony export (CSV), one row per call.")
+        Path | None,
+        typer.Option("--calls", metavar="FILE", help="Telephony export (CSV), one row per call."),
     ] = None,
     columns: Annotated[
         Path | None,
-        typer.Option("--columns", help="Mapping YAML: column names, timestamp format, codes."),
+        typer.Option(
+            "--columns", metavar="FILE", help="Mapping YAML: column names, timestamp format, codes."
+        ),
     ] = None,
     report_path: Annotated[
         Path | None,
         typer.Option(
-            "--report", help="Diagnostic HTML page [default: <out stem>.fit-report.html]."
+            "--report",
+            metavar="FILE",
+            help="Diagnostic HTML page (default: beside --out, NAME.fit-report.html).",
         ),
     ] = None,
     png_dir: Annotated[
-        Path | None, typer.Option("--png", help="Also write each diagnostic figure as PNG here.")
+        Path | None,
+        typer.Option("--png", metavar="DIR", help="Also write each diagnostic figure as PNG here."),
     ] = None,
 ) -> None:
     """Fit a scenario's demand and times from a force's own CAD and telephony exports."""

@@ -43,7 +43,9 @@ CallChannel = Literal["999", "101"]
 
 
 class SmsAdvice(FrozenModel):
-    """Advice sent by SMS or e-mail instead of being read out (seed 004, CMP items).
+    """Advice sent by SMS or e-mail instead of being read out.
+
+    Source: Thames Valley PCP, 16 November 2018, CMP project update (docs/sources.md).
 
     ``share`` of a channel's handled calls end with advice sent by text; their
     wrap-up is ``wrap_up_multiplier`` times as long. The model applies the

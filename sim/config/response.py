@@ -106,7 +106,10 @@ class ResponsePolicy(FrozenModel):
 
 
 class Appointments(FrozenModel):
-    """Schedule cars working a diary of appointment slots (seed 000, para 6.5)."""
+    """Schedule cars working a diary of appointment slots.
+
+    Source: Northumbria PCP report, 31 July 2018, para 6.5 (docs/sources.md).
+    """
 
     cars: StaffCount
     start: ClockTime = "08:00"

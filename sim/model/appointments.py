@@ -1,11 +1,11 @@
 """The appointment diary of a force's schedule cars.
 
-Schedule cars work fixed hours (Northumbria: 32 cars, 08:00-21:00, seed 000
-para 6.5). The working day is cut into slots; each car attends one appointment
-per slot. An incident graded for a scheduled appointment books the earliest slot
-that starts at least the minimum lead time after it is created and still has a
-car free. When the diary fills, the wait grows; no incident is dropped (the
-diary runs on past the end of the simulated period).
+Schedule cars work fixed hours (Northumbria: 32 cars, 08:00-21:00, Northumbria
+PCP report, 31 July 2018, para 6.5). The working day is cut into slots; each car
+attends one appointment per slot. An incident graded for a scheduled appointment
+books the earliest slot that starts at least the minimum lead time after it is
+created and still has a car free. When the diary fills, the wait grows; no
+incident is dropped (the diary runs on past the end of the simulated period).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The calibrated scenarios reproduce the published figures they are calibrated to.
 
-Northumbria Police, report to the Police and Crime Panel, 31 July 2018
-(shared/seeds/000_57a00a9e0bfdb2ff.txt): each figure within 10%, from the mean
-over replications of the shipped scenario with its fixed seed.
+Northumbria Police, report to the Police and Crime Panel, 31 July 2018 (the
+Northumbria PCP report, 31 July 2018, in docs/sources.md): each figure within 10%,
+from the mean over replications of the shipped scenario with its fixed seed. The
+Thames Valley figures are from the Thames Valley PCP, 16 November 2018.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def thames_valley_hampshire():
 @pytest.mark.parametrize("force", ["tvp", "hampshire"])
 def test_999_answered_within_10_seconds_on_average(thames_valley_hampshire, force) -> None:
     # "calls to the 999 service ... were dealt at an average within 10 seconds"
-    # (seed 004, minutes item 18): read as a mean answer time of 5 to 10 s.
+    # (Thames Valley PCP, 16 November 2018, minutes item 18): read as a mean
+    # answer time of 5 to 10 s.
     _, table = thames_valley_hampshire
     mean = figure(table, "answer_time", f"{force}/999", "mean").mean()
     assert 5.0 <= mean <= 10.0, mean
@@ -111,8 +113,8 @@ def test_999_answered_within_10_seconds_on_average(thames_valley_hampshire, forc
 @pytest.mark.parametrize("force", ["tvp", "hampshire"])
 def test_vast_majority_of_101_within_two_minutes(thames_valley_hampshire, force) -> None:
     # "the vast majority of calls were dealt with efficiently within two minutes",
-    # alongside "some unacceptable waits" (seed 004, minutes item 18): read as 80%
-    # to 97% of 101 calls answered within 120 s.
+    # alongside "some unacceptable waits" (Thames Valley PCP, 16 November
+    # 2018, minutes item 18): read as 80% to 97% of 101 calls answered within 120 s.
     scenario, table = thames_valley_hampshire
     assert scenario.forces[force].channels["101"].answer_target_s == 120
     share = figure(table, "answered_within_target", f"{force}/101", "value").mean()
@@ -120,8 +122,9 @@ def test_vast_majority_of_101_within_two_minutes(thames_valley_hampshire, force)
 
 
 def test_online_shares_move_101_demand_online() -> None:
-    # 80% of road traffic incidents and 12% of crime reported online (seed 004,
-    # priority 5): with RTIs 5% and crime 25% of 101 demand, 7% of it is online.
+    # 80% of road traffic incidents and 12% of crime reported online (Thames Valley PCP,
+    # 16 November 2018, progress report, priority 5): with RTIs 5% and crime 25% of
+    # 101 demand, 7% of it is online.
     scenario = load_scenario(CONFIGS / "thames-valley-hampshire-2018.yaml")
     for force in scenario.forces.values():
         online = force.online.volume_per_year
