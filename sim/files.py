@@ -98,3 +98,80 @@ def read_records(root: Path, kind: str) -> pd.DataFrame:
                 frame.insert(0, "scenario", scenario)
             frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# --------------------------------------------------------------------------- one writer per folder
+
+try:  # POSIX; elsewhere a folder is not locked (a second writer is not detected)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_FILE = ".lock"
+
+
+class FolderInUseError(Exception):
+    """Another process holds the lock of a folder; ``pid`` is its process id (None if unknown)."""
+
+    def __init__(self, pid: int | None):
+        super().__init__(pid)
+        self.pid = pid
+
+
+class FolderLock:
+    """An exclusive lock on ``<folder>/.lock``, held until :meth:`release`.
+
+    ``flock`` locks belong to the open file, so the lock goes with the process
+    (a killed run leaves the file, never the lock) and two opens in one process
+    exclude each other as two processes do. The file holds the holder's pid.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / LOCK_FILE
+        self._file: Any = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`FolderInUseError` at once (never wait).
+
+        Raises
+        ------
+        FolderInUseError
+            If another open file holds it.
+        OSError
+            If the lock file cannot be created (the folder is not writable).
+        """
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                text = handle.read().strip()
+                handle.close()
+                raise FolderInUseError(int(text) if text.isdigit() else None) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Let the lock go (the file stays: removing it would race a new holder)."""
+        if self._file is not None:
+            self._file.close()  # closing the last descriptor releases a flock
+            self._file = None
+
+
+def unwritable_reason(folder: Path) -> str | None:
+    """Why files cannot be created in an existing folder, or None if they can.
+
+    Tries it (a temporary file, removed at once): permission bits say nothing
+    for root, a read-only mount or a full quota.
+    """
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    Path(temporary).unlink(missing_ok=True)
+    return None

@@ -126,7 +126,8 @@ def test_a_run_replaces_an_earlier_run_and_keeps_the_planners_files(tmp_path) ->
     (root / "summary.csv").write_text("scenario\n")
     (root / "report.html").write_text("<html></html>")  # demandsim report's default place
     ResultStore(root, replace_run=True).open({"fingerprint": "b", "kind": "run"}, resume=False)
-    assert sorted(p.name for p in root.iterdir()) == ["experiment.json", "report.html"]
+    # .lock is the store's lock file: it stays (removing it would race the next writer).
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "experiment.json", "report.html"]
     assert json.loads((root / "experiment.json").read_text())["fingerprint"] == "b"
 
 
