@@ -156,6 +156,19 @@ class ResultStore:
                 self._check_held(held, identity, resume)
                 self._remove_temporary_files()
                 return
+        if not replaced and (self.root / REPLICATION_DIRS["values"]).is_dir():
+            # Replications without experiment.json or manifest.json: whose they are is unknown.
+            raise InputError(
+                [
+                    Problem(
+                        "--out",
+                        where,
+                        f"holds replications but neither {STORE_FILE} nor manifest.json, "
+                        "which say which run or experiment they belong to; restore "
+                        f"{STORE_FILE} to resume, or give a new directory",
+                    )
+                ]
+            )
         if not replaced and any(p.name != LOCK_FILE for p in self.root.iterdir()):
             raise InputError(
                 [
