@@ -128,6 +128,7 @@ class FolderLock:
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOCK_FILE
+        self.created = False  # whether acquire made the file (so a refusal can take it away)
         self._file: Any = None
 
     def acquire(self) -> None:
@@ -140,6 +141,7 @@ class FolderLock:
         OSError
             If the lock file cannot be created (the folder is not writable).
         """
+        self.created = not self.path.exists()
         handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
         if fcntl is not None:
             try:
@@ -155,9 +157,15 @@ class FolderLock:
         handle.flush()
         self._file = handle
 
-    def release(self) -> None:
-        """Let the lock go (the file stays: removing it would race a new holder)."""
+    def release(self, remove: bool = False) -> None:
+        """Let the lock go.
+
+        The file stays unless ``remove``: removing it would race a new holder,
+        so only a holder that made it, in a folder no writer may use, removes it.
+        """
         if self._file is not None:
+            if remove:
+                self.path.unlink(missing_ok=True)
             self._file.close()  # closing the last descriptor releases a flock
             self._file = None
 

@@ -135,15 +135,16 @@ class ResultStore:
         try:
             self._open(identity, resume)
         except BaseException:
-            self.close()
+            # Leave a directory that is not ours as it was: no .lock of ours in it.
+            self._lock.release(remove=self._lock.created)
             raise
         self.identity = dict(identity)
 
     def _open(self, identity: dict[str, Any], resume: bool) -> None:
         where = str(self.root)
         if self.root.exists() and not self.root.is_dir():
-            raise InputError([Problem("--out", where, "is a file; expected a directory")])
-        self._take(where)
+            raise self._refused("is a file; expected a directory")
+        self._take()
         marker = self.root / STORE_FILE
         replaced = False
         held = self._held(marker)
@@ -158,33 +159,25 @@ class ResultStore:
                 return
         if not replaced and (self.root / REPLICATION_DIRS["values"]).is_dir():
             # Replications without experiment.json or manifest.json: whose they are is unknown.
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"holds replications but neither {STORE_FILE} nor manifest.json, "
-                        "which say which run or experiment they belong to; restore "
-                        f"{STORE_FILE} to resume, or give a new directory",
-                    )
-                ]
+            raise self._refused(
+                f"holds replications but neither {STORE_FILE} nor manifest.json, "
+                "which say which run or experiment they belong to; restore "
+                f"{STORE_FILE} to resume, or give a new directory"
             )
         if not replaced and any(p.name != LOCK_FILE for p in self.root.iterdir()):
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        "is not empty and does not hold results of demandsim run or "
-                        "experiment; expected a new or empty directory",
-                    )
-                ]
+            raise self._refused(
+                "is not empty and does not hold results of demandsim run or "
+                "experiment; expected a new or empty directory"
             )
         if resume:
             log.info("nothing to resume in %s: starting afresh", where)
         write_json({**identity, "created": now_utc()}, marker)
 
-    def _take(self, where: str) -> None:
+    def _refused(self, message: str) -> InputError:
+        """Bad input naming ``--out`` and this directory."""
+        return InputError([Problem("--out", str(self.root), message)])
+
+    def _take(self) -> None:
         """Create the directory, check files can be written in it, and lock it."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -195,36 +188,22 @@ class ResultStore:
                 if parent is not None and not parent.is_dir()
                 else exc.strerror or str(exc)
             )
-            raise InputError(
-                [Problem("--out", where, f"cannot be created: {reason}; expected a directory")]
-            ) from None
+            raise self._refused(f"cannot be created: {reason}; expected a directory") from None
         reason = unwritable_reason(self.root)
         if reason is None:
             try:
                 self._lock.acquire()
             except FolderInUseError as busy:
                 pid = f"pid {busy.pid}" if busy.pid is not None else "pid unknown"
-                raise InputError(
-                    [
-                        Problem(
-                            "--out",
-                            where,
-                            f"is in use by another run or experiment ({pid}); wait for it "
-                            "to finish, or give another directory",
-                        )
-                    ]
+                raise self._refused(
+                    f"is in use by another run or experiment ({pid}); wait for it "
+                    "to finish, or give another directory"
                 ) from None
             except OSError as exc:
                 reason = exc.strerror or str(exc)
         if reason is not None:
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"is not writable ({reason}); expected a directory this user can write to",
-                    )
-                ]
+            raise self._refused(
+                f"is not writable ({reason}); expected a directory this user can write to"
             )
 
     def _held(self, marker: Path) -> dict[str, Any] | None:
@@ -258,43 +237,24 @@ class ResultStore:
 
     def _check_held(self, held: dict[str, Any], identity: dict[str, Any], resume: bool) -> None:
         """Refuse a directory that holds another plan, or this one without ``resume``."""
-        where = str(self.root)
         what = "run" if identity.get("kind") == "run" else "experiment"
         held_what = "run" if held.get("kind") == "run" else "experiment"
         if held_what != what:
             # Say what the directory holds: "a different run" would misdescribe an experiment.
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"holds the results of {held_what} {held.get('name', '?')}, which a "
-                        f"{what} cannot replace or resume; expected a new or empty directory",
-                    )
-                ]
+            raise self._refused(
+                f"holds the results of {held_what} {held.get('name', '?')}, which a "
+                f"{what} cannot replace or resume; expected a new or empty directory"
             )
         if held.get("fingerprint") != identity["fingerprint"]:
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"holds results of a different {what} ({held.get('name', '?')}, "
-                        "or the same one with different scenarios or settings); expected "
-                        f"a new directory, or the same {what} to resume",
-                    )
-                ]
+            raise self._refused(
+                f"holds results of a different {what} ({held.get('name', '?')}, "
+                "or the same one with different scenarios or settings); expected "
+                f"a new directory, or the same {what} to resume"
             )
         if not resume:
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"already holds results of this {what}; add --resume to finish "
-                        "it, or give a new directory",
-                    )
-                ]
+            raise self._refused(
+                f"already holds results of this {what}; add --resume to finish "
+                "it, or give a new directory"
             )
 
     def _remove_results(self) -> None:

@@ -278,6 +278,8 @@ def test_out_directory_rules(reference, tmp_path) -> None:
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "busy")])
     assert result.exit_code == 2 and "is not empty" in result.output
+    # ... and left as it was: no lock file of ours in someone else's folder.
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["notes.txt"]
 
 
 @pytest.mark.parametrize("out", ["", ".", "/"])
