@@ -123,12 +123,13 @@ class FolderLock:
 
     ``flock`` locks belong to the open file, so the lock goes with the process
     (a killed run leaves the file, never the lock) and two opens in one process
-    exclude each other as two processes do. The file holds the holder's pid.
+    exclude each other as two processes do. The file holds the holder's pid and
+    is removed on release; a holder checks that the file it locked is still the
+    one at the path, so a file removed by the last holder is never shared.
     """
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOCK_FILE
-        self.created = False  # whether acquire made the file (so a refusal can take it away)
         self._file: Any = None
 
     def acquire(self) -> None:
@@ -141,9 +142,10 @@ class FolderLock:
         OSError
             If the lock file cannot be created (the folder is not writable).
         """
-        self.created = not self.path.exists()
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
-        if fcntl is not None:
+        while True:
+            handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
+            if fcntl is None:
+                break
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -151,21 +153,22 @@ class FolderLock:
                 text = handle.read().strip()
                 handle.close()
                 raise FolderInUseError(int(text) if text.isdigit() else None) from None
+            try:
+                if os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            handle.close()  # the holder before removed it as we opened it: open the new one
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self._file = handle
 
-    def release(self, remove: bool = False) -> None:
-        """Let the lock go.
-
-        The file stays unless ``remove``: removing it would race a new holder,
-        so only a holder that made it, in a folder no writer may use, removes it.
-        """
+    def release(self) -> None:
+        """Remove the lock file and let the lock go (a second call does nothing)."""
         if self._file is not None:
-            if remove:
-                self.path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)  # while still held: see the class docstring
             self._file.close()  # closing the last descriptor releases a flock
             self._file = None
 

@@ -130,10 +130,11 @@ def check_out_dir(out_dir: Path) -> None:
     InputError
         Naming ``--out``.
     """
-    resolved = Path(os.path.abspath(out_dir))
-    if resolved == Path(resolved.anchor):
+    # As written (``x/..``) and with symbolic links followed (a link to the current directory).
+    named = {Path(os.path.abspath(out_dir)), Path(out_dir).resolve()}
+    if any(path == Path(path.anchor) for path in named):
         reason = "is the root of the file system"
-    elif resolved == Path.cwd().resolve() or resolved == Path(os.path.abspath(".")):
+    elif named & {Path(os.path.abspath(".")), Path.cwd().resolve()}:
         reason = "is the current directory"
     else:
         return

@@ -135,8 +135,7 @@ class ResultStore:
         try:
             self._open(identity, resume)
         except BaseException:
-            # Leave a directory that is not ours as it was: no .lock of ours in it.
-            self._lock.release(remove=self._lock.created)
+            self.close()  # a refused directory is left as it was, with no .lock of ours
             raise
         self.identity = dict(identity)
 

@@ -55,9 +55,25 @@ def test_a_second_store_is_refused_while_the_first_holds_the_directory(tmp_path)
         problem = caught.value.problems[0]
         assert problem.source == "--out"
         assert f"is in use by another run or experiment (pid {os.getpid()})" in problem.message
-    # Released on close: the same plan now resumes.
+    # Released on close, and the lock file removed: the same plan now resumes.
+    assert not (root / ".lock").exists()
     with ResultStore(root) as second:
         second.open(IDENTITY, resume=True)
+
+
+def test_a_lock_file_left_by_a_killed_run_does_not_stop_the_next(tmp_path) -> None:
+    root = tmp_path / "out"
+    with ResultStore(root) as first:
+        first.open(IDENTITY, resume=False)
+    (root / ".lock").write_text("999999\n")  # SIGKILL leaves the file; the lock went with it
+    with ResultStore(root) as second:
+        second.open(IDENTITY, resume=True)
+        assert (root / ".lock").read_text() == f"{os.getpid()}\n"
+    # A new directory holding only a stale lock file counts as empty.
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / ".lock").write_text("999999\n")
+    with ResultStore(tmp_path / "new") as third:
+        third.open(IDENTITY, resume=False)
 
 
 def test_a_directory_under_a_file_is_bad_input(tmp_path) -> None:
