@@ -98,3 +98,91 @@ def read_records(root: Path, kind: str) -> pd.DataFrame:
                 frame.insert(0, "scenario", scenario)
             frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# --------------------------------------------------------------------------- one writer per folder
+
+try:  # POSIX; elsewhere a folder is not locked (a second writer is not detected)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_FILE = ".lock"
+
+
+class FolderInUseError(Exception):
+    """Another process holds the lock of a folder; ``pid`` is its process id (None if unknown)."""
+
+    def __init__(self, pid: int | None):
+        super().__init__(pid)
+        self.pid = pid
+
+
+class FolderLock:
+    """An exclusive lock on ``<folder>/.lock``, held until :meth:`release`.
+
+    ``flock`` locks belong to the open file, so the lock goes with the process
+    (a killed run leaves the file, never the lock) and two opens in one process
+    exclude each other as two processes do. The file holds the holder's pid and
+    is removed on release; a holder checks that the file it locked is still the
+    one at the path, so a file removed by the last holder is never shared.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / LOCK_FILE
+        self._file: Any = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`FolderInUseError` at once (never wait).
+
+        Raises
+        ------
+        FolderInUseError
+            If another open file holds it.
+        OSError
+            If the lock file cannot be created (the folder is not writable).
+        """
+        while True:
+            handle = open(self.path, "a+")  # noqa: SIM115 - held open for the life of the lock
+            if fcntl is None:
+                break
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                text = handle.read().strip()
+                handle.close()
+                raise FolderInUseError(int(text) if text.isdigit() else None) from None
+            try:
+                if os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            handle.close()  # the holder before removed it as we opened it: open the new one
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Remove the lock file and let the lock go (a second call does nothing)."""
+        if self._file is not None:
+            self.path.unlink(missing_ok=True)  # while still held: see the class docstring
+            self._file.close()  # closing the last descriptor releases a flock
+            self._file = None
+
+
+def unwritable_reason(folder: Path) -> str | None:
+    """Why files cannot be created in an existing folder, or None if they can.
+
+    Tries it (a temporary file, removed at once): permission bits say nothing
+    for root, a read-only mount or a full quota.
+    """
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    Path(temporary).unlink(missing_ok=True)
+    return None

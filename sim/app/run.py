@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,9 +104,97 @@ def execute(
         Called with (completed, total) replications as they finish.
     """
     started, clock = now_utc(), time.perf_counter()
-    store = ResultStore(out_dir, replace_run=plan.kind == "run")
-    outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
-    return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+    check_out_dir(out_dir)
+    check_free_space(plan, out_dir)
+    # The store holds the directory's lock until the summary files are written.
+    with ResultStore(out_dir, replace_run=plan.kind == "run") as store:
+        outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
+        return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+
+
+#: Disk space a replication takes without records: its metric values and hourly
+#: warm-up figures, twice (the per-replication file and the summary tables), with
+#: room to spare; a year-long replication of a large force takes under 1 MB. Bytes.
+BYTES_PER_REPLICATION = 2_000_000
+#: Disk space of one call attempt's records (a call and its incident), bytes;
+#: measured at about 110 bytes.
+BYTES_PER_RECORDED_CALL = 200
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse a results directory that is the filesystem root or the current directory.
+
+    ``--out ""`` means the current directory, and results written there (or in
+    ``/``) mix with everything else in it.
+
+    Raises
+    ------
+    InputError
+        Naming ``--out``.
+    """
+    # As written (``x/..``) and with symbolic links followed (a link to the current directory).
+    named = {Path(os.path.abspath(out_dir)), Path(out_dir).resolve()}
+    if any(path == Path(path.anchor) for path in named):
+        reason = "is the root of the file system"
+    elif named & {Path(os.path.abspath(".")), Path.cwd().resolve()}:
+        reason = "is the current directory"
+    else:
+        return
+    raise InputError(
+        [Problem("--out", str(out_dir), f"{reason}; expected a new or empty directory for results")]
+    )
+
+
+def estimated_bytes(plan: RunPlan) -> int:
+    """Disk space a plan's results take at most, bytes (replications planned x their size).
+
+    With records, each replication adds its expected call attempts (annual
+    volumes over its warm-up and measured days) at :data:`BYTES_PER_RECORDED_CALL`.
+    """
+    replications = plan.precision.max_replications if plan.precision else plan.replications
+    total = 0
+    for planned in plan.scenarios:
+        size = BYTES_PER_REPLICATION
+        if plan.records:
+            scenario = planned.prepared
+            volume = sum(
+                channel.volume_per_year
+                for force in scenario.forces.values()
+                for channel in force.channels.values()
+            )
+            calls = volume * (scenario.days + scenario.warmup_days) / 365.0
+            size += int(calls * BYTES_PER_RECORDED_CALL)
+        total += size * replications
+    return total
+
+
+def check_free_space(plan: RunPlan, out_dir: Path) -> None:
+    """Refuse to start a plan whose results would not fit on the disk of ``out_dir``.
+
+    Checked before anything runs, so a full disk never costs the simulation
+    done (a resume needs as much again at most: its estimate is not reduced).
+
+    Raises
+    ------
+    InputError
+        Naming ``--out``, the space free and the space needed.
+    """
+    existing = next((p for p in (out_dir, *out_dir.absolute().parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        return  # the store says why the directory cannot be made
+    free = shutil.disk_usage(existing).free
+    needed = estimated_bytes(plan)
+    if free < needed:
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    str(out_dir),
+                    f"has {free / 1e6:.1f} MB free on its disk; these results need about "
+                    f"{needed / 1e6:.1f} MB; free some space or give a directory on another disk",
+                )
+            ]
+        )
 
 
 def _resume_needs_out(resume: bool, out_dir: Path | None) -> None:

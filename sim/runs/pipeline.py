@@ -254,6 +254,7 @@ def run_plan(
             "fingerprint": plan.fingerprint(),
             "name": plan.name,
             "kind": plan.kind,
+            "seed": plan.seed,  # the store checks each reused replication was saved with it
             "source": str(plan.source),
             "scenarios": plan.names,
         },

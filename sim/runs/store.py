@@ -18,6 +18,12 @@ moment -- Ctrl-C, a killed process, a lost machine -- leaves only whole
 replications, and ``--resume`` runs the rest. The summary files at the top of
 the directory are always rebuilt from these files, so a resumed run writes
 exactly what an uninterrupted one would.
+
+One process writes a directory at a time (a lock on ``.lock``, held from
+:meth:`ResultStore.open` to :meth:`ResultStore.close`), and resume verifies
+what it reuses: each metric file records its scenario, replication, seed and
+the plan's fingerprint, a file pyarrow cannot read is run again, and a file
+that belongs elsewhere is refused, by name.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError, Problem
 from sim.files import (
+    LOCK_FILE,
     REPLICATION_COLUMNS,
     REPLICATION_DIRS,
+    FolderInUseError,
+    FolderLock,
     atomic_write,
     replication_file,
+    unwritable_reason,
     write_json,
 )
 from sim.runs.replicate import Replicated, ReplicationResult
@@ -81,6 +91,19 @@ class ResultStore:
     def __init__(self, root: Path, replace_run: bool = False):
         self.root = Path(root)
         self.replace_run = replace_run
+        self.identity: dict[str, Any] = {}
+        self._lock = FolderLock(self.root)
+        self._verified: set[tuple[str, int]] = set()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the directory for another run (the files stay)."""
+        self._lock.release()
 
     #: Whether finished replications survive the process (so a plan can resume).
     durable = True
@@ -105,19 +128,26 @@ class ResultStore:
         Raises
         ------
         InputError
-            If the directory is a file, holds other results, holds this
-            experiment without ``resume``, or holds a different one.
+            If the directory is a file, cannot be created or written, is in use
+            by another process, holds other results, holds this experiment
+            without ``resume``, or holds a different one.
         """
+        try:
+            self._open(identity, resume)
+        except BaseException:
+            self.close()  # a refused directory is left as it was, with no .lock of ours
+            raise
+        self.identity = dict(identity)
+
+    def _open(self, identity: dict[str, Any], resume: bool) -> None:
         where = str(self.root)
         if self.root.exists() and not self.root.is_dir():
-            raise InputError([Problem("--out", where, "is a file; expected a directory")])
+            raise self._refused("is a file; expected a directory")
+        self._take()
         marker = self.root / STORE_FILE
         replaced = False
-        if marker.exists():
-            try:
-                held = json.loads(marker.read_text())
-            except (OSError, ValueError):
-                held = {}
+        held = self._held(marker)
+        if held is not None:
             if self.replace_run and not resume and held.get("kind") == "run":
                 self._remove_results()
                 # What is left is the planner's own (a report.html, notes): kept, not in the way.
@@ -126,61 +156,104 @@ class ResultStore:
                 self._check_held(held, identity, resume)
                 self._remove_temporary_files()
                 return
-        if not replaced and self.root.exists() and any(self.root.iterdir()):
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        "is not empty and does not hold results of demandsim run or "
-                        "experiment; expected a new or empty directory",
-                    )
-                ]
+        if not replaced and (self.root / REPLICATION_DIRS["values"]).is_dir():
+            # Replications without experiment.json or manifest.json: whose they are is unknown.
+            raise self._refused(
+                f"holds replications but neither {STORE_FILE} nor manifest.json, "
+                "which say which run or experiment they belong to; restore "
+                f"{STORE_FILE} to resume, or give a new directory"
+            )
+        if not replaced and any(p.name != LOCK_FILE for p in self.root.iterdir()):
+            raise self._refused(
+                "is not empty and does not hold results of demandsim run or "
+                "experiment; expected a new or empty directory"
             )
         if resume:
             log.info("nothing to resume in %s: starting afresh", where)
-        self.root.mkdir(parents=True, exist_ok=True)
         write_json({**identity, "created": now_utc()}, marker)
+
+    def _refused(self, message: str) -> InputError:
+        """Bad input naming ``--out`` and this directory."""
+        return InputError([Problem("--out", str(self.root), message)])
+
+    def _take(self) -> None:
+        """Create the directory, check files can be written in it, and lock it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            parent = next((p for p in self.root.parents if p.exists()), None)
+            reason = (
+                f"its parent {parent} is a file"
+                if parent is not None and not parent.is_dir()
+                else exc.strerror or str(exc)
+            )
+            raise self._refused(f"cannot be created: {reason}; expected a directory") from None
+        reason = unwritable_reason(self.root)
+        if reason is None:
+            try:
+                self._lock.acquire()
+            except FolderInUseError as busy:
+                pid = f"pid {busy.pid}" if busy.pid is not None else "pid unknown"
+                raise self._refused(
+                    f"is in use by another run or experiment ({pid}); wait for it "
+                    "to finish, or give another directory"
+                ) from None
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+        if reason is not None:
+            raise self._refused(
+                f"is not writable ({reason}); expected a directory this user can write to"
+            )
+
+    def _held(self, marker: Path) -> dict[str, Any] | None:
+        """What plan the directory holds: experiment.json, else manifest.json, else None."""
+        if marker.exists():
+            try:
+                held = json.loads(marker.read_text())
+            except (OSError, ValueError):
+                held = {}
+            return held if isinstance(held, dict) else {}
+        # experiment.json lost: a finished run's manifest names the same plan.
+        try:
+            manifest = json.loads((self.root / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+        about = next(
+            (
+                manifest[key]
+                for key in ("experiment", "run", "staffing")
+                if isinstance(manifest, dict) and isinstance(manifest.get(key), dict)
+            ),
+            None,
+        )
+        if about is None or not isinstance(about.get("fingerprint"), str):
+            return None
+        held = {k: about.get(k) for k in ("fingerprint", "name", "kind", "source")}
+        held["scenarios"] = list(manifest.get("scenarios") or [])
+        log.warning("%s has no %s: rebuilt it from manifest.json", self.root, STORE_FILE)
+        write_json({**held, "created": now_utc(), "rebuilt_from": "manifest.json"}, marker)
+        return held
 
     def _check_held(self, held: dict[str, Any], identity: dict[str, Any], resume: bool) -> None:
         """Refuse a directory that holds another plan, or this one without ``resume``."""
-        where = str(self.root)
         what = "run" if identity.get("kind") == "run" else "experiment"
         held_what = "run" if held.get("kind") == "run" else "experiment"
         if held_what != what:
             # Say what the directory holds: "a different run" would misdescribe an experiment.
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"holds the results of {held_what} {held.get('name', '?')}, which a "
-                        f"{what} cannot replace or resume; expected a new or empty directory",
-                    )
-                ]
+            raise self._refused(
+                f"holds the results of {held_what} {held.get('name', '?')}, which a "
+                f"{what} cannot replace or resume; expected a new or empty directory"
             )
         if held.get("fingerprint") != identity["fingerprint"]:
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"holds results of a different {what} ({held.get('name', '?')}, "
-                        "or the same one with different scenarios or settings); expected "
-                        f"a new directory, or the same {what} to resume",
-                    )
-                ]
+            raise self._refused(
+                f"holds results of a different {what} ({held.get('name', '?')}, "
+                "or the same one with different scenarios or settings); expected "
+                f"a new directory, or the same {what} to resume"
             )
         if not resume:
-            raise InputError(
-                [
-                    Problem(
-                        "--out",
-                        where,
-                        f"already holds results of this {what}; add --resume to finish "
-                        "it, or give a new directory",
-                    )
-                ]
+            raise self._refused(
+                f"already holds results of this {what}; add --resume to finish "
+                "it, or give a new directory"
             )
 
     def _remove_results(self) -> None:
@@ -219,6 +292,11 @@ class ResultStore:
             atomic_write(path, lambda p: warmup.to_parquet(p, index=False))
         table = pa.Table.from_pandas(replication_table([result]), preserve_index=False)
         details = {
+            # Where the file belongs: resume refuses it anywhere else (see completed).
+            "scenario": scenario,
+            "replication": replication,
+            "seed": result.seed,
+            "fingerprint": self.identity.get("fingerprint"),
             "calls": result.calls,
             "events": result.events,
             "wall_s": result.wall_s,
@@ -227,19 +305,31 @@ class ResultStore:
         metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(details).encode()}
         table = table.replace_schema_metadata(metadata)
         atomic_write(self.path("values", scenario, replication), lambda p: pq.write_table(table, p))
+        self._verified.add((scenario, replication))
 
     # ----------------------------------------------------------------- reading
 
     def completed(self, needs: Iterable[str] = ("warmup",)) -> set[tuple[str, int]]:
         """``(scenario, replication)`` of every replication whose files are all present.
 
+        A file found on disk (not saved by this store) is verified once: one
+        pyarrow cannot read is left out (so it is run again), and one whose
+        recorded scenario, replication, seed or plan differs from where it sits
+        is refused. Files saved before these were recorded are only read.
+
         Parameters
         ----------
         needs
             Other kinds of file a replication must have to count as done (a run
             that now wants records re-runs replications saved without them).
+
+        Raises
+        ------
+        InputError
+            Naming every file that belongs to another scenario, replication or plan.
         """
         done: set[tuple[str, int]] = set()
+        misplaced: list[Problem] = []
         base = self.root / REPLICATION_DIRS["values"]
         if not base.is_dir():
             return done
@@ -251,9 +341,54 @@ class ResultStore:
                 if not match:
                     continue
                 replication = int(match.group(1))
-                if all(self.path(kind, folder.name, replication).exists() for kind in needs):
-                    done.add((folder.name, replication))
+                key = (folder.name, replication)
+                if not all(self.path(kind, *key).exists() for kind in needs):
+                    continue
+                if key not in self._verified:
+                    problem = self._verify(key, needs)
+                    if problem is False:
+                        continue
+                    if problem is not True:
+                        misplaced.append(problem)
+                        continue
+                    self._verified.add(key)
+                done.add(key)
+        if misplaced:
+            raise InputError(misplaced)
         return done
+
+    def _verify(self, key: tuple[str, int], needs: Iterable[str]) -> Problem | bool:
+        """True if a stored replication can be reused, False if damaged, else why it is refused."""
+        path = self.path("values", *key)
+        try:
+            schema = pq.read_table(path).schema
+            for kind in needs:
+                pq.read_metadata(self.path(kind, *key))
+            raw = (schema.metadata or {}).get(_METADATA_KEY)
+            recorded = json.loads(raw) if raw else {}
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            log.warning("%s is damaged (%s): running replication %d again", path, exc, key[1])
+            return False
+        expected = {
+            "scenario": key[0],
+            "replication": key[1],
+            "seed": self.identity.get("seed"),
+            "fingerprint": self.identity.get("fingerprint"),
+        }
+        wrong = [
+            f"{name} {recorded[name]!r} (expected {want!r})"
+            for name, want in expected.items()
+            if name in recorded and want is not None and recorded[name] != want
+        ]
+        if not wrong:
+            return True
+        return Problem(
+            "--out",
+            str(path),
+            f"holds a replication of another scenario, replication or plan: {', '.join(wrong)}; "
+            "remove the file (the replication is then run again) or resume into the "
+            "directory it came from",
+        )
 
     def load_values(self, wanted: Sequence[tuple[str, int]]) -> pd.DataFrame:
         """Metric values of the given replications, in the order given (replications.parquet)."""

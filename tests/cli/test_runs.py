@@ -9,21 +9,25 @@ command line in ``tests/runs/``.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+import sim.app.run
 import sim.runs.replicate
 from cli import app
 from sim.runs.executors import SequentialExecutor
 from sim.runs.plan import plan_experiment_file
+from sim.runs.store import ResultStore
 from tests.helpers import CONFIGS, ROOT
 from tests.runs.experiments import (
     LATE,
@@ -274,6 +278,93 @@ def test_out_directory_rules(reference, tmp_path) -> None:
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     result = runner.invoke(app, ["experiment", str(path), "--out", str(tmp_path / "busy")])
     assert result.exit_code == 2 and "is not empty" in result.output
+    # ... and left as it was: no lock file of ours in someone else's folder.
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("out", ["", ".", "/"])
+def test_out_that_is_the_root_or_the_current_directory_is_bad_input(
+    out, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in (
+        ["run", str(DEMO), *SHORT_RUN],
+        ["experiment", str(experiment_file(tmp_path / "spec"))],
+    ):
+        result = runner.invoke(app, [*command, "--out", out])
+        assert result.exit_code == 2, result.output
+        assert "--out" in result.output
+        assert "is the root of the file system" in one_line(result.output) or (
+            "is the current directory" in one_line(result.output)
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["spec"]  # nothing written beside it
+
+
+def test_out_under_a_file_is_bad_input(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    out = tmp_path / "notes.txt" / "out"
+    result = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "is a file" in one_line(result.output)
+
+
+def test_a_disk_without_room_is_bad_input_before_anything_runs(tmp_path, monkeypatch) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a replication ran")
+
+    monkeypatch.setattr(sim.app.run.shutil, "disk_usage", lambda path: SimpleNamespace(free=10**6))
+    monkeypatch.setattr(sim.runs.replicate, "run_replication", never)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    text = one_line(result.output)
+    assert "--out" in text and "has 1.0 MB free on its disk" in text
+    assert "need about 8.0 MB" in text  # 4 replications x 2 MB
+    assert not out.exists()
+
+
+def test_a_second_writer_on_one_out_is_bad_input(tmp_path) -> None:
+    """A run in another process while this one holds the directory: refused, with our pid."""
+    out = tmp_path / "out"
+    with ResultStore(out) as holder:
+        holder.open({"fingerprint": "x", "kind": "run", "name": "demo"}, resume=False)
+        for command in (
+            ["run", str(DEMO), *SHORT_RUN],
+            ["experiment", str(experiment_file(tmp_path))],
+        ):
+            second = subprocess.run(
+                [sys.executable, "cli.py", *command, "--out", str(out), "--resume"],
+                cwd=ROOT, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert second.returncode == 2, second.stderr
+            assert f"is in use by another run or experiment (pid {os.getpid()})" in one_line(
+                second.stderr
+            )
+    assert not (out / "replications").exists()
+
+
+def test_run_resumed_over_a_truncated_replication_reruns_it(whole_run, tmp_path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(whole_run, copy)
+    target = copy / "replications" / "demo" / "00002.parquet"
+    target.write_bytes(target.read_bytes()[:100])
+    again = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(copy), "--resume"])
+    assert again.exit_code == 0, again.output
+    assert "3 replications reused from disk" in one_line(again.output)
+    assert_same_tables(whole_run, copy, ("summary.csv", "replications.parquet", "warmup.csv"))
+
+
+def test_resume_refuses_a_replication_copied_from_another_scenario(reference, tmp_path) -> None:
+    path, out = reference
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    target = copy / "replications" / "late-16" / "00000.parquet"
+    shutil.copyfile(copy / "replications" / "late-12" / "00000.parquet", target)
+    result = runner.invoke(app, ["experiment", str(path), "--out", str(copy), "--resume"])
+    assert result.exit_code == 2, result.output
+    text = one_line(result.output).replace(" ", "")
+    assert str(target).replace(" ", "") in text  # rich may wrap the path anywhere
+    assert "late-12" in text
 
 
 def test_cli_exits_1_with_a_summary_of_failures(reference, tmp_path, monkeypatch) -> None:

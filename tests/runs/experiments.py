@@ -69,9 +69,9 @@ def run_into(
     What :func:`sim.app.run.execute` does, with the replication task replaceable
     (to inject failures or stand-in replications).
     """
-    store = ResultStore(out, replace_run=plan.kind == "run")
-    outcome = run_plan(plan, store, executor, resume=resume, task=task)
-    return write_results(plan, store, outcome, now_utc(), 0.0)
+    with ResultStore(out, replace_run=plan.kind == "run") as store:
+        outcome = run_plan(plan, store, executor, resume=resume, task=task)
+        return write_results(plan, store, outcome, now_utc(), 0.0)
 
 
 def assert_same_tables(one: Path, other: Path, tables: tuple[str, ...] = TABLES) -> None:

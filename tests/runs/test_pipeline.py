@@ -120,12 +120,14 @@ def test_run_plan_into_memory_with_a_custom_reducer(directory_run, executor) -> 
 
 def test_a_run_replaces_an_earlier_run_and_keeps_the_planners_files(tmp_path) -> None:
     root = tmp_path / "out"
-    ResultStore(root, replace_run=True).open({"fingerprint": "a", "kind": "run"}, resume=False)
+    with ResultStore(root, replace_run=True) as store:
+        store.open({"fingerprint": "a", "kind": "run"}, resume=False)
     (root / "replications" / "demo").mkdir(parents=True)
     (root / "replications" / "demo" / "00000.parquet").write_bytes(b"PAR1")
     (root / "summary.csv").write_text("scenario\n")
     (root / "report.html").write_text("<html></html>")  # demandsim report's default place
-    ResultStore(root, replace_run=True).open({"fingerprint": "b", "kind": "run"}, resume=False)
+    with ResultStore(root, replace_run=True) as store:
+        store.open({"fingerprint": "b", "kind": "run"}, resume=False)
     assert sorted(p.name for p in root.iterdir()) == ["experiment.json", "report.html"]
     assert json.loads((root / "experiment.json").read_text())["fingerprint"] == "b"
 
