@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sim.metrics.kpis import call_segments
 from sim.metrics.windows import hour_bins
 from sim.model.records import CallOutcome, ReplicationOutput
 
@@ -35,18 +36,6 @@ WARMUP_COLUMNS = [
     "waiting_mean",
     "replications",
 ]
-
-
-def _segments(output: ReplicationOutput) -> list[tuple[str, list[int]]]:
-    """Call segments as in ``summary.csv``: channel, or ``force/channel`` and channel totals."""
-    forces = sorted({force for force, _ in output.queues})
-    if len(forces) == 1:
-        return [(channel, [i]) for i, (_, channel) in enumerate(output.queues)]
-    segments = [(f"{force}/{channel}", [i]) for i, (force, channel) in enumerate(output.queues)]
-    for channel in sorted({channel for _, channel in output.queues}):
-        indices = [i for i, (_, c) in enumerate(output.queues) if c == channel]
-        segments.append((channel, indices))
-    return segments
 
 
 def time_in_queue_per_bin(arrival: np.ndarray, leave: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -101,8 +90,7 @@ def hourly_profile(output: ReplicationOutput) -> pd.DataFrame:
     hours, edges = hour_bins(-output.warmup_s, output.horizon_s)
     widths = np.diff(edges)
     frames = []
-    for segment, queues in _segments(output):
-        mask = np.isin(calls.queue, queues)
+    for segment, mask in call_segments(output).items():
         seg_arrival = arrival[mask]
         bins = np.searchsorted(edges, seg_arrival, side="right") - 1
         inside = (bins >= 0) & (bins < len(hours))

@@ -251,7 +251,9 @@ def run_plan(
     reducer = reducer if reducer is not None else MetricReducer(records=plan.records)
     store.open(
         {
-            "fingerprint": plan.fingerprint(),
+            # Only a durable store checks what it holds against the fingerprint; hashing
+            # every scenario's config is wasted on each staffing trial kept in memory.
+            "fingerprint": plan.fingerprint() if store.durable else "",
             "name": plan.name,
             "kind": plan.kind,
             "seed": plan.seed,  # the store checks each reused replication was saved with it
@@ -329,7 +331,8 @@ def precision_checks(
     precision = plan.precision
     assert precision is not None
     keys = scenario_major(plan, replications)
-    table = store.load_values([key for key in keys if key in store.completed(())])
+    stored = store.completed(())
+    table = store.load_values([key for key in keys if key in stored])
     available = set(zip(table["metric"], table["segment"], table["stat"], strict=True))
     missing = [
         Problem(
