@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -185,4 +186,23 @@ def unwritable_reason(folder: Path) -> str | None:
         return exc.strerror or str(exc)
     os.close(handle)
     Path(temporary).unlink(missing_ok=True)
+    return None
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, or None when it can.
+
+    Only regular files are read: a FIFO would block for ever, ``/dev/zero``
+    never ends, and a directory is a mistake. Symbolic links are followed.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(mode):
+        return "is a folder; expected a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a device, pipe or socket); expected a file"
     return None
