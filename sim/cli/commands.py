@@ -7,7 +7,6 @@ named by file and field path; 1 only for a genuine bug.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,25 +15,33 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from sim.app import analytic as app_analytic
-from sim.app import fit as app_fit
-from sim.app import headline as app_headline
-from sim.app import report as app_report
-from sim.app import run as app_run
-from sim.app import staff as app_staff
+from sim import __version__
+from sim.cli.deferred import deferred
 from sim.cli.output import (
     bad_input_exits_2,
     err,
     figure,
     interrupted_keeps_replications,
+    note,
     out,
     print_experiment,
     print_failures,
     print_headline,
     print_staffing,
     progress_counter,
+    progress_shown,
+    set_verbosity,
 )
-from sim.config import InputError, Problem
+from sim.errors import InputError, Problem
+
+# The app modules import pandas, scipy, SimPy and the model: only a command that runs
+# loads them, so `demandsim --help` and `--version` answer at once.
+app_analytic = deferred("sim.app.analytic")
+app_fit = deferred("sim.app.fit")
+app_headline = deferred("sim.app.headline")
+app_report = deferred("sim.app.report")
+app_run = deferred("sim.app.run")
+app_staff = deferred("sim.app.staff")
 
 
 class _NamedArgument(TyperArgument):
@@ -86,6 +93,42 @@ erlang_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(erlang_app, name="erlang")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"demandsim {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            metavar="",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", metavar="", help="Results only: no progress, notes or log lines."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", metavar="", help="Also log what each step is doing."),
+    ] = False,
+) -> None:
+    """Simulate police contact and response demand: run scenarios, check configs, estimate."""
+    if quiet and verbose:
+        err.print("--quiet and --verbose: give one or the other", markup=False)
+        raise typer.Exit(2)
+    set_verbosity(quiet=quiet, verbose=verbose)
 
 
 #: Options several commands share.
@@ -291,7 +334,7 @@ def report(
     with bad_input_exits_2():
         outcome = app_report.write_panel_report(results_dir, out_file, png)
     for item in outcome.left_out:
-        out.print(f"left out: {item.title}: {item.reason}", markup=False, soft_wrap=True)
+        note(f"not in this report: {item.title} ({item.reason})")
     if outcome.pngs:
         out.print(f"{len(outcome.pngs)} PNG figures in {png}/", markup=False, soft_wrap=True)
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
@@ -362,7 +405,7 @@ def staff(
         else:
             run, args = app_staff.staff_scenario, (scenario, pool, target, interval or 30)
         args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
-        if err.is_terminal:
+        if progress_shown():
             with err.status("staffing") as status:
                 outcome = run(*args, scheduler=scheduler, on_step=status.update)
         else:
@@ -418,7 +461,6 @@ def fit_command(
 
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
 
 

@@ -5,6 +5,7 @@ Commands in :mod:`sim.cli` call these; nothing here does any work itself.
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterator
@@ -16,8 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.app import headline as app_headline
-from sim.config import InputError
+from sim.errors import InputError
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
 out = (
@@ -28,6 +28,61 @@ out = (
 
 
 err = Console(stderr=True, emoji=False, highlight=False)
+
+
+class _ConsoleLogHandler(logging.Handler):
+    """Log records as ``warning: message`` lines on stderr, through the rich console.
+
+    Through the console, a log line printed while a progress bar is drawn lands
+    above the bar instead of breaking it.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            if record.exc_info and record.levelno >= logging.ERROR:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            err.print(text, markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # a log line must never stop a command
+            self.handleError(record)
+
+
+#: The one handler the command line logs through (added once, however often
+#: :func:`set_verbosity` is called: each message is printed once).
+_log_handler = _ConsoleLogHandler()
+_quiet = False
+
+
+def set_verbosity(quiet: bool = False, verbose: bool = False) -> None:
+    """Set what is shown besides the results: progress, notes and log lines.
+
+    Parameters
+    ----------
+    quiet
+        Results only: no progress bar, no notes, log lines of errors only.
+    verbose
+        Also demandsim's information log lines (what each step is doing).
+        By default: progress, notes and warnings.
+    """
+    global _quiet
+    _quiet = quiet
+    root = logging.getLogger()
+    if _log_handler not in root.handlers:
+        root.addHandler(_log_handler)
+    root.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Only demandsim's own information lines: the libraries' stay at warnings.
+    logging.getLogger("sim").setLevel(logging.INFO if verbose else logging.NOTSET)
+
+
+def progress_shown() -> bool:
+    """Whether to draw progress: on a terminal, unless ``--quiet``."""
+    return err.is_terminal and not _quiet
+
+
+def note(text: str) -> None:
+    """An information line on stderr (what was left out, and why); hidden by ``--quiet``."""
+    if not _quiet:
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -58,8 +113,8 @@ def interrupted_keeps_replications() -> Iterator[None]:
 
 @contextmanager
 def progress_counter(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar fed with (completed, total) on a terminal; None otherwise."""
-    if not err.is_terminal:
+    """A progress bar fed with (completed, total) on a terminal; None otherwise or if quiet."""
+    if not progress_shown():
         yield None
         return
     columns = (
@@ -124,6 +179,8 @@ def print_failures(outcome: Any) -> None:
 
 def print_experiment(outcome: Any) -> None:
     """The headline table per scenario, precision, and where the results are."""
+    from sim.app import headline as app_headline  # pandas, only once there are results
+
     plan = outcome.plan
     head, missing = app_headline.experiment_headline(outcome)
     table = Table(
@@ -142,7 +199,7 @@ def print_experiment(outcome: Any) -> None:
         table.add_row(label, *cells)
     out.print(table)
     if missing:
-        out.print(f"not in the results, so not shown: {', '.join(missing)}", soft_wrap=True)
+        note(f"not in the results, so not shown: {', '.join(missing)}")
     if outcome.precision is not None:
         worst = outcome.precision.sort_values("relative_half_width").iloc[-1]
         state = "met" if outcome.precision_met else "NOT met (cap reached)"
@@ -171,7 +228,9 @@ def print_experiment(outcome: Any) -> None:
 
 
 def experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
-    if not isinstance(cell, app_headline.HeadlineCell) or math.isnan(cell.mean):
+    from sim.app.headline import HeadlineCell
+
+    if not isinstance(cell, HeadlineCell) or math.isnan(cell.mean):
         return "–"
     text = f"{cell.mean:,.{digits}f}"
     if baseline:
