@@ -31,6 +31,7 @@ from sim.cli.output import (
     progress_counter,
     progress_shown,
     set_verbosity,
+    work_done,
 )
 from sim.errors import InputError, Problem
 
@@ -188,11 +189,7 @@ def run(
     print_headline("", "attendance", app_headline.response_headline(summary))
     for label, cell, unit in app_headline.other_headlines(summary):
         out.print(f"{label}: {figure(cell)} {unit}")
-    reused = f" ({outcome.reused} replications reused from disk)" if outcome.reused else ""
-    out.print(
-        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute{reused}; "
-        f"results in {outcome.out_dir}/ (summary.csv)"
-    )
+    out.print(f"{work_done(outcome)}; results in {outcome.out_dir}/ (summary.csv)")
     print_failures(outcome)
 
 

@@ -212,12 +212,8 @@ def print_experiment(outcome: Any) -> None:
         )
     else:
         out.print(f"replications: {outcome.replications} per scenario")
-    reused = f", {outcome.reused} reused from disk" if outcome.reused else ""
     out.print(
-        f"{outcome.ran} replications run on {outcome.executor}{reused}; "
-        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute, "
-        f"{outcome.elapsed_s:.1f} s elapsed",
-        soft_wrap=True,
+        f"{work_done(outcome, where=True)}, {outcome.elapsed_s:.1f} s elapsed", soft_wrap=True
     )
     out.print(
         f"results in {outcome.out_dir}/ (summary.csv, comparison.csv, warmup.csv)",
@@ -225,6 +221,34 @@ def print_experiment(outcome: Any) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def work_done(outcome: Any, where: bool = False) -> str:
+    """What this command simulated: replications run and reused, calls and compute time.
+
+    Calls and compute are those of the replications run now (a resume that finds
+    everything done simulated nothing, and says so).
+
+    Parameters
+    ----------
+    outcome
+        A :class:`sim.runs.results.ResultsWritten`.
+    where
+        Also name where the replications ran (worker processes, a Dask cluster).
+    """
+
+    def replications(count: int) -> str:
+        return f"{count} replication{'' if count == 1 else 's'}"
+
+    if not outcome.ran:
+        return f"nothing simulated: all {replications(outcome.reused)} reused from disk"
+    text = f"{replications(outcome.ran)} run"
+    if where:
+        text += f" on {outcome.executor}"
+    if outcome.reused:
+        reused = str(outcome.reused) if where else replications(outcome.reused)
+        text += f", {reused} reused from disk"
+    return f"{text}; {outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute"
 
 
 def experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
