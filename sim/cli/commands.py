@@ -38,6 +38,7 @@ from sim.errors import InputError, Problem
 # The app modules import pandas, scipy, SimPy and the model: only a command that runs
 # loads them, so `demandsim --help` and `--version` answer at once.
 app_analytic = deferred("sim.app.analytic")
+app_demo = deferred("sim.app.demo")
 app_fit = deferred("sim.app.fit")
 app_headline = deferred("sim.app.headline")
 app_report = deferred("sim.app.report")
@@ -454,6 +455,25 @@ def fit_command(
     if outcome.pngs:
         lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command(cls=_PlainHelpCommand)
+def demo(
+    days: Annotated[
+        float | None,
+        typer.Option(metavar="DAYS", help="Measured days (default the scenario's 28)."),
+    ] = None,
+) -> None:
+    """Run the shipped demo scenario into results/demo and write its panel report.
+
+    The same as `make demo`: the demo scenario (configs/demo.yaml) with records,
+    its headline figures, then results/demo/report.html.
+    """
+    with bad_input_exits_2():
+        scenario = app_demo.shipped_scenario()
+    out_dir = app_demo.DEMO_OUT
+    run(scenario, days=days, out_dir=out_dir, records=True)
+    report(out_dir, out_dir / "report.html")
 
 
 def main() -> None:
