@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from sim import __version__
+import sim
 from sim.cli.deferred import deferred
 from sim.cli.output import (
     bad_input_exits_2,
@@ -39,6 +39,7 @@ from sim.errors import InputError, Problem
 # loads them, so `demandsim --help` and `--version` answer at once.
 app_analytic = deferred("sim.app.analytic")
 app_demo = deferred("sim.app.demo")
+app_excel = deferred("sim.app.excel")
 app_fit = deferred("sim.app.fit")
 app_headline = deferred("sim.app.headline")
 app_report = deferred("sim.app.report")
@@ -99,7 +100,7 @@ app.add_typer(erlang_app, name="erlang")
 
 def _print_version(value: bool) -> None:
     if value:
-        out.print(f"demandsim {__version__}", markup=False, highlight=False)
+        out.print(f"demandsim {sim.__version__}", markup=False, highlight=False)
         raise typer.Exit()
 
 
@@ -143,12 +144,33 @@ Scheduler = Annotated[
 Resume = Annotated[
     bool, typer.Option("--resume", metavar="", help="Finish an interrupted run in --out DIR.")
 ]
+Excel = Annotated[
+    Path | None,
+    typer.Option(
+        "--excel",
+        metavar="FILE.xlsx",
+        help="Also write the tables as an Excel workbook (and records as CSV, wall-clock times).",
+    ),
+]
 Overrides = Annotated[
     list[str] | None,
     typer.Option(
         "--set", metavar="PATH=VALUE", help="Override a field: --set a.b.c=VALUE (repeatable)."
     ),
 ]
+
+
+def _write_excel(write: Callable[[Any, Path], Any], outcome: Any, workbook: Path | None) -> None:
+    """``--excel``: write the workbook (and records CSV) and say where they are."""
+    if workbook is None:
+        return
+    with bad_input_exits_2():
+        written = write(outcome, workbook)
+    where = f"workbook: {written.workbook}"
+    if written.records:
+        folder = written.workbook.with_name(f"{written.workbook.stem}-records")
+        where += f"; records as CSV in {folder}/ ({len(written.records)} files)"
+    out.print(where, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command(cls=_PlainHelpCommand)
@@ -173,8 +195,11 @@ def run(
     workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    excel: Excel = None,
 ) -> None:
     """Run one scenario: N replications, results directory with summary.csv."""
+    with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
     overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
     with (
         interrupted_keeps_replications(),
@@ -191,6 +216,7 @@ def run(
     for label, cell, unit in app_headline.other_headlines(summary):
         out.print(f"{label}: {figure(cell)} {unit}")
     out.print(f"{work_done(outcome)}; results in {outcome.out_dir}/ (summary.csv)")
+    _write_excel(app_excel.write_run_excel, outcome, excel)
     print_failures(outcome)
 
 
@@ -225,6 +251,7 @@ def experiment(
     ] = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    excel: Excel = None,
 ) -> None:
     """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
 
@@ -232,6 +259,8 @@ def experiment(
     1 if some replication failed twice (the others are in the results; --resume
     tries the failed ones again).
     """
+    with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
     with (
         interrupted_keeps_replications(),
         bad_input_exits_2(),
@@ -241,6 +270,7 @@ def experiment(
             file, out_dir, workers, scheduler, resume, on_progress
         )
     print_experiment(outcome)
+    _write_excel(app_excel.write_run_excel, outcome, excel)
     print_failures(outcome)
 
 
@@ -386,9 +416,11 @@ def staff(
             "--out", metavar="DIR", help="Results directory (default results/NAME-staff-TIME)."
         ),
     ] = None,
+    excel: Excel = None,
 ) -> None:
     """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
     with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
         if (pool is None) == (area is None):
             raise InputError(
                 [
@@ -409,6 +441,7 @@ def staff(
         else:
             outcome = run(*args, scheduler=scheduler)
     print_staffing(outcome)
+    _write_excel(app_excel.write_staff_excel, outcome, excel)
 
 
 @app.command("fit", cls=_PlainHelpCommand)
