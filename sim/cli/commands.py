@@ -24,6 +24,7 @@ from sim.cli.output import (
     interrupted_keeps_replications,
     note,
     out,
+    print_comparison,
     print_experiment,
     print_failures,
     print_headline,
@@ -38,6 +39,7 @@ from sim.errors import InputError, Problem
 # The app modules import pandas, scipy, SimPy and the model: only a command that runs
 # loads them, so `demandsim --help` and `--version` answer at once.
 app_analytic = deferred("sim.app.analytic")
+app_compare = deferred("sim.app.compare")
 app_demo = deferred("sim.app.demo")
 app_excel = deferred("sim.app.excel")
 app_fit = deferred("sim.app.fit")
@@ -507,6 +509,39 @@ def demo(
     out_dir = app_demo.DEMO_OUT
     run(scenario, days=days, out_dir=out_dir, records=True)
     report(out_dir, out_dir / "report.html")
+
+
+@app.command("compare", cls=_PlainHelpCommand)
+def compare_command(
+    results_a: Annotated[
+        Path, typer.Argument(metavar="RESULTS_A", help="Results directory of a run: the baseline.")
+    ],
+    results_b: Annotated[
+        Path, typer.Argument(metavar="RESULTS_B", help="Results directory of the run to compare.")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Where to write (default results/A-vs-B-TIME)."),
+    ] = None,
+) -> None:
+    """Compare two runs: B minus A per figure, with 95% intervals, into comparison.csv.
+
+    Paired when the two runs used the same seed and share replication numbers
+    (the same random numbers, as in an experiment); otherwise unpaired (Welch).
+    The output is a results directory: `demandsim report DIR` draws it.
+    """
+    with bad_input_exits_2():
+        found = app_compare.compare_runs(results_a, results_b, out_dir)
+    a, b = found.baseline.label, found.other.label
+    out.print(f"{b} against {a}: {found.reason}", markup=False, highlight=False, soft_wrap=True)
+    print_comparison(found.comparison, app_headline.DEFAULT_HEADLINE)
+    out.print(
+        f"results in {found.out_dir}/ (comparison.csv, summary.csv); "
+        f"report: demandsim report {found.out_dir}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

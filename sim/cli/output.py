@@ -223,6 +223,45 @@ def print_experiment(outcome: Any) -> None:
     )
 
 
+def print_comparison(comparison: Any, figures: Any) -> None:
+    """Headline figures of a comparison: both means and the difference with its interval.
+
+    Parameters
+    ----------
+    comparison
+        ``comparison.csv`` of two runs (one scenario against the baseline).
+    figures
+        ``(metric, segment or None for every segment, stat)`` to show.
+    """
+    from sim.app.headline import figure_label
+
+    if comparison.empty:
+        return
+    first = comparison.iloc[0]
+    table = Table(
+        title=f"{first['scenario']} against {first['baseline']} (* the 95% interval excludes 0)"
+    )
+    for column in ("figure", str(first["baseline"]), str(first["scenario"]), "difference"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for metric_name, segment, stat in figures:
+        rows = comparison[(comparison["metric"] == metric_name) & (comparison["stat"] == stat)]
+        if segment is not None:
+            rows = rows[rows["segment"] == segment]
+        for row in rows.itertuples(index=False):
+            interval = (
+                f" ({row.ci_low:+,.1f} to {row.ci_high:+,.1f})"
+                if not math.isnan(row.ci_low)
+                else ""
+            )
+            table.add_row(
+                figure_label(row.metric, row.segment, row.stat),
+                f"{row.baseline_mean:,.1f}",
+                f"{row.scenario_mean:,.1f}",
+                f"{row.difference:+,.1f}{'*' if row.excludes_zero else ''}{interval}",
+            )
+    out.print(table)
+
+
 def work_done(outcome: Any, where: bool = False) -> str:
     """What this command simulated: replications run and reused, calls and compute time.
 
