@@ -47,6 +47,7 @@ app_headline = deferred("sim.app.headline")
 app_report = deferred("sim.app.report")
 app_run = deferred("sim.app.run")
 app_staff = deferred("sim.app.staff")
+app_validate = deferred("sim.app.validate")
 
 
 class _NamedArgument(TyperArgument):
@@ -224,15 +225,24 @@ def run(
 
 @app.command(cls=_PlainHelpCommand)
 def validate(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario or experiment YAML file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Scenario, experiment, platform, shift patterns or fit mapping YAML file.",
+        ),
+    ],
 ) -> None:
-    """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem.
+    """Check any file demandsim reads: exit 0 if valid, or 2 listing every problem.
+
+    Scenario, experiment, platform, shift patterns (staff --shifts) or fit
+    mapping (fit --columns): the first line says which kind was checked.
 
     Warnings (a scenario that will run but whose results cannot mean anything)
     are printed to stderr, one per line, and leave the exit code 0.
     """
     with bad_input_exits_2():
-        validation = app_run.validate_file(file)
+        validation = app_validate.validate_any_file(file)
     out.print(validation.description, markup=False, highlight=False, soft_wrap=True)
     for warning in validation.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
