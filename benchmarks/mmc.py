@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from benchmarks.common import BenchSettings, Section, Table, best_of, thousands
 from sim.model.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
-from sim.model.replication import run_counting
+from sim.model.events import Arrivals, run_counting
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,9 @@ def run_ours(samples: MMcSamples) -> Outcome:
         may_redial=np.zeros(n, dtype=bool),
     )
     centre = ContactCentre(env, [queue], [pool], calls, redials={}, redial_cutoff=horizon)
-    centre.start([[(0.0, samples.agents)]])
-    events = run_counting(env)
+    arrivals = Arrivals()
+    centre.start([[(0.0, samples.agents)]], arrivals)
+    events = run_counting(env, arrivals=arrivals)
     served_by = np.asarray(calls.served_by, dtype=np.int64)
     wait = np.asarray(calls.answered) - samples.arrival
     return Outcome(wait=wait, abandoned=served_by == NOT_ANSWERED, events=events)

@@ -1,7 +1,11 @@
 """The contact centre: call queues, handler pools on rosters, abandonment and redials.
 
 Built for speed on SimPy's event loop: no process per call, only callbacks.
-A call costs one event when it arrives and one when its handler finishes.
+A first attempt's arrival costs no event (its time is pre-sampled, so the run
+loop merges it with the event queue: :class:`sim.model.events.Arrivals`); an
+answered call costs one event when its handler finishes, and one more when it
+is graded if its incident goes on to a unit, a diary or a team (an incident
+that goes nowhere is recorded at the answer, with its grading time).
 Abandonment costs nothing: a caller's deadline (arrival plus patience) is known
 at arrival, so a handler looking for work skips callers whose deadline has
 passed, and such a caller is recorded as abandoned at its deadline. Only a
@@ -28,10 +32,10 @@ from functools import partial
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
-from sim.model.events import follow_roster
-from sim.model.records import NO_GRADE
+from sim.model.events import Arrivals, Callback, follow_roster
+from sim.model.records import NO_GRADE, Grade
 
 NOT_ANSWERED = -1
 
@@ -99,6 +103,22 @@ class RedialPolicy:
     wrap: Callable[[], float]
     grade: Callable[[], int]
     grading_delay: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class GradingHook:
+    """What the contact centre does with a handled call's incident grade.
+
+    ``graded(call)`` runs at the grading time (answer plus grading delay, or the
+    end of the talk if sooner), by an event. A first attempt whose grade is in
+    ``unrouted`` (its incident goes to no unit, diary or team) is instead passed
+    to ``recorded(call, graded_s)`` when it is answered, with its grading time in
+    seconds: nothing waits on it, so it needs no event.
+    """
+
+    graded: Callable[[int], None]
+    recorded: Callable[[int, float], None] | None = None
+    unrouted: frozenset[int] = frozenset()
 
 
 class CallTable:
@@ -202,8 +222,7 @@ class ContactCentre:
         No redial is scheduled at or after this time (seconds): it would fall
         outside the period the run generates arrivals for.
     on_graded
-        Called with the call id when a handled call's incident is graded: at
-        answer plus the grading delay, or when the talk ends if that is sooner.
+        What happens to a handled call's incident grade (``None``: nothing).
     handling_factor
         A platform's talk-time multiplier for a call answered at a given time
         (seconds): outages and learning curve. ``None`` (the default) leaves talk
@@ -219,7 +238,7 @@ class ContactCentre:
         calls: CallTable,
         redials: dict[int, RedialPolicy],
         redial_cutoff: float,
-        on_graded: Callable[[int], None] | None = None,
+        on_graded: GradingHook | None = None,
         handling_factor: Callable[[float], float] | None = None,
     ):
         self.env = env
@@ -228,8 +247,14 @@ class ContactCentre:
         self.calls = calls
         self.redials = redials
         self.redial_cutoff = redial_cutoff
-        self.on_graded = on_graded
+        self.on_graded = on_graded.graded if on_graded is not None else None
         self.first_attempts = len(calls)
+        # By grade code: whether a first attempt's incident is recorded at the answer.
+        self.record_at_answer = [
+            on_graded is not None and on_graded.recorded is not None and g in on_graded.unrouted
+            for g in Grade
+        ]
+        self.record_graded = on_graded.recorded if on_graded is not None else None
         self.handling_factor = handling_factor
         self.sampled_talk: dict[int, float] = {}
         self.talk_factor: dict[int, float] = {}
@@ -238,30 +263,22 @@ class ContactCentre:
 
     # ----------------------------------------------------------------- scheduling
 
-    def start(self, roster_changes: list[list[tuple[float, int]]]) -> None:
-        """Schedule the first arrival and each pool's roster changes.
+    def start(self, roster_changes: list[list[tuple[float, int]]], arrivals: Arrivals) -> None:
+        """Add the first-attempt calls to ``arrivals`` and schedule each pool's roster changes.
 
         ``roster_changes[p]`` lists ``(time, available handlers)`` for pool ``p``
         in time order; the first entry should be at or before the run's start.
+        The calls ring when :func:`sim.model.events.run_counting` runs ``arrivals``.
         """
-        if self.first_attempts:
-            self._schedule(self.calls.arrival[0], 0, self._on_arrival)
+        arrivals.add(self.calls.arrival[: self.first_attempts], self.offer)
         for pool, changes in zip(self.pools, roster_changes, strict=True):
             follow_roster(self.env, changes, partial(self._set_available, pool))
 
     def _schedule(self, when: float, value: object, callback: Callable) -> None:
         delay = when - self.env.now
-        event = Timeout(self.env, delay if delay > 0 else 0.0, value)
-        event.callbacks.append(callback)
+        self.env.schedule(Callback(callback, value), NORMAL, delay if delay > 0 else 0.0)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- events
-
-    def _on_arrival(self, event: simpy.Event) -> None:
-        call = event._value
-        self.offer(call)
-        following = call + 1
-        if following < self.first_attempts:
-            self._schedule(self.calls.arrival[following], following, self._on_arrival)
 
     def offer(self, call: int) -> None:
         """A call rings: answer it if a handler is free, otherwise queue it."""
@@ -289,17 +306,22 @@ class ContactCentre:
                 self.talk_factor[call] = factor
                 talk = talk * factor
                 calls.talk[call] = talk
-        event = Timeout(self.env, talk + calls.wrap[call], call)
-        event.callbacks.append(self._on_handled)
-        if calls.grade[call] != NO_GRADE and self.on_graded is not None:
+        schedule = self.env.schedule
+        schedule(Callback(self._on_handled, call), NORMAL, talk + calls.wrap[call])  # type: ignore[arg-type]
+        grade = calls.grade[call]
+        if grade != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
-            graded = Timeout(self.env, delay if delay < talk else talk, call)
-            graded.callbacks.append(self._on_graded)
+            if delay > talk:
+                delay = talk
+            if self.record_at_answer[grade] and call < self.first_attempts:
+                self.record_graded(call, now + delay)  # type: ignore[misc]
+            else:
+                schedule(Callback(self._on_graded, call), NORMAL, delay)  # type: ignore[arg-type]
 
-    def _on_graded(self, event: simpy.Event) -> None:
+    def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
 
-    def _on_handled(self, event: simpy.Event) -> None:
+    def _on_handled(self, event: Callback) -> None:
         pool = self.pools[self.calls.served_by[event._value]]
         pool.advance(self.env.now)
         pool.busy -= 1
@@ -341,7 +363,7 @@ class ContactCentre:
                 return best.waiting.popleft()
         return -1
 
-    def _on_patience_end(self, event: simpy.Event) -> None:
+    def _on_patience_end(self, event: Callback) -> None:
         call = event._value
         calls = self.calls
         if calls.served_by[call] != NOT_ANSWERED:
@@ -353,7 +375,7 @@ class ContactCentre:
         value = (calls.queue[call], calls.attempt[call] + 1, calls.caller[call])
         self._schedule(when, value, self._on_redial)
 
-    def _on_redial(self, event: simpy.Event) -> None:
+    def _on_redial(self, event: Callback) -> None:
         queue, attempt, caller = event._value
         policy = self.redials[queue]
         call = self.calls.append(

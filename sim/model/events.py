@@ -1,7 +1,16 @@
-"""Small scheduling helpers on the SimPy event loop: rosters and pre-sampled arrivals.
+"""Scheduling on the SimPy event loop: cheap callbacks, rosters, and pre-sampled arrivals.
 
-Both keep one pending event at a time, chaining the next from the callback, so a
-year of roster changes or arrivals never fills the event queue.
+Three ways to make something happen at a time, cheapest first:
+
+- a pre-sampled arrival (a call, an online report) is no event at all: its time
+  is known before the run, so :func:`run_counting` merges the sorted arrival
+  times of :class:`Arrivals` with SimPy's event queue and calls the arrival's
+  handler when the clock reaches it;
+- a time computed during the run (a call's end, a unit clearing) is a
+  :class:`Callback`, the least object SimPy's ``Environment.step`` can process,
+  put on the queue with the public ``Environment.schedule``;
+- rosters are followed with SimPy ``Timeout`` s, one pending per roster, so a
+  year of roster changes never fills the event queue.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Timeout
 
 from sim.units import MINUTES_PER_WEEK, SECONDS_PER_MINUTE
 
@@ -65,19 +74,94 @@ def follow_roster(
     schedule(position)
 
 
-def schedule_in_order(
-    env: simpy.Environment, times: Sequence[float], on_arrival: Callable[[int], None]
+class Callback:
+    """An event that only calls back: what ``simpy.Environment.step`` needs, and no more.
+
+    SimPy processes a scheduled event by calling each of its ``callbacks`` with
+    it and then checking ``_ok``; a ``Timeout`` also sets its environment, delay
+    and description, which the model never reads. This carries ``_value`` (what
+    the callback is about: a call id, a unit) and is scheduled with the public
+    ``Environment.schedule``, at about half the cost of a ``Timeout``.
+    """
+
+    __slots__ = ("_ok", "_value", "callbacks")
+
+    def __init__(self, callback: Callable[[Callback], None], value: object):
+        self.callbacks = [callback]
+        self._value = value
+        self._ok = True
+
+
+def call_later(
+    env: simpy.Environment, delay_s: float, callback: Callable[[Callback], None], value: object
 ) -> None:
-    """Call ``on_arrival(i)`` at each of ``times`` (seconds, sorted), one event at a time."""
-    if not times:
-        return
+    """Call ``callback(event)`` in ``delay_s`` seconds (>= 0), ``event._value`` being ``value``."""
+    env.schedule(Callback(callback, value), NORMAL, delay_s)  # type: ignore[arg-type]
 
-    def fire(event: simpy.Event) -> None:
-        index = event._value
-        on_arrival(index)
-        following = index + 1
-        if following < len(times):
-            delay = times[following] - env.now
-            Timeout(env, delay if delay > 0 else 0.0, following).callbacks.append(fire)
 
-    Timeout(env, max(times[0] - env.now, 0.0), 0).callbacks.append(fire)
+class Arrivals:
+    """Pre-sampled arrival streams of a run, merged in time order, to be run without events.
+
+    Each stream is a sorted sequence of times (seconds) and a handler called
+    with the arrival's index in its stream. :func:`run_counting` calls the
+    handlers in time order, interleaved with SimPy's events; an arrival at the
+    very time of an event comes after it (with continuous arrival times that
+    has probability zero). Streams added earlier come first at equal times.
+    """
+
+    def __init__(self) -> None:
+        self._streams: list[tuple[np.ndarray, Callable[[int], None]]] = []
+
+    def add(self, times: Sequence[float] | np.ndarray, handler: Callable[[int], None]) -> None:
+        """Add a stream: ``handler(i)`` is called at ``times[i]`` (sorted, seconds)."""
+        if len(times):
+            self._streams.append((np.asarray(times, dtype=float), handler))
+
+    def merged(self) -> tuple[list[float], list[Callable[[int], None]], list[int], list[int]]:
+        """All arrivals in time order: times, the handlers, each one's stream and index."""
+        if not self._streams:
+            return [], [], [], []
+        times = np.concatenate([t for t, _ in self._streams])
+        stream = np.concatenate(
+            [np.full(len(t), k, dtype=np.int64) for k, (t, _) in enumerate(self._streams)]
+        )
+        index = np.concatenate([np.arange(len(t)) for t, _ in self._streams])
+        if len(self._streams) > 1:
+            order = np.argsort(times, kind="stable")
+            times, stream, index = times[order], stream[order], index[order]
+        handlers = [handler for _, handler in self._streams]
+        return times.tolist(), handlers, stream.tolist(), index.tolist()
+
+
+def run_counting(
+    env: simpy.Environment, until: float = math.inf, arrivals: Arrivals | None = None
+) -> int:
+    """Run the environment up to ``until`` (seconds); return how many SimPy events it processed.
+
+    Like ``env.run(until)``: nothing at or after ``until`` is processed. With no
+    ``until``, runs until no event or arrival is left. ``arrivals`` are merged in
+    time order and cost no event.
+    """
+    times, handlers, stream, index = arrivals.merged() if arrivals else ([], [], [], [])
+    times.append(math.inf)  # a sentinel: the loop never runs past the last arrival
+    events = 0
+    step, peek = env.step, env.peek
+    position = 0
+    next_arrival = times[0]
+    while True:
+        next_event = peek()
+        if next_arrival < next_event:
+            if next_arrival >= until:
+                break
+            # The arrival's time is known, so the clock is moved to it the way
+            # Environment.step moves it to an event's time.
+            env._now = next_arrival
+            handlers[stream[position]](index[position])
+            position += 1
+            next_arrival = times[position]
+        elif next_event < until:
+            step()
+            events += 1
+        else:
+            break
+    return events

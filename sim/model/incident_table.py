@@ -1,8 +1,14 @@
-"""Per-incident state during a run, in parallel lists indexed by incident id.
+"""Per-incident state during a run, in parallel lists indexed by row.
 
-The response system, the incident factory and the teams read and write one
-incident at a time in the event loop, which plain lists do fastest; at the end
-of the run the table becomes :class:`sim.model.records.IncidentRecords`.
+A row is reserved before the run for every first-attempt call and online
+report that may become an incident, its attributes (area, travel, on-scene
+time, escalation, call-back length) drawn as vectors up front
+(:func:`sim.model.incidents.incident_attributes`); the incident opens when
+its call is graded, by writing its creation time. A redial's incident is added
+as a new row when it is graded. The response system, the incident factory and
+the teams read and write one incident at a time in the event loop, which plain
+lists do fastest; at the end of the run the opened rows, in the order the
+incidents were created, become :class:`sim.model.records.IncidentRecords`.
 """
 
 from __future__ import annotations
@@ -21,13 +27,23 @@ _DTYPES: dict[str, type] = {
     **dict.fromkeys(_INTEGER, np.int64),
     **dict.fromkeys(_BOOLEAN, bool),
 }
+#: Columns set when a row is reserved (its attributes), and their initial values otherwise.
+_ATTRIBUTES = ("force", "area", "grade", "first_grade", "source", "source_id", "travel",
+               "on_scene", "remaining", "escalate_to", "callback_s")  # fmt: skip
+_UNSET: dict[str, object] = {
+    "created": math.nan, "graded_at": math.nan, "dispatched": math.nan, "arrived": math.nan,
+    "cleared": math.nan, "unit": -1, "diverted": False, "helped": False, "escalated": False,
+    "callback_start": math.nan, "appointment_s": math.nan, "appointment_slot": -1,
+    "appointment_car": -1,
+}  # fmt: skip
 
 
 class IncidentTable:
-    """Per-incident state in parallel lists indexed by incident id (seconds from the start).
+    """Per-incident state in parallel lists indexed by row (seconds from the start).
 
     Fast to touch one incident at a time in the event loop; turned into numpy
-    arrays once the run is over.
+    arrays once the run is over. ``opened`` lists the rows that became
+    incidents, in the order they were opened.
     """
 
     FIELDS = (
@@ -62,9 +78,48 @@ class IncidentTable:
         self.appointment_s: list[float] = []
         self.appointment_slot: list[int] = []
         self.appointment_car: list[int] = []
+        self.opened: list[int] = []
+        #: Whether a row was opened ahead of the clock (with a later creation time).
+        self.opened_ahead = False
 
     def __len__(self) -> int:
-        return len(self.created)
+        return len(self.opened)
+
+    def reserve(
+        self,
+        force: np.ndarray,
+        grade: np.ndarray,
+        source: int,
+        source_id: np.ndarray,
+        area: np.ndarray,
+        travel: np.ndarray,
+        on_scene: np.ndarray,
+        escalate_to: np.ndarray,
+        callback_s: np.ndarray,
+    ) -> int:
+        """Reserve one row per element of the arrays (incidents that may open); return the first.
+
+        Times are seconds; ``grade`` is the grade each would open with.
+        """
+        first = len(self.created)
+        n = len(grade)
+        columns = {
+            "force": force, "area": area, "grade": grade, "first_grade": grade,
+            "source": np.full(n, source), "source_id": source_id, "travel": travel,
+            "on_scene": on_scene, "remaining": on_scene, "escalate_to": escalate_to,
+            "callback_s": callback_s,
+        }  # fmt: skip
+        for name, values in columns.items():
+            getattr(self, name).extend(np.asarray(values).tolist())
+        for name, unset in _UNSET.items():
+            getattr(self, name).extend([unset] * n)
+        return first
+
+    def open(self, row: int, created: float) -> None:
+        """A reserved row becomes an incident created (and graded) at ``created`` seconds."""
+        self.created[row] = created
+        self.graded_at[row] = created
+        self.opened.append(row)
 
     def add(
         self,
@@ -79,41 +134,40 @@ class IncidentTable:
         escalate_to: int,
         callback_s: float,
     ) -> int:
-        """Record a new incident created at ``created`` seconds; return its id."""
-        self.created.append(created)
-        self.force.append(force)
-        self.area.append(area)
-        self.grade.append(grade)
-        self.first_grade.append(grade)
-        self.source.append(source)
-        self.source_id.append(source_id)
-        self.graded_at.append(created)
-        self.travel.append(travel)
-        self.on_scene.append(on_scene)
-        self.remaining.append(on_scene)
-        self.escalate_to.append(escalate_to)
-        self.callback_s.append(callback_s)
-        self.dispatched.append(math.nan)
-        self.arrived.append(math.nan)
-        self.cleared.append(math.nan)
-        self.unit.append(-1)
-        self.diverted.append(False)
-        self.helped.append(False)
-        self.escalated.append(False)
-        self.callback_start.append(math.nan)
-        self.appointment_s.append(math.nan)
-        self.appointment_slot.append(-1)
-        self.appointment_car.append(-1)
-        return len(self.created) - 1
+        """Record a new incident created at ``created`` seconds; return its row."""
+        values = (force, area, grade, grade, source, source_id, travel, on_scene, on_scene,
+                  escalate_to, callback_s)  # fmt: skip
+        for name, value in zip(_ATTRIBUTES, values, strict=True):
+            getattr(self, name).append(value)
+        for name, unset in _UNSET.items():
+            getattr(self, name).append(unset)
+        row = len(self.created) - 1
+        self.open(row, created)
+        return row
+
+    def _record_rows(self) -> np.ndarray:
+        """The opened rows in the order their incidents were created."""
+        rows = np.asarray(self.opened, dtype=np.int64)
+        if self.opened_ahead:
+            created = np.asarray(self.created)[rows]
+            rows = rows[np.argsort(created, kind="stable")]
+        return rows
+
+    def record_ids(self, rows: np.ndarray) -> np.ndarray:
+        """The record id (position in :meth:`to_records`) of each of ``rows``."""
+        ids = np.full(len(self.created), -1, dtype=np.int64)  # -1: a row never opened
+        ids[self._record_rows()] = np.arange(len(self.opened))
+        return ids[np.asarray(rows, dtype=np.int64)]
 
     def to_records(self, unit_force: np.ndarray) -> IncidentRecords:
-        """The table as records, once the run is over.
+        """The incidents as records, in the order they were created, once the run is over.
 
         ``unit_force`` is the force index of each unit id, with -1 appended for
         "no unit".
         """
+        rows = self._record_rows()
         arrays = {
-            name: np.asarray(getattr(self, name), dtype=_DTYPES.get(name, float))
+            name: np.asarray(getattr(self, name), dtype=_DTYPES.get(name, float))[rows]
             for name in self.FIELDS
         }
         return IncidentRecords(**arrays, unit_force=unit_force[arrays["unit"]])

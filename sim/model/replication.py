@@ -20,7 +20,7 @@ import simpy
 
 from sim.config import SECONDS_PER_DAY, Platform, Scenario
 from sim.model.contact import CallTable, ContactCentre
-from sim.model.events import roster_changes
+from sim.model.events import Arrivals, roster_changes, run_counting
 from sim.model.outages import OUTAGE_STREAM, PlatformClock, sample_outages
 from sim.model.records import (
     AreaTotals,
@@ -99,7 +99,8 @@ def run_replication(
     sampled = sample_calls(scenario, queues, pools, streams, days)
     areas, response, factory, teams = wire_response(scenario, env, roster_window, delay_factor)
     online = sample_online(scenario, streams, days)
-    teams += wire_online(scenario, env, online, factory, roster_window)
+    arrivals = Arrivals()
+    teams += wire_online(scenario, env, online, factory, roster_window, arrivals)
     centre = ContactCentre(
         env,
         sampled.queues,
@@ -107,16 +108,17 @@ def run_replication(
         sampled.calls,
         sampled.redials,
         redial_cutoff=horizon_s,
-        on_graded=grading_hook(sampled, streams, factory, scenario),
+        on_graded=grading_hook(sampled, streams, factory, scenario, end_s),
         handling_factor=handling_factor,
     )
     centre.start(
         [
             roster_changes(config.available_per_minute(), *roster_window)
             for config in scenario.handler_pools.values()
-        ]
+        ],
+        arrivals,
     )
-    events = run_counting(env, end_s)
+    events = run_counting(env, end_s, arrivals)
     for pool in sampled.pools:
         pool.advance(end_s)
     response.close(end_s)
@@ -155,7 +157,7 @@ def run_replication(
         teams=[TeamTotals(f, kind, t.busy_s, t.present_s) for f, kind, t in teams],
         incidents=_incident_records(response),
         assignments=UnitAssignments(
-            incident=np.asarray(response.assignment_incident, dtype=np.int64),
+            incident=response.incidents.record_ids(response.assignment_incident),
             unit=np.asarray(response.assignment_unit, dtype=np.int64),
             start_s=np.asarray(response.assignment_start, dtype=float),
             end_s=np.asarray(response.assignment_end, dtype=float),
@@ -167,20 +169,6 @@ def run_replication(
         platform=platform.name if platform is not None else "",
         outages=OutageRecords(**outages) if outages else None,
     )
-
-
-def run_counting(env: simpy.Environment, until: float = math.inf) -> int:
-    """Run the environment up to ``until`` (seconds); return how many events it processed.
-
-    Like ``env.run(until)``: events at exactly ``until`` are not processed. With
-    no ``until``, runs until no event is left.
-    """
-    events = 0
-    step, peek = env.step, env.peek
-    while peek() < until:
-        step()
-        events += 1
-    return events
 
 
 def _call_records(

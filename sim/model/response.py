@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
-from simpy.events import Timeout
 
+from sim.model.events import Callback, call_later
 from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 
@@ -275,9 +275,9 @@ class ResponseSystem:
         self.assignment_unit.append(unit.index)
         self.assignment_start.append(now)
         self.assignment_end.append(clears)
-        Timeout(self.env, clears - now, (unit, unit.token)).callbacks.append(self._on_clear)
+        call_later(self.env, clears - now, self._on_clear, (unit, unit.token))
 
-    def _on_clear(self, event: simpy.Event) -> None:
+    def _on_clear(self, event: Callback) -> None:
         unit, token = event._value
         if token != unit.token:
             return  # diverted: this job was handed back to its queue

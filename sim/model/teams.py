@@ -13,7 +13,8 @@ from collections import deque
 from collections.abc import Callable
 
 import simpy
-from simpy.events import Timeout
+
+from sim.model.events import Callback, call_later
 
 
 class Team:
@@ -79,9 +80,9 @@ class Team:
         self._advance()
         self.busy += 1
         self.on_start(job)
-        Timeout(self.env, duration_s, job).callbacks.append(self._finish)
+        call_later(self.env, duration_s, self._finish, job)
 
-    def _finish(self, event: simpy.Event) -> None:
+    def _finish(self, event: Callback) -> None:
         self._advance()
         self.busy -= 1
         self.on_done(event._value)
