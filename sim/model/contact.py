@@ -35,7 +35,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.model.events import Arrivals, Callback, follow_roster
-from sim.model.records import NO_GRADE, Grade
+from sim.model.records import NO_GRADE, Grade, PoolTotals
 
 NOT_ANSWERED = -1
 
@@ -56,9 +56,9 @@ class CallQueue:
 class PoolState:
     """A handler pool during a run: how many handlers are available and busy.
 
-    ``busy_s`` and ``present_s`` integrate, over the measured period only, the
-    number of busy handlers and the number present (available, or more while
-    handlers finish calls after their shift), in handler-seconds.
+    ``roster`` records each change of the number available, ``(time, count)``
+    in seconds, for the handler-second totals computed once the run is over
+    (:meth:`ContactCentre.pool_totals`).
     """
 
     index: int
@@ -67,20 +67,48 @@ class PoolState:
     window_end: float
     available: int = 0
     busy: int = 0
-    last_change: float = 0.0
-    busy_s: float = 0.0
-    present_s: float = 0.0
     queue_groups: list[list[CallQueue]] = field(default_factory=list)
+    roster: list[tuple[float, int]] = field(default_factory=list)
 
-    def advance(self, now: float) -> None:
-        """Add the time since the last change to the handler-second integrals."""
-        start = self.last_change if self.last_change > self.window_start else self.window_start
-        end = now if now < self.window_end else self.window_end
-        if end > start:
-            span = end - start
-            self.busy_s += self.busy * span
-            self.present_s += (self.busy if self.busy > self.available else self.available) * span
-        self.last_change = now
+
+def handler_seconds(
+    pool: PoolState, start_s: float, answered: np.ndarray, handled: np.ndarray
+) -> tuple[float, float]:
+    """Busy and present handler-seconds of a pool over its window, from the run's record.
+
+    ``answered`` and ``handled`` are the times its calls were answered and
+    finished (seconds; a finish after the end of the run counts nowhere), and
+    ``start_s`` the start of the run. Present is the number available, or the
+    number busy where more handlers are finishing calls after their shift.
+
+    The number busy and available is constant between consecutive change
+    times, so each gap adds ``busy * gap`` (clipped to the window); the gaps are
+    added in time order (``cumsum`` adds left to right), which is what
+    integrating as the run went would add, to the last bit.
+    """
+    roster_t = np.array([start_s] + [t for t, _ in pool.roster])
+    roster_n = np.array([0] + [n for _, n in pool.roster], dtype=np.int64)
+    times = np.concatenate([roster_t, answered, handled])
+    step = np.concatenate(
+        [np.zeros(len(roster_t), np.int64), np.ones(len(answered), np.int64),
+         np.full(len(handled), -1, np.int64)]
+    )  # fmt: skip
+    # Each point's index into the roster, or 0 (forward-filled to the last change before).
+    at_roster = np.concatenate(
+        [np.arange(len(roster_t)), np.zeros(len(answered) + len(handled), np.int64)]
+    )
+    order = np.argsort(times, kind="stable")
+    times, step, at_roster = times[order], step[order], at_roster[order]
+    busy = np.cumsum(step)[:-1]
+    available = roster_n[np.maximum.accumulate(at_roster)][:-1]
+    start = np.maximum(times[:-1], pool.window_start)
+    end = np.minimum(times[1:], pool.window_end)
+    gap = np.maximum(end - start, 0.0)
+    if not len(gap):
+        return 0.0, 0.0
+    busy_s = float(np.cumsum(busy * gap)[-1])
+    present_s = float(np.cumsum(np.maximum(busy, available) * gap)[-1])
+    return busy_s, present_s
 
 
 @dataclass
@@ -258,8 +286,7 @@ class ContactCentre:
         self.handling_factor = handling_factor
         self.sampled_talk: dict[int, float] = {}
         self.talk_factor: dict[int, float] = {}
-        for pool in pools:
-            pool.last_change = env.now
+        self.start_s = env.now
 
     # ----------------------------------------------------------------- scheduling
 
@@ -292,8 +319,7 @@ class ContactCentre:
             self._schedule(self.calls.deadline[call], call, self._on_patience_end)
 
     def _answer(self, call: int, pool: PoolState) -> None:
-        now = self.env.now
-        pool.advance(now)
+        now = self.env._now  # the clock; read as often as this, the property costs
         pool.busy += 1
         calls = self.calls
         calls.answered[call] = now
@@ -323,7 +349,6 @@ class ContactCentre:
 
     def _on_handled(self, event: Callback) -> None:
         pool = self.pools[self.calls.served_by[event._value]]
-        pool.advance(self.env.now)
         pool.busy -= 1
         if pool.busy < pool.available:
             following = self._oldest_waiting(pool)
@@ -331,7 +356,7 @@ class ContactCentre:
                 self._answer(following, pool)
 
     def _set_available(self, pool: PoolState, available: int) -> None:
-        pool.advance(self.env.now)
+        pool.roster.append((self.env.now, available))
         pool.available = available
         # Handlers coming on duty pick up waiting calls at once.
         while pool.busy < pool.available:
@@ -346,7 +371,7 @@ class ContactCentre:
         Callers whose patience has run out are dropped from the head of their
         queue on the way (they abandoned at their deadline).
         """
-        now = self.env.now
+        now = self.env._now
         deadline = self.calls.deadline
         arrival = self.calls.arrival
         for group in pool.queue_groups:
@@ -362,6 +387,20 @@ class ContactCentre:
             if best is not None:
                 return best.waiting.popleft()
         return -1
+
+    def pool_totals(self) -> list[PoolTotals]:
+        """Each pool's busy and present handler-seconds over its window, once the run is over."""
+        calls = self.calls
+        served_by = np.asarray(calls.served_by, dtype=np.int64)
+        answered = np.asarray(calls.answered)
+        # The time each finish was scheduled for: the answer plus talk and wrap-up.
+        handled = answered + (np.asarray(calls.talk) + np.asarray(calls.wrap))
+        totals = []
+        for pool in self.pools:
+            mine = served_by == pool.index
+            busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
+            totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
+        return totals
 
     def _on_patience_end(self, event: Callback) -> None:
         call = event._value

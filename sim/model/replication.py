@@ -29,7 +29,6 @@ from sim.model.records import (
     IncidentRecords,
     OnlineReports,
     OutageRecords,
-    PoolTotals,
     ReplicationOutput,
     TeamTotals,
     UnitAssignments,
@@ -119,8 +118,6 @@ def run_replication(
         arrivals,
     )
     events = run_counting(env, end_s, arrivals)
-    for pool in sampled.pools:
-        pool.advance(end_s)
     response.close(end_s)
     for _, _, team in teams:
         team.close(end_s)
@@ -139,7 +136,7 @@ def run_replication(
         queues=[(q.force, q.channel) for q in sampled.queues],
         targets_s=sampled.targets_s,
         calls=_call_records(sampled.calls, end_s, talk_changes),
-        pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in sampled.pools],
+        pools=centre.pool_totals(),
         events=events,
         forces=force_ids,
         grade2_target_min=[f.grade2_target_min() for f in scenario.forces.values()],
