@@ -29,13 +29,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from heapq import heappush
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.model.events import Arrivals, Callback, follow_roster
-from sim.model.records import NO_GRADE, Grade, PoolTotals
+from sim.model.events import Arrivals, Callback, call_later, follow_roster
+from sim.model.records import NO_GRADE, CallRecords, Grade, PoolTotals
 
 NOT_ANSWERED = -1
 
@@ -287,6 +288,7 @@ class ContactCentre:
         self.sampled_talk: dict[int, float] = {}
         self.talk_factor: dict[int, float] = {}
         self.start_s = env.now
+        self._queue, self._eid = env._queue, env._eid
 
     # ----------------------------------------------------------------- scheduling
 
@@ -303,7 +305,7 @@ class ContactCentre:
 
     def _schedule(self, when: float, value: object, callback: Callable) -> None:
         delay = when - self.env.now
-        self.env.schedule(Callback(callback, value), NORMAL, delay if delay > 0 else 0.0)  # type: ignore[arg-type]
+        call_later(self.env, delay if delay > 0 else 0.0, callback, value)
 
     # ----------------------------------------------------------------- events
 
@@ -332,8 +334,11 @@ class ContactCentre:
                 self.talk_factor[call] = factor
                 talk = talk * factor
                 calls.talk[call] = talk
-        schedule = self.env.schedule
-        schedule(Callback(self._on_handled, call), NORMAL, talk + calls.wrap[call])  # type: ignore[arg-type]
+        # Pushed onto SimPy's queue as Environment.schedule would (two per call:
+        # the method calls add up).
+        queue, eid = self._queue, self._eid
+        heappush(queue, (now + (talk + calls.wrap[call]), NORMAL, next(eid),
+                         Callback(self._on_handled, call)))  # fmt: skip
         grade = calls.grade[call]
         if grade != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
@@ -342,7 +347,7 @@ class ContactCentre:
             if self.record_at_answer[grade] and call < self.first_attempts:
                 self.record_graded(call, now + delay)  # type: ignore[misc]
             else:
-                schedule(Callback(self._on_graded, call), NORMAL, delay)  # type: ignore[arg-type]
+                heappush(queue, (now + delay, NORMAL, next(eid), Callback(self._on_graded, call)))
 
     def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
@@ -388,16 +393,18 @@ class ContactCentre:
                 return best.waiting.popleft()
         return -1
 
-    def pool_totals(self) -> list[PoolTotals]:
-        """Each pool's busy and present handler-seconds over its window, once the run is over."""
-        calls = self.calls
-        served_by = np.asarray(calls.served_by, dtype=np.int64)
-        answered = np.asarray(calls.answered)
+    def pool_totals(self, records: CallRecords) -> list[PoolTotals]:
+        """Each pool's busy and present handler-seconds over its window, once the run is over.
+
+        ``records`` are this run's calls (:func:`sim.model.replication.run_replication`
+        makes them from the call table).
+        """
+        answered = records.answered_s
         # The time each finish was scheduled for: the answer plus talk and wrap-up.
-        handled = answered + (np.asarray(calls.talk) + np.asarray(calls.wrap))
+        handled = answered + (records.talk_s + records.wrap_s)
         totals = []
         for pool in self.pools:
-            mine = served_by == pool.index
+            mine = records.pool == pool.index
             busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
             totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
         return totals

@@ -27,23 +27,41 @@ _DTYPES: dict[str, type] = {
     **dict.fromkeys(_INTEGER, np.int64),
     **dict.fromkeys(_BOOLEAN, bool),
 }
-#: Columns set when a row is reserved (its attributes), and their initial values otherwise.
-_ATTRIBUTES = ("force", "area", "grade", "first_grade", "source", "source_id", "travel",
-               "on_scene", "remaining", "escalate_to", "callback_s")  # fmt: skip
-_UNSET: dict[str, object] = {
-    "created": math.nan, "graded_at": math.nan, "dispatched": math.nan, "arrived": math.nan,
-    "cleared": math.nan, "unit": -1, "diverted": False, "helped": False, "escalated": False,
-    "callback_start": math.nan, "appointment_s": math.nan, "appointment_slot": -1,
-    "appointment_car": -1,
+#: An incident's attributes, fixed when its row is made: arrays for reserved rows.
+#: The run reads ``force`` to ``callback_s`` (as lists); the rest only the records.
+_RUN_ATTRIBUTES = ("force", "area", "travel", "escalate_to", "callback_s")
+_ATTRIBUTES = (*_RUN_ATTRIBUTES, "first_grade", "source", "source_id", "on_scene")
+#: What the run changes, as lists of every row, with their value before it does.
+_STATE: dict[str, object] = {
+    "created": math.nan, "graded_at": math.nan, "dispatched": math.nan,
+    "arrived": math.nan, "cleared": math.nan, "unit": -1,
+}  # fmt: skip
+#: What the run writes for few incidents and never reads: by row, with the default.
+_SPARSE: dict[str, object] = {
+    "diverted": False, "helped": False, "escalated": False, "callback_start": math.nan,
+    "appointment_s": math.nan, "appointment_slot": -1, "appointment_car": -1,
 }  # fmt: skip
 
 
-class IncidentTable:
-    """Per-incident state in parallel lists indexed by row (seconds from the start).
+class SparseColumn(dict[int, object]):
+    """A column written for few rows: a dict by row that reads ``default`` for the others."""
 
-    Fast to touch one incident at a time in the event loop; turned into numpy
+    def __init__(self, default: object):
+        super().__init__()
+        self.default = default
+
+    def __missing__(self, row: int) -> object:
+        return self.default
+
+
+class IncidentTable:
+    """Per-incident state indexed by row (seconds from the start).
+
+    Fast to touch one incident at a time in the event loop (lists, and
+    :class:`SparseColumn` s for what few incidents have); turned into numpy
     arrays once the run is over. ``opened`` lists the rows that became
-    incidents, in the order they were opened.
+    incidents, in the order they were opened. Rows are reserved in blocks
+    before the run; rows added one at a time (:meth:`add`) come after them.
     """
 
     FIELDS = (
@@ -55,32 +73,32 @@ class IncidentTable:
 
     def __init__(self) -> None:
         self.created: list[float] = []
-        self.force: list[int] = []
-        self.area: list[int] = []
-        self.grade: list[int] = []
-        self.first_grade: list[int] = []
-        self.source: list[int] = []
-        self.source_id: list[int] = []
         self.graded_at: list[float] = []
-        self.travel: list[float] = []
-        self.on_scene: list[float] = []
-        self.remaining: list[float] = []
-        self.escalate_to: list[int] = []
-        self.callback_s: list[float] = []
         self.dispatched: list[float] = []
         self.arrived: list[float] = []
         self.cleared: list[float] = []
         self.unit: list[int] = []
-        self.diverted: list[bool] = []
-        self.helped: list[bool] = []
-        self.escalated: list[bool] = []
-        self.callback_start: list[float] = []
-        self.appointment_s: list[float] = []
-        self.appointment_slot: list[int] = []
-        self.appointment_car: list[int] = []
+        self.grade: list[int] = []
+        self.remaining: list[float] = []
+        self.force: list[int] = []
+        self.area: list[int] = []
+        self.travel: list[float] = []
+        self.escalate_to: list[int] = []
+        self.callback_s: list[float] = []
+        self.diverted = SparseColumn(False)
+        self.helped = SparseColumn(False)
+        self.escalated = SparseColumn(False)
+        self.callback_start = SparseColumn(math.nan)
+        self.appointment_s = SparseColumn(math.nan)
+        self.appointment_slot = SparseColumn(-1)
+        self.appointment_car = SparseColumn(-1)
         self.opened: list[int] = []
         #: Whether a row was opened ahead of the clock (with a later creation time).
         self.opened_ahead = False
+        # Attributes of the reserved rows (arrays, one per block) and of added rows (lists).
+        self._reserved: dict[str, list[np.ndarray]] = {name: [] for name in _ATTRIBUTES}
+        self._added: dict[str, list] = {name: [] for name in _ATTRIBUTES}
+        self._rows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.opened)
@@ -99,19 +117,26 @@ class IncidentTable:
     ) -> int:
         """Reserve one row per element of the arrays (incidents that may open); return the first.
 
-        Times are seconds; ``grade`` is the grade each would open with.
+        Times are seconds; ``grade`` is the grade each would open with. Every
+        block is reserved before the first row is added one at a time.
         """
+        if self._added["force"]:
+            raise ValueError("rows are reserved before any is added")
         first = len(self.created)
         n = len(grade)
-        columns = {
-            "force": force, "area": area, "grade": grade, "first_grade": grade,
-            "source": np.full(n, source), "source_id": source_id, "travel": travel,
-            "on_scene": on_scene, "remaining": on_scene, "escalate_to": escalate_to,
-            "callback_s": callback_s,
+        attributes = {
+            "force": force, "area": area, "travel": travel, "escalate_to": escalate_to,
+            "callback_s": callback_s, "first_grade": grade, "source": np.full(n, source),
+            "source_id": source_id, "on_scene": on_scene,
         }  # fmt: skip
-        for name, values in columns.items():
-            getattr(self, name).extend(np.asarray(values).tolist())
-        for name, unset in _UNSET.items():
+        for name, values in attributes.items():
+            values = np.asarray(values, dtype=_DTYPES.get(name, float))
+            self._reserved[name].append(values)
+            if name in _RUN_ATTRIBUTES:
+                getattr(self, name).extend(values.tolist())
+        self.grade.extend(np.asarray(grade).tolist())
+        self.remaining.extend(np.asarray(on_scene, dtype=float).tolist())
+        for name, unset in _STATE.items():
             getattr(self, name).extend([unset] * n)
         return first
 
@@ -135,11 +160,15 @@ class IncidentTable:
         callback_s: float,
     ) -> int:
         """Record a new incident created at ``created`` seconds; return its row."""
-        values = (force, area, grade, grade, source, source_id, travel, on_scene, on_scene,
-                  escalate_to, callback_s)  # fmt: skip
+        values = (force, area, travel, escalate_to, callback_s, grade, source, source_id,
+                  on_scene)  # fmt: skip
         for name, value in zip(_ATTRIBUTES, values, strict=True):
-            getattr(self, name).append(value)
-        for name, unset in _UNSET.items():
+            self._added[name].append(value)
+            if name in _RUN_ATTRIBUTES:
+                getattr(self, name).append(value)
+        self.grade.append(grade)
+        self.remaining.append(on_scene)
+        for name, unset in _STATE.items():
             getattr(self, name).append(unset)
         row = len(self.created) - 1
         self.open(row, created)
@@ -147,17 +176,33 @@ class IncidentTable:
 
     def _record_rows(self) -> np.ndarray:
         """The opened rows in the order their incidents were created."""
-        rows = np.asarray(self.opened, dtype=np.int64)
-        if self.opened_ahead:
-            created = np.asarray(self.created)[rows]
-            rows = rows[np.argsort(created, kind="stable")]
-        return rows
+        if self._rows is None or len(self._rows) != len(self.opened):
+            rows = np.asarray(self.opened, dtype=np.int64)
+            if self.opened_ahead:
+                created = np.asarray(self.created)[rows]
+                rows = rows[np.argsort(created, kind="stable")]
+            self._rows = rows
+        return self._rows
 
-    def record_ids(self, rows: np.ndarray) -> np.ndarray:
+    def record_ids(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """The record id (position in :meth:`to_records`) of each of ``rows``."""
         ids = np.full(len(self.created), -1, dtype=np.int64)  # -1: a row never opened
         ids[self._record_rows()] = np.arange(len(self.opened))
         return ids[np.asarray(rows, dtype=np.int64)]
+
+    def _column(self, name: str) -> np.ndarray:
+        """One column over every row, as an array."""
+        dtype = _DTYPES.get(name, float)
+        if name in _ATTRIBUTES:
+            added = np.asarray(self._added[name], dtype=dtype)
+            return np.concatenate([*self._reserved[name], added])
+        if name in _SPARSE:
+            sparse: SparseColumn = getattr(self, name)
+            values = np.full(len(self.created), sparse.default, dtype=dtype)
+            if sparse:
+                values[np.fromiter(sparse.keys(), np.int64)] = list(sparse.values())
+            return values
+        return np.asarray(getattr(self, name), dtype=dtype)
 
     def to_records(self, unit_force: np.ndarray) -> IncidentRecords:
         """The incidents as records, in the order they were created, once the run is over.
@@ -166,8 +211,5 @@ class IncidentTable:
         "no unit".
         """
         rows = self._record_rows()
-        arrays = {
-            name: np.asarray(getattr(self, name), dtype=_DTYPES.get(name, float))[rows]
-            for name in self.FIELDS
-        }
+        arrays = {name: self._column(name)[rows] for name in self.FIELDS}
         return IncidentRecords(**arrays, unit_force=unit_force[arrays["unit"]])

@@ -126,6 +126,7 @@ def run_replication(
     talk_changes = None
     if handling_factor is not None:
         talk_changes = (centre.sampled_talk, centre.talk_factor)
+    calls = _call_records(sampled.calls, end_s, talk_changes)
     return ReplicationOutput(
         scenario=scenario.name,
         replication=replication,
@@ -135,8 +136,8 @@ def run_replication(
         end_s=end_s,
         queues=[(q.force, q.channel) for q in sampled.queues],
         targets_s=sampled.targets_s,
-        calls=_call_records(sampled.calls, end_s, talk_changes),
-        pools=centre.pool_totals(),
+        calls=calls,
+        pools=centre.pool_totals(calls),
         events=events,
         forces=force_ids,
         grade2_target_min=[f.grade2_target_min() for f in scenario.forces.values()],
