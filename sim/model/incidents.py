@@ -35,6 +35,11 @@ from sim.model.response import AreaState, ResponseSystem
 from sim.model.streams import DurationModel, quantile
 from sim.model.teams import Team
 
+# Grade codes as plain ints for routing: reading an IntEnum member costs about
+# 0.3 µs (Python 3.11), which adds up at a few lookups per incident.
+_GRADE1, _GRADE2 = int(Grade.GRADE1), int(Grade.GRADE2)
+_SCHEDULED, _RESOLUTION = int(Grade.SCHEDULED), int(Grade.RESOLUTION)
+
 #: Columns of an incident's uniform draws.
 U_AREA, U_TRAVEL, U_ON_SCENE, U_ESCALATE, U_CALLBACK = range(5)
 UNIFORMS_PER_INCIDENT = 5
@@ -204,7 +209,7 @@ class IncidentFactory:
 
     def open(self, row: int) -> None:
         """A reserved incident is created now, and sent on."""
-        self.incidents.open(row, self.env.now)
+        self.incidents.open(row, self.env._now)  # the clock, as Environment.now reads it
         self._route(row)
 
     def record(self, row: int, created_s: float) -> None:
@@ -247,17 +252,18 @@ class IncidentFactory:
     def _route(self, incident: int) -> None:
         table = self.incidents
         grade = table.grade[incident]
-        settings = self.forces[table.force[incident]]
-        if grade in (Grade.GRADE1, Grade.GRADE2):
+        if grade in (_GRADE1, _GRADE2):
             self.response.create(incident)
-        elif grade == Grade.SCHEDULED:
+            return
+        settings = self.forces[table.force[incident]]
+        if grade == _SCHEDULED:
             assert settings.diary is not None, "validated: scheduled needs appointments"
             slot, car, start = settings.diary.book(self.env.now)
             table.appointment_slot[incident] = slot
             table.appointment_car[incident] = car
             table.appointment_s[incident] = start
             call_later(self.env, max(start - self.env.now, 0.0), self._appointment_due, incident)
-        elif grade == Grade.RESOLUTION:
+        elif grade == _RESOLUTION:
             assert settings.resolution_team is not None, "validated: resolution needs a team"
             settings.resolution_team.submit(incident, table.callback_s[incident])
 
