@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from benchmarks import full_model, mmc, scaling, year  # noqa: E402
+from benchmarks import cli_help, full_model, mmc, scaling, targets, year  # noqa: E402
 from benchmarks.common import Benchmark, BenchSettings, Section  # noqa: E402
 
 #: The benchmarks, in the order they run and are reported.
@@ -40,6 +40,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark("full", full_model.benchmark),
     Benchmark("year", year.benchmark),
     Benchmark("scaling", scaling.benchmark),
+    Benchmark("cli", cli_help.benchmark),
 ]
 
 #: Defaults that ``--quick`` changes (a full run otherwise uses ``BenchSettings``'s).
@@ -179,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         section = benchmark.run(settings)
         print(f"{section.markdown()}({time.perf_counter() - start:.1f} s)\n", flush=True)
         sections.append(section)
+    closing = targets.summary(sections)
+    if closing is not None:
+        print(closing.markdown(), flush=True)
+        sections.append(closing)
     command = " ".join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.md").write_text(render_markdown(env, sections, command))
