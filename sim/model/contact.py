@@ -98,7 +98,8 @@ def handler_seconds(
     at_roster = np.concatenate(
         [np.arange(len(roster_t)), np.zeros(len(answered) + len(handled), np.int64)]
     )
-    order = np.argsort(times, kind="stable")
+    # Any order of equal times will do: the gaps between them are zero.
+    order = np.argsort(times)
     times, step, at_roster = times[order], step[order], at_roster[order]
     busy = np.cumsum(step)[:-1]
     available = roster_n[np.maximum.accumulate(at_roster)][:-1]
@@ -150,10 +151,22 @@ class GradingHook:
     unrouted: frozenset[int] = frozenset()
 
 
+#: Call columns the run never changes once a call is in the table (``talk`` may be,
+#: by a platform, and ``answered`` and ``served_by`` are the run's).
+_FIXED_CALL_COLUMNS = ("arrival", "deadline", "wrap", "queue", "attempt", "caller", "grade")
+
+
 class CallTable:
-    """Per-call state in parallel lists indexed by call id (fast to touch one at a time)."""
+    """Per-call state in parallel lists indexed by call id (fast to touch one at a time).
+
+    The first-attempt calls also keep the arrays they came as, so that
+    :meth:`column` need not convert the lists back for the columns the run
+    does not change.
+    """
 
     def __init__(self) -> None:
+        self._arrays: dict[str, list[np.ndarray]] = {name: [] for name in _FIXED_CALL_COLUMNS}
+        self._in_arrays = 0
         self.arrival: list[float] = []
         self.deadline: list[float] = []
         self.talk: list[float] = []
@@ -188,8 +201,20 @@ class CallTable:
         """
         first = len(self.arrival)
         n = len(arrival)
+        if first != self._in_arrays:
+            raise ValueError("first attempts are added before any redial")
+        deadline = arrival + patience
+        grade = grade if grade is not None else np.full(n, NO_GRADE, dtype=np.int64)
+        arrays = {
+            "arrival": arrival, "deadline": deadline, "wrap": wrap, "queue": queue,
+            "attempt": np.zeros(n, dtype=np.int64), "caller": np.arange(first, first + n),
+            "grade": grade,
+        }  # fmt: skip
+        for name, values in arrays.items():
+            self._arrays[name].append(np.asarray(values))
+        self._in_arrays += n
         self.arrival.extend(arrival.tolist())
-        self.deadline.extend((arrival + patience).tolist())
+        self.deadline.extend(deadline.tolist())
         self.talk.extend(talk.tolist())
         self.wrap.extend(wrap.tolist())
         self.queue.extend(queue.tolist())
@@ -198,10 +223,20 @@ class CallTable:
         self.may_redial.extend(may_redial.tolist())
         self.answered.extend([math.nan] * n)
         self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist() if grade is not None else [NO_GRADE] * n)
+        self.grade.extend(grade.tolist())
         self.grading_delay.extend(
             grading_delay.tolist() if grading_delay is not None else [0.0] * n
         )
+
+    def column(self, name: str) -> np.ndarray:
+        """One column over every call, as an array (float, or int64 for ids and codes)."""
+        values = getattr(self, name)
+        if name not in _FIXED_CALL_COLUMNS:
+            return np.asarray(values, dtype=np.int64 if name == "served_by" else float)
+        blocks = self._arrays[name]
+        dtype = float if name in ("arrival", "deadline", "wrap") else np.int64
+        tail = np.asarray(values[self._in_arrays :], dtype=dtype)
+        return np.concatenate([*(b.astype(dtype, copy=False) for b in blocks), tail])
 
     def append(
         self,

@@ -184,13 +184,20 @@ class IncidentFactory:
         self.response = response
         self.forces = forces
 
-    def reserve(self, force: np.ndarray, grade: np.ndarray, source: int, u: np.ndarray) -> int:
-        """Reserve incident rows for calls or reports that may become incidents; return the first.
+    def reserve(
+        self, force: np.ndarray, grade: np.ndarray, source: int, u: np.ndarray
+    ) -> np.ndarray:
+        """Reserve incident rows for calls or reports that may become incidents.
 
-        One row per element: the force index, the grade it would open with and
-        its uniforms (rows of ``u``); ``source_id`` is the position in the arrays.
+        One element per call or report: its force index, the grade it would
+        open with (``NO_GRADE``: none, so no row) and its uniforms (rows of
+        ``u``); ``source_id`` is the position in the arrays. Returns each
+        element's row (-1: none).
         """
-        n = len(grade)
+        rows = np.full(len(grade), -1, dtype=np.int64)
+        graded = np.flatnonzero(grade != NO_GRADE)
+        force, grade, u = force[graded], grade[graded], u[graded]
+        n = len(graded)
         columns = {
             "area": np.full(n, -1, dtype=np.int64),
             "travel": np.full(n, np.nan),
@@ -203,9 +210,11 @@ class IncidentFactory:
             drawn = incident_attributes(settings, grade[mine], u[mine])
             for name, values in columns.items():
                 values[mine] = getattr(drawn, name)
-        return self.incidents.reserve(
-            force=force, grade=grade, source=source, source_id=np.arange(n), **columns
+        first = self.incidents.reserve(
+            force=force, grade=grade, source=source, source_id=graded, **columns
         )
+        rows[graded] = np.arange(first, first + n)
+        return rows
 
     def open(self, row: int) -> None:
         """A reserved incident is created now, and sent on."""

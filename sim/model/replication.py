@@ -176,15 +176,15 @@ def _call_records(
 ) -> CallRecords:
     """The call table as records; ``talk_changes`` (sampled talk, multiplier by call id)
     when a platform may change talk times."""
-    arrival = np.asarray(calls.arrival)
-    deadline = np.asarray(calls.deadline)
-    served_by = np.asarray(calls.served_by, dtype=np.int64)
+    arrival = calls.column("arrival")
+    deadline = calls.column("deadline")
+    served_by = calls.column("served_by")
     outcome = np.where(
         served_by >= 0,
         CallOutcome.ANSWERED,
         np.where(deadline <= end_s, CallOutcome.ABANDONED, CallOutcome.WAITING),
     ).astype(np.int8)
-    talk = np.asarray(calls.talk)
+    talk = calls.column("talk")
     sampled_talk = factor = None
     if talk_changes is not None:
         sampled_by_call, factor_by_call = talk_changes
@@ -198,11 +198,11 @@ def _call_records(
         arrival_s=arrival,
         patience_s=deadline - arrival,
         talk_s=talk,
-        wrap_s=np.asarray(calls.wrap),
-        answered_s=np.asarray(calls.answered),
-        queue=np.asarray(calls.queue, dtype=np.int64),
-        attempt=np.asarray(calls.attempt, dtype=np.int64),
-        caller=np.asarray(calls.caller, dtype=np.int64),
+        wrap_s=calls.column("wrap"),
+        answered_s=calls.column("answered"),
+        queue=calls.column("queue"),
+        attempt=calls.column("attempt"),
+        caller=calls.column("caller"),
         pool=served_by,
         outcome=outcome,
         sampled_talk_s=sampled_talk,

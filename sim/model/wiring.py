@@ -21,7 +21,7 @@ from sim.model.contact import CallQueue, GradingHook, PoolState
 from sim.model.events import Arrivals, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.incidents import ForceIncidents, IncidentFactory, RedialAttributes
-from sim.model.records import NO_GRADE, Grade, IncidentSource
+from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
 from sim.model.sampling import SampledCalls
 from sim.model.streams import Streams
@@ -207,12 +207,12 @@ def grading_hook(
     force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
     queue_force = [force_index[q.force] for q in sampled.queues]
     first_attempts = len(calls)
-    base = factory.reserve(
-        np.asarray(queue_force, dtype=np.int64)[np.asarray(calls.queue, dtype=np.int64)],
-        np.asarray(calls.grade, dtype=np.int64),
+    row_of_call = factory.reserve(
+        np.asarray(queue_force, dtype=np.int64)[calls.column("queue")],
+        calls.column("grade"),
         IncidentSource.CALL,
         sampled.incident_u,
-    )
+    ).tolist()
     redial_attributes = {
         q.index: RedialAttributes(
             factory.forces[queue_force[q.index]],
@@ -223,7 +223,7 @@ def grading_hook(
 
     def graded(call: int) -> None:
         if call < first_attempts:
-            factory.open(base + call)
+            factory.open(row_of_call[call])
             return
         queue, grade = calls.queue[call], calls.grade[call]
         attributes = redial_attributes[queue](grade)
@@ -231,7 +231,7 @@ def grading_hook(
 
     def recorded(call: int, graded_s: float) -> None:
         if graded_s < end_s:
-            factory.record(base + call, graded_s)
+            factory.record(row_of_call[call], graded_s)
 
     return GradingHook(graded, recorded, frozenset({Grade.NO_DEPLOYMENT}))
 
@@ -253,12 +253,14 @@ def wire_online(
         return []
     force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
     grade = online["grade"]
-    base = factory.reserve(online["force"], grade, IncidentSource.ONLINE, online["incident_u"])
-    graded = (grade != NO_GRADE).tolist()
+    row_of_report = factory.reserve(
+        online["force"], grade, IncidentSource.ONLINE, online["incident_u"]
+    ).tolist()
 
     def report_reviewed(report: int) -> None:
-        if graded[report]:
-            factory.open(base + report)
+        row = row_of_report[report]
+        if row >= 0:
+            factory.open(row)
 
     desks: dict[int, Team] = {}
     teams: list[tuple[str, str, Team]] = []
