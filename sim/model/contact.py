@@ -70,6 +70,9 @@ class PoolState:
     busy: int = 0
     queue_groups: list[list[CallQueue]] = field(default_factory=list)
     roster: list[tuple[float, int]] = field(default_factory=list)
+    #: Where each priority has one queue: their waiting calls, in priority order
+    #: (set by :class:`ContactCentre`; ``None``: some priority has several queues).
+    waiting_in_order: list[deque[int]] | None = None
 
 
 def handler_seconds(
@@ -323,7 +326,12 @@ class ContactCentre:
         self.sampled_talk: dict[int, float] = {}
         self.talk_factor: dict[int, float] = {}
         self.start_s = env.now
+        for pool in pools:
+            if all(len(group) == 1 for group in pool.queue_groups):
+                pool.waiting_in_order = [group[0].waiting for group in pool.queue_groups]
         self._queue, self._eid = env._queue, env._eid
+        # Bound once: a bound method is a new object each time it is looked up.
+        self._handled, self._graded = self._on_handled, self._on_graded
 
     # ----------------------------------------------------------------- scheduling
 
@@ -373,7 +381,7 @@ class ContactCentre:
         # the method calls add up).
         queue, eid = self._queue, self._eid
         heappush(queue, (now + (talk + calls.wrap[call]), NORMAL, next(eid),
-                         Callback(self._on_handled, call)))  # fmt: skip
+                         Callback(self._handled, call)))  # fmt: skip
         grade = calls.grade[call]
         if grade != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
@@ -382,7 +390,7 @@ class ContactCentre:
             if self.record_at_answer[grade] and call < self.first_attempts:
                 self.record_graded(call, now + delay)  # type: ignore[misc]
             else:
-                heappush(queue, (now + delay, NORMAL, next(eid), Callback(self._on_graded, call)))
+                heappush(queue, (now + delay, NORMAL, next(eid), Callback(self._graded, call)))
 
     def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
@@ -413,6 +421,14 @@ class ContactCentre:
         """
         now = self.env._now
         deadline = self.calls.deadline
+        if pool.waiting_in_order is not None:
+            # One queue per priority: the oldest of the first queue with a caller.
+            for waiting in pool.waiting_in_order:
+                while waiting and deadline[waiting[0]] <= now:
+                    waiting.popleft()
+                if waiting:
+                    return waiting.popleft()
+            return -1
         arrival = self.calls.arrival
         for group in pool.queue_groups:
             best: CallQueue | None = None

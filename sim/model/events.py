@@ -156,10 +156,11 @@ def run_counting(
     # The loop reads SimPy's queue and clock directly, as Environment.peek and
     # Environment.step do: at a million events, each method call saved counts.
     queue = env._queue
+    inf, pop, callback_type = math.inf, heappop, Callback
     position = 0
     next_arrival = times[0]
     while True:
-        next_event = queue[0][0] if queue else math.inf
+        next_event = queue[0][0] if queue else inf
         if next_arrival < next_event:
             if next_arrival >= until:
                 break
@@ -169,9 +170,9 @@ def run_counting(
             next_arrival = times[position]
         elif next_event < until:
             event = queue[0][3]
-            if type(event) is Callback:
+            if type(event) is callback_type:
                 # What Environment.step does with an event that cannot fail.
-                env._now = heappop(queue)[0]
+                env._now = pop(queue)[0]
                 callbacks, event.callbacks = event.callbacks, None
                 for callback in callbacks:
                     callback(event)
