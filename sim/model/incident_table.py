@@ -99,6 +99,7 @@ class IncidentTable:
         self._reserved: dict[str, list[np.ndarray]] = {name: [] for name in _ATTRIBUTES}
         self._added: dict[str, list] = {name: [] for name in _ATTRIBUTES}
         self._rows: np.ndarray | None = None
+        self._created: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.opened)
@@ -179,7 +180,7 @@ class IncidentTable:
         if self._rows is None or len(self._rows) != len(self.opened):
             rows = np.asarray(self.opened, dtype=np.int64)
             if self.opened_ahead:
-                created = np.asarray(self.created)[rows]
+                created = self._column("created")[rows]
                 rows = rows[np.argsort(created, kind="stable")]
             self._rows = rows
         return self._rows
@@ -202,6 +203,10 @@ class IncidentTable:
             if sparse:
                 values[np.fromiter(sparse.keys(), np.int64)] = list(sparse.values())
             return values
+        if name == "created":  # needed twice: to order the rows, and as a column
+            if self._created is None or len(self._created) != len(self.created):
+                self._created = np.asarray(self.created)
+            return self._created
         return np.asarray(getattr(self, name), dtype=dtype)
 
     def to_records(self, unit_force: np.ndarray) -> IncidentRecords:

@@ -106,8 +106,9 @@ class AreaState:
         Call it before any unit joins or leaves ``free`` or ``busy``: the
         integrals count the units as they were since the last change.
         """
-        start = max(self.last_change, self.window_start)
-        end = min(now, self.window_end)
+        # Conditional expressions: this runs for every unit change, where max/min cost.
+        start = self.window_start if self.window_start > self.last_change else self.last_change
+        end = self.window_end if self.window_end < now else now
         if end > start:
             self.busy_s += len(self.busy) * (end - start)
             self.present_s += (len(self.busy) + len(self.free)) * (end - start)
