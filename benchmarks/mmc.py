@@ -54,7 +54,8 @@ from benchmarks.common import (
     thousands,
     verdict,
 )
-from sim.model.contact import NOT_ANSWERED, CallQueue, CallTable, ContactCentre, PoolState
+from sim.model.call_table import NOT_ANSWERED, CallTable
+from sim.model.contact import CallQueue, ContactCentre, PoolState
 from sim.model.events import Arrivals, run_counting
 
 

@@ -35,10 +35,9 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from sim.model.call_table import NOT_ANSWERED, CallTable
 from sim.model.events import Arrivals, Callback, call_later, follow_roster
 from sim.model.records import NO_GRADE, CallRecords, Grade, PoolTotals
-
-NOT_ANSWERED = -1
 
 
 @dataclass
@@ -154,122 +153,6 @@ class GradingHook:
     unrouted: frozenset[int] = frozenset()
 
 
-#: Call columns the run never changes once a call is in the table (``talk`` may be,
-#: by a platform, and ``answered`` and ``served_by`` are the run's).
-_FIXED_CALL_COLUMNS = ("arrival", "deadline", "wrap", "queue", "attempt", "caller", "grade")
-
-
-class CallTable:
-    """Per-call state in parallel lists indexed by call id (fast to touch one at a time).
-
-    The first-attempt calls also keep the arrays they came as, so that
-    :meth:`column` need not convert the lists back for the columns the run
-    does not change.
-    """
-
-    def __init__(self) -> None:
-        self._arrays: dict[str, list[np.ndarray]] = {name: [] for name in _FIXED_CALL_COLUMNS}
-        self._in_arrays = 0
-        self.arrival: list[float] = []
-        self.deadline: list[float] = []
-        self.talk: list[float] = []
-        self.wrap: list[float] = []
-        self.queue: list[int] = []
-        self.attempt: list[int] = []
-        self.caller: list[int] = []
-        self.may_redial: list[bool] = []
-        self.answered: list[float] = []
-        self.served_by: list[int] = []
-        self.grade: list[int] = []
-        self.grading_delay: list[float] = []
-
-    def __len__(self) -> int:
-        return len(self.arrival)
-
-    def extend(
-        self,
-        arrival: np.ndarray,
-        patience: np.ndarray,
-        talk: np.ndarray,
-        wrap: np.ndarray,
-        queue: np.ndarray,
-        may_redial: np.ndarray,
-        grade: np.ndarray | None = None,
-        grading_delay: np.ndarray | None = None,
-    ) -> None:
-        """Append first-attempt calls (already in arrival order).
-
-        ``grade`` is each call's incident grade code (``NO_GRADE``, the default:
-        no incident) and ``grading_delay`` the seconds from answer to the incident.
-        """
-        first = len(self.arrival)
-        n = len(arrival)
-        if first != self._in_arrays:
-            raise ValueError("first attempts are added before any redial")
-        deadline = arrival + patience
-        grade = grade if grade is not None else np.full(n, NO_GRADE, dtype=np.int64)
-        arrays = {
-            "arrival": arrival, "deadline": deadline, "wrap": wrap, "queue": queue,
-            "attempt": np.zeros(n, dtype=np.int64), "caller": np.arange(first, first + n),
-            "grade": grade,
-        }  # fmt: skip
-        for name, values in arrays.items():
-            self._arrays[name].append(np.asarray(values))
-        self._in_arrays += n
-        self.arrival.extend(arrival.tolist())
-        self.deadline.extend(deadline.tolist())
-        self.talk.extend(talk.tolist())
-        self.wrap.extend(wrap.tolist())
-        self.queue.extend(queue.tolist())
-        self.attempt.extend([0] * n)
-        self.caller.extend(range(first, first + n))
-        self.may_redial.extend(may_redial.tolist())
-        self.answered.extend([math.nan] * n)
-        self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist())
-        self.grading_delay.extend(
-            grading_delay.tolist() if grading_delay is not None else [0.0] * n
-        )
-
-    def column(self, name: str) -> np.ndarray:
-        """One column over every call, as an array (float, or int64 for ids and codes)."""
-        values = getattr(self, name)
-        if name not in _FIXED_CALL_COLUMNS:
-            return np.asarray(values, dtype=np.int64 if name == "served_by" else float)
-        blocks = self._arrays[name]
-        dtype = float if name in ("arrival", "deadline", "wrap") else np.int64
-        tail = np.asarray(values[self._in_arrays :], dtype=dtype)
-        return np.concatenate([*(b.astype(dtype, copy=False) for b in blocks), tail])
-
-    def append(
-        self,
-        arrival: float,
-        patience: float,
-        talk: float,
-        wrap: float,
-        queue: int,
-        attempt: int,
-        caller: int,
-        may_redial: bool,
-        grade: int,
-        grading_delay: float,
-    ) -> int:
-        """Append one call (a redial); return its id."""
-        self.arrival.append(arrival)
-        self.deadline.append(arrival + patience)
-        self.talk.append(talk)
-        self.wrap.append(wrap)
-        self.queue.append(queue)
-        self.attempt.append(attempt)
-        self.caller.append(caller)
-        self.may_redial.append(may_redial)
-        self.answered.append(math.nan)
-        self.served_by.append(NOT_ANSWERED)
-        self.grade.append(grade)
-        self.grading_delay.append(grading_delay)
-        return len(self.arrival) - 1
-
-
 class ContactCentre:
     """Event logic of the contact centre on a SimPy environment.
 
@@ -342,7 +225,7 @@ class ContactCentre:
         in time order; the first entry should be at or before the run's start.
         The calls ring when :func:`sim.model.events.run_counting` runs ``arrivals``.
         """
-        arrivals.add(self.calls.arrival[: self.first_attempts], self.offer)
+        arrivals.add(self.calls.column("arrival")[: self.first_attempts], self.offer)
         for pool, changes in zip(self.pools, roster_changes, strict=True):
             follow_roster(self.env, changes, partial(self._set_available, pool))
 

@@ -124,20 +124,22 @@ class Arrivals:
         if len(times):
             self._streams.append((np.asarray(times, dtype=float), handler))
 
-    def merged(self) -> tuple[list[float], list[Callable[[int], None]], list[int], list[int]]:
-        """All arrivals in time order: times, the handlers, each one's stream and index."""
+    def merged(self) -> tuple[list[float], list[Callable[[int], None]], list[int]]:
+        """All arrivals in time order: their times, each one's handler and its index."""
         if not self._streams:
-            return [], [], [], []
+            return [], [], []
+        if len(self._streams) == 1:
+            times, handler = self._streams[0]
+            return times.tolist(), [handler] * len(times), list(range(len(times)))
         times = np.concatenate([t for t, _ in self._streams])
         stream = np.concatenate(
             [np.full(len(t), k, dtype=np.int64) for k, (t, _) in enumerate(self._streams)]
         )
         index = np.concatenate([np.arange(len(t)) for t, _ in self._streams])
-        if len(self._streams) > 1:
-            order = np.argsort(times, kind="stable")
-            times, stream, index = times[order], stream[order], index[order]
-        handlers = [handler for _, handler in self._streams]
-        return times.tolist(), handlers, stream.tolist(), index.tolist()
+        order = np.argsort(times, kind="stable")
+        handlers = np.empty(len(self._streams), dtype=object)
+        handlers[:] = [handler for _, handler in self._streams]
+        return times[order].tolist(), handlers[stream[order]].tolist(), index[order].tolist()
 
 
 def run_counting(
@@ -149,7 +151,7 @@ def run_counting(
     ``until``, runs until no event or arrival is left. ``arrivals`` are merged in
     time order and cost no event.
     """
-    times, handlers, stream, index = arrivals.merged() if arrivals else ([], [], [], [])
+    times, handlers, index = arrivals.merged() if arrivals else ([], [], [])
     times.append(math.inf)  # a sentinel: the loop never runs past the last arrival
     events = 0
     step = env.step
@@ -165,7 +167,7 @@ def run_counting(
             if next_arrival >= until:
                 break
             env._now = next_arrival
-            handlers[stream[position]](index[position])
+            handlers[position](index[position])
             position += 1
             next_arrival = times[position]
         elif next_event < until:

@@ -19,7 +19,8 @@ import numpy as np
 import simpy
 
 from sim.config import SECONDS_PER_DAY, Platform, Scenario
-from sim.model.contact import CallTable, ContactCentre
+from sim.model.call_table import CallTable
+from sim.model.contact import ContactCentre
 from sim.model.events import Arrivals, roster_changes, run_counting
 from sim.model.outages import OUTAGE_STREAM, PlatformClock, sample_outages
 from sim.model.records import (

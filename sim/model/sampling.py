@@ -21,7 +21,8 @@ from functools import partial
 import numpy as np
 
 from sim.config import Channel, OnlineChannel, Scenario
-from sim.model.contact import CallQueue, CallTable, PoolState, RedialPolicy
+from sim.model.call_table import CallTable
+from sim.model.contact import CallQueue, PoolState, RedialPolicy
 from sim.model.demand import day_factors, rate_segments, sample_arrivals
 from sim.model.incidents import UNIFORMS_PER_INCIDENT, grade_codes
 from sim.model.records import NO_GRADE
