@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import heappush
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -72,6 +72,11 @@ class PoolState:
     #: Where each priority has one queue: their waiting calls, in priority order
     #: (set by :class:`ContactCentre`; ``None``: some priority has several queues).
     waiting_in_order: list[deque[int]] | None = None
+    #: When each call in service ends (a heap, seconds); ``busy`` counts them
+    #: until the clock passes their end and they are taken off.
+    finishing: list[float] = field(default_factory=list)
+    #: The earliest wake-up due for waiting callers (seconds; inf: none).
+    wake_at: float = math.inf
 
 
 def handler_seconds(
@@ -214,7 +219,7 @@ class ContactCentre:
                 pool.waiting_in_order = [group[0].waiting for group in pool.queue_groups]
         self._queue, self._eid = env._queue, env._eid
         # Bound once: a bound method is a new object each time it is looked up.
-        self._handled, self._graded = self._on_handled, self._on_graded
+        self._woken, self._graded = self._on_wake, self._on_graded
 
     # ----------------------------------------------------------------- scheduling
 
@@ -237,17 +242,24 @@ class ContactCentre:
 
     def offer(self, call: int) -> None:
         """A call rings: answer it if a handler is free, otherwise queue it."""
+        now = self.env._now  # the clock; read as often as this, the property costs
         queue = self.queues[self.calls.queue[call]]
         for pool in queue.pools:
+            finishing = pool.finishing
+            while finishing and finishing[0] <= now:
+                heappop(finishing)
+                pool.busy -= 1
             if pool.busy < pool.available:
                 self._answer(call, pool)
                 return
         queue.waiting.append(call)
+        for pool in queue.pools:
+            self._wake_when_free(pool)
         if self.calls.may_redial[call]:
             self._schedule(self.calls.deadline[call], call, self._on_patience_end)
 
     def _answer(self, call: int, pool: PoolState) -> None:
-        now = self.env._now  # the clock; read as often as this, the property costs
+        now = self.env._now
         pool.busy += 1
         calls = self.calls
         calls.answered[call] = now
@@ -260,11 +272,9 @@ class ContactCentre:
                 self.talk_factor[call] = factor
                 talk = talk * factor
                 calls.talk[call] = talk
-        # Pushed onto SimPy's queue as Environment.schedule would (two per call:
-        # the method calls add up).
-        queue, eid = self._queue, self._eid
-        heappush(queue, (now + (talk + calls.wrap[call]), NORMAL, next(eid),
-                         Callback(self._handled, call)))  # fmt: skip
+        # The handler is free again at this time; an event is needed only if a
+        # caller is waiting then (_wake_when_free).
+        heappush(pool.finishing, now + (talk + calls.wrap[call]))
         grade = calls.grade[call]
         if grade != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
@@ -273,28 +283,51 @@ class ContactCentre:
             if self.record_at_answer[grade] and call < self.first_attempts:
                 self.record_graded(call, now + delay)  # type: ignore[misc]
             else:
-                heappush(queue, (now + delay, NORMAL, next(eid), Callback(self._graded, call)))
+                # Pushed onto SimPy's queue as Environment.schedule would.
+                heappush(self._queue, (now + delay, NORMAL, next(self._eid),
+                                       Callback(self._graded, call)))  # fmt: skip
 
     def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
 
-    def _on_handled(self, event: Callback) -> None:
-        pool = self.pools[self.calls.served_by[event._value]]
-        pool.busy -= 1
-        if pool.busy < pool.available:
+    def _wake_when_free(self, pool: PoolState) -> None:
+        """Callers are waiting for ``pool``: make sure it wakes when its next handler is free.
+
+        The wake-up is at that call's end exactly (pushed with its absolute time),
+        and only if no wake-up is due as early already.
+        """
+        finishing = pool.finishing
+        if finishing and finishing[0] < pool.wake_at:
+            pool.wake_at = finishing[0]
+            heappush(self._queue, (finishing[0], NORMAL, next(self._eid),
+                                   Callback(self._woken, pool)))  # fmt: skip
+
+    def _on_wake(self, event: Callback) -> None:
+        """A handler of the pool finished a call while callers were waiting: serve them."""
+        pool = event._value
+        if pool.wake_at <= self.env._now:
+            pool.wake_at = math.inf
+        self._serve_waiting(pool)
+
+    def _serve_waiting(self, pool: PoolState) -> None:
+        """Free handlers of ``pool`` (after their calls ended by now) take waiting calls."""
+        now = self.env._now
+        finishing = pool.finishing
+        while finishing and finishing[0] <= now:
+            heappop(finishing)
+            pool.busy -= 1
+        while pool.busy < pool.available:
             following = self._oldest_waiting(pool)
-            if following >= 0:
-                self._answer(following, pool)
+            if following < 0:
+                return
+            self._answer(following, pool)
+        self._wake_when_free(pool)
 
     def _set_available(self, pool: PoolState, available: int) -> None:
         pool.roster.append((self.env.now, available))
         pool.available = available
         # Handlers coming on duty pick up waiting calls at once.
-        while pool.busy < pool.available:
-            following = self._oldest_waiting(pool)
-            if following < 0:
-                break
-            self._answer(following, pool)
+        self._serve_waiting(pool)
 
     def _oldest_waiting(self, pool: PoolState) -> int:
         """Take the next call for a free handler of ``pool``; -1 if none is waiting.
