@@ -2,10 +2,14 @@
 
 Built for speed on SimPy's event loop: no process per call, only callbacks.
 A first attempt's arrival costs no event (its time is pre-sampled, so the run
-loop merges it with the event queue: :class:`sim.model.events.Arrivals`); an
-answered call costs one event when its handler finishes, and one more when it
-is graded if its incident goes on to a unit, a diary or a team (an incident
-that goes nowhere is recorded at the answer, with its grading time).
+loop merges it with the event queue: :class:`sim.model.events.Arrivals`). The
+end of a call is known when it is answered, so each pool keeps a heap of its
+calls' ends and counts a handler free once the clock has passed its call's end;
+that end costs an event only if callers are waiting then (the pool wakes at its
+first call end after a caller queues). An answered call costs one more event
+when it is graded if its incident goes on to a unit, a diary or a team (an
+incident that goes nowhere is recorded at the answer, with its grading time).
+Handler-seconds are computed from the answer and end times once the run is over.
 Abandonment costs nothing: a caller's deadline (arrival plus patience) is known
 at arrival, so a handler looking for work skips callers whose deadline has
 passed, and such a caller is recorded as abandoned at its deadline. Only a
