@@ -158,8 +158,8 @@ def render_markdown(env: dict[str, Any], sections: list[Section], command: str) 
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `{command}`. Speed is reported as ratios between contenders timed",
-        "in the same process run; absolute times depend on the machine below.",
+        f"Written by `{command}`. Speed is reported as ratios of CPU times measured",
+        "in the same run; absolute times depend on the machine below.",
         "",
         "| | |",
         "|---|---|",
