@@ -117,23 +117,41 @@ class Benchmark:
     run: Callable[[BenchSettings], Section]
 
 
-def best_of(function: Callable[[], T], repeats: int) -> tuple[float, T]:
-    """Run ``function`` ``repeats`` times; return the shortest wall time (s) and the last result.
+@dataclass(frozen=True)
+class Timing:
+    """How long a run took: wall-clock seconds, and CPU seconds of this process.
+
+    On a machine shared with others, wall time includes waiting for a core;
+    CPU time counts only the time the process ran, so ratios of CPU times
+    measured in the same run are the steadier comparison.
+    """
+
+    wall_s: float
+    cpu_s: float
+
+
+def best_of(function: Callable[[], T], repeats: int) -> tuple[Timing, T]:
+    """Run ``function`` ``repeats`` times: the shortest wall and CPU times, and the last result.
 
     A full garbage collection runs before each repeat, outside the timed region,
     so that one run's garbage is not collected on another's clock.
     """
-    best = float("inf")
+    wall = cpu = float("inf")
     result: T | None = None
     for _ in range(max(1, repeats)):
         result = None  # let the previous run's objects go before collecting
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
-        elapsed = time.perf_counter() - start
-        best = min(best, elapsed)
+        cpu = min(cpu, time.process_time() - start_cpu)
+        wall = min(wall, time.perf_counter() - start)
     assert result is not None
-    return best, result
+    return Timing(wall, cpu), result
+
+
+def verdict(met: bool | None) -> str:
+    """``met``, ``**not met**``, or ``n/a`` (not measured in this run)."""
+    return {True: "met", False: "**not met**", None: "n/a"}[met]
 
 
 def thousands(value: float) -> str:

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from benchmarks import full_model, mmc, scaling, year  # noqa: E402
+from benchmarks import cli_help, full_model, mmc, scaling, targets, year  # noqa: E402
 from benchmarks.common import Benchmark, BenchSettings, Section  # noqa: E402
 
 #: The benchmarks, in the order they run and are reported.
@@ -40,6 +40,7 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark("full", full_model.benchmark),
     Benchmark("year", year.benchmark),
     Benchmark("scaling", scaling.benchmark),
+    Benchmark("cli", cli_help.benchmark),
 ]
 
 #: Defaults that ``--quick`` changes (a full run otherwise uses ``BenchSettings``'s).
@@ -49,8 +50,8 @@ QUICK_REPEATS = 1
 OUT_DIR = Path(__file__).resolve().parent
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, list[str], Path]:
-    """Settings, the names of the benchmarks to run, and the output directory."""
+def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, list[str], Path, str]:
+    """Settings, the names of the benchmarks to run, the output directory and the note."""
     defaults = BenchSettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -97,6 +98,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, list[str],
     parser.add_argument(
         "--out-dir", type=Path, default=OUT_DIR, help="where to write results.md and results.json"
     )
+    parser.add_argument(
+        "--note", default="", help="a line about the machine for results.md (e.g. who shared it)"
+    )
     args = parser.parse_args(argv)
     if args.calls is not None and args.calls < 1:
         parser.error("--calls must be at least 1")
@@ -116,7 +120,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, list[str],
         repeats=args.repeats or (QUICK_REPEATS if args.quick else defaults.repeats),
         quick=args.quick,
     )
-    return settings, args.only or names, args.out_dir
+    return settings, args.only or names, args.out_dir, args.note
 
 
 def environment() -> dict[str, Any]:
@@ -145,6 +149,7 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
+        "load average (1, 5, 15 min) at start": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -153,8 +158,8 @@ def render_markdown(env: dict[str, Any], sections: list[Section], command: str) 
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `{command}`. Speed is reported as ratios between contenders timed",
-        "in the same process run; absolute times depend on the machine below.",
+        f"Written by `{command}`. Speed is reported as ratios of CPU times measured",
+        "in the same run; absolute times depend on the machine below.",
         "",
         "| | |",
         "|---|---|",
@@ -168,8 +173,10 @@ def render_markdown(env: dict[str, Any], sections: list[Section], command: str) 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks, print their tables, write the results files."""
-    settings, selected, out_dir = parse_args(argv)
+    settings, selected, out_dir, note = parse_args(argv)
     env = environment()
+    if note:
+        env["note"] = note
     sections: list[Section] = []
     for benchmark in BENCHMARKS:
         if benchmark.name not in selected:
@@ -179,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         section = benchmark.run(settings)
         print(f"{section.markdown()}({time.perf_counter() - start:.1f} s)\n", flush=True)
         sections.append(section)
+    closing = targets.summary(sections)
+    if closing is not None:
+        print(closing.markdown(), flush=True)
+        sections.append(closing)
+    env["load average (1, 5, 15 min) at end"] = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     command = " ".join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.md").write_text(render_markdown(env, sections, command))

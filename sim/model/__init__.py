@@ -4,10 +4,12 @@
 ``wiring`` connects the parts, and ``records`` is what comes out (calls,
 incidents, unit assignments, online reports, outages, with ``IntEnum`` codes).
 ``demand`` samples arrivals, ``contact`` is the contact centre (queues, handler
-pools, abandonment, redials), ``incidents`` grades calls into incidents and
-routes them, ``response`` dispatches response units, ``appointments`` keeps the
+pools, abandonment, redials) over the ``call_table``, ``incidents`` grades calls
+into incidents (their attributes drawn as vectors before the run) and routes
+them over the ``incident_table``, ``response`` dispatches response units, ``appointments`` keeps the
 schedule cars' diary, ``teams`` is any team that works a queue of jobs (the
 telephone resolution team, online desk review), ``outages`` is a platform's
-clock of outages and learning, ``events`` follows rosters in time, and
-``streams`` gives each named random stream its generator.
+clock of outages and learning, ``events`` is the run loop (pre-sampled arrivals
+merged with SimPy's queue without events, cheap ``Callback`` events) and follows
+rosters in time, and ``streams`` gives each named random stream its generator.
 """

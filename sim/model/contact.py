@@ -1,7 +1,15 @@
 """The contact centre: call queues, handler pools on rosters, abandonment and redials.
 
 Built for speed on SimPy's event loop: no process per call, only callbacks.
-A call costs one event when it arrives and one when its handler finishes.
+A first attempt's arrival costs no event (its time is pre-sampled, so the run
+loop merges it with the event queue: :class:`sim.model.events.Arrivals`). The
+end of a call is known when it is answered, so each pool keeps a heap of its
+calls' ends and counts a handler free once the clock has passed its call's end;
+that end costs an event only if callers are waiting then (the pool wakes at its
+first call end after a caller queues). An answered call costs one more event
+when it is graded if its incident goes on to a unit, a diary or a team (an
+incident that goes nowhere is recorded at the answer, with its grading time).
+Handler-seconds are computed from the answer and end times once the run is over.
 Abandonment costs nothing: a caller's deadline (arrival plus patience) is known
 at arrival, so a handler looking for work skips callers whose deadline has
 passed, and such a caller is recorded as abandoned at its deadline. Only a
@@ -25,15 +33,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
-from sim.model.events import follow_roster
-from sim.model.records import NO_GRADE
-
-NOT_ANSWERED = -1
+from sim.model.call_table import NOT_ANSWERED, CallTable
+from sim.model.events import Arrivals, Callback, call_later, follow_roster
+from sim.model.records import NO_GRADE, CallRecords, Grade, PoolTotals
 
 
 @dataclass
@@ -52,9 +60,9 @@ class CallQueue:
 class PoolState:
     """A handler pool during a run: how many handlers are available and busy.
 
-    ``busy_s`` and ``present_s`` integrate, over the measured period only, the
-    number of busy handlers and the number present (available, or more while
-    handlers finish calls after their shift), in handler-seconds.
+    ``roster`` records each change of the number available, ``(time, count)``
+    in seconds, for the handler-second totals computed once the run is over
+    (:meth:`ContactCentre.pool_totals`).
     """
 
     index: int
@@ -63,20 +71,57 @@ class PoolState:
     window_end: float
     available: int = 0
     busy: int = 0
-    last_change: float = 0.0
-    busy_s: float = 0.0
-    present_s: float = 0.0
     queue_groups: list[list[CallQueue]] = field(default_factory=list)
+    roster: list[tuple[float, int]] = field(default_factory=list)
+    #: Where each priority has one queue: their waiting calls, in priority order
+    #: (set by :class:`ContactCentre`; ``None``: some priority has several queues).
+    waiting_in_order: list[deque[int]] | None = None
+    #: When each call in service ends (a heap, seconds); ``busy`` counts them
+    #: until the clock passes their end and they are taken off.
+    finishing: list[float] = field(default_factory=list)
+    #: The earliest wake-up due for waiting callers (seconds; inf: none).
+    wake_at: float = math.inf
 
-    def advance(self, now: float) -> None:
-        """Add the time since the last change to the handler-second integrals."""
-        start = self.last_change if self.last_change > self.window_start else self.window_start
-        end = now if now < self.window_end else self.window_end
-        if end > start:
-            span = end - start
-            self.busy_s += self.busy * span
-            self.present_s += (self.busy if self.busy > self.available else self.available) * span
-        self.last_change = now
+
+def handler_seconds(
+    pool: PoolState, start_s: float, answered: np.ndarray, handled: np.ndarray
+) -> tuple[float, float]:
+    """Busy and present handler-seconds of a pool over its window, from the run's record.
+
+    ``answered`` and ``handled`` are the times its calls were answered and
+    finished (seconds; a finish after the end of the run counts nowhere), and
+    ``start_s`` the start of the run. Present is the number available, or the
+    number busy where more handlers are finishing calls after their shift.
+
+    The number busy and available is constant between consecutive change
+    times, so each gap adds ``busy * gap`` (clipped to the window); the gaps are
+    added in time order (``cumsum`` adds left to right), which is what
+    integrating as the run went would add, to the last bit.
+    """
+    roster_t = np.array([start_s] + [t for t, _ in pool.roster])
+    roster_n = np.array([0] + [n for _, n in pool.roster], dtype=np.int64)
+    times = np.concatenate([roster_t, answered, handled])
+    step = np.concatenate(
+        [np.zeros(len(roster_t), np.int64), np.ones(len(answered), np.int64),
+         np.full(len(handled), -1, np.int64)]
+    )  # fmt: skip
+    # Each point's index into the roster, or 0 (forward-filled to the last change before).
+    at_roster = np.concatenate(
+        [np.arange(len(roster_t)), np.zeros(len(answered) + len(handled), np.int64)]
+    )
+    # Any order of equal times will do: the gaps between them are zero.
+    order = np.argsort(times)
+    times, step, at_roster = times[order], step[order], at_roster[order]
+    busy = np.cumsum(step)[:-1]
+    available = roster_n[np.maximum.accumulate(at_roster)][:-1]
+    start = np.maximum(times[:-1], pool.window_start)
+    end = np.minimum(times[1:], pool.window_end)
+    gap = np.maximum(end - start, 0.0)
+    if not len(gap):
+        return 0.0, 0.0
+    busy_s = float(np.cumsum(busy * gap)[-1])
+    present_s = float(np.cumsum(np.maximum(busy, available) * gap)[-1])
+    return busy_s, present_s
 
 
 @dataclass
@@ -101,86 +146,20 @@ class RedialPolicy:
     grading_delay: Callable[[], float]
 
 
-class CallTable:
-    """Per-call state in parallel lists indexed by call id (fast to touch one at a time)."""
+@dataclass(frozen=True)
+class GradingHook:
+    """What the contact centre does with a handled call's incident grade.
 
-    def __init__(self) -> None:
-        self.arrival: list[float] = []
-        self.deadline: list[float] = []
-        self.talk: list[float] = []
-        self.wrap: list[float] = []
-        self.queue: list[int] = []
-        self.attempt: list[int] = []
-        self.caller: list[int] = []
-        self.may_redial: list[bool] = []
-        self.answered: list[float] = []
-        self.served_by: list[int] = []
-        self.grade: list[int] = []
-        self.grading_delay: list[float] = []
+    ``graded(call)`` runs at the grading time (answer plus grading delay, or the
+    end of the talk if sooner), by an event. A first attempt whose grade is in
+    ``unrouted`` (its incident goes to no unit, diary or team) is instead passed
+    to ``recorded(call, graded_s)`` when it is answered, with its grading time in
+    seconds: nothing waits on it, so it needs no event.
+    """
 
-    def __len__(self) -> int:
-        return len(self.arrival)
-
-    def extend(
-        self,
-        arrival: np.ndarray,
-        patience: np.ndarray,
-        talk: np.ndarray,
-        wrap: np.ndarray,
-        queue: np.ndarray,
-        may_redial: np.ndarray,
-        grade: np.ndarray | None = None,
-        grading_delay: np.ndarray | None = None,
-    ) -> None:
-        """Append first-attempt calls (already in arrival order).
-
-        ``grade`` is each call's incident grade code (``NO_GRADE``, the default:
-        no incident) and ``grading_delay`` the seconds from answer to the incident.
-        """
-        first = len(self.arrival)
-        n = len(arrival)
-        self.arrival.extend(arrival.tolist())
-        self.deadline.extend((arrival + patience).tolist())
-        self.talk.extend(talk.tolist())
-        self.wrap.extend(wrap.tolist())
-        self.queue.extend(queue.tolist())
-        self.attempt.extend([0] * n)
-        self.caller.extend(range(first, first + n))
-        self.may_redial.extend(may_redial.tolist())
-        self.answered.extend([math.nan] * n)
-        self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist() if grade is not None else [NO_GRADE] * n)
-        self.grading_delay.extend(
-            grading_delay.tolist() if grading_delay is not None else [0.0] * n
-        )
-
-    def append(
-        self,
-        arrival: float,
-        patience: float,
-        talk: float,
-        wrap: float,
-        queue: int,
-        attempt: int,
-        caller: int,
-        may_redial: bool,
-        grade: int,
-        grading_delay: float,
-    ) -> int:
-        """Append one call (a redial); return its id."""
-        self.arrival.append(arrival)
-        self.deadline.append(arrival + patience)
-        self.talk.append(talk)
-        self.wrap.append(wrap)
-        self.queue.append(queue)
-        self.attempt.append(attempt)
-        self.caller.append(caller)
-        self.may_redial.append(may_redial)
-        self.answered.append(math.nan)
-        self.served_by.append(NOT_ANSWERED)
-        self.grade.append(grade)
-        self.grading_delay.append(grading_delay)
-        return len(self.arrival) - 1
+    graded: Callable[[int], None]
+    recorded: Callable[[int, float], None] | None = None
+    unrouted: frozenset[int] = frozenset()
 
 
 class ContactCentre:
@@ -202,8 +181,7 @@ class ContactCentre:
         No redial is scheduled at or after this time (seconds): it would fall
         outside the period the run generates arrivals for.
     on_graded
-        Called with the call id when a handled call's incident is graded: at
-        answer plus the grading delay, or when the talk ends if that is sooner.
+        What happens to a handled call's incident grade (``None``: nothing).
     handling_factor
         A platform's talk-time multiplier for a call answered at a given time
         (seconds): outages and learning curve. ``None`` (the default) leaves talk
@@ -219,7 +197,7 @@ class ContactCentre:
         calls: CallTable,
         redials: dict[int, RedialPolicy],
         redial_cutoff: float,
-        on_graded: Callable[[int], None] | None = None,
+        on_graded: GradingHook | None = None,
         handling_factor: Callable[[float], float] | None = None,
     ):
         self.env = env
@@ -228,55 +206,64 @@ class ContactCentre:
         self.calls = calls
         self.redials = redials
         self.redial_cutoff = redial_cutoff
-        self.on_graded = on_graded
+        self.on_graded = on_graded.graded if on_graded is not None else None
         self.first_attempts = len(calls)
+        # By grade code: whether a first attempt's incident is recorded at the answer.
+        self.record_at_answer = [
+            on_graded is not None and on_graded.recorded is not None and g in on_graded.unrouted
+            for g in Grade
+        ]
+        self.record_graded = on_graded.recorded if on_graded is not None else None
         self.handling_factor = handling_factor
         self.sampled_talk: dict[int, float] = {}
         self.talk_factor: dict[int, float] = {}
+        self.start_s = env.now
         for pool in pools:
-            pool.last_change = env.now
+            if all(len(group) == 1 for group in pool.queue_groups):
+                pool.waiting_in_order = [group[0].waiting for group in pool.queue_groups]
+        self._queue, self._eid = env._queue, env._eid
+        # Bound once: a bound method is a new object each time it is looked up.
+        self._woken, self._graded = self._on_wake, self._on_graded
 
     # ----------------------------------------------------------------- scheduling
 
-    def start(self, roster_changes: list[list[tuple[float, int]]]) -> None:
-        """Schedule the first arrival and each pool's roster changes.
+    def start(self, roster_changes: list[list[tuple[float, int]]], arrivals: Arrivals) -> None:
+        """Add the first-attempt calls to ``arrivals`` and schedule each pool's roster changes.
 
         ``roster_changes[p]`` lists ``(time, available handlers)`` for pool ``p``
         in time order; the first entry should be at or before the run's start.
+        The calls ring when :func:`sim.model.events.run_counting` runs ``arrivals``.
         """
-        if self.first_attempts:
-            self._schedule(self.calls.arrival[0], 0, self._on_arrival)
+        arrivals.add(self.calls.column("arrival")[: self.first_attempts], self.offer)
         for pool, changes in zip(self.pools, roster_changes, strict=True):
             follow_roster(self.env, changes, partial(self._set_available, pool))
 
     def _schedule(self, when: float, value: object, callback: Callable) -> None:
         delay = when - self.env.now
-        event = Timeout(self.env, delay if delay > 0 else 0.0, value)
-        event.callbacks.append(callback)
+        call_later(self.env, delay if delay > 0 else 0.0, callback, value)
 
     # ----------------------------------------------------------------- events
 
-    def _on_arrival(self, event: simpy.Event) -> None:
-        call = event._value
-        self.offer(call)
-        following = call + 1
-        if following < self.first_attempts:
-            self._schedule(self.calls.arrival[following], following, self._on_arrival)
-
     def offer(self, call: int) -> None:
         """A call rings: answer it if a handler is free, otherwise queue it."""
+        now = self.env._now  # the clock; read as often as this, the property costs
         queue = self.queues[self.calls.queue[call]]
         for pool in queue.pools:
+            finishing = pool.finishing
+            while finishing and finishing[0] <= now:
+                heappop(finishing)
+                pool.busy -= 1
             if pool.busy < pool.available:
                 self._answer(call, pool)
                 return
         queue.waiting.append(call)
+        for pool in queue.pools:
+            self._wake_when_free(pool)
         if self.calls.may_redial[call]:
             self._schedule(self.calls.deadline[call], call, self._on_patience_end)
 
     def _answer(self, call: int, pool: PoolState) -> None:
-        now = self.env.now
-        pool.advance(now)
+        now = self.env._now
         pool.busy += 1
         calls = self.calls
         calls.answered[call] = now
@@ -289,34 +276,62 @@ class ContactCentre:
                 self.talk_factor[call] = factor
                 talk = talk * factor
                 calls.talk[call] = talk
-        event = Timeout(self.env, talk + calls.wrap[call], call)
-        event.callbacks.append(self._on_handled)
-        if calls.grade[call] != NO_GRADE and self.on_graded is not None:
+        # The handler is free again at this time; an event is needed only if a
+        # caller is waiting then (_wake_when_free).
+        heappush(pool.finishing, now + (talk + calls.wrap[call]))
+        grade = calls.grade[call]
+        if grade != NO_GRADE and self.on_graded is not None:
             delay = calls.grading_delay[call]
-            graded = Timeout(self.env, delay if delay < talk else talk, call)
-            graded.callbacks.append(self._on_graded)
+            if delay > talk:
+                delay = talk
+            if self.record_at_answer[grade] and call < self.first_attempts:
+                self.record_graded(call, now + delay)  # type: ignore[misc]
+            else:
+                # Pushed onto SimPy's queue as Environment.schedule would.
+                heappush(self._queue, (now + delay, NORMAL, next(self._eid),
+                                       Callback(self._graded, call)))  # fmt: skip
 
-    def _on_graded(self, event: simpy.Event) -> None:
+    def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
 
-    def _on_handled(self, event: simpy.Event) -> None:
-        pool = self.pools[self.calls.served_by[event._value]]
-        pool.advance(self.env.now)
-        pool.busy -= 1
-        if pool.busy < pool.available:
-            following = self._oldest_waiting(pool)
-            if following >= 0:
-                self._answer(following, pool)
+    def _wake_when_free(self, pool: PoolState) -> None:
+        """Callers are waiting for ``pool``: make sure it wakes when its next handler is free.
 
-    def _set_available(self, pool: PoolState, available: int) -> None:
-        pool.advance(self.env.now)
-        pool.available = available
-        # Handlers coming on duty pick up waiting calls at once.
+        The wake-up is at that call's end exactly (pushed with its absolute time),
+        and only if no wake-up is due as early already.
+        """
+        finishing = pool.finishing
+        if finishing and finishing[0] < pool.wake_at:
+            pool.wake_at = finishing[0]
+            heappush(self._queue, (finishing[0], NORMAL, next(self._eid),
+                                   Callback(self._woken, pool)))  # fmt: skip
+
+    def _on_wake(self, event: Callback) -> None:
+        """A handler of the pool finished a call while callers were waiting: serve them."""
+        pool = event._value
+        if pool.wake_at <= self.env._now:
+            pool.wake_at = math.inf
+        self._serve_waiting(pool)
+
+    def _serve_waiting(self, pool: PoolState) -> None:
+        """Free handlers of ``pool`` (after their calls ended by now) take waiting calls."""
+        now = self.env._now
+        finishing = pool.finishing
+        while finishing and finishing[0] <= now:
+            heappop(finishing)
+            pool.busy -= 1
         while pool.busy < pool.available:
             following = self._oldest_waiting(pool)
             if following < 0:
-                break
+                return
             self._answer(following, pool)
+        self._wake_when_free(pool)
+
+    def _set_available(self, pool: PoolState, available: int) -> None:
+        pool.roster.append((self.env.now, available))
+        pool.available = available
+        # Handlers coming on duty pick up waiting calls at once.
+        self._serve_waiting(pool)
 
     def _oldest_waiting(self, pool: PoolState) -> int:
         """Take the next call for a free handler of ``pool``; -1 if none is waiting.
@@ -324,8 +339,16 @@ class ContactCentre:
         Callers whose patience has run out are dropped from the head of their
         queue on the way (they abandoned at their deadline).
         """
-        now = self.env.now
+        now = self.env._now
         deadline = self.calls.deadline
+        if pool.waiting_in_order is not None:
+            # One queue per priority: the oldest of the first queue with a caller.
+            for waiting in pool.waiting_in_order:
+                while waiting and deadline[waiting[0]] <= now:
+                    waiting.popleft()
+                if waiting:
+                    return waiting.popleft()
+            return -1
         arrival = self.calls.arrival
         for group in pool.queue_groups:
             best: CallQueue | None = None
@@ -341,7 +364,23 @@ class ContactCentre:
                 return best.waiting.popleft()
         return -1
 
-    def _on_patience_end(self, event: simpy.Event) -> None:
+    def pool_totals(self, records: CallRecords) -> list[PoolTotals]:
+        """Each pool's busy and present handler-seconds over its window, once the run is over.
+
+        ``records`` are this run's calls (:func:`sim.model.replication.run_replication`
+        makes them from the call table).
+        """
+        answered = records.answered_s
+        # The time each finish was scheduled for: the answer plus talk and wrap-up.
+        handled = answered + (records.talk_s + records.wrap_s)
+        totals = []
+        for pool in self.pools:
+            mine = records.pool == pool.index
+            busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
+            totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
+        return totals
+
+    def _on_patience_end(self, event: Callback) -> None:
         call = event._value
         calls = self.calls
         if calls.served_by[call] != NOT_ANSWERED:
@@ -353,7 +392,7 @@ class ContactCentre:
         value = (calls.queue[call], calls.attempt[call] + 1, calls.caller[call])
         self._schedule(when, value, self._on_redial)
 
-    def _on_redial(self, event: simpy.Event) -> None:
+    def _on_redial(self, event: Callback) -> None:
         queue, attempt, caller = event._value
         policy = self.redials[queue]
         call = self.calls.append(

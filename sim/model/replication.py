@@ -19,8 +19,9 @@ import numpy as np
 import simpy
 
 from sim.config import SECONDS_PER_DAY, Platform, Scenario
-from sim.model.contact import CallTable, ContactCentre
-from sim.model.events import roster_changes
+from sim.model.call_table import CallTable
+from sim.model.contact import ContactCentre
+from sim.model.events import Arrivals, roster_changes, run_counting
 from sim.model.outages import OUTAGE_STREAM, PlatformClock, sample_outages
 from sim.model.records import (
     AreaTotals,
@@ -29,7 +30,6 @@ from sim.model.records import (
     IncidentRecords,
     OnlineReports,
     OutageRecords,
-    PoolTotals,
     ReplicationOutput,
     TeamTotals,
     UnitAssignments,
@@ -99,7 +99,8 @@ def run_replication(
     sampled = sample_calls(scenario, queues, pools, streams, days)
     areas, response, factory, teams = wire_response(scenario, env, roster_window, delay_factor)
     online = sample_online(scenario, streams, days)
-    teams += wire_online(scenario, env, online, factory, roster_window)
+    arrivals = Arrivals()
+    teams += wire_online(scenario, env, online, factory, roster_window, arrivals)
     centre = ContactCentre(
         env,
         sampled.queues,
@@ -107,18 +108,17 @@ def run_replication(
         sampled.calls,
         sampled.redials,
         redial_cutoff=horizon_s,
-        on_graded=grading_hook(sampled, streams, factory, scenario),
+        on_graded=grading_hook(sampled, streams, factory, scenario, end_s),
         handling_factor=handling_factor,
     )
     centre.start(
         [
             roster_changes(config.available_per_minute(), *roster_window)
             for config in scenario.handler_pools.values()
-        ]
+        ],
+        arrivals,
     )
-    events = run_counting(env, end_s)
-    for pool in sampled.pools:
-        pool.advance(end_s)
+    events = run_counting(env, end_s, arrivals)
     response.close(end_s)
     for _, _, team in teams:
         team.close(end_s)
@@ -127,6 +127,7 @@ def run_replication(
     talk_changes = None
     if handling_factor is not None:
         talk_changes = (centre.sampled_talk, centre.talk_factor)
+    calls = _call_records(sampled.calls, end_s, talk_changes)
     return ReplicationOutput(
         scenario=scenario.name,
         replication=replication,
@@ -136,8 +137,8 @@ def run_replication(
         end_s=end_s,
         queues=[(q.force, q.channel) for q in sampled.queues],
         targets_s=sampled.targets_s,
-        calls=_call_records(sampled.calls, end_s, talk_changes),
-        pools=[PoolTotals(p.pool_id, p.busy_s, p.present_s) for p in sampled.pools],
+        calls=calls,
+        pools=centre.pool_totals(calls),
         events=events,
         forces=force_ids,
         grade2_target_min=[f.grade2_target_min() for f in scenario.forces.values()],
@@ -155,7 +156,7 @@ def run_replication(
         teams=[TeamTotals(f, kind, t.busy_s, t.present_s) for f, kind, t in teams],
         incidents=_incident_records(response),
         assignments=UnitAssignments(
-            incident=np.asarray(response.assignment_incident, dtype=np.int64),
+            incident=response.incidents.record_ids(response.assignment_incident),
             unit=np.asarray(response.assignment_unit, dtype=np.int64),
             start_s=np.asarray(response.assignment_start, dtype=float),
             end_s=np.asarray(response.assignment_end, dtype=float),
@@ -169,20 +170,6 @@ def run_replication(
     )
 
 
-def run_counting(env: simpy.Environment, until: float = math.inf) -> int:
-    """Run the environment up to ``until`` (seconds); return how many events it processed.
-
-    Like ``env.run(until)``: events at exactly ``until`` are not processed. With
-    no ``until``, runs until no event is left.
-    """
-    events = 0
-    step, peek = env.step, env.peek
-    while peek() < until:
-        step()
-        events += 1
-    return events
-
-
 def _call_records(
     calls: CallTable,
     end_s: float,
@@ -190,15 +177,15 @@ def _call_records(
 ) -> CallRecords:
     """The call table as records; ``talk_changes`` (sampled talk, multiplier by call id)
     when a platform may change talk times."""
-    arrival = np.asarray(calls.arrival)
-    deadline = np.asarray(calls.deadline)
-    served_by = np.asarray(calls.served_by, dtype=np.int64)
+    arrival = calls.column("arrival")
+    deadline = calls.column("deadline")
+    served_by = calls.column("served_by")
     outcome = np.where(
         served_by >= 0,
         CallOutcome.ANSWERED,
         np.where(deadline <= end_s, CallOutcome.ABANDONED, CallOutcome.WAITING),
     ).astype(np.int8)
-    talk = np.asarray(calls.talk)
+    talk = calls.column("talk")
     sampled_talk = factor = None
     if talk_changes is not None:
         sampled_by_call, factor_by_call = talk_changes
@@ -212,11 +199,11 @@ def _call_records(
         arrival_s=arrival,
         patience_s=deadline - arrival,
         talk_s=talk,
-        wrap_s=np.asarray(calls.wrap),
-        answered_s=np.asarray(calls.answered),
-        queue=np.asarray(calls.queue, dtype=np.int64),
-        attempt=np.asarray(calls.attempt, dtype=np.int64),
-        caller=np.asarray(calls.caller, dtype=np.int64),
+        wrap_s=calls.column("wrap"),
+        answered_s=calls.column("answered"),
+        queue=calls.column("queue"),
+        attempt=calls.column("attempt"),
+        caller=calls.column("caller"),
         pool=served_by,
         outcome=outcome,
         sampled_talk_s=sampled_talk,

@@ -13,14 +13,19 @@ another's draws.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from sim.config import Channel, OnlineChannel, Scenario
-from sim.model.contact import CallQueue, CallTable, PoolState, RedialPolicy
+from sim.model.call_table import CallTable
+from sim.model.contact import CallQueue, PoolState, RedialPolicy
 from sim.model.demand import day_factors, rate_segments, sample_arrivals
 from sim.model.incidents import UNIFORMS_PER_INCIDENT, grade_codes
+from sim.model.records import NO_GRADE
 from sim.model.streams import Streams, buffered_durations, buffered_uniforms, draw
 
 
@@ -129,6 +134,12 @@ def _periods(warmup_s: float, horizon_s: float) -> list[tuple[bool, float, float
     return [(warmup, start, end) for warmup, start, end in periods if end > start]
 
 
+def _redial_grade(cumulative_shares: list[float], uniform: Callable[[], float]) -> int:
+    """A redial's grade code from its uniform: what :func:`grade_codes` gives, without numpy."""
+    code = bisect_right(cumulative_shares, uniform())
+    return code if code < len(cumulative_shares) else NO_GRADE
+
+
 def _redial_policy(channel: Channel, queue: CallQueue, streams: Streams) -> RedialPolicy | None:
     redial = channel.redial
     if redial is None:
@@ -147,7 +158,7 @@ def _redial_policy(channel: Channel, queue: CallQueue, streams: Streams) -> Redi
         patience=buffered_durations(channel.patience, stream("patience")),
         talk=buffered_durations(channel.handling, stream("handling")),
         wrap=buffered_durations(channel.wrap_up, stream("wrap_up")),
-        grade=lambda: int(grade_codes(shares, np.array([grade_u()]))[0]),
+        grade=partial(_redial_grade, np.cumsum(shares).tolist(), grade_u),
         grading_delay=buffered_durations(channel.grading_delay, stream("grading_delay")),
     )
 

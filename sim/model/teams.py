@@ -13,7 +13,8 @@ from collections import deque
 from collections.abc import Callable
 
 import simpy
-from simpy.events import Timeout
+
+from sim.model.events import Callback, call_later
 
 
 class Team:
@@ -54,11 +55,13 @@ class Team:
 
     def _advance(self, now: float | None = None) -> None:
         now = self.env.now if now is None else now
-        start = max(self._last, self.window_start)
-        end = min(now, self.window_end)
+        # Conditional expressions: this runs for every job, where max/min cost.
+        start = self.window_start if self.window_start > self._last else self._last
+        end = self.window_end if self.window_end < now else now
         if end > start:
             self.busy_s += self.busy * (end - start)
-            self.present_s += max(self.busy, self.available) * (end - start)
+            present = self.available if self.available > self.busy else self.busy
+            self.present_s += present * (end - start)
         self._last = now
 
     def submit(self, job: int, duration_s: float) -> None:
@@ -79,9 +82,9 @@ class Team:
         self._advance()
         self.busy += 1
         self.on_start(job)
-        Timeout(self.env, duration_s, job).callbacks.append(self._finish)
+        call_later(self.env, duration_s, self._finish, job)
 
-    def _finish(self, event: simpy.Event) -> None:
+    def _finish(self, event: Callback) -> None:
         self._advance()
         self.busy -= 1
         self.on_done(event._value)

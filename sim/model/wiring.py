@@ -17,14 +17,14 @@ import simpy
 
 from sim.config import CHANNEL_PRIORITY, DAY_NAMES, SECONDS_PER_MINUTE, Scenario, clock_to_seconds
 from sim.model.appointments import AppointmentDiary
-from sim.model.contact import CallQueue, PoolState
-from sim.model.events import follow_roster, roster_changes, schedule_in_order
+from sim.model.contact import CallQueue, GradingHook, PoolState
+from sim.model.events import Arrivals, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
-from sim.model.incidents import UNIFORMS_PER_INCIDENT, ForceIncidents, IncidentFactory
-from sim.model.records import NO_GRADE, Grade, IncidentSource
+from sim.model.incidents import ForceIncidents, IncidentFactory, RedialAttributes
+from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
 from sim.model.sampling import SampledCalls
-from sim.model.streams import Streams, buffered_uniforms
+from sim.model.streams import Streams
 from sim.model.teams import Team
 
 
@@ -189,31 +189,51 @@ def wire_response(
 
 
 def grading_hook(
-    sampled: SampledCalls, streams: Streams, factory: IncidentFactory, scenario: Scenario
-) -> Callable[[int], None]:
+    sampled: SampledCalls,
+    streams: Streams,
+    factory: IncidentFactory,
+    scenario: Scenario,
+    end_s: float,
+) -> GradingHook:
     """What happens when a handled call is graded: its incident is created and routed.
 
-    First attempts use the incident uniforms sampled with them; redials draw
-    theirs from a stream of their own, in the order they are graded.
+    First attempts' incidents are reserved now, their attributes drawn as
+    vectors from the uniforms sampled with the calls; one that goes nowhere (no
+    deployment) is recorded when its call is answered, if its grading time is
+    before ``end_s`` (seconds, the end of the run). Redials draw theirs from a
+    stream of their own, in the order they are graded.
     """
     calls = sampled.calls
     force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
     queue_force = [force_index[q.force] for q in sampled.queues]
-    redial_u = {
-        q.index: buffered_uniforms(streams[f"redial/incident/{q.force}/{q.channel}"])
+    first_attempts = len(calls)
+    row_of_call = factory.reserve(
+        np.asarray(queue_force, dtype=np.int64)[calls.column("queue")],
+        calls.column("grade"),
+        IncidentSource.CALL,
+        sampled.incident_u,
+    ).tolist()
+    redial_attributes = {
+        q.index: RedialAttributes(
+            factory.forces[queue_force[q.index]],
+            streams[f"redial/incident/{q.force}/{q.channel}"],
+        )
         for q in sampled.queues
     }
-    first_attempts = len(calls)
 
-    def on_graded(call: int) -> None:
-        queue = calls.queue[call]
+    def graded(call: int) -> None:
         if call < first_attempts:
-            u = sampled.incident_u[call]
-        else:
-            u = [redial_u[queue]() for _ in range(UNIFORMS_PER_INCIDENT)]
-        factory.create(queue_force[queue], calls.grade[call], IncidentSource.CALL, call, u)
+            factory.open(row_of_call[call])
+            return
+        queue, grade = calls.queue[call], calls.grade[call]
+        attributes = redial_attributes[queue](grade)
+        factory.create(queue_force[queue], grade, IncidentSource.CALL, call, attributes)
 
-    return on_graded
+    def recorded(call: int, graded_s: float) -> None:
+        if graded_s < end_s:
+            factory.record(row_of_call[call], graded_s)
+
+    return GradingHook(graded, recorded, frozenset({Grade.NO_DEPLOYMENT}))
 
 
 def wire_online(
@@ -222,8 +242,9 @@ def wire_online(
     online: dict[str, np.ndarray],
     factory: IncidentFactory,
     roster_window: tuple[float, float],
+    arrivals: Arrivals,
 ) -> list[tuple[str, str, Team]]:
-    """Sampled online reports scheduled, with desk teams where forces have them.
+    """Sampled online reports added to ``arrivals``, with desk teams where forces have them.
 
     Reports take no call-handler time: each becomes an incident at once, or
     when a desk reviewer has looked at it. Returns the desk teams.
@@ -231,16 +252,15 @@ def wire_online(
     if not online:
         return []
     force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
+    grade = online["grade"]
+    row_of_report = factory.reserve(
+        online["force"], grade, IncidentSource.ONLINE, online["incident_u"]
+    ).tolist()
 
     def report_reviewed(report: int) -> None:
-        if online["grade"][report] != NO_GRADE:
-            factory.create(
-                int(online["force"][report]),
-                int(online["grade"][report]),
-                IncidentSource.ONLINE,
-                report,
-                online["incident_u"][report],
-            )
+        row = row_of_report[report]
+        if row >= 0:
+            factory.open(row)
 
     desks: dict[int, Team] = {}
     teams: list[tuple[str, str, Team]] = []
@@ -255,12 +275,15 @@ def wire_online(
         changes = roster_changes(force.online.desk_review.available_per_minute(), *roster_window)
         follow_roster(env, changes, desk.set_available)
 
+    report_force = online["force"].tolist()
+    review_s = online["review_s"].tolist()
+
     def report_arrives(report: int) -> None:
-        desk = desks.get(int(online["force"][report]))
+        desk = desks.get(report_force[report])
         if desk is not None:
-            desk.submit(report, float(online["review_s"][report]))
+            desk.submit(report, review_s[report])
         else:
             report_reviewed(report)
 
-    schedule_in_order(env, online["arrival"].tolist(), report_arrives)
+    arrivals.add(online["arrival"], report_arrives)
     return teams
