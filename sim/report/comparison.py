@@ -6,14 +6,11 @@ baseline) and ``comparison.csv`` (paired differences), never a configuration.
 
 from __future__ import annotations
 
-import math
-import re
-
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.report.change_words import change_sentence, number, setting_words
 from sim.report.load import Results
 from sim.report.style import (
     PALETTE,
@@ -34,47 +31,33 @@ from sim.report.targets import (
     reference_scenario,
     targets_for,
 )
-from sim.report.words import format_value
-
-# A label's trailing values, "14 → 16", which the setting's name leaves out.
-_VALUES = re.compile(r"\s*\S+\s*→\s*\S+\s*$")
-
-
-def number(text: object) -> float | None:
-    """A setting's value as a number, or ``None`` when it is not one (``"true"``, ``"cmp"``)."""
-    if isinstance(text, bool):
-        return None
-    try:
-        value = float(str(text))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and str(text).lower() not in ("true", "false") else None
+from sim.report.words import change_unit, format_signed, format_value
 
 
 def setting_name(results: Results, path: str) -> str:
-    """A setting in words, from the label of its ``changes.csv`` rows (else its path)."""
-    rows = results.changes[results.changes["path"] == path]
-    for label in rows["label"]:
-        name = _VALUES.sub("", str(label)).strip()
-        if name:
-            return name
-    return path
-
-
-def change_words(row: pd.Series) -> str:
-    """One change in words: its label, and by how much a number moved."""
-    label = str(row["label"]).strip() or f"{row['path']} {row['before']} → {row['after']}"
-    before, after = number(row["before"]), number(row["after"])
-    if before is None or after is None or before == after:
-        return label
-    step = after - before
-    return f"{label} ({abs(step):g} {'more' if step > 0 else 'fewer'})"
+    """A setting in words (``"call handlers on the late shift"``), from its path and shift name."""
+    items = results.facts[results.facts["field"] == f"item.{path}"]["value"]
+    return setting_words(path, str(items.iloc[0]) if len(items) else "")
 
 
 def describe_changes(results: Results, scenario: str) -> str:
-    """What a scenario changes from the baseline, in words ("late shift handlers 14 → 18 ...")."""
+    """What a scenario changes from the baseline, in words, every change of ``changes.csv``.
+
+    For example "4 fewer call handlers on the late shift (10 instead of 14)".
+    """
     rows = results.scenario_changes(scenario)
-    return " and ".join(change_words(row) for _, row in rows.iterrows())
+    items = results.scenario_facts(scenario, "item.")
+    platforms = results.platforms()
+    return " and ".join(
+        change_sentence(
+            str(row["path"]),
+            str(row["before"]),
+            str(row["after"]),
+            items.get(str(row["path"]), ""),
+            platforms,
+        )
+        for _, row in rows.iterrows()
+    )
 
 
 def sweep_axis(results: Results) -> tuple[str, dict[str, float]] | None:
@@ -260,8 +243,8 @@ def difference_figure(results: Results) -> ReportFigure:
                 },
                 showlegend=False,
                 text=[
-                    f"{_signed(d, unit)} (95% confidence: {_signed(a, unit)} to {_signed(b, unit)})"
-                    + ("" if c else "; no clear difference")
+                    f"{format_signed(d, unit)} (95% confidence: {format_signed(a, unit)} "
+                    f"to {format_signed(b, unit)})" + ("" if c else "; no clear difference")
                     for d, a, b, c in zip(diff, low, high, clear, strict=True)
                 ],
                 hovertemplate="%{y}: %{text}<extra></extra>",
@@ -270,7 +253,7 @@ def difference_figure(results: Results) -> ReportFigure:
             col=col,
         )
         fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1}, row=row, col=col)
-        fig.update_xaxes(title_text=f"change ({unit})", row=row, col=col)
+        fig.update_xaxes(title_text=f"change ({change_unit(unit)})", row=row, col=col)
         fig.update_yaxes(
             title_text="scenario", autorange="reversed", type="category", row=row, col=col
         )
@@ -282,10 +265,3 @@ def difference_figure(results: Results) -> ReportFigure:
         "difference (the interval crosses the grey zero line)."
     )
     return ReportFigure(key, title, style_figure(fig, 260 * rows + 140, title), "", note)
-
-
-def _signed(value: float, unit: str) -> str:
-    if not math.isfinite(value):
-        return "–"
-    text = format_value(abs(value), unit)
-    return ("+" if value > 0 else "−" if value < 0 else "") + text

@@ -27,7 +27,13 @@ import pandas as pd
 
 from sim.catalogue import METRICS, THRESHOLD, split_force
 from sim.errors import InputError, Problem
-from sim.files import CHANGE_COLUMNS, SUMMARY_COLUMNS, TARGET_COLUMNS, record_files
+from sim.files import (
+    CHANGE_COLUMNS,
+    SCENARIO_COLUMNS,
+    SUMMARY_COLUMNS,
+    TARGET_COLUMNS,
+    record_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +73,10 @@ class Results:
         when it is missing.
     changes
         ``changes.csv`` (:data:`CHANGE_COLUMNS`); no rows for a single run.
+    facts
+        ``scenarios.csv`` (:data:`SCENARIO_COLUMNS`): each scenario's
+        description, platform settings and stated assumptions (no rows in
+        results written before it existed).
     forces
         The force ids of multi-force results, in the order of ``summary.csv``
         (empty for one force).
@@ -85,6 +95,7 @@ class Results:
     baseline: str | None = None
     targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    facts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCENARIO_COLUMNS))
     forces: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -96,6 +107,24 @@ class Results:
     def scenario_changes(self, scenario: str) -> pd.DataFrame:
         """One scenario's settings that differ from the baseline (``changes.csv`` rows)."""
         return self.changes[self.changes["scenario"] == scenario]
+
+    def scenario_facts(self, scenario: str, prefix: str = "") -> dict[str, str]:
+        """One scenario's ``scenarios.csv`` fields starting with ``prefix`` (taken off)."""
+        rows = self.facts[self.facts["scenario"] == scenario]
+        return {
+            str(f)[len(prefix) :]: str(v)
+            for f, v in zip(rows["field"], rows["value"], strict=True)
+            if str(f).startswith(prefix)
+        }
+
+    def platforms(self) -> dict[str, dict[str, str]]:
+        """Every platform's settings (``scenarios.csv``), by platform name."""
+        found: dict[str, dict[str, str]] = {}
+        for scenario in self.scenarios:
+            name = self.scenario_facts(scenario).get("platform")
+            if name:
+                found.setdefault(name, self.scenario_facts(scenario, "platform."))
+        return found
 
     def scenario_targets(self, scenario: str) -> pd.DataFrame:
         """The targets one scenario's figures are judged against (``targets.csv`` rows)."""
@@ -217,6 +246,7 @@ def load_results(root: Path) -> Results:
         if baseline is not None:
             log.warning("%s has no changes.csv: the scenarios' changes are not described", root)
         changes = pd.DataFrame(columns=CHANGE_COLUMNS)
+    facts = _read_table(root / "scenarios.csv", SCENARIO_COLUMNS)
     return Results(
         root=root,
         summary=summary,
@@ -229,6 +259,7 @@ def load_results(root: Path) -> Results:
         baseline=baseline,
         targets=targets,
         changes=changes,
+        facts=facts if facts is not None else pd.DataFrame(columns=SCENARIO_COLUMNS),
         forces=forces_of(summary),
         notes=notes,
     )
