@@ -19,6 +19,7 @@ from sim.report.load import Results
 from sim.report.targets import (
     HEADLINES,
     TargetLine,
+    amount_text,
     headline_label,
     reference_scenario,
     short_segment,
@@ -116,7 +117,7 @@ def target_sentence(results: Results, key: FigureKey) -> str:
     verdicts = {s: judge(results, s, key) for s in figures}
     met = [s for s in ranked if (v := verdicts[s]) is not None and v.met]
     close = [s for s in ranked if (v := verdicts[s]) is not None and v.css == "close"]
-    against = f"against {format_value(target.value, figures[ranked[0]].unit)}"
+    against = f"against {amount_text(target.value, figures[ranked[0]].unit)}"
     count = replications_of(results)
     if count < MIN_REPLICATIONS:
         best = ranked[0]
@@ -238,9 +239,9 @@ def scenario_line(results: Results, scenario: str) -> str:
     """What a scenario is, in a few words, for the brief's table."""
     if scenario == results.baseline:
         return "the baseline"
-    return describe_changes(results, scenario) or results.scenario_facts(scenario).get(
-        "description", ""
-    )
+    return describe_changes(results, scenario, detail=False) or results.scenario_facts(
+        scenario
+    ).get("description", "")
 
 
 __all__ = [

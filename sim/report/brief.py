@@ -138,7 +138,11 @@ def headline_table(results: Results, judged_only: bool = False) -> str:
             if target is None or verdict is None:
                 cells.append(f"<td>{text}<span class='status'>not judged</span></td>")
                 continue
-            differs = reference.get(head) != target
+            same = reference.get(head)
+            differs = same is None or (same.value, same.higher_is_better) != (
+                target.value,
+                target.higher_is_better,
+            )
             mark = f"<small>{html.escape(target.label)}</small>" if differs else ""
             cells.append(
                 f"<td class='{verdict.css}'>{text}<span class='status'>{verdict.word}</span>"

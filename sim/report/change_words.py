@@ -131,6 +131,7 @@ def change_sentence(
     after: str,
     item: str = "",
     platforms: Mapping[str, Mapping[str, str]] | None = None,
+    detail: bool = True,
 ) -> str:
     """One change from the baseline in words.
 
@@ -142,6 +143,8 @@ def change_sentence(
         The name of the list item (shift) the path runs through, if any.
     platforms
         Each platform's settings by name (for a change of platform).
+    detail
+        Say what a platform does (else just its name).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def change_sentence(
     if path == "platform":
         if after.lower() in _NONE:
             return f"no platform (instead of the {before} platform)"
-        words = platform_words(after, platforms.get(after, {}))
+        words = platform_words(after, platforms.get(after, {}) if detail else {})
         return words + (f" instead of the {before} platform" if before.lower() not in _NONE else "")
     what = setting_words(path, item)
     low, high = number(before), number(after)

@@ -40,10 +40,11 @@ def setting_name(results: Results, path: str) -> str:
     return setting_words(path, str(items.iloc[0]) if len(items) else "")
 
 
-def describe_changes(results: Results, scenario: str) -> str:
+def describe_changes(results: Results, scenario: str, detail: bool = True) -> str:
     """What a scenario changes from the baseline, in words, every change of ``changes.csv``.
 
-    For example "4 fewer call handlers on the late shift (10 instead of 14)".
+    For example "4 fewer call handlers on the late shift (10 instead of 14)";
+    ``detail`` says what a platform does, not just its name.
     """
     rows = results.scenario_changes(scenario)
     items = results.scenario_facts(scenario, "item.")
@@ -55,6 +56,7 @@ def describe_changes(results: Results, scenario: str) -> str:
             str(row["after"]),
             items.get(str(row["path"]), ""),
             platforms,
+            detail,
         )
         for _, row in rows.iterrows()
     )
