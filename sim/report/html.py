@@ -67,26 +67,30 @@ pre { font-size: 0.75rem; white-space: pre-wrap; background: #f6f6f6; padding: 0
   .page { border: 0; margin: 0; padding: 0; page-break-after: always; break-after: page; }
   h2, h3 { page-break-after: avoid; break-after: avoid; }
   details > summary { list-style: none; }
+  table.headline { table-layout: fixed; font-size: 8pt; overflow-wrap: anywhere; }
+  table.headline th, table.headline td { padding: 1mm; }
   a { color: inherit; text-decoration: none; }
 }
 """
 
-#: The brief as a document of its own (the PDF): fixed A4 pages in every medium, so the
-#: layout a script measures on screen is the layout printed.
+#: The brief's pages: fixed A4 boxes. In the brief's own document (the PDF) in every
+#: medium, so the layout a script measures on screen is the layout printed; in the
+#: interactive page in print only.
 BRIEF_CSS = """
 body { width: 182mm; max-width: none; padding: 0; margin: 0; font-size: 10pt; }
 .page { width: 182mm; height: 268mm; overflow: hidden; border: 0; margin: 0; padding: 0;
         page-break-after: always; break-after: page; }
 .page:last-child { page-break-after: auto; break-after: auto; }
-h1 { font-size: 16pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
-.answer { font-size: 11pt; } .question { font-size: 11pt; margin: 0; }
-.caveats { margin: 0; padding-left: 5mm; font-size: 9pt; } .caveats li { margin-bottom: 1mm; }
-.figure { margin: 2mm 0; } .figure h3 { display: none; }
-table.headline { font-size: 8pt; } table.headline th, table.headline td { padding: 1mm; }
-.status { font-size: 7.5pt; } p.note { font-size: 8.5pt; color: #555; margin: 1mm 0; }
-dl.definitions { font-size: 8.5pt; margin: 2mm 0 0; }
+.page h1 { font-size: 16pt; margin: 0 0 2mm; } .page h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
+.page .answer { font-size: 11pt; } .page .question { font-size: 11pt; margin: 0; }
+.page .caveats { margin: 0; padding-left: 5mm; font-size: 9pt; }
+.page .caveats li { margin-bottom: 1mm; }
+.page .figure { margin: 2mm 0; } .page .figure h3 { display: none; }
+.page table.headline { font-size: 8pt; }
+.page table.headline th, .page table.headline td { padding: 1mm; }
+.page .status { font-size: 7.5pt; } .page p.note { font-size: 8.5pt; color: #555; margin: 1mm 0; }
+.page dl.definitions { font-size: 8.5pt; margin: 2mm 0 0; }
 """
-
 # Resize the plots to the page width before printing, and back afterwards.
 PRINT_JS = """
 (function () {
@@ -327,4 +331,4 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
         + appendix(results)
         + "</section>"
     )
-    return _document(title, CSS, body)
+    return _document(title, CSS + "@media print {" + BRIEF_CSS + "}", body)

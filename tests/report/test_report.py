@@ -43,6 +43,8 @@ ALL_FIGURES = {
     "trade-off",
     "difference",
 }
+#: Nine headline figures at most four panels a figure: the sweep and the differences in three.
+SPLIT_FIGURES = {"trade-off-2", "trade-off-3", "difference-2", "difference-3"}
 SHORT = ["days=1", "warmup_days=0.25", "replications=2"]
 #: The demo's answer targets, set in its scenario file.
 DEMO_TARGETS = {
@@ -233,7 +235,7 @@ def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
     assert results.baseline == "late-14"
     assert results.calls is not None and set(results.calls["scenario"]) == set(results.scenarios)
     html = write_report(experiment_dir).html.read_text()
-    assert figure_keys(html) == ALL_FIGURES
+    assert figure_keys(html) == ALL_FIGURES | SPLIT_FIGURES
     assert left_out_keys(html) == set()
     assert "call handlers on the late shift (number)" in html  # the trade-off's x axis
     assert "With 4 more call handlers on the late shift (18 instead of 14):" in html
@@ -246,7 +248,7 @@ def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
 
 def test_experiment_without_records_says_what_is_partial(experiment_no_records: Path) -> None:
     figures = {f.key: f for f in build_figures(load_results(experiment_no_records))}
-    assert {k for k, f in figures.items() if f.figure is not None} == ALL_FIGURES
+    assert {k for k, f in figures.items() if f.figure is not None} == ALL_FIGURES | SPLIT_FIGURES
     assert "stored percentiles" in figures["answer-distribution"].reason
     assert "warmup.csv" in figures["by-hour"].reason
     html = write_report(experiment_no_records).html.read_text()
@@ -406,11 +408,16 @@ def test_two_forces_are_judged_against_their_own_101_targets(two_forces_dir: Pat
     assert "Met" in cells["cmp — hampshire"][3]
     assert "hampshire: 101 target 3 min" in cells["cmp — hampshire"][3]
     assert "not judged" in cells["cmp — all forces"][3]
-    figure = next(f for f in build_figures(results) if f.key == "answer-percentiles").figure
-    assert figure is not None
-    titles = [a.text for a in figure.layout.annotations]
-    assert {"tvp: 101", "hampshire: 101", "tvp: 999"} <= set(titles)
-    lines = {a.text for a in figure.layout.annotations if "target" in a.text}
+    # One answer-time figure for all forces together, one per force (issue 15 part 3).
+    answers = {f.key: f.figure for f in build_figures(results) if f.key.startswith("answer-p")}
+    assert set(answers) == {
+        "answer-percentiles",
+        "answer-percentiles-tvp",
+        "answer-percentiles-hampshire",
+    }
+    annotations = [a.text for fig in answers.values() for a in fig.layout.annotations]
+    assert {"tvp: 101", "hampshire: 101", "tvp: 999", "101", "999"} <= set(annotations)
+    lines = {a for a in annotations if "target" in a}
     assert {"tvp: 101 target 2 min", "hampshire: 101 target 3 min", "999 target 10 s"} <= lines
 
 
