@@ -34,6 +34,15 @@ from sim.files import (
     TARGET_COLUMNS,
     record_files,
 )
+from sim.report.checks import (
+    COMPARISON_NUMBERS,
+    COMPARISON_TEXT,
+    SUMMARY_NUMBERS,
+    SUMMARY_TEXT,
+    check_manifest,
+    check_replications,
+    check_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +220,7 @@ def load_results(root: Path) -> Results:
     try:
         summary = pd.read_csv(summary_path, dtype={"segment": str, "scenario": str})
     except (OSError, ValueError) as exc:
-        raise _bad(summary_path, f"cannot be read as CSV ({exc})") from None
+        raise _bad(summary_path, f"cannot be read as CSV ({_first_line(exc)})") from None
     missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
     if missing:
         raise _bad(
@@ -221,16 +230,24 @@ def load_results(root: Path) -> Results:
         )
     if summary.empty:
         raise _bad(summary_path, "has no rows; expected at least one figure")
+    summary = check_table(summary_path, summary, SUMMARY_TEXT, SUMMARY_NUMBERS)
+    summary = check_replications(summary_path, summary)
     manifest: dict[str, Any] = {}
     manifest_path = root / "manifest.json"
     if manifest_path.is_file():
         try:
-            manifest = json.loads(manifest_path.read_text())
+            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            log.warning("manifest.json unreadable, run details left out: %s", exc)
+            problem = f"cannot be read as JSON ({type(exc).__name__}); expected the run's details"
+            raise _bad(manifest_path, problem) from None
+        manifest = check_manifest(manifest_path, raw)
     scenarios = list(dict.fromkeys(summary["scenario"].astype(str)))
     baseline = ((manifest.get("experiment") or {}).get("baseline")) or None
     comparison = _optional_csv(root / "comparison.csv")
+    if comparison is not None:
+        comparison = check_table(
+            root / "comparison.csv", comparison, COMPARISON_TEXT, COMPARISON_NUMBERS
+        )
     if baseline is None and comparison is not None and len(comparison):
         baseline = str(comparison["baseline"].iloc[0])
     if baseline is not None and baseline not in scenarios:
@@ -310,7 +327,7 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
-        raise _bad(path, f"cannot be read as CSV ({exc})") from None
+        raise _bad(path, f"cannot be read as CSV ({_first_line(exc)})") from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise _bad(
@@ -318,19 +335,23 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
             f"has no column(s) {', '.join(missing)}; expected the columns {', '.join(columns)}",
         )
     if "target" in columns:
-        try:
-            table["target"] = table["target"].astype(float)
-        except ValueError:
-            raise _bad(path, "has a target that is not a number", "target") from None
+        table = check_table(path, table, (), ("target",))
     return table[list(columns)]
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
+    """A CSV the report can do without (``None`` if absent or empty; an error if damaged)."""
     if not path.is_file():
         return None
     try:
         frame = pd.read_csv(path, dtype={"segment": str, "scenario": str, "baseline": str})
-    except (OSError, ValueError) as exc:
-        log.warning("%s unreadable, left out: %s", path.name, exc)
+    except pd.errors.EmptyDataError:
         return None
+    except (OSError, ValueError) as exc:
+        raise _bad(path, f"cannot be read as CSV ({_first_line(exc)})") from None
     return frame if len(frame) else None
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception's message, its first line, short (never a file's contents)."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]
