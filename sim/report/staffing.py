@@ -92,12 +92,13 @@ def requirement_page(requirement: pd.DataFrame, title: str = "", noun: str = "ha
         f"Staff needed per interval of the week: the SIPP and FMMW requirements ({noun} "
         "working), and the rostered cover of the new and the current roster."
     )
-    block = figure_block(ReportFigure("requirement", title or "Requirement", figure, "", note))
+    heading = "Staff needed per interval of the week, against the roster"
+    block = figure_block(ReportFigure("requirement", heading, figure, "", note))
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title or 'Staffing requirement')}</title><style>{CSS}</style>"
         + plotly_script()
         + "</head><body>\n"
-        + f"<h1>{html.escape(title or 'Staffing requirement')}</h1>\n{block}"
+        + f"<h1>Staffing requirement{html.escape(': ' + title if title else '')}</h1>\n{block}"
         + f"\n<script type='text/javascript'>{PRINT_JS}</script>\n</body></html>\n"
     )
