@@ -73,12 +73,13 @@ pre { font-size: 0.75rem; white-space: pre-wrap; background: #f6f6f6; padding: 0
 }
 """
 
-#: The brief's pages: fixed A4 boxes. In the brief's own document (the PDF) in every
-#: medium, so the layout a script measures on screen is the layout printed; in the
-#: interactive page in print only.
+#: The brief's pages: A4 boxes (a page that overflows runs on to another page rather than
+#: losing its end: a table of many scenarios). In the brief's own document (the PDF) in
+#: every medium, so the layout a script measures on screen is the layout printed; in
+#: the interactive page in print only.
 BRIEF_CSS = """
 body { width: 182mm; max-width: none; padding: 0; margin: 0; font-size: 10pt; }
-.page { width: 182mm; height: 268mm; overflow: hidden; border: 0; margin: 0; padding: 0;
+.page { display: flow-root; width: 182mm; min-height: 268mm; border: 0; margin: 0; padding: 0;
         page-break-after: always; break-after: page; }
 .page:last-child { page-break-after: auto; break-after: auto; }
 .page h1 { font-size: 16pt; margin: 0 0 2mm; } .page h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
