@@ -75,12 +75,10 @@ def target_phrase(key: FigureKey, target: TargetLine) -> str:
             f"{target.within})"
         )
     share = SHARE_WORDS.get(stat, stat)
-    verb = "answered" if metric_name == "answer_time" else "attended"
-    noun = "answered calls" if metric_name == "answer_time" else "incidents"
+    # A percentile of answer time counts answered calls only; say so.
+    noun = "of answered calls" if metric_name == "answer_time" else "incidents attended"
     if stat in PERCENTILES:
-        return (
-            f"the {short_segment(rest)} {who}{where} ({share} {noun} {verb} within {target.within})"
-        )
+        return f"the {short_segment(rest)} {who}{where} ({share} {noun} within {target.within})"
     return f"the {short_segment(rest)} {who}{where} ({target.label})"
 
 

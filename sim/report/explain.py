@@ -72,14 +72,16 @@ def mechanism_notes(results: Results) -> list[str]:
                 continue
             count = abs(float(incidents["difference"]))
             base = float(incidents["baseline_mean"])
-            share = f" ({100 * count / base:.0f}%)" if base > 0 else ""
+            percent = 100 * count / base if base > 0 else math.nan
+            digits = 1 if percent < 1 else 0
+            share = f" ({percent:.{digits}f}%)" if math.isfinite(percent) else ""
             notes.append(
                 f"{scenario}: {headline_label('attendance_time', segment, 'p90')} is "
                 f"{format_value(abs(float(attendance['difference'])), 'min')} "
                 f"{'shorter' if sooner else 'longer'} than in the baseline, though nothing about "
                 f"response units changed. With "
                 f"{abs(float(answered['difference'])):.1f} percentage points "
-                f"{'fewer' if handling_worse else 'more'} of 101 calls answered "
+                f"{'fewer' if handling_worse else 'more'} 101 calls answered "
                 f"within target, {count:,.0f} {'fewer' if fewer else 'more'} "
                 f"{grade.replace('grade', 'grade ')} "
                 f"incidents{share} were raised per run, so the same units had "

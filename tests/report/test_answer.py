@@ -97,7 +97,7 @@ def test_fewer_handlers_quicker_grade2_is_explained_by_fewer_incidents(tmp_path:
     assert len(notes) == 1  # late-18's attendance change is within the noise: nothing said
     assert notes[0].startswith("late-10: P90 attendance, grade 2 is 6 min shorter")
     assert (
-        "12.0 percentage points fewer of 101 calls answered within target, 40 fewer grade 2"
+        "12.0 percentage points fewer 101 calls answered within target, 40 fewer grade 2"
         in notes[0]
     )
     assert "(4%)" in notes[0] and "callers giving up" in notes[0]
