@@ -53,6 +53,7 @@ SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
 REPLICATION_COLUMNS = [*KEY_COLUMNS, "replication", "seed", "value"]
 TARGET_COLUMNS = ["scenario", "metric", "segment", "stat", "direction", "target", "unit", "source"]
 CHANGE_COLUMNS = ["scenario", "path", "before", "after", "label"]
+SCENARIO_COLUMNS = ["scenario", "field", "value"]
 
 #: Per-replication folders of a results directory, by kind of file (DESIGN §3).
 REPLICATION_DIRS = {

@@ -345,14 +345,14 @@ def _staff(
     )
     figure_path: Path | None = None
     try:
-        from sim.report.staffing import requirement_figure
+        from sim.report.staffing import requirement_page
 
-        figure = requirement_figure(requirement, staffed.title, staffed.noun)
+        page = requirement_page(requirement, staffed.title, staffed.noun)
     except ImportError:
         log.info("plotly not installed: requirement.csv only, no figure")
     else:
         figure_path = out_dir / "requirement.html"
-        atomic_write(figure_path, lambda p: figure.write_html(p, include_plotlyjs="cdn"))
+        atomic_write(figure_path, lambda p: p.write_text(page, encoding="utf-8"))
     what, name = staffed.manifest
     manifest = build_manifest(
         [scenario],

@@ -369,15 +369,23 @@ def report(
             "--png", metavar="DIR", help="Also write each figure as a PNG in this folder."
         ),
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf", metavar="FILE", help="Also print the two-page brief to this PDF file."
+        ),
+    ] = None,
 ) -> None:
     """The panel report: one self-contained HTML page of plots and plain words."""
     with bad_input_exits_2():
-        outcome = app_report.write_panel_report(results_dir, out_file, png)
+        outcome = app_report.write_panel_report(results_dir, out_file, png, pdf)
     for item in outcome.left_out:
         note(f"not in this report: {item.title} ({item.reason})")
     if outcome.pngs:
         out.print(f"{len(outcome.pngs)} PNG figures in {png}/", markup=False, soft_wrap=True)
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
+    if outcome.pdf is not None:
+        out.print(f"brief: {outcome.pdf}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command(cls=_PlainHelpCommand)

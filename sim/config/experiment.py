@@ -182,6 +182,12 @@ class Experiment(FrozenModel):
 
     name: ScenarioName
     description: str = Field(default="", max_length=4000)
+    question: str = Field(
+        default="",
+        max_length=400,
+        description="The question the experiment answers, in the panel's words; the "
+        "report's brief opens with it.",
+    )
     base: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
         description="Base scenario file, relative to the experiment file."
     )

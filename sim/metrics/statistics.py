@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.catalogue import METRICS
+
 KEY = ["metric", "segment", "stat", "unit"]
 COMPARISON_COLUMNS = [
     "scenario",
@@ -298,3 +300,68 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
         return mean, float("nan"), float("nan"), n
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * finite.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n
+
+
+# --------------------------------------------------------------------------- bounded intervals
+
+
+def value_bounds(metric_name: str, segment: str, unit: str) -> tuple[float, float]:
+    """The range a metric's values can take, from the catalogue: ``(low, high)`` in ``unit``.
+
+    A share (``%``) lies in ``[low, 100]``; any other figure (a time, a count)
+    from its catalogue entry's ``low`` up, with no upper bound (the catalogue's
+    ``high`` bounds targets, not what a replication may give). An unknown
+    metric is unbounded.
+    """
+    definition = METRICS.get(metric_name)
+    if definition is None:
+        return -math.inf, math.inf
+    if unit.startswith("%") or definition.unit_of(segment) == "%":
+        return max(definition.low, 0.0), min(definition.high, 100.0)
+    return definition.low, math.inf
+
+
+def bounded_interval(
+    values: np.ndarray,
+    low_bound: float = -math.inf,
+    high_bound: float = math.inf,
+    confidence: float = 0.95,
+) -> tuple[float, float, float, int]:
+    """Mean and confidence interval of replication values that stays inside their bounds.
+
+    The t-interval (:func:`t_interval`) where it lies inside ``[low_bound,
+    high_bound]``. Where it crosses a bound -- a time or a share near zero, a
+    share near 100% with few replications -- the normal approximation behind it
+    has failed, and the interval is worked out on a scale on which the bound is
+    infinitely far away, by the delta method, and mapped back: the logit of the
+    share of the range for a figure bounded on both sides (a percentage), the
+    log of the distance from the lower bound otherwise. Such an interval is
+    asymmetric about the mean, and never reaches the bound.
+
+    Returns ``(mean, low, high, n)``; NaNs are ignored; the interval is NaN with
+    fewer than two values.
+    """
+    mean, low, high, n = t_interval(values, confidence)
+    if n < 2 or not (low < low_bound or high > high_bound):
+        return mean, low, high, n
+    finite = values[~np.isnan(values)]
+    quantile = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    error = float(finite.std(ddof=1) / math.sqrt(n))
+    if math.isfinite(low_bound) and math.isfinite(high_bound):
+        width = high_bound - low_bound
+        share = (mean - low_bound) / width
+        if not 0.0 < share < 1.0:  # every value on a bound: no spread to speak of
+            return mean, mean, mean, n
+        logit = math.log(share / (1.0 - share))
+        step = quantile * error / (width * share * (1.0 - share))
+        return (
+            mean,
+            low_bound + width / (1.0 + math.exp(-(logit - step))),
+            low_bound + width / (1.0 + math.exp(-(logit + step))),
+            n,
+        )
+    distance = mean - low_bound
+    if distance <= 0.0:
+        return mean, mean, mean, n
+    step = quantile * error / distance
+    return mean, low_bound + distance * math.exp(-step), low_bound + distance * math.exp(step), n

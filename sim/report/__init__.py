@@ -14,8 +14,9 @@ from pathlib import Path
 
 from sim.errors import InputError, Problem
 from sim.report.figures import build_figures
-from sim.report.html import render_html
+from sim.report.html import render_brief_html, render_html
 from sim.report.load import Results, load_results
+from sim.report.pdf import print_to_pdf
 from sim.report.style import WIDTH_PX, ReportFigure
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,14 @@ class ReportOutcome:
         Every figure, present or left out with its reason.
     pngs
         PNG files written with ``png_dir``.
+    pdf
+        The printed brief, with ``pdf``.
     """
 
     html: Path
     figures: list[ReportFigure]
     pngs: list[Path] = field(default_factory=list)
+    pdf: Path | None = None
 
     @property
     def shown(self) -> list[ReportFigure]:
@@ -67,8 +71,8 @@ def system_browser() -> str | None:
     return None
 
 
-def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
-    """Write each present figure as ``<key>.png`` through kaleido and the system Chromium.
+def require_browser(option: str, path: Path, what: str) -> str:
+    """The system Chromium, or an error naming the option that needs it.
 
     Raises
     ------
@@ -81,14 +85,26 @@ def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
         raise InputError(
             [
                 Problem(
-                    "--png",
-                    str(png_dir),
-                    "needs Chromium to draw the PNGs and none was found; expected Debian's "
+                    option,
+                    str(path),
+                    f"needs Chromium to {what} and none was found; expected Debian's "
                     "package (apt-get install chromium, giving /usr/bin/chromium) or "
                     "BROWSER_PATH set to a Chrome or Chromium executable",
                 )
             ]
         )
+    return browser
+
+
+def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
+    """Write each present figure as ``<key>.png`` through kaleido and the system Chromium.
+
+    Raises
+    ------
+    InputError
+        If no Chromium is installed.
+    """
+    browser = require_browser("--png", png_dir, "draw the PNGs")
     # kaleido (through choreographer) reads BROWSER_PATH; it never downloads a browser here.
     os.environ["BROWSER_PATH"] = browser
     import plotly.io as pio
@@ -113,6 +129,7 @@ def write_report(
     out: Path | None = None,
     png_dir: Path | None = None,
     title: str | None = None,
+    pdf: Path | None = None,
 ) -> ReportOutcome:
     """Write the panel report of a results directory.
 
@@ -126,6 +143,8 @@ def write_report(
         Also write every figure as a PNG here.
     title
         Page title (default from the experiment or scenario name).
+    pdf
+        Also print the two-page brief to this PDF file (through the system Chromium).
 
     Returns
     -------
@@ -135,9 +154,13 @@ def write_report(
     Raises
     ------
     InputError
-        If ``results_dir`` is not a results directory, or PNG export has no browser.
+        If ``results_dir`` is not a results directory, or PNG or PDF export has
+        no browser.
     """
     results: Results = load_results(Path(results_dir))
+    browser = require_browser("--pdf", Path(pdf), "print the brief") if pdf is not None else ""
+    if pdf is not None and Path(pdf).is_dir():
+        raise InputError([Problem("--pdf", str(pdf), "is a directory; expected a .pdf file")])
     figures = build_figures(results)
     if title is None:
         name = (results.manifest.get("experiment") or {}).get("name") or ", ".join(
@@ -151,7 +174,15 @@ def write_report(
     out.write_text(render_html(results, figures, title), encoding="utf-8")
     log.info("report written to %s", out)
     pngs = write_pngs(figures, Path(png_dir)) if png_dir is not None else []
-    return ReportOutcome(out, figures, pngs)
+    printed = print_to_pdf(render_brief_html(results, title), Path(pdf), browser) if pdf else None
+    return ReportOutcome(out, figures, pngs, printed)
 
 
-__all__ = ["ReportFigure", "ReportOutcome", "load_results", "write_pngs", "write_report"]
+__all__ = [
+    "ReportFigure",
+    "ReportOutcome",
+    "load_results",
+    "require_browser",
+    "write_pngs",
+    "write_report",
+]

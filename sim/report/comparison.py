@@ -6,14 +6,13 @@ baseline) and ``comparison.csv`` (paired differences), never a configuration.
 
 from __future__ import annotations
 
-import math
-import re
+from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.report.change_words import change_sentence, number, setting_words
 from sim.report.load import Results
 from sim.report.style import (
     PALETTE,
@@ -34,47 +33,51 @@ from sim.report.targets import (
     reference_scenario,
     targets_for,
 )
-from sim.report.words import format_value
+from sim.report.words import change_unit, format_signed, format_value
 
-# A label's trailing values, "14 → 16", which the setting's name leaves out.
-_VALUES = re.compile(r"\s*\S+\s*→\s*\S+\s*$")
+#: Most panels in one figure: two rows of two, so that a figure fits a printed A4 page whole.
+PANELS_PER_FIGURE = 4
 
 
-def number(text: object) -> float | None:
-    """A setting's value as a number, or ``None`` when it is not one (``"true"``, ``"cmp"``)."""
-    if isinstance(text, bool):
-        return None
-    try:
-        value = float(str(text))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and str(text).lower() not in ("true", "false") else None
+def split_panels(
+    shown: list, key: str, title: str, draw: Callable[[list, str, str], ReportFigure]
+) -> list[ReportFigure]:
+    """One figure per :data:`PANELS_PER_FIGURE` panels: ``key``, ``key-2``...; titles numbered."""
+    chunks = [shown[i : i + PANELS_PER_FIGURE] for i in range(0, len(shown), PANELS_PER_FIGURE)]
+    if len(chunks) == 1:
+        return [draw(chunks[0], key, title)]
+    return [
+        draw(chunk, key if n == 1 else f"{key}-{n}", f"{title} ({n} of {len(chunks)})")
+        for n, chunk in enumerate(chunks, start=1)
+    ]
 
 
 def setting_name(results: Results, path: str) -> str:
-    """A setting in words, from the label of its ``changes.csv`` rows (else its path)."""
-    rows = results.changes[results.changes["path"] == path]
-    for label in rows["label"]:
-        name = _VALUES.sub("", str(label)).strip()
-        if name:
-            return name
-    return path
+    """A setting in words (``"call handlers on the late shift"``), from its path and shift name."""
+    items = results.facts[results.facts["field"] == f"item.{path}"]["value"]
+    return setting_words(path, str(items.iloc[0]) if len(items) else "")
 
 
-def change_words(row: pd.Series) -> str:
-    """One change in words: its label, and by how much a number moved."""
-    label = str(row["label"]).strip() or f"{row['path']} {row['before']} → {row['after']}"
-    before, after = number(row["before"]), number(row["after"])
-    if before is None or after is None or before == after:
-        return label
-    step = after - before
-    return f"{label} ({abs(step):g} {'more' if step > 0 else 'fewer'})"
+def describe_changes(results: Results, scenario: str, detail: bool = True) -> str:
+    """What a scenario changes from the baseline, in words, every change of ``changes.csv``.
 
-
-def describe_changes(results: Results, scenario: str) -> str:
-    """What a scenario changes from the baseline, in words ("late shift handlers 14 → 18 ...")."""
+    For example "4 fewer call handlers on the late shift (10 instead of 14)";
+    ``detail`` says what a platform does, not just its name.
+    """
     rows = results.scenario_changes(scenario)
-    return " and ".join(change_words(row) for _, row in rows.iterrows())
+    items = results.scenario_facts(scenario, "item.")
+    platforms = results.platforms()
+    return " and ".join(
+        change_sentence(
+            str(row["path"]),
+            str(row["before"]),
+            str(row["after"]),
+            items.get(str(row["path"]), ""),
+            platforms,
+            detail,
+        )
+        for _, row in rows.iterrows()
+    )
 
 
 def sweep_axis(results: Results) -> tuple[str, dict[str, float]] | None:
@@ -104,108 +107,125 @@ def sweep_axis(results: Results) -> tuple[str, dict[str, float]] | None:
     return path, by_path[path]
 
 
-def tradeoff_figure(results: Results) -> ReportFigure:
+def tradeoff_figure(results: Results) -> list[ReportFigure]:
     """Each headline figure against the swept number, with its 95% band and target."""
     key, title = "trade-off", "How many do we need? Each figure against the number swept"
     if not results.is_experiment:
-        return ReportFigure(
-            key,
-            title,
-            None,
-            "these results are a single run, not a sweep: a trade-off curve needs an experiment "
-            "whose scenarios vary one number (a grid over handlers or units)",
-        )
+        return [
+            ReportFigure(
+                key,
+                title,
+                None,
+                "these results are a single run, not a sweep: a trade-off curve needs an "
+                "experiment whose scenarios vary one number (a grid over handlers or units)",
+            )
+        ]
     axis = sweep_axis(results)
     if axis is None:
-        return ReportFigure(
-            key,
-            title,
-            None,
-            "no setting takes three or more numeric values across the scenarios of this "
-            "experiment, so there is no curve to draw",
-        )
+        return [
+            ReportFigure(
+                key,
+                title,
+                None,
+                "no setting takes three or more numeric values across the scenarios of this "
+                "experiment, so there is no curve to draw",
+            )
+        ]
     path, values = axis
     setting = setting_name(results, path)
     x_title = f"{setting} (number)"
     summary = results.summary
     shown = [h for h in HEADLINES if has_figure(summary[summary["scenario"].isin(values)], *h)]
-    rows, cols = grid(len(shown), 2)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[headline_label(*h) for h in shown],
-        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
-        horizontal_spacing=0.14,
-    )
-    all_targets = targets_for(results, reference_scenario(results))
-    for n, head in enumerate(shown):
-        row, col = n // cols + 1, n % cols + 1
-        part = summary_rows(summary, *head)
-        part = part[part["scenario"].isin(values)].copy()
-        part["x"] = part["scenario"].map(values)
-        part = part.sort_values("x")
-        unit = str(part["unit"].iloc[0])
-        low = part["ci_low"].fillna(part["mean"])
-        high = part["ci_high"].fillna(part["mean"])
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([part["x"], part["x"][::-1]]),
-                y=np.concatenate([high, low[::-1]]),
-                fill="toself",
-                mode="lines",
-                fillcolor=transparent(PALETTE[0], 0.2),
-                line={"width": 0},
-                hoverinfo="skip",
-                name="95% confidence band",
-                legendgroup="band",
-                showlegend=n == 0,
-            ),
-            row=row,
-            col=col,
+
+    def draw(shown: list, key: str, title: str) -> ReportFigure:
+        rows, cols = grid(len(shown), 2)
+        fig = make_subplots(
+            rows=rows,
+            cols=cols,
+            subplot_titles=[headline_label(*h) for h in shown],
+            vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
+            horizontal_spacing=0.14,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=part["x"],
-                y=part["mean"],
-                mode="lines+markers",
-                line={"color": PALETTE[0], "width": 2},
-                name="average over replications",
-                legendgroup="mean",
-                showlegend=n == 0,
-                text=[
-                    f"{s}: {format_value(m, unit)}"
-                    for s, m in zip(part["scenario"], part["mean"], strict=True)
-                ],
-                hovertemplate="%{text}<extra></extra>",
-            ),
-            row=row,
-            col=col,
+        all_targets = targets_for(results, reference_scenario(results))
+        for n, head in enumerate(shown):
+            row, col = n // cols + 1, n % cols + 1
+            part = summary_rows(summary, *head)
+            part = part[part["scenario"].isin(values)].copy()
+            part["x"] = part["scenario"].map(values)
+            part = part.sort_values("x")
+            unit = str(part["unit"].iloc[0])
+            low = part["ci_low"].fillna(part["mean"])
+            high = part["ci_high"].fillna(part["mean"])
+            fig.add_trace(
+                go.Scatter(
+                    x=np.concatenate([part["x"], part["x"][::-1]]),
+                    y=np.concatenate([high, low[::-1]]),
+                    fill="toself",
+                    mode="lines",
+                    fillcolor=transparent(PALETTE[0], 0.2),
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    name="95% confidence band",
+                    legendgroup="band",
+                    showlegend=n == 0,
+                ),
+                row=row,
+                col=col,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=part["x"],
+                    y=part["mean"],
+                    mode="lines+markers",
+                    line={"color": PALETTE[0], "width": 2},
+                    name="average over replications",
+                    legendgroup="mean",
+                    showlegend=n == 0,
+                    text=[
+                        f"{s}: {format_value(m, unit)}"
+                        for s, m in zip(part["scenario"], part["mean"], strict=True)
+                    ],
+                    hovertemplate="%{text}<extra></extra>",
+                ),
+                row=row,
+                col=col,
+            )
+            fig.update_xaxes(title_text=x_title, row=row, col=col)
+            fig.update_yaxes(
+                title_text=axis_title(*head, unit), rangemode="tozero", row=row, col=col
+            )
+            add_target_line(fig, all_targets.get(head), row, col, vertical=False)
+        hide_empty_cells(fig, len(shown), rows, cols)
+        note = (
+            f"Scenarios {', '.join(sorted(values, key=values.get))} differ only in the number of "
+            f"{setting}. The line is the average over the replications, the "
+            "shaded band its 95% confidence interval, the dashed line the target: the smallest "
+            "number whose band is on the right side of the target is enough."
         )
-        fig.update_xaxes(title_text=x_title, row=row, col=col)
-        fig.update_yaxes(title_text=axis_title(*head, unit), rangemode="tozero", row=row, col=col)
-        add_target_line(fig, all_targets.get(head), row, col, vertical=False)
-    hide_empty_cells(fig, len(shown), rows, cols)
-    note = (
-        f"Scenarios {', '.join(sorted(values, key=values.get))} differ only in the number of "
-        f"{setting}. The line is the average over the replications, the "
-        "shaded band its 95% confidence interval, the dashed line the target: the smallest "
-        "number whose band is on the right side of the target is enough."
-    )
-    return ReportFigure(key, title, style_figure(fig, 300 * rows + 140, title), "", note)
+        return ReportFigure(key, title, style_figure(fig, 300 * rows + 140, title), "", note)
+
+    return split_panels(shown, key, title, draw)
 
 
-def difference_figure(results: Results) -> ReportFigure:
+def difference_figure(results: Results) -> list[ReportFigure]:
     """Each scenario's paired difference from the baseline, per headline figure."""
     key, title = "difference", "What each change does: difference from the baseline"
     if not results.is_experiment:
-        return ReportFigure(
-            key, title, None, "these results are a single run: there is no baseline to compare with"
-        )
+        return [
+            ReportFigure(
+                key,
+                title,
+                None,
+                "these results are a single run: there is no baseline to compare with",
+            )
+        ]
     comparison = results.comparison
     if comparison is None:
-        return ReportFigure(
-            key, title, None, "the results directory has no comparison.csv (paired differences)"
-        )
+        return [
+            ReportFigure(
+                key, title, None, "the results directory has no comparison.csv (paired differences)"
+            )
+        ]
     shown = [
         h
         for h in HEADLINES
@@ -216,76 +236,76 @@ def difference_figure(results: Results) -> ReportFigure:
         ].empty
     ]
     if not shown:
-        return ReportFigure(key, title, None, "comparison.csv has none of the headline figures")
-    others = [s for s in results.scenarios if s != results.baseline]
-    rows, cols = grid(len(shown), 2)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[headline_label(*h) for h in shown],
-        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
-        horizontal_spacing=0.2,
-    )
-    for n, head in enumerate(shown):
-        row, col = n // cols + 1, n % cols + 1
-        part = comparison[
-            (comparison["metric"] == head[0])
-            & (comparison["segment"] == head[1])
-            & (comparison["stat"] == head[2])
-        ]
-        part = part.set_index("scenario").reindex(others).dropna(subset=["difference"])
-        unit = str(part["unit"].iloc[0]) if len(part) else ""
-        diff = part["difference"].to_numpy(float)
-        low = part["ci_low"].fillna(part["difference"]).to_numpy(float)
-        high = part["ci_high"].fillna(part["difference"]).to_numpy(float)
-        clear = part["excludes_zero"].astype(str).str.lower().eq("true").to_numpy()
-        fig.add_trace(
-            go.Scatter(
-                x=diff,
-                y=list(part.index),
-                mode="markers",
-                marker={
-                    "color": [PALETTE[3] if c else PALETTE[4] for c in clear],
-                    "size": 9,
-                    "symbol": ["circle" if c else "circle-open" for c in clear],
-                    "line": {"width": 2, "color": [PALETTE[3] if c else PALETTE[4] for c in clear]},
-                },
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": high - diff,
-                    "arrayminus": diff - low,
-                    "color": "#444444",
-                    "thickness": 1.2,
-                },
-                showlegend=False,
-                text=[
-                    f"{_signed(d, unit)} (95% confidence: {_signed(a, unit)} to {_signed(b, unit)})"
-                    + ("" if c else "; no clear difference")
-                    for d, a, b, c in zip(diff, low, high, clear, strict=True)
-                ],
-                hovertemplate="%{y}: %{text}<extra></extra>",
-            ),
-            row=row,
-            col=col,
-        )
-        fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1}, row=row, col=col)
-        fig.update_xaxes(title_text=f"change ({unit})", row=row, col=col)
-        fig.update_yaxes(
-            title_text="scenario", autorange="reversed", type="category", row=row, col=col
-        )
-    hide_empty_cells(fig, len(shown), rows, cols)
-    note = (
-        f"Each scenario minus the baseline ({results.baseline}), replication by replication "
-        "(both see the same calls), with the 95% confidence interval of the difference. A filled "
-        "marker: the interval excludes zero, a clear difference; an open marker: no clear "
-        "difference (the interval crosses the grey zero line)."
-    )
-    return ReportFigure(key, title, style_figure(fig, 260 * rows + 140, title), "", note)
+        return [ReportFigure(key, title, None, "comparison.csv has none of the headline figures")]
 
+    def draw(shown: list, key: str, title: str) -> ReportFigure:
+        others = [s for s in results.scenarios if s != results.baseline]
+        rows, cols = grid(len(shown), 2)
+        fig = make_subplots(
+            rows=rows,
+            cols=cols,
+            subplot_titles=[headline_label(*h) for h in shown],
+            vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
+            horizontal_spacing=0.2,
+        )
+        for n, head in enumerate(shown):
+            row, col = n // cols + 1, n % cols + 1
+            part = comparison[
+                (comparison["metric"] == head[0])
+                & (comparison["segment"] == head[1])
+                & (comparison["stat"] == head[2])
+            ]
+            part = part.set_index("scenario").reindex(others).dropna(subset=["difference"])
+            unit = str(part["unit"].iloc[0]) if len(part) else ""
+            diff = part["difference"].to_numpy(float)
+            low = part["ci_low"].fillna(part["difference"]).to_numpy(float)
+            high = part["ci_high"].fillna(part["difference"]).to_numpy(float)
+            clear = part["excludes_zero"].astype(str).str.lower().eq("true").to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=diff,
+                    y=list(part.index),
+                    mode="markers",
+                    marker={
+                        "color": [PALETTE[3] if c else PALETTE[4] for c in clear],
+                        "size": 9,
+                        "symbol": ["circle" if c else "circle-open" for c in clear],
+                        "line": {
+                            "width": 2,
+                            "color": [PALETTE[3] if c else PALETTE[4] for c in clear],
+                        },
+                    },
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": high - diff,
+                        "arrayminus": diff - low,
+                        "color": "#444444",
+                        "thickness": 1.2,
+                    },
+                    showlegend=False,
+                    text=[
+                        f"{format_signed(d, unit)} (95% confidence: {format_signed(a, unit)} "
+                        f"to {format_signed(b, unit)})" + ("" if c else "; no clear difference")
+                        for d, a, b, c in zip(diff, low, high, clear, strict=True)
+                    ],
+                    hovertemplate="%{y}: %{text}<extra></extra>",
+                ),
+                row=row,
+                col=col,
+            )
+            fig.add_vline(x=0, line={"color": TARGET_COLOUR, "width": 1}, row=row, col=col)
+            fig.update_xaxes(title_text=f"change ({change_unit(unit)})", row=row, col=col)
+            fig.update_yaxes(
+                title_text="scenario", autorange="reversed", type="category", row=row, col=col
+            )
+        hide_empty_cells(fig, len(shown), rows, cols)
+        note = (
+            f"Each scenario minus the baseline ({results.baseline}), replication by replication "
+            "(both see the same calls), with the 95% confidence interval of the difference. A "
+            "filled marker: the interval excludes zero, a clear difference; an open marker: no "
+            "clear difference (the interval crosses the grey zero line)."
+        )
+        return ReportFigure(key, title, style_figure(fig, 260 * rows + 140, title), "", note)
 
-def _signed(value: float, unit: str) -> str:
-    if not math.isfinite(value):
-        return "–"
-    text = format_value(abs(value), unit)
-    return ("+" if value > 0 else "−" if value < 0 else "") + text
+    return split_panels(shown, key, title, draw)

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.catalogue import PERCENTILES
+from sim.catalogue import PERCENTILES, split_force
 from sim.report.load import Results
 from sim.report.style import (
     SYMBOLS,
@@ -41,12 +41,54 @@ ATTENDANCE_MAIN = ("grade1/urban", "grade1/rural", "grade2")
 ANSWER_CHANNELS = ("999", "101")
 
 
-def percentile_figure(
+def percentile_figures(
     results: Results, metric: str, segments: Sequence[str], key: str, title: str, what: str
+) -> list[ReportFigure]:
+    """One percentile figure for all forces together and one per force (multi-force results).
+
+    Attendance panels also show grade 2 per area where the results have it.
+    """
+    figures = []
+    for scope in scopes(results):
+        extra = area_segments(results, metric, scope) if metric == "attendance_time" else []
+        force = scope.rstrip("/")
+        named = f"{title}: {force}" if force else title + (": all forces" if results.forces else "")
+        figures.append(
+            percentile_figure(
+                results,
+                metric,
+                [*segments, *extra],
+                f"{key}-{force}" if force else key,
+                named,
+                what,
+                scope,
+            )
+        )
+    return figures
+
+
+def area_segments(results: Results, metric: str, scope: str) -> list[str]:
+    """The per-area grade 2 segments of one scope (``grade2/urban``...), in summary order."""
+    segments = results.summary[results.summary["metric"] == metric]["segment"].astype(str)
+    found = [s[len(scope) :] for s in segments if s.startswith(f"{scope}grade2/")]
+    return [s for s in dict.fromkeys(found) if split_force(s)[0] == ""]
+
+
+def percentile_figure(
+    results: Results,
+    metric: str,
+    segments: Sequence[str],
+    key: str,
+    title: str,
+    what: str,
+    scope: str = "",
 ) -> ReportFigure:
-    """P50, P90 and P95 per scenario with 95% confidence whiskers and the target line."""
+    """P50, P90 and P95 per scenario with 95% confidence whiskers and the target line.
+
+    ``scope`` is the force prefix of the segments shown (``"tvp/"``), or ``""``.
+    """
     summary = results.summary
-    panels = [f"{scope}{s}" for scope in scopes(results) for s in segments]
+    panels = [f"{scope}{s}" for s in segments]
     shown = [s for s in panels if any(has_figure(summary, metric, s, st) for st in PERCENTILES)]
     if not shown:
         return ReportFigure(
@@ -54,8 +96,8 @@ def percentile_figure(
         )
     all_targets = targets_for(results, reference_scenario(results))
     unit = str(summary[summary["metric"] == metric]["unit"].iloc[0])
-    # One row per scope (all forces, then each force), one column per segment.
-    rows_count, cols = grid(len(shown), len(segments))
+    # At most three panels a row, so that each is readable at the printed text width.
+    rows_count, cols = grid(len(shown), 3)
     fig = make_subplots(
         rows=rows_count,
         cols=cols,
@@ -123,7 +165,7 @@ def percentile_figure(
         target = all_targets.get((metric, segment, "p90"))
         add_target_line(fig, target, panel_row, col, vertical=False)
     hide_empty_cells(fig, len(shown), rows_count, cols)
-    left_out = [s for s in segments if s not in shown]
+    left_out = [s for s in panels if s not in shown]
     reason = f"no {what} for {', '.join(left_out)} in these results" if left_out else ""
     note = (
         "Each marker is the average over the replications; the whisker is its 95% confidence "

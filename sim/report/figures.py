@@ -10,7 +10,12 @@ trade-off and the differences (:mod:`sim.report.comparison`).
 from __future__ import annotations
 
 from sim.report.comparison import difference_figure, tradeoff_figure
-from sim.report.distributions import ANSWER_CHANNELS, ATTENDANCE_MAIN, cdf_figure, percentile_figure
+from sim.report.distributions import (
+    ANSWER_CHANNELS,
+    ATTENDANCE_MAIN,
+    cdf_figure,
+    percentile_figures,
+)
 from sim.report.hourly import hourly_figure
 from sim.report.load import Results
 from sim.report.style import ReportFigure
@@ -19,7 +24,7 @@ from sim.report.style import ReportFigure
 def build_figures(results: Results) -> list[ReportFigure]:
     """Every figure of the report in order, present or left out with a reason."""
     return [
-        percentile_figure(
+        *percentile_figures(
             results,
             "attendance_time",
             ATTENDANCE_MAIN,
@@ -27,7 +32,7 @@ def build_figures(results: Results) -> list[ReportFigure]:
             "Attendance: how long until the first officer arrives",
             "attendance time",
         ),
-        percentile_figure(
+        *percentile_figures(
             results,
             "answer_time",
             ANSWER_CHANNELS,
@@ -38,6 +43,6 @@ def build_figures(results: Results) -> list[ReportFigure]:
         cdf_figure(results, "answer"),
         cdf_figure(results, "attendance"),
         hourly_figure(results),
-        tradeoff_figure(results),
-        difference_figure(results),
+        *tradeoff_figure(results),
+        *difference_figure(results),
     ]

@@ -7,24 +7,18 @@ is opened, so it works offline and from a USB stick. The page prints on A4.
 from __future__ import annotations
 
 import html
-import math
-from dataclasses import dataclass
 
-import pandas as pd
 import plotly.offline
 
+from sim.report.appendix import appendix
+from sim.report.brief import brief_pages, headline_chart, headline_table
 from sim.report.comparison import describe_changes
+from sim.report.explain import gains_and_losses, mechanism_notes
 from sim.report.load import Results
 from sim.report.style import ReportFigure
-from sim.report.targets import (
-    HEADLINES,
-    TargetLine,
-    headline_label,
-    reference_scenario,
-    scopes,
-    targets_for,
-)
-from sim.report.words import Difference, Figure, format_value, sentence
+from sim.report.targets import HEADLINES, scopes
+from sim.report.verdicts import DEFINITIONS, figure_of
+from sim.report.words import Difference, sentence
 
 PLOT_CONFIG = {
     "displaylogo": False,
@@ -54,21 +48,50 @@ table.headline th, table.headline td { border: 1px solid var(--rule); padding: 0
 table.headline th:first-child, table.headline td:first-child { text-align: left; }
 .status { display: block; font-weight: bold; font-size: 0.85rem; }
 .met .status { color: var(--met); } .missed .status { color: var(--missed); }
-.close .status { color: #8a5a00; }
+.close .status { color: #8a5a00; } .few .status { color: var(--muted); }
 td.met { background: #e6f5f0; } td.missed { background: #fbe9e1; } td.close { background: #fdf3dd; }
+td.few { background: #eeeeee; }
 .left-out li { margin-bottom: 0.3rem; }
+.answer { font-size: 1.1rem; font-weight: bold; margin: 0.4rem 0; }
+.question { font-size: 1.1rem; font-style: italic; }
+dl.definitions dt { font-weight: bold; } dl.definitions dd { margin: 0 0 0.3rem 1rem; }
+#brief .figure h3 { display: none; }
+.page { border-bottom: 2px dashed var(--rule); padding-bottom: 1rem; margin-bottom: 1rem; }
 pre { font-size: 0.75rem; white-space: pre-wrap; background: #f6f6f6; padding: 0.5rem; }
 @page { size: A4 portrait; margin: 14mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
+  body { max-width: none; width: 182mm; padding: 0; font-size: 10pt; }
   .modebar-container { display: none !important; }
-  .figure, table.headline, .howto { page-break-inside: avoid; break-inside: avoid; }
-  h2 { page-break-after: avoid; break-after: avoid; }
-  details { display: block; } details > pre { display: block; }
+  .figure, table.headline tr, .howto, .scenario-appendix, li, dl { page-break-inside: avoid;
+      break-inside: avoid; }
+  .page { border: 0; margin: 0; padding: 0; page-break-after: always; break-after: page; }
+  h2, h3 { page-break-after: avoid; break-after: avoid; }
+  details > summary { list-style: none; }
+  table.headline { table-layout: fixed; font-size: 8pt; overflow-wrap: anywhere; }
+  table.headline th, table.headline td { padding: 1mm; }
   a { color: inherit; text-decoration: none; }
 }
 """
 
+#: The brief's pages: A4 boxes (a page that overflows runs on to another page rather than
+#: losing its end: a table of many scenarios). In the brief's own document (the PDF) in
+#: every medium, so the layout a script measures on screen is the layout printed; in
+#: the interactive page in print only.
+BRIEF_CSS = """
+body { width: 182mm; max-width: none; padding: 0; margin: 0; font-size: 10pt; }
+.page { display: flow-root; width: 182mm; min-height: 268mm; border: 0; margin: 0; padding: 0;
+        page-break-after: always; break-after: page; }
+.page:last-child { page-break-after: auto; break-after: auto; }
+.page h1 { font-size: 16pt; margin: 0 0 2mm; } .page h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
+.page .answer { font-size: 11pt; } .page .question { font-size: 11pt; margin: 0; }
+.page .caveats { margin: 0; padding-left: 5mm; font-size: 9pt; }
+.page .caveats li { margin-bottom: 1mm; }
+.page .figure { margin: 2mm 0; } .page .figure h3 { display: none; }
+.page table.headline { font-size: 8pt; }
+.page table.headline th, .page table.headline td { padding: 1mm; }
+.page .status { font-size: 7.5pt; } .page p.note { font-size: 8.5pt; color: #555; margin: 1mm 0; }
+.page dl.definitions { font-size: 8.5pt; margin: 2mm 0 0; }
+"""
 # Resize the plots to the page width before printing, and back afterwards.
 PRINT_JS = """
 (function () {
@@ -79,74 +102,73 @@ PRINT_JS = """
   }
   window.addEventListener('beforeprint', resizeAll);
   window.addEventListener('afterprint', resizeAll);
+  // Open every folded detail for print (the appendix is read in full on paper).
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  });
 })();
 """
 
 PANEL_HOW_TO_READ = """
 <ul>
-<li><b>Simulated, not measured.</b> Each scenario was simulated many times over
-(<i>replications</i>) with different but realistic runs of calls and incidents. The figures
-are averages over those replications.</li>
+<li><b>Simulated, not measured.</b> Each scenario was simulated several times over
+(<i>replications</i>), each a different but equally likely run of calls and incidents. The
+figures are averages over those replications.</li>
 <li><b>P50, P90, P95</b> are times within which half, 9 in 10 and 19 in 20 of the calls or
-incidents were dealt with. The national targets are about P90-style promises: a grade 1
-urban incident attended within 15 minutes, 90% of 999 calls answered within 10 seconds.</li>
-<li><b>Whiskers and shaded bands</b> show the 95% confidence interval: the range the true
-figure for that scenario very probably lies in. Where two scenarios' ranges overlap a lot,
-the simulation cannot tell them apart.</li>
-<li><b>Dashed lines</b> are targets. <b>Met</b> means the whole confidence interval is on the
-right side of the target, <b>missed</b> that it is wholly on the wrong side, <b>too close to
-call</b> that it straddles the target.</li>
-<li><b>Differences from the baseline</b> compare the same simulated days under both
-scenarios, so they are sharper than comparing the two averages by eye. "No clear difference"
-means the change is within the noise of the simulation.</li>
+incidents were dealt with.</li>
+<li><b>Whiskers and shaded bands</b> are 95% intervals of the simulation's own noise: had the
+model been run for ever with these same inputs, its long-run average would lie inside 95 times
+in 100. They do not cover errors in the inputs themselves (volumes, handling times, staff
+numbers), which are assumptions. Intervals of times and shares never go below zero (or above
+100%): where the usual symmetric interval would, it is worked out on a log (times) or logit
+(shares) scale instead, which keeps it inside the possible range.</li>
+<li><b>Dashed lines</b> are targets. <b>Met</b> means the whole interval is on the right side of
+the target, <b>missed</b> that it is wholly on the wrong side, <b>too close to call</b> that it
+straddles the target. With fewer than 5 replications nothing is judged.</li>
+<li><b>Differences from the baseline</b> compare the same simulated days under both scenarios,
+so they are sharper than comparing the two averages by eye. A difference of two percentages
+is in <i>percentage points</i>. "No clear difference" means the change is within the noise of
+the simulation.</li>
 </ul>
 """
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """Met, missed, or too close to call, as a word and a CSS class."""
-
-    word: str
-    css: str
-
-
-def verdict(mean: float, low: float, high: float, target: TargetLine) -> Verdict:
-    """Compare a figure and its interval with a target."""
-    if not math.isfinite(mean):
-        return Verdict("no data", "")
-    lo = low if math.isfinite(low) else mean
-    hi = high if math.isfinite(high) else mean
-    if target.higher_is_better:
-        good, bad = lo >= target.value, hi < target.value
-    else:
-        good, bad = hi <= target.value, lo > target.value
-    if good:
-        return Verdict("Met", "met")
-    if bad:
-        return Verdict("Missed", "missed")
-    return Verdict("Too close to call", "close")
-
-
-def _figure_of(summary: pd.DataFrame, scenario: str, head: tuple[str, str, str]) -> Figure | None:
-    rows = summary[
-        (summary["scenario"] == scenario)
-        & (summary["metric"] == head[0])
-        & (summary["segment"] == head[1])
-        & (summary["stat"] == head[2])
-    ]
-    if rows.empty or not math.isfinite(float(rows["mean"].iloc[0])):
-        return None
-    row = rows.iloc[0]
-    return Figure(
-        head[0],
-        head[1],
-        head[2],
-        str(row["unit"]),
-        float(row["mean"]),
-        float(row["ci_low"]),
-        float(row["ci_high"]),
+def definitions_html() -> str:
+    """What each headline figure counts, stated once."""
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in DEFINITIONS
     )
+    return f"<dl class='definitions' id='definitions'>{items}</dl>"
+
+
+def plotly_script() -> str:
+    """plotly.js inlined in a script element (nothing fetched when the page opens)."""
+    return f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script>"
+
+
+def _document(title: str, css: str, body: list[str]) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{css}</style>"
+        + plotly_script()
+        + "</head><body>\n"
+        + "\n".join(body)
+        + f"\n<script type='text/javascript'>{PRINT_JS}</script>\n</body></html>\n"
+    )
+
+
+def brief_html(results: Results, title: str) -> str:
+    """The brief's two pages (question, answer, chart, caveats; headline table), with their CSS."""
+    chart = headline_chart(results)
+    block = figure_block(chart, "brief") if chart.figure is not None else ""
+    # The definitions close page 2: stated once, beside the table that needs them.
+    return brief_pages(results, block, title, definitions_html())
+
+
+def render_brief_html(results: Results, title: str) -> str:
+    """The brief alone as one document: two fixed A4 pages, for Chromium to print to PDF."""
+    return _document(title, CSS + BRIEF_CSS, [brief_html(results, title)])
 
 
 def _difference_of(
@@ -192,7 +214,7 @@ def scenario_sentences(results: Results) -> list[tuple[str, str, list[str]]]:
         for scope in scopes(results):
             for metric_name, segment, stat in HEADLINES:
                 head = (metric_name, f"{scope}{segment}", stat)
-                figure = _figure_of(results.summary, scenario, head)
+                figure = figure_of(results.summary, scenario, head)
                 if figure is None:
                     continue
                 lines.append(sentence(figure, _difference_of(results, scenario, head)))
@@ -200,147 +222,12 @@ def scenario_sentences(results: Results) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def headline_table(results: Results) -> str:
-    """The headline figures per scenario, each with met / missed / too close to call.
+def figure_block(item: ReportFigure, role: str = "figure") -> str:
+    """One figure of a report page: heading, the plot (plotly.js not included), note.
 
-    Each scenario is judged against its own targets (``targets.csv``); the
-    column heads give the reference scenario's (the baseline's), and a cell
-    whose target differs says its own. In multi-force results each scenario
-    has a row for all forces together and one per force.
+    ``role`` names the block's data attribute (``data-figure``; the brief's chart
+    is ``data-brief``).
     """
-    reference = targets_for(results, reference_scenario(results))
-    rows = [(s, scope) for s in results.scenarios for scope in scopes(results)]
-    heads = [
-        h
-        for h in HEADLINES
-        if any(_figure_of(results.summary, s, _scoped(h, scope)) for s, scope in rows)
-    ]
-    if not heads:
-        return "<p>These results have none of the headline figures.</p>"
-    header = "".join(
-        f"<th>{html.escape(headline_label(*h))}"
-        + (
-            f"<br><small>target: {html.escape(reference[h].label)}</small>"
-            if h in reference
-            else ""
-        )
-        + "</th>"
-        for h in heads
-    )
-    body = []
-    for scenario, scope in rows:
-        own = targets_for(results, scenario)
-        name = scenario + (" (baseline)" if scenario == results.baseline else "")
-        if results.forces:
-            name += f" — {scope.rstrip('/')}" if scope else " — all forces"
-        cells = [f"<td>{html.escape(name)}</td>"]
-        for head in heads:
-            key = _scoped(head, scope)
-            figure = _figure_of(results.summary, scenario, key)
-            if figure is None:
-                cells.append("<td>–</td>")
-                continue
-            text = html.escape(format_value(figure.mean, figure.unit))
-            target = own.get(key)
-            if target is None:
-                cells.append(f"<td>{text}<span class='status'>no target</span></td>")
-                continue
-            v = verdict(figure.mean, figure.ci_low, figure.ci_high, target)
-            differs = reference.get(head) != target
-            mark = f"<small>target: {html.escape(target.label)}</small>" if differs else ""
-            cells.append(
-                f"<td class='{v.css}'>{text}<span class='status'>{v.word}</span>{mark}</td>"
-            )
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table class='headline' id='headline-table'><thead><tr><th>scenario</th>"
-        + header
-        + "</tr></thead><tbody>"
-        + "".join(body)
-        + "</tbody></table>"
-    )
-
-
-def _scoped(head: tuple[str, str, str], scope: str) -> tuple[str, str, str]:
-    """A headline figure for one force (``scope`` ``"tvp/"``) or all (``""``)."""
-    return head[0], f"{scope}{head[1]}", head[2]
-
-
-def _table(frame: pd.DataFrame, columns: list[str]) -> str:
-    """A small HTML table of some columns of a frame."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(row[c]))}</td>" for c in columns) + "</tr>"
-        for _, row in frame.iterrows()
-    )
-    return f"<table class='headline'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _cell(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def appendix(results: Results) -> str:
-    """How the results were made (manifest.json), and each scenario's changes and targets."""
-    manifest = results.manifest
-    facts = []
-    if not manifest:
-        facts.append("The results directory has no manifest.json: how it was run is not known.")
-    experiment = manifest.get("experiment") or {}
-    if experiment:
-        facts.append(
-            f"Experiment <b>{html.escape(str(experiment.get('name', '')))}</b> from "
-            f"<code>{html.escape(str(experiment.get('source', '')))}</code>, base scenario "
-            f"<code>{html.escape(str(experiment.get('base', '')))}</code>, baseline "
-            f"<b>{html.escape(str(experiment.get('baseline', '')))}</b>."
-        )
-    elif manifest.get("source"):
-        overrides = manifest.get("overrides") or []
-        facts.append(
-            f"Scenario file <code>{html.escape(str(manifest['source']))}</code>"
-            + (
-                f" with overrides <code>{html.escape(', '.join(map(str, overrides)))}</code>"
-                if overrides
-                else ""
-            )
-            + "."
-        )
-    if manifest:
-        command = " ".join(str(c) for c in manifest.get("command") or [])
-        facts.append(
-            f"Run from {html.escape(str(manifest.get('started', '?')))} to "
-            f"{html.escape(str(manifest.get('finished', '?')))}; base seed "
-            f"{html.escape(str(manifest.get('seed', '?')))}; "
-            f"{len(manifest.get('replications') or [])} replications per scenario. "
-            f"Command: <code>{html.escape(command)}</code>"
-        )
-    versions = manifest.get("versions") or {}
-    if versions:
-        facts.append(
-            "Versions: " + html.escape(", ".join(f"{k} {v}" for k, v in versions.items())) + "."
-        )
-    facts.extend(f"Note: {html.escape(note)}." for note in results.notes)
-    parts = ["<p>" + "</p><p>".join(facts) + "</p>"]
-    for scenario in results.scenarios:
-        parts.append(f"<h3>{html.escape(scenario)}</h3>")
-        changes = results.scenario_changes(scenario)
-        if len(changes):
-            parts.append("<p>Settings changed from the baseline:</p>")
-            parts.append(_table(changes, ["label", "path", "before", "after"]))
-        targets = results.scenario_targets(scenario)
-        if len(targets):
-            parts.append("<details><summary>Targets judged against</summary>")
-            parts.append(
-                _table(
-                    targets, ["metric", "segment", "stat", "direction", "target", "unit", "source"]
-                )
-            )
-            parts.append("</details>")
-    return "\n".join(parts)
-
-
-def figure_block(item: ReportFigure) -> str:
-    """One figure of a report page: heading, the plot (plotly.js not included), note."""
     key = html.escape(item.key, quote=True)
     plot = item.figure.to_html(
         full_html=False,
@@ -350,7 +237,7 @@ def figure_block(item: ReportFigure) -> str:
         default_width="100%",
     )
     return (
-        f"<div class='figure' id='figure-{key}' data-figure='{key}'>"
+        f"<div class='figure' id='figure-{key}' data-{role}='{key}'>"
         f"<h3>{html.escape(item.title)}</h3>"
         f"<div class='plot'>{plot}</div>"
         + (f"<p class='note'>{html.escape(item.note)}</p>" if item.note else "")
@@ -360,7 +247,7 @@ def figure_block(item: ReportFigure) -> str:
 
 
 def render_html(results: Results, figures: list[ReportFigure], title: str) -> str:
-    """The whole report page.
+    """The whole interactive report: the brief first, then all the evidence.
 
     Parameters
     ----------
@@ -386,8 +273,8 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
     left_out = [f for f in figures if f.figure is None]
     partial = [f for f in figures if f.figure is not None and f.reason]
     body = [
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p class='lede'>What-if results from {kind}, simulated with demandsim. "
+        f"<section id='brief'>{brief_html(results, title)}</section>",
+        f"<p class='lede'>The evidence: what-if results from {kind}, simulated with demandsim. "
         f"Source: <code>{html.escape(str(results.root))}</code>.</p>",
         *(
             f"<p class='partial' data-note='targets'>Note: {html.escape(n)}.</p>"
@@ -402,12 +289,23 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
         body.append(f"<h3>{html.escape(heading)}</h3><p>{html.escape(lead)}</p><ul>")
         body.extend(f"<li>{html.escape(line)}</li>" for line in lines)
         body.append("</ul>")
+    notes = mechanism_notes(results)
+    if notes:
+        body.append("<h3>Why some figures move the unexpected way</h3><ul id='mechanisms'>")
+        body.extend(f"<li>{html.escape(n)}</li>" for n in notes)
+        body.append("</ul>")
     body.append("</section>")
+    gains = gains_and_losses(results)
+    if gains:
+        body.append(
+            "<section id='gains'><h2>Pooled contact centres: who gains, who loses</h2>"
+            f"{gains}</section>"
+        )
     body.append(
-        "<section id='headline'><h2>Headline figures against the targets</h2>"
-        "<p class='note'>Each cell: the average over the replications, and whether the target "
-        "is met (the whole 95% confidence interval on the right side), missed, or too close to "
-        "call.</p>" + headline_table(results) + "</section>"
+        "<section id='headline'><h2>Every headline figure</h2>"
+        "<p class='note'>As the brief's table, with the figures that have no target too.</p>"
+        + headline_table(results)
+        + "</section>"
     )
     body.append("<section id='figures'><h2>Figures</h2>")
     body.extend(figure_block(item) for item in shown)
@@ -434,13 +332,4 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
         + appendix(results)
         + "</section>"
     )
-    plotly_js = plotly.offline.get_plotlyjs()
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
-        f"<script type='text/javascript'>{plotly_js}</script>"
-        "</head><body>\n"
-        + "\n".join(body)
-        + f"\n<script type='text/javascript'>{PRINT_JS}</script>\n</body></html>\n"
-    )
+    return _document(title, CSS + "@media print {" + BRIEF_CSS + "}", body)

@@ -27,7 +27,22 @@ import pandas as pd
 
 from sim.catalogue import METRICS, THRESHOLD, split_force
 from sim.errors import InputError, Problem
-from sim.files import CHANGE_COLUMNS, SUMMARY_COLUMNS, TARGET_COLUMNS, record_files
+from sim.files import (
+    CHANGE_COLUMNS,
+    SCENARIO_COLUMNS,
+    SUMMARY_COLUMNS,
+    TARGET_COLUMNS,
+    record_files,
+)
+from sim.report.checks import (
+    COMPARISON_NUMBERS,
+    COMPARISON_TEXT,
+    SUMMARY_NUMBERS,
+    SUMMARY_TEXT,
+    check_manifest,
+    check_replications,
+    check_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +82,10 @@ class Results:
         when it is missing.
     changes
         ``changes.csv`` (:data:`CHANGE_COLUMNS`); no rows for a single run.
+    facts
+        ``scenarios.csv`` (:data:`SCENARIO_COLUMNS`): each scenario's
+        description, platform settings and stated assumptions (no rows in
+        results written before it existed).
     forces
         The force ids of multi-force results, in the order of ``summary.csv``
         (empty for one force).
@@ -85,6 +104,7 @@ class Results:
     baseline: str | None = None
     targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TARGET_COLUMNS))
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    facts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCENARIO_COLUMNS))
     forces: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -96,6 +116,24 @@ class Results:
     def scenario_changes(self, scenario: str) -> pd.DataFrame:
         """One scenario's settings that differ from the baseline (``changes.csv`` rows)."""
         return self.changes[self.changes["scenario"] == scenario]
+
+    def scenario_facts(self, scenario: str, prefix: str = "") -> dict[str, str]:
+        """One scenario's ``scenarios.csv`` fields starting with ``prefix`` (taken off)."""
+        rows = self.facts[self.facts["scenario"] == scenario]
+        return {
+            str(f)[len(prefix) :]: str(v)
+            for f, v in zip(rows["field"], rows["value"], strict=True)
+            if str(f).startswith(prefix)
+        }
+
+    def platforms(self) -> dict[str, dict[str, str]]:
+        """Every platform's settings (``scenarios.csv``), by platform name."""
+        found: dict[str, dict[str, str]] = {}
+        for scenario in self.scenarios:
+            name = self.scenario_facts(scenario).get("platform")
+            if name:
+                found.setdefault(name, self.scenario_facts(scenario, "platform."))
+        return found
 
     def scenario_targets(self, scenario: str) -> pd.DataFrame:
         """The targets one scenario's figures are judged against (``targets.csv`` rows)."""
@@ -182,7 +220,7 @@ def load_results(root: Path) -> Results:
     try:
         summary = pd.read_csv(summary_path, dtype={"segment": str, "scenario": str})
     except (OSError, ValueError) as exc:
-        raise _bad(summary_path, f"cannot be read as CSV ({exc})") from None
+        raise _bad(summary_path, f"cannot be read as CSV ({_first_line(exc)})") from None
     missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
     if missing:
         raise _bad(
@@ -192,16 +230,24 @@ def load_results(root: Path) -> Results:
         )
     if summary.empty:
         raise _bad(summary_path, "has no rows; expected at least one figure")
+    summary = check_table(summary_path, summary, SUMMARY_TEXT, SUMMARY_NUMBERS)
+    summary = check_replications(summary_path, summary)
     manifest: dict[str, Any] = {}
     manifest_path = root / "manifest.json"
     if manifest_path.is_file():
         try:
-            manifest = json.loads(manifest_path.read_text())
+            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            log.warning("manifest.json unreadable, run details left out: %s", exc)
+            problem = f"cannot be read as JSON ({type(exc).__name__}); expected the run's details"
+            raise _bad(manifest_path, problem) from None
+        manifest = check_manifest(manifest_path, raw)
     scenarios = list(dict.fromkeys(summary["scenario"].astype(str)))
     baseline = ((manifest.get("experiment") or {}).get("baseline")) or None
     comparison = _optional_csv(root / "comparison.csv")
+    if comparison is not None:
+        comparison = check_table(
+            root / "comparison.csv", comparison, COMPARISON_TEXT, COMPARISON_NUMBERS
+        )
     if baseline is None and comparison is not None and len(comparison):
         baseline = str(comparison["baseline"].iloc[0])
     if baseline is not None and baseline not in scenarios:
@@ -217,6 +263,7 @@ def load_results(root: Path) -> Results:
         if baseline is not None:
             log.warning("%s has no changes.csv: the scenarios' changes are not described", root)
         changes = pd.DataFrame(columns=CHANGE_COLUMNS)
+    facts = _read_table(root / "scenarios.csv", SCENARIO_COLUMNS)
     return Results(
         root=root,
         summary=summary,
@@ -229,6 +276,7 @@ def load_results(root: Path) -> Results:
         baseline=baseline,
         targets=targets,
         changes=changes,
+        facts=facts if facts is not None else pd.DataFrame(columns=SCENARIO_COLUMNS),
         forces=forces_of(summary),
         notes=notes,
     )
@@ -279,7 +327,7 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
-        raise _bad(path, f"cannot be read as CSV ({exc})") from None
+        raise _bad(path, f"cannot be read as CSV ({_first_line(exc)})") from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise _bad(
@@ -287,19 +335,23 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
             f"has no column(s) {', '.join(missing)}; expected the columns {', '.join(columns)}",
         )
     if "target" in columns:
-        try:
-            table["target"] = table["target"].astype(float)
-        except ValueError:
-            raise _bad(path, "has a target that is not a number", "target") from None
+        table = check_table(path, table, (), ("target",))
     return table[list(columns)]
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
+    """A CSV the report can do without (``None`` if absent or empty; an error if damaged)."""
     if not path.is_file():
         return None
     try:
         frame = pd.read_csv(path, dtype={"segment": str, "scenario": str, "baseline": str})
-    except (OSError, ValueError) as exc:
-        log.warning("%s unreadable, left out: %s", path.name, exc)
+    except pd.errors.EmptyDataError:
         return None
+    except (OSError, ValueError) as exc:
+        raise _bad(path, f"cannot be read as CSV ({_first_line(exc)})") from None
     return frame if len(frame) else None
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception's message, its first line, short (never a file's contents)."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]

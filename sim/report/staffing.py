@@ -1,11 +1,13 @@
-"""The staffing page's figure: staff needed per interval against the roster (Plotly).
+"""The staffing page: staff needed per interval against the roster (Plotly), offline.
 
 Drawn from the requirement table a staffing run writes (``requirement.csv``);
-nothing here computes a requirement.
+nothing here computes a requirement. :func:`requirement_page` is the page
+``demandsim staff`` writes as ``requirement.html``, plotly.js inlined.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -64,3 +66,39 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
+
+
+def requirement_page(requirement: pd.DataFrame, title: str = "", noun: str = "handlers") -> str:
+    """The staffing page: the requirement figure on one self-contained offline HTML page.
+
+    plotly.js is inlined, as on the panel page: nothing is fetched when the page
+    opens, so it draws offline and from a USB stick.
+
+    Parameters
+    ----------
+    requirement, title, noun
+        As for :func:`requirement_figure`.
+
+    Returns
+    -------
+    str
+        One HTML document with no external references.
+    """
+    from sim.report.html import CSS, PRINT_JS, figure_block, plotly_script
+    from sim.report.style import ReportFigure, style_figure
+
+    figure = style_figure(requirement_figure(requirement, title, noun), 560, title)
+    note = (
+        f"Staff needed per interval of the week: the SIPP and FMMW requirements ({noun} "
+        "working), and the rostered cover of the new and the current roster."
+    )
+    heading = "Staff needed per interval of the week, against the roster"
+    block = figure_block(ReportFigure("requirement", heading, figure, "", note))
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title or 'Staffing requirement')}</title><style>{CSS}</style>"
+        + plotly_script()
+        + "</head><body>\n"
+        + f"<h1>Staffing requirement{html.escape(': ' + title if title else '')}</h1>\n{block}"
+        + f"\n<script type='text/javascript'>{PRINT_JS}</script>\n</body></html>\n"
+    )

@@ -41,13 +41,15 @@ class TargetLine:
     """A target for one figure: ``value`` in the metric's unit, and how to name it.
 
     ``source`` is ``scenario`` (set in the scenario) or ``national`` (the
-    catalogue's national standard).
+    catalogue's national standard); ``within`` is, for a share, the time it is
+    counted within (``"10 s"``), and for a percentile's threshold the same time.
     """
 
     value: float
     label: str
     higher_is_better: bool = False
     source: str = "national"
+    within: str = ""
 
 
 def amount_text(value: float, unit: str) -> str:
@@ -84,8 +86,9 @@ def targets_for(results: Results, scenario: str) -> dict[tuple[str, str, str], T
         if not math.isfinite(value):
             continue
         if stat == THRESHOLD:
+            amount = amount_text(value, unit)
             line = TargetLine(
-                value, f"{short_segment(segment)} target {amount_text(value, unit)}", False, source
+                value, f"{short_segment(segment)} target {amount}", False, source, amount
             )
             for percentile in PERCENTILES:
                 found[(metric_name, segment, percentile)] = line
@@ -95,7 +98,7 @@ def targets_for(results: Results, scenario: str) -> dict[tuple[str, str, str], T
         amount = amount_text(value, unit)
         label = f"{who}: {amount} within {within}" if within else f"{who}: {row.direction} {amount}"
         found[(metric_name, segment, stat)] = TargetLine(
-            value, label, str(row.direction) == HIGHER, source
+            value, label, str(row.direction) == HIGHER, source, within
         )
     return found
 

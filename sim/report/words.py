@@ -83,6 +83,21 @@ def format_change(value: float, unit: str) -> str:
     return f"{abs(value):,.0f} {unit} {'more' if value > 0 else 'fewer'}"
 
 
+def change_unit(unit: str) -> str:
+    """The unit of a difference: ``"percentage points"`` for a share, else the unit itself."""
+    return "percentage points" if unit.startswith("%") else unit
+
+
+def format_signed(value: float, unit: str) -> str:
+    """A difference with its sign: ``"+1 min 5 s"``, ``"−3.1 percentage points"``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    if unit.startswith("%"):
+        return f"{sign}{abs(value):.1f} percentage points"
+    return sign + format_value(abs(value), unit)
+
+
 @dataclass(frozen=True)
 class Figure:
     """One figure of one scenario: its mean and 95% confidence interval."""
@@ -160,9 +175,11 @@ def sentence(figure: Figure, against: Difference | None = None) -> str:
 __all__ = [
     "Difference",
     "Figure",
+    "change_unit",
     "confidence_text",
     "format_change",
     "format_duration",
+    "format_signed",
     "format_value",
     "sentence",
 ]

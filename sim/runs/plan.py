@@ -108,6 +108,8 @@ class RunPlan:
         The figures an experiment names for its closing table.
     description
         What the plan is for, in words.
+    question
+        The question an experiment answers (its ``question:``), or "".
     settings
         Anything else the manifest should record (the command's overrides).
     """
@@ -123,6 +125,7 @@ class RunPlan:
     base_path: Path | None = None
     headline: tuple[MetricKey, ...] | None = None
     description: str = ""
+    question: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -225,6 +228,7 @@ def plan_experiment(expanded: ExpandedExperiment) -> RunPlan:
         base_path=expanded.base_path,
         headline=tuple(experiment.headline) if experiment.headline is not None else None,
         description=experiment.description,
+        question=experiment.question,
     )
 
 

@@ -26,7 +26,7 @@ from sim.runs.pipeline import Failure, PlanOutcome
 from sim.runs.plan import RunPlan
 from sim.runs.store import ResultStore
 from sim.runs.tables import now_utc, summarise
-from sim.runs.targets import changes_frame, targets_frame
+from sim.runs.targets import changes_frame, scenarios_frame, targets_frame
 
 PACKAGES = ("demandsim", "simpy", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "PyYAML")
 
@@ -83,7 +83,7 @@ def write_results(
     """Rebuild the summary files of a results directory from its stored replications.
 
     Writes ``replications.parquet``, ``summary.csv``, ``comparison.csv``,
-    ``warmup.csv``, ``targets.csv``, ``changes.csv``, ``precision.csv``
+    ``warmup.csv``, ``targets.csv``, ``changes.csv``, ``scenarios.csv``, ``precision.csv``
     (``replications: auto``), ``failures.csv`` (if any failed) and
     ``manifest.json``; removes a stale ``precision.csv`` or ``failures.csv``.
     """
@@ -101,6 +101,7 @@ def write_results(
     write_table(warmup, root / "warmup.csv")
     write_table(targets_frame(plan), root / "targets.csv")
     write_table(changes_frame(plan), root / "changes.csv")
+    write_table(scenarios_frame(plan), root / "scenarios.csv")
     _write_or_remove(outcome.precision, root / "precision.csv")
     failure_table = pd.DataFrame([f.__dict__ for f in outcome.failures], columns=FAILURE_COLUMNS)
     _write_or_remove(failure_table if outcome.failures else None, root / "failures.csv")
@@ -205,6 +206,9 @@ def _manifest(written: ResultsWritten, started: str, command: Sequence[str] | No
         "name": plan.name,
         "source": str(plan.source),
         "baseline": plan.baseline,
+        "question": plan.question,
+        "description": plan.description,
+        "headline": [list(k.key) for k in plan.headline] if plan.headline else None,
         "fingerprint": plan.fingerprint(),
         "changes": {s.name: [c.__dict__ for c in s.changes] for s in plan.scenarios},
         "replications": outcome.replications,

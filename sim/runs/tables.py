@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.files import KEY_COLUMNS, REPLICATION_COLUMNS, SUMMARY_COLUMNS
-from sim.metrics.statistics import t_interval
+from sim.metrics.statistics import bounded_interval, value_bounds
 
 if TYPE_CHECKING:
     from sim.runs.replicate import ReplicationResult
@@ -33,10 +33,15 @@ def replication_table(results: Sequence[ReplicationResult]) -> pd.DataFrame:
 def summarise(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and confidence interval across replications, one row per metric (``summary.csv``).
 
-    A percentile's interval is over the per-replication percentiles.
+    A percentile's interval is over the per-replication percentiles. It is the
+    t-interval, or where that crosses a bound of the metric (a time below zero,
+    a share above 100%) the interval on the log or logit scale
+    (:func:`sim.metrics.statistics.bounded_interval`).
     """
     rows = []
     for key, group in table.groupby(KEY_COLUMNS, sort=False, observed=True):
-        mean, low, high, n = t_interval(group["value"].to_numpy(dtype=float), confidence)
+        bounds = value_bounds(str(key[1]), str(key[2]), str(key[4]))
+        values = group["value"].to_numpy(dtype=float)
+        mean, low, high, n = bounded_interval(values, *bounds, confidence)
         rows.append((*key, mean, low, high, n))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -53,6 +53,7 @@ def test_run_writes_the_results_directory(demo_run) -> None:
         "warmup.csv",
         "targets.csv",
         "changes.csv",
+        "scenarios.csv",
         "manifest.json",
         "experiment.json",
         "replications",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,21 @@ def test_cli_report_lists_left_out_figures(contact_only_dir: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "not in this report: How many do we need?" in result.output
     assert f"report: {tmp_path / 'r.html'}" in result.output
+
+
+def test_cli_report_pdf_prints_the_two_page_brief(contact_only_dir: Path, tmp_path: Path) -> None:
+    from tests.report.test_report import chromium_or_skip
+
+    chromium_or_skip()
+    pdf = tmp_path / "brief.pdf"
+    result = runner.invoke(
+        app, ["report", str(contact_only_dir), "--out", str(tmp_path / "r.html"), "--pdf", str(pdf)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"brief: {pdf}" in " ".join(result.output.split())
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout
+    assert b"Pages:           2" in info
+    folder = runner.invoke(app, ["report", str(contact_only_dir), "--pdf", str(tmp_path)])
+    assert folder.exit_code == 2
+    assert "is a directory; expected a .pdf file" in folder.output

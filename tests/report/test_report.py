@@ -43,6 +43,8 @@ ALL_FIGURES = {
     "trade-off",
     "difference",
 }
+#: Nine headline figures at most four panels a figure: the sweep and the differences in three.
+SPLIT_FIGURES = {"trade-off-2", "trade-off-3", "difference-2", "difference-3"}
 SHORT = ["days=1", "warmup_days=0.25", "replications=2"]
 #: The demo's answer targets, set in its scenario file.
 DEMO_TARGETS = {
@@ -233,11 +235,11 @@ def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
     assert results.baseline == "late-14"
     assert results.calls is not None and set(results.calls["scenario"]) == set(results.scenarios)
     html = write_report(experiment_dir).html.read_text()
-    assert figure_keys(html) == ALL_FIGURES
+    assert figure_keys(html) == ALL_FIGURES | SPLIT_FIGURES
     assert left_out_keys(html) == set()
-    assert "late shift handlers (number)" in html  # the trade-off's x axis
-    assert "With late shift handlers 14 → 18 (4 more):" in html
-    assert "With late shift handlers 14 → 10 (4 fewer):" in html
+    assert "call handlers on the late shift (number)" in html  # the trade-off's x axis
+    assert "With 4 more call handlers on the late shift (18 instead of 14):" in html
+    assert "With 4 fewer call handlers on the late shift (10 instead of 14):" in html
     # a scenario identical to the baseline: the same calls, so the same figures
     assert "the same as the baseline." in html
     assert "instead of" in html  # 10 or 18 handlers make a clear difference to 101 waits
@@ -246,7 +248,7 @@ def test_experiment_with_records_has_every_figure(experiment_dir: Path) -> None:
 
 def test_experiment_without_records_says_what_is_partial(experiment_no_records: Path) -> None:
     figures = {f.key: f for f in build_figures(load_results(experiment_no_records))}
-    assert {k for k, f in figures.items() if f.figure is not None} == ALL_FIGURES
+    assert {k for k, f in figures.items() if f.figure is not None} == ALL_FIGURES | SPLIT_FIGURES
     assert "stored percentiles" in figures["answer-distribution"].reason
     assert "warmup.csv" in figures["by-hour"].reason
     html = write_report(experiment_no_records).html.read_text()
@@ -286,7 +288,9 @@ def test_every_axis_titled_with_unit_and_palette(experiment_dir: Path) -> None:
             if layout[axis].get("visible") is False:
                 continue
             title = (layout[axis].get("title") or {}).get("text", "")
-            assert re.search(r"\((s|min|h|%|number|percentile)\)|percentile|scenario", title), (
+            assert re.search(
+                r"\((s|min|h|%|number|percentile|percentage points)\)|percentile|scenario", title
+            ), (
                 item.key,
                 axis,
                 title,
@@ -394,7 +398,7 @@ def test_two_forces_are_judged_against_their_own_101_targets(two_forces_dir: Pat
     assert targets[("answer_time", "hampshire/101", "p90")].value == 180.0
     assert ("answer_time", "101", "p90") not in targets
     html = write_report(two_forces_dir).html.read_text()
-    table = html[html.index("id='headline-table'") :]
+    table = html[html.index("id='headline-all'") :]
     table = table[: table.index("</table>")]
     rows = {re.sub(r"<[^>]+>", "", row.split("</td>")[0]): row for row in table.split("<tr>")[2:]}
     assert set(rows) == {"cmp — all forces", "cmp — tvp", "cmp — hampshire"}
@@ -403,12 +407,17 @@ def test_two_forces_are_judged_against_their_own_101_targets(two_forces_dir: Pat
     assert "Missed" in cells["cmp — tvp"][3] and "tvp: 101 target 2 min" in cells["cmp — tvp"][3]
     assert "Met" in cells["cmp — hampshire"][3]
     assert "hampshire: 101 target 3 min" in cells["cmp — hampshire"][3]
-    assert "no target" in cells["cmp — all forces"][3]
-    figure = next(f for f in build_figures(results) if f.key == "answer-percentiles").figure
-    assert figure is not None
-    titles = [a.text for a in figure.layout.annotations]
-    assert {"tvp: 101", "hampshire: 101", "tvp: 999"} <= set(titles)
-    lines = {a.text for a in figure.layout.annotations if "target" in a.text}
+    assert "not judged" in cells["cmp — all forces"][3]
+    # One answer-time figure for all forces together, one per force (issue 15 part 3).
+    answers = {f.key: f.figure for f in build_figures(results) if f.key.startswith("answer-p")}
+    assert set(answers) == {
+        "answer-percentiles",
+        "answer-percentiles-tvp",
+        "answer-percentiles-hampshire",
+    }
+    annotations = [a.text for fig in answers.values() for a in fig.layout.annotations]
+    assert {"tvp: 101", "hampshire: 101", "tvp: 999", "101", "999"} <= set(annotations)
+    lines = {a for a in annotations if "target" in a}
     assert {"tvp: 101 target 2 min", "hampshire: 101 target 3 min", "999 target 10 s"} <= lines
 
 
@@ -472,7 +481,7 @@ def test_page_renders_in_headless_chromium_offline(experiment_dir: Path, tmp_pat
             page.goto(page_file.as_uri(), wait_until="load")
             page.wait_for_function(
                 "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-                arg=len(expected),
+                arg=len(expected) + 1,
                 timeout=30_000,
             )
             drawn = page.evaluate(
@@ -488,7 +497,7 @@ def test_page_renders_in_headless_chromium_offline(experiment_dir: Path, tmp_pat
             browser.close()
     assert errors == []
     assert fetched == []
-    assert {d["id"] for d in drawn} == {f"fig-{k}" for k in expected}
+    assert {d["id"] for d in drawn} == {f"fig-{k}" for k in expected} | {"fig-brief-headline"}
     for plot in drawn:
         assert plot["svgs"] >= 1 and plot["points"] >= 1, plot
         assert plot["width"] > 300, plot
