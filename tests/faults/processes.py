@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import ROOT
 
@@ -22,8 +23,22 @@ DEMO = ROOT / "configs" / "demo.yaml"
 #: The run the kill tests interrupt: 6 replications of 2 days after 1 warm-up day (about
 #: 0.3 s each here), long enough to be killed part-way, short enough to run many times.
 RUN = ["--days", "2", "--warmup-days", "1", "--replications", "6", "--seed", "5"]
+#: The tables of a run that a resumed or faulty one must write byte for byte the same.
+RUN_TABLES = ("summary.csv", "replications.parquet", "warmup.csv")
 #: Seconds any one command may take before the test calls it a hang.
 LIMIT_S = 300.0
+
+
+def invoke(*arguments: str | Path) -> Any:
+    """The command line in this process (Typer's test runner); fail on a traceback."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in arguments])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output, result.output
+    return result
 
 
 def start(*arguments: str | Path) -> subprocess.Popen[str]:

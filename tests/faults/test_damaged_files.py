@@ -15,27 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
-from tests.faults.processes import DEMO, RUN, one_line
+from tests.faults.processes import DEMO, RUN, RUN_TABLES, invoke, one_line
 from tests.runs.experiments import assert_same_tables, experiment_file
-
-runner = CliRunner()
-RUN_TABLES = ("summary.csv", "replications.parquet", "warmup.csv")
-
-
-def invoke(*arguments: str | Path):
-    result = runner.invoke(app, [str(a) for a in arguments])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
-
-
-@pytest.fixture(scope="module")
-def whole_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("damaged") / "whole"
-    assert invoke("run", DEMO, *RUN, "--out", out).exit_code == 0
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -86,28 +68,6 @@ def test_a_damaged_saved_replication_is_run_again(whole_run, tmp_path, damage, k
     assert_same_tables(whole_run, copy, RUN_TABLES)
 
 
-def test_a_replication_saved_under_another_number_is_refused_by_name(whole_run, tmp_path) -> None:
-    copy = tmp_path / "copy"
-    shutil.copytree(whole_run, copy)
-    target = copy / "replications" / "demo" / "00002.parquet"
-    shutil.copyfile(copy / "replications" / "demo" / "00001.parquet", target)
-    before = target.read_bytes()
-    result = invoke("run", DEMO, *RUN, "--out", copy, "--resume")
-    assert result.exit_code == 2, result.output
-    assert str(target) in one_line(result.output).replace(" ", "") or str(target) in result.output
-    assert target.read_bytes() == before  # left for the planner to look at
-
-
-def test_a_replication_of_another_seed_is_refused_by_name(whole_run, other_seed, tmp_path) -> None:
-    copy = tmp_path / "copy"
-    shutil.copytree(whole_run, copy)
-    target = copy / "replications" / "demo" / "00003.parquet"
-    shutil.copyfile(other_seed / "replications" / "demo" / "00003.parquet", target)
-    result = invoke("run", DEMO, *RUN, "--out", copy, "--resume")
-    assert result.exit_code == 2, result.output
-    assert str(target).replace(" ", "") in one_line(result.output).replace(" ", "")
-
-
 @pytest.fixture(scope="module")
 def small_experiment(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("damaged-experiment")
@@ -145,13 +105,23 @@ def test_an_experiment_replication_from_another_scenario_is_refused(
     assert str(target).replace(" ", "") in text and source in text
 
 
-def test_a_replication_from_another_run_is_refused(whole_run, small_experiment, tmp_path) -> None:
-    """The experiment's file for its baseline, dropped into the demo run: another run."""
-    _, experiment = small_experiment
+@pytest.mark.parametrize("source", ["another replication", "another seed", "another run"])
+def test_a_misplaced_replication_is_refused_by_name(
+    whole_run, other_seed, small_experiment, tmp_path, source
+) -> None:
+    """A sound file in the wrong place: 00001 copied over 00002; replication 2 of a run
+    with another seed; the experiment's baseline replication 2 dropped into the demo run."""
     copy = tmp_path / "copy"
     shutil.copytree(whole_run, copy)
-    target = copy / "replications" / "demo" / "00000.parquet"
-    shutil.copyfile(experiment / "replications" / "late-14" / "00000.parquet", target)
+    target = copy / "replications" / "demo" / "00002.parquet"
+    origin = {
+        "another replication": copy / "replications" / "demo" / "00001.parquet",
+        "another seed": other_seed / "replications" / "demo" / "00002.parquet",
+        "another run": small_experiment[1] / "replications" / "late-14" / "00001.parquet",
+    }[source]
+    shutil.copyfile(origin, target)
+    before = target.read_bytes()
     result = invoke("run", DEMO, *RUN, "--out", copy, "--resume")
     assert result.exit_code == 2, result.output
     assert str(target).replace(" ", "") in one_line(result.output).replace(" ", "")
+    assert target.read_bytes() == before  # left for the planner to look at

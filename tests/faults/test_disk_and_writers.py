@@ -20,23 +20,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import sim.runs.store
-from cli import app
-from tests.faults.processes import DEMO, RUN, cli, finish, one_line, saved, start, wait_until
+from tests.faults.processes import (
+    DEMO,
+    RUN,
+    RUN_TABLES,
+    cli,
+    finish,
+    invoke,
+    one_line,
+    saved,
+    start,
+    wait_until,
+)
 from tests.runs.experiments import assert_same_tables, experiment_file
-
-runner = CliRunner()
-RUN_TABLES = ("summary.csv", "replications.parquet", "warmup.csv")
-
-
-@pytest.fixture(scope="module")
-def whole_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("whole") / "out"
-    result = runner.invoke(app, ["run", str(DEMO), *RUN, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def test_disk_full_part_way_exits_2_keeps_what_finished_and_resumes(
@@ -54,14 +52,13 @@ def test_disk_full_part_way_exits_2_keeps_what_finished_and_resumes(
 
     monkeypatch.setattr(sim.runs.store, "atomic_write", filling)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", str(DEMO), *RUN, "--out", str(out)])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    result = invoke("run", DEMO, *RUN, "--out", out)
     assert result.exit_code == 2, result.output
     assert "No space left on device" in one_line(result.output)
     assert "Traceback" not in result.output
     assert len(saved(out)) == 3
     monkeypatch.undo()
-    again = runner.invoke(app, ["run", str(DEMO), *RUN, "--out", str(out), "--resume"])
+    again = invoke("run", DEMO, *RUN, "--out", out, "--resume")
     assert again.exit_code == 0, again.output
     assert "3 replications reused from disk" in one_line(again.output)
     assert_same_tables(whole_run, out, RUN_TABLES)

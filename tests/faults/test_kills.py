@@ -20,6 +20,7 @@ import pytest
 from tests.faults.processes import (
     DEMO,
     RUN,
+    RUN_TABLES,
     cli,
     finish,
     kill,
@@ -31,8 +32,6 @@ from tests.faults.processes import (
 from tests.runs.experiments import TABLES, assert_same_tables, experiment_file
 
 pytestmark = pytest.mark.slow
-
-RUN_TABLES = ("summary.csv", "replications.parquet", "warmup.csv")
 
 
 def commands(kind: str, folder: Path) -> tuple[list[str | Path], int, tuple[str, ...]]:

@@ -14,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.processes import DEMO, cli, finish, one_line, saved, start, wait_until
+from tests.faults.processes import DEMO, RUN_TABLES, cli, finish, one_line, saved, start, wait_until
 from tests.runs.experiments import TABLES, assert_same_tables, experiment_file
 
 psutil = pytest.importorskip("psutil")
 pytestmark = pytest.mark.slow
-
-RUN_TABLES = ("summary.csv", "replications.parquet", "warmup.csv")
 
 
 def pool_workers(pid: int) -> list:
@@ -49,17 +47,9 @@ def kill_one_worker(command: list[str | Path], out: Path) -> tuple[int, str, str
     return finish(process)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(
-            "run",
-            # KNOWN-21: part 2, `run` survives a lost worker by retrying it (h-robust).
-            marks=pytest.mark.xfail(strict=False, reason="KNOWN-21: run retries a lost worker"),
-        ),
-        "experiment",
-    ],
-)
+# `run` goes through the one pipeline, which retries what a lost worker took down: the
+# BrokenProcessPool of issue 21 no longer happens on this branch (this was xfail KNOWN-21).
+@pytest.mark.parametrize("kind", ["run", "experiment"])
 def test_a_killed_worker_is_retried_or_a_clear_exit_2(kind, tmp_path) -> None:
     if kind == "run":
         short = ["--days", "2", "--warmup-days", "1", "--replications", "8", "--seed", "5"]

@@ -4,7 +4,8 @@ Each case starts from one of the shipped ``configs/*.yaml`` or
 ``experiments/*.yaml`` and applies one to four mutations: a key deleted, a value
 of another type, an extreme number (0, -1, 1e-15, 1e15, nan, inf...), a huge list,
 a value in the wrong unit (minutes where seconds are meant, ``"15 min"``,
-``"7am"``), an odd key. Unlike ``tests/config/mutations.py`` (invalid by
+``"7am"``), an odd key, or a planner's what-if (a number halved, doubled or
+moved by 10%). Unlike ``tests/config/mutations.py`` (invalid by
 construction, to check the messages), these may or may not stay valid: the
 property is only that the command line answers 0 or 2, in time, without a
 traceback, and that whatever ``validate`` accepts, runs.
@@ -100,7 +101,17 @@ def _mutate_once(draw: st.DrawFn, raw: dict[str, Any], base: str) -> str:
     """Apply one mutation to ``raw`` in place; return what it did."""
     kind = draw(
         st.sampled_from(
-            ["delete", "type", "extreme", "huge list", "wrong unit", "odd key", "scale"]
+            [
+                "delete",
+                "type",
+                "extreme",
+                "huge list",
+                "wrong unit",
+                "odd key",
+                "scale",
+                "nudge",
+                "nudge",
+            ]
         )
     )
     nodes = NODES[base]
@@ -111,6 +122,13 @@ def _mutate_once(draw: st.DrawFn, raw: dict[str, Any], base: str) -> str:
     if kind == "type":
         path = draw(st.sampled_from([p for p, _ in nodes]))
         value = draw(JUNK)
+        set_at(raw, path, value)
+        return f"{path} -> {value!r}"
+    if kind == "nudge":  # a planner's what-if: a number halved, doubled or moved 10%
+        path = draw(st.sampled_from(paths_of(base, (int, float))))
+        current = get_at(raw, path)
+        factor = draw(st.sampled_from([0.5, 0.9, 1.1, 2]))
+        value = type(current)(current * factor) if isinstance(current, (int, float)) else current
         set_at(raw, path, value)
         return f"{path} -> {value!r}"
     if kind in ("extreme", "scale"):

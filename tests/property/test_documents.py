@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,13 @@ def write_document(folder: Path, raw: Any) -> Path:
     return path
 
 
-@cases(700)
-@given(document=mutated_documents(SCENARIO_BASES))
-def test_mutated_scenarios_validate_or_refuse_and_what_validates_runs(
-    document: tuple[str, Any, list[str]], checker: Checker, tmp_path: Path
+def check_document(
+    document: tuple[str, Any, list[str]],
+    checker: Checker,
+    tmp_path: Path,
+    then: Callable[[Path, Any], tuple[str, list[str]]],
 ) -> None:
+    """``validate`` the mutated document; if it is accepted, the command ``then`` gives exits 0."""
     base, raw, done = document
     case = f"{base}: {'; '.join(done)}"
     note(case)
@@ -59,11 +62,22 @@ def test_mutated_scenarios_validate_or_refuse_and_what_validates_runs(
     checker.tally.cases += 1
     validated = checker.run("validate", ["validate", str(path)], case)
     if validated.exit_code == 0:
-        out = folder / "out"
-        ran = checker.run("run", ["run", str(path), *SHORT_RUN, "--out", str(out)], case)
+        command, argv = then(path, raw)
+        ran = checker.run(command, argv, case)
         if ran.exit_code != 0:
-            checker.fail(case, ["run", str(path), *SHORT_RUN], ["validated, then refused"], ran)
+            checker.fail(case, argv, ["validated, then refused"], ran)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@cases(700)
+@given(document=mutated_documents(SCENARIO_BASES))
+def test_mutated_scenarios_validate_or_refuse_and_what_validates_runs(
+    document: tuple[str, Any, list[str]], checker: Checker, tmp_path: Path
+) -> None:
+    def run(path: Path, raw: Any) -> tuple[str, list[str]]:
+        return "run", ["run", str(path), *SHORT_RUN, "--out", str(path.parent / "out")]
+
+    check_document(document, checker, tmp_path, run)
 
 
 @cases(200)
@@ -71,17 +85,9 @@ def test_mutated_scenarios_validate_or_refuse_and_what_validates_runs(
 def test_mutated_experiments_validate_or_refuse_and_what_validates_runs(
     document: tuple[str, Any, list[str]], checker: Checker, tmp_path: Path
 ) -> None:
-    base, raw, done = document
-    case = f"{base}: {'; '.join(done)}"
-    note(case)
-    folder = case_folder(tmp_path)
-    path = write_document(folder, raw)
-    checker.tally.cases += 1
-    validated = checker.run("validate", ["validate", str(path)], case)
-    if validated.exit_code == 0:
-        short = write_document(folder, shorten(raw))
-        argv = ["experiment", str(short), "--workers", "1", "--out", str(folder / "out")]
-        ran = checker.run("experiment", argv, case)
-        if ran.exit_code != 0:
-            checker.fail(case, argv, ["validated, then refused"], ran)
-    shutil.rmtree(folder, ignore_errors=True)
+    def experiment(path: Path, raw: Any) -> tuple[str, list[str]]:
+        short = write_document(path.parent, shorten(raw))
+        out = str(path.parent / "out")
+        return "experiment", ["experiment", str(short), "--workers", "1", "--out", out]
+
+    check_document(document, checker, tmp_path, experiment)

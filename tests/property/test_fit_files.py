@@ -82,7 +82,7 @@ def export(draw: st.DrawFn, ours: list[str]) -> tuple[bytes, list[str], str]:
     """A CSV export: (bytes, header, the timestamp format most rows use).
 
     Half are plausible (our column names with the required ones, one timestamp
-    format, a rare bad cell, up to 300 rows over a few weeks), so that some get
+    format, a rare bad cell, up to 120 rows over a few weeks), so that some get
     fitted; the others are anything.
     """
     plausible = draw(st.booleans())
@@ -96,7 +96,7 @@ def export(draw: st.DrawFn, ours: list[str]) -> tuple[bytes, list[str], str]:
             names.append(names[0])  # a repeated column name
     fmt = draw(st.sampled_from(FORMATS[:2] if plausible else FORMATS))
     rows = []
-    for _ in range(draw(st.integers(20, 300) if plausible else st.integers(0, 40))):
+    for _ in range(draw(st.integers(20, 120) if plausible else st.integers(0, 40))):
         created = START + dt.timedelta(seconds=draw(st.integers(-86_400, 40 * 86_400)))
         row = []
         for offset, name in enumerate(names):
