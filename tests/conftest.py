@@ -44,3 +44,22 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     with SequentialExecutor() as executor:
         run_into(plan_experiment_file(path), out, executor)
     return path, out
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The property suite's case counts and exit codes (tests/property), when it ran."""
+    from tests.property.summary import KEY, summary_lines
+
+    tallies = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "teardown"
+        for key, value in getattr(report, "user_properties", ())
+        if key == KEY
+    ]
+    lines = summary_lines(tallies)
+    if lines:
+        terminalreporter.section("property suite (issue 21): cases and exit codes")
+        for line in lines:
+            terminalreporter.line(line)

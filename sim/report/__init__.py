@@ -108,20 +108,39 @@ def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
     # kaleido (through choreographer) reads BROWSER_PATH; it never downloads a browser here.
     os.environ["BROWSER_PATH"] = browser
     import plotly.io as pio
+    from choreographer.errors import BrowserClosedError, BrowserFailedError
 
-    png_dir.mkdir(parents=True, exist_ok=True)
+    _make_folder("--png", png_dir)
     shown = [f for f in figures if f.figure is not None]
     paths = [png_dir / f"{f.key}.png" for f in shown]
     if shown:
-        pio.write_images(
-            [f.figure for f in shown],
-            paths,
-            format="png",
-            width=WIDTH_PX,
-            height=[int(f.figure.layout.height or 500) for f in shown],
-            scale=1,
-        )
+        try:
+            pio.write_images(
+                [f.figure for f in shown],
+                paths,
+                format="png",
+                width=WIDTH_PX,
+                height=[int(f.figure.layout.height or 500) for f in shown],
+                scale=1,
+            )
+        except (BrowserFailedError, BrowserClosedError) as exc:
+            # A browser that will not start (no display libraries, a memory limit):
+            # the HTML report is written; say why the PNGs are not.
+            reason = exc.args[0] if exc.args else type(exc).__name__
+            message = f"Chromium ({browser}) failed to draw the PNGs: {reason}"
+            raise InputError([Problem("--png", str(png_dir), message)]) from None
     return paths
+
+
+def _make_folder(option: str, folder: Path) -> None:
+    """Create an output folder, or say (naming the option) why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError([Problem(option, str(folder), "is a file; expected a folder")]) from None
+    except OSError as exc:
+        message = f"cannot be created: {exc.strerror or exc}"
+        raise InputError([Problem(option, str(folder), message)]) from None
 
 
 def write_report(
@@ -168,10 +187,19 @@ def write_report(
         )
         title = f"Police contact and response demand: {name}"
     out = Path(out) if out is not None else Path(results_dir) / "report.html"
-    if out.exists() and out.is_dir():
+    try:
+        is_folder = out.is_dir()
+    except OSError as exc:  # a name too long, a loop of links...
+        message = f"cannot be used: {exc.strerror or exc}; expected an .html file to write"
+        raise InputError([Problem("--out", str(out), message)]) from None
+    if is_folder:
         raise InputError([Problem("--out", str(out), "is a directory; expected an .html file")])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(results, figures, title), encoding="utf-8")
+    _make_folder("--out", out.parent)
+    try:
+        out.write_text(render_html(results, figures, title), encoding="utf-8")
+    except OSError as exc:
+        message = f"cannot be written: {exc.strerror or exc}; expected an .html file to write"
+        raise InputError([Problem("--out", str(out), message)]) from None
     log.info("report written to %s", out)
     pngs = write_pngs(figures, Path(png_dir)) if png_dir is not None else []
     printed = print_to_pdf(render_brief_html(results, title), Path(pdf), browser) if pdf else None

@@ -25,7 +25,7 @@ from sim.metrics.warmup import summarise_warmup
 from sim.runs.pipeline import Failure, PlanOutcome
 from sim.runs.plan import RunPlan
 from sim.runs.store import ResultStore
-from sim.runs.tables import now_utc, summarise
+from sim.runs.tables import now_utc, summarise, writing_into
 from sim.runs.targets import changes_frame, scenarios_frame, targets_frame
 
 PACKAGES = ("demandsim", "simpy", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "PyYAML")
@@ -95,26 +95,27 @@ def write_results(
     # Calls and compute of the replications this call ran: a resume reports only its own work.
     details = [store.details(*key) for key in outcome.ran_keys]
     root = store.root
-    write_table(table, root / "replications.parquet")
-    write_table(summary, root / "summary.csv")
-    write_table(comparison, root / "comparison.csv")
-    write_table(warmup, root / "warmup.csv")
-    write_table(targets_frame(plan), root / "targets.csv")
-    write_table(changes_frame(plan), root / "changes.csv")
-    write_table(scenarios_frame(plan), root / "scenarios.csv")
-    _write_or_remove(outcome.precision, root / "precision.csv")
     failure_table = pd.DataFrame([f.__dict__ for f in outcome.failures], columns=FAILURE_COLUMNS)
-    _write_or_remove(failure_table if outcome.failures else None, root / "failures.csv")
-    written = ResultsWritten(
-        out_dir=root,
-        outcome=outcome,
-        summary=summary,
-        comparison=comparison,
-        calls=int(sum(d.get("calls", 0) for d in details)),
-        compute_s=float(sum(d.get("wall_s", 0.0) for d in details)),
-        elapsed_s=elapsed_s,
-    )
-    write_json(_manifest(written, started, command), root / "manifest.json")
+    with writing_into(root, "the results tables"):
+        write_table(table, root / "replications.parquet")
+        write_table(summary, root / "summary.csv")
+        write_table(comparison, root / "comparison.csv")
+        write_table(warmup, root / "warmup.csv")
+        write_table(targets_frame(plan), root / "targets.csv")
+        write_table(changes_frame(plan), root / "changes.csv")
+        write_table(scenarios_frame(plan), root / "scenarios.csv")
+        _write_or_remove(outcome.precision, root / "precision.csv")
+        _write_or_remove(failure_table if outcome.failures else None, root / "failures.csv")
+        written = ResultsWritten(
+            out_dir=root,
+            outcome=outcome,
+            summary=summary,
+            comparison=comparison,
+            calls=int(sum(d.get("calls", 0) for d in details)),
+            compute_s=float(sum(d.get("wall_s", 0.0) for d in details)),
+            elapsed_s=elapsed_s,
+        )
+        write_json(_manifest(written, started, command), root / "manifest.json")
     return written
 
 

@@ -53,7 +53,7 @@ from sim.files import (
     write_json,
 )
 from sim.runs.replicate import Replicated, ReplicationResult
-from sim.runs.tables import now_utc, replication_table
+from sim.runs.tables import now_utc, replication_table, writing_into
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +282,10 @@ class ResultStore:
 
     def save(self, result: ReplicationResult) -> None:
         """Write one finished replication: records and warm-up first, metric values last."""
+        with writing_into(self.root, f"replication {result.replication} of {result.scenario}"):
+            self._save(result)
+
+    def _save(self, result: ReplicationResult) -> None:
         scenario, replication = result.scenario, result.replication
         for kind, table in (result.records or {}).items():
             path = self.path(kind, scenario, replication)

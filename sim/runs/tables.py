@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.errors import InputError, Problem
 from sim.files import KEY_COLUMNS, REPLICATION_COLUMNS, SUMMARY_COLUMNS
 from sim.metrics.statistics import bounded_interval, value_bounds
 
@@ -18,6 +21,31 @@ if TYPE_CHECKING:
 def now_utc() -> str:
     """The current time, ISO 8601 in UTC."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def writing_into(root: Path, what: str) -> Iterator[None]:
+    """Turn a failed write into a results directory (a full disk...) into exit-2 input error.
+
+    The disk can fill, or the folder become read-only, after the checks made before
+    simulating; that is no bug in demandsim, and what was saved before is kept. The
+    message names the folder and how to finish once the disk has room again.
+    """
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    str(root),
+                    f"cannot write {what}: {reason}; every replication saved before it is "
+                    "kept: make room (or fix the folder), then run the same command with "
+                    "--resume",
+                )
+            ]
+        ) from exc
 
 
 def replication_table(results: Sequence[ReplicationResult]) -> pd.DataFrame:
