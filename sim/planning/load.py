@@ -71,11 +71,13 @@ def duration_quantiles(distribution: Duration, u: np.ndarray) -> np.ndarray:
     return np.full(u.size, float(distribution.value_s))
 
 
-def _stratified(parts: Sequence[Duration | float], seed: int = 20080201) -> np.ndarray:
+def _stratified(
+    parts: Sequence[Duration | float], samples: int = SAMPLES, seed: int = 20080201
+) -> np.ndarray:
     """Samples (seconds) of a sum of independent durations: stratified, each part shuffled."""
     generator = np.random.default_rng(seed)
-    u = (np.arange(SAMPLES) + 0.5) / SAMPLES
-    total = np.zeros(SAMPLES)
+    u = (np.arange(samples) + 0.5) / samples
+    total = np.zeros(samples)
     for i, part in enumerate(parts):
         if isinstance(part, (int, float)):
             total += float(part)
@@ -130,8 +132,6 @@ def _in_progress(arrivals: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -
     within the ``k``-th following minute, is ``E[clip(end - k, 0, 1) - clip(start - k, 0, 1)]``
     (in minutes from the start of the arrival's minute).
     """
-    from scipy.signal import fftconvolve
-
     starts = 0.5 + np.sort(start_s) / SECONDS_PER_MINUTE
     ends = 0.5 + np.sort(end_s) / SECONDS_PER_MINUTE
     lags = np.arange(math.ceil(np.quantile(ends, 1 - 1e-5)) + 2, dtype=float)
@@ -140,10 +140,12 @@ def _in_progress(arrivals: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -
         return _beyond(points, lags) - _beyond(points, lags + 1.0)
 
     overlap = within_minute(ends) - within_minute(starts)
-    return fftconvolve(arrivals, overlap)[: arrivals.size]
+    size = arrivals.size + overlap.size - 1
+    spectrum = np.fft.rfft(arrivals, size) * np.fft.rfft(overlap, size)
+    return np.fft.irfft(spectrum, size)[: arrivals.size]
 
 
-def expected_offered_load(setup: PoolSetup) -> np.ndarray:
+def expected_offered_load(setup: PoolSetup, samples: int = SAMPLES) -> np.ndarray:
     """Offered load of a pool's first call attempts per interval of the week, Erlangs.
 
     Each call is busy for talk plus wrap-up from its arrival. This is the
@@ -153,8 +155,8 @@ def expected_offered_load(setup: PoolSetup) -> np.ndarray:
     grid = _Grid.of(setup.scenario)
     in_service = np.zeros(grid.edges_s.size - 1)
     for q in setup.queues:
-        busy = _stratified([q.config.handling, q.config.wrap_up])
-        in_service += _in_progress(grid.arrivals(q.config), np.zeros(SAMPLES), busy)
+        busy = _stratified([q.config.handling, q.config.wrap_up], samples)
+        in_service += _in_progress(grid.arrivals(q.config), np.zeros(samples), busy)
     return grid.fold(in_service, setup.interval_minutes)
 
 
@@ -167,7 +169,7 @@ class AreaLoad:
     job_s: float  # mean job: decision, travel and on scene, seconds
 
 
-def area_offered_load(setup: AreaSetup) -> AreaLoad:
+def area_offered_load(setup: AreaSetup, samples: int = SAMPLES) -> AreaLoad:
     """Offered load of an area's units per interval of the week, from demand, grading and jobs.
 
     See the module docstring for what is counted; a job runs from the
@@ -202,12 +204,12 @@ def area_offered_load(setup: AreaSetup) -> AreaLoad:
         shares = {"grade1": force.online.grading.grade1, "grade2": force.online.grading.grade2}
         sources.append((grid.arrivals(force.online), delay, shares))
     for arrivals, delay, shares in sources:
-        wait = _stratified([*delay, 0.0])
+        wait = _stratified([*delay, 0.0], samples)
         for grade, share in shares.items():
             if share <= 0:
                 continue
             here = arrivals * share * area.share
-            job = _stratified([response.dispatch_delay_s, area.travel, on_scene[grade]])
+            job = _stratified([response.dispatch_delay_s, area.travel, on_scene[grade]], samples)
             load += _in_progress(here, wait, wait + job)
             ready += _in_progress(here, wait, wait + SECONDS_PER_MINUTE)  # per minute
             mean_rate = float(here.mean())

@@ -155,6 +155,7 @@ def test_half_hour_staffing_holds_on_200_unseen_replications(build, targets) -> 
         _holds_on_unseen_seeds(build, targets, 30, 14, 200, executor)
 
 
+@pytest.mark.slow
 def test_stationary_requirement_is_the_erlang_c_number_in_every_interval() -> None:
     """Constant demand and staff: search and confirmation add nothing to Erlang C's minimum.
 
