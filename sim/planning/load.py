@@ -58,10 +58,10 @@ if TYPE_CHECKING:
 #: Stratified samples per distribution.
 SAMPLES = 200_000
 
-Duration = ExponentialTime | LognormalTime | ConstantTime
+_Duration = ExponentialTime | LognormalTime | ConstantTime
 
 
-def duration_quantiles(distribution: Duration, u: np.ndarray) -> np.ndarray:
+def duration_quantiles(distribution: _Duration, u: np.ndarray) -> np.ndarray:
     """Quantiles (seconds) of a configured duration at probabilities ``u``."""
     if isinstance(distribution, ExponentialTime):
         return -distribution.mean_s * np.log1p(-u)
@@ -72,7 +72,7 @@ def duration_quantiles(distribution: Duration, u: np.ndarray) -> np.ndarray:
 
 
 def _stratified(
-    parts: Sequence[Duration | float], samples: int = SAMPLES, seed: int = 20080201
+    parts: Sequence[_Duration | float], samples: int = SAMPLES, seed: int = 20080201
 ) -> np.ndarray:
     """Samples (seconds) of a sum of independent durations: stratified, each part shuffled."""
     generator = np.random.default_rng(seed)
@@ -189,13 +189,13 @@ def area_offered_load(setup: AreaSetup, samples: int = SAMPLES) -> AreaLoad:
         return AreaLoad(np.zeros(setup.intervals), np.zeros(setup.intervals), 1.0)
     on_scene = {"grade1": response.on_scene.grade1, "grade2": response.on_scene.grade2}
     # (arrivals per minute, delay to ready, share to each grade) per source of incidents.
-    sources: list[tuple[np.ndarray, list[Duration | float], dict[str, float]]] = []
+    sources: list[tuple[np.ndarray, list[_Duration | float], dict[str, float]]] = []
     for channel in force.channels.values():
         shares = {"grade1": channel.grading.grade1, "grade2": channel.grading.grade2}
         sources.append((grid.arrivals(channel), [channel.grading_delay], shares))
         team = force.resolution
         if team is not None and channel.grading.resolution > 0:
-            delay: list[Duration | float] = [channel.grading_delay, team.callback]
+            delay: list[_Duration | float] = [channel.grading_delay, team.callback]
             escalated = {"grade2": channel.grading.resolution * team.escalation.grade2}
             sources.append((grid.arrivals(channel), delay, escalated))
     if force.online is not None:
