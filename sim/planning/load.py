@@ -140,7 +140,8 @@ def _in_progress(arrivals: np.ndarray, start_s: np.ndarray, end_s: np.ndarray) -
         return _beyond(points, lags) - _beyond(points, lags + 1.0)
 
     overlap = within_minute(ends) - within_minute(starts)
-    size = arrivals.size + overlap.size - 1
+    # Zero-padded to a power of two: FFT lengths with large prime factors are slow.
+    size = 1 << (arrivals.size + overlap.size - 2).bit_length()
     spectrum = np.fft.rfft(arrivals, size) * np.fft.rfft(overlap, size)
     return np.fft.irfft(spectrum, size)[: arrivals.size]
 

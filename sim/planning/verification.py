@@ -151,9 +151,11 @@ def verification_frame(
     -------
     pandas.DataFrame
         ``method, stage, interval, label, target, op, unit, goal, tolerance,
-        confidence, mean, bound, replications, met, held``: the mean and its
-        one-sided bound, whether the mean meets the target less tolerance, and
-        whether the bound does (the interval holds).
+        confidence, mean, bound, replications, met, held, replications_needed``:
+        the mean and its one-sided bound, whether the mean meets the target
+        less tolerance, whether the bound does (the interval holds), and the
+        replications that would make it hold if the mean stayed put (infinite
+        where the mean misses).
     """
     intervals = MINUTES_PER_WEEK // interval_minutes
     labels = [interval_label(i, interval_minutes) for i in range(intervals)]
@@ -179,6 +181,7 @@ def verification_frame(
                     "replications": j.replications,
                     "met": np.isnan(j.mean) | (sign * (j.mean - goal) >= -1e-9),
                     "held": j.held,
+                    "replications_needed": np.where(j.held, j.replications, j.needed),
                 }
             )
         )
