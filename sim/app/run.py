@@ -242,6 +242,7 @@ def run_scenario(
     """
     _resume_needs_out(resume, out_dir)
     scenario = load_scenario(path, overrides)
+    stability_warnings(scenario, str(path))
     plan = plan_scenario(
         scenario,
         path,
@@ -323,9 +324,9 @@ def validate_file(path: Path) -> Validation:
         description = describe_plan(plan_experiment(expanded))
         return Validation(description, tuple(experiment_warnings(expanded)))
     scenario = scenario_from_dict(raw, str(path))
-    return Validation(
-        describe_scenario(path, scenario), tuple(scenario_warnings(scenario, str(path)))
-    )
+    warnings = scenario_warnings(scenario, str(path))
+    warnings += stability_warnings(scenario, str(path), logged=False)
+    return Validation(describe_scenario(path, scenario), tuple(warnings))
 
 
 def describe_scenario(path: Path, scenario: Scenario) -> str:
@@ -358,3 +359,17 @@ def describe_plan(plan: RunPlan) -> str:
         f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
         f"{replications}"
     )
+
+
+def stability_warnings(scenario: Scenario, source: str, logged: bool = True) -> list[Problem]:
+    """Queues that cannot keep up (:func:`sim.planning.stability.stability_problems`).
+
+    The stability hook of ``validate`` (returned with its warnings) and ``run``
+    (``logged``: each a warning on the log, and the run goes ahead).
+    """
+    from sim.planning.stability import stability_problems
+
+    problems = stability_problems(scenario, source)
+    for problem in problems if logged else ():
+        log.warning("%s", problem)
+    return problems

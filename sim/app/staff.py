@@ -20,7 +20,6 @@ from sim.config import (
     read_yaml_file,
     scenario_from_dict,
 )
-from sim.runs.executors import Executor
 from sim.runs.results import build_manifest
 from sim.runs.tables import now_utc
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from sim.config import Roster
     from sim.planning.rostering import RosterSolution
     from sim.planning.targets import Target
-    from sim.planning.verification import StaffingResult
+    from sim.planning.verification import Estimate, StaffingResult
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +43,39 @@ class StaffOutcome:
     spread: pd.DataFrame
     current_paid_hours: float
     figure: Path | None
+    options: StaffOptions
+    shifts_source: str  # where the shift patterns came from
+
+
+@dataclass(frozen=True)
+class StaffOptions:
+    """The planner's settings of ``demandsim staff`` (see the command's help).
+
+    ``interval_minutes`` ``None``: 30 for a pool, 60 for an area. ``confidence``
+    is one-sided; ``tolerance`` in each target's unit. ``max_starts`` limits the
+    roster's distinct start times; ``vary_by_day`` lets weekdays differ.
+    """
+
+    interval_minutes: int | None = None
+    out_dir: Path | None = None
+    overrides: Sequence[str] = ()
+    shifts: Path | None = None
+    workers: int = 1
+    max_staff: int = 2000
+    scheduler: str | None = None
+    confidence: float = 0.95
+    tolerance: float = 0.0
+    max_replications: int = 20
+    max_starts: int | None = None
+    vary_by_day: bool = False
+    compare_sipp: bool = False
 
 
 def staff_scenario(
     path: Path,
     pool_id: str,
     targets: Sequence[str],
-    interval_minutes: int = 30,
-    out_dir: Path | None = None,
-    overrides: Sequence[str] = (),
-    shifts: Path | None = None,
-    workers: int = 1,
-    max_staff: int = 2000,
-    scheduler: str | None = None,
+    options: StaffOptions = StaffOptions(),
     on_step: Callable[[str], None] | None = None,
 ) -> StaffOutcome:
     """Handlers needed per interval to meet the targets, then the cheapest roster covering them.
@@ -69,22 +88,10 @@ def staff_scenario(
         The handler pool to staff.
     targets
         ``metric:segment[:stat]<=|>=value`` strings, e.g. ``answered_within_target:999>=90``.
-    interval_minutes
-        Staffing interval, minutes (15, 30 or 60).
-    out_dir
-        Results directory; default ``results/<scenario>-staff-<timestamp>``.
-    overrides
-        ``a.b.c=VALUE`` overrides applied to the scenario first (``replications``
-        sets the replications per simulation).
-    shifts
-        YAML file of shift patterns (``patterns:``); default: 8 and 10 hour
-        shifts starting on any hour.
-    workers
-        Worker processes for the replications.
-    scheduler
-        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the replications on.
-    max_staff
-        Most handlers per interval considered.
+    options
+        Interval, results directory, overrides (``replications`` sets the
+        replications the search starts with), shift patterns (default: the
+        pool's own shifts), workers, confidence and tolerance, roster limits.
     on_step
         Called with a short description of each step (progress).
 
@@ -93,10 +100,13 @@ def staff_scenario(
     InputError
         For a bad scenario, pool, target, interval or shift file, a target no
         number of handlers up to ``max_staff`` meets, or a requirement the
-        shift patterns cannot cover.
+        shift patterns cannot cover (found before any simulation when the
+        analytic estimate already cannot be covered).
     """
     from sim.planning import pool, staffing
     from sim.planning import targets as target_rules
+
+    interval = options.interval_minutes or 30
 
     def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
         pool = scenario.handler_pools[pool_id]
@@ -117,21 +127,27 @@ def staff_scenario(
     return _staff(
         path,
         targets,
-        interval_minutes,
-        out_dir,
-        overrides,
-        shifts,
+        interval,
+        options,
         metrics=target_rules.HANDLER_METRICS,
-        resolve=lambda scenario, parsed: pool.resolve_pool(
-            scenario, pool_id, parsed, interval_minutes
-        ),
+        resolve=lambda scenario, parsed: pool.resolve_pool(scenario, pool_id, parsed, interval),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-",
-        requirement_of=lambda setup, replications, executor: staffing.staffing_requirement(
-            setup, replications, executor, max_staff=max_staff, on_step=on_step
+        estimate_of=lambda setup: staffing.pool_estimate(setup, options.max_staff),
+        requirement_of=lambda setup, estimate, replications, executor, confidence: (
+            staffing.staffing_requirement(
+                setup,
+                replications,
+                executor,
+                confidence,
+                options.compare_sipp,
+                max_staff=options.max_staff,
+                on_step=on_step,
+                estimate=estimate,
+            )
         ),
-        executor=lambda: make_executor(workers, scheduler),
         shift_hours=(8.0, 10.0),
         place=place,
+        on_step=on_step,
     )
 
 
@@ -139,13 +155,7 @@ def staff_area(
     path: Path,
     area_ref: str,
     targets: Sequence[str],
-    interval_minutes: int = 60,
-    out_dir: Path | None = None,
-    overrides: Sequence[str] = (),
-    shifts: Path | None = None,
-    workers: int = 1,
-    max_units: int = 2000,
-    scheduler: str | None = None,
+    options: StaffOptions = StaffOptions(),
     on_step: Callable[[str], None] | None = None,
 ) -> StaffOutcome:
     """Response units needed per interval in an area to meet attendance targets, then rosters.
@@ -160,21 +170,9 @@ def staff_area(
         ``metric:segment[:stat]<=|>=value`` strings on ``attended_within_target``
         (%), ``attendance_time`` or ``dispatch_delay`` (minutes), e.g.
         ``attended_within_target:grade1/urban>=90``.
-    interval_minutes
-        Staffing interval, minutes (15, 30 or 60).
-    out_dir
-        Results directory; default ``results/<scenario>-staff-<area>-<timestamp>``.
-    overrides
-        ``a.b.c=VALUE`` overrides applied to the scenario first.
-    shifts
-        YAML file of shift patterns (``patterns:``); default: 10 hour shifts
-        starting on any hour.
-    workers
-        Worker processes for the replications.
-    scheduler
-        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the replications on.
-    max_units
-        Most units per interval considered.
+    options
+        As for :func:`staff_scenario` (``max_staff``: most units per interval;
+        default shift patterns: the area's own unit shifts).
     on_step
         Called with a short description of each step (progress).
 
@@ -182,11 +180,13 @@ def staff_area(
     ------
     InputError
         For a bad scenario, area, target, interval or shift file, a target no
-        number of units up to ``max_units`` meets, or a requirement the shift
+        number of units up to ``max_staff`` meets, or a requirement the shift
         patterns cannot cover.
     """
     from sim.planning import area, unit_staffing
     from sim.planning import targets as target_rules
+
+    interval = options.interval_minutes or 60
 
     def place(scenario: Scenario, setup: Any, parsed: list[Target]) -> _StaffedPlace:
         area = scenario.forces[setup.force_id].areas[setup.area_id]
@@ -207,21 +207,27 @@ def staff_area(
     return _staff(
         path,
         targets,
-        interval_minutes,
-        out_dir,
-        overrides,
-        shifts,
+        interval,
+        options,
         metrics=target_rules.UNIT_METRICS,
-        resolve=lambda scenario, parsed: area.resolve_area(
-            scenario, area_ref, parsed, interval_minutes
-        ),
+        resolve=lambda scenario, parsed: area.resolve_area(scenario, area_ref, parsed, interval),
         out_name=lambda scenario, setup: f"{scenario.name}-staff-{setup.area_id}-",
-        requirement_of=lambda setup, replications, executor: unit_staffing.unit_requirement(
-            setup, replications, executor, max_units=max_units, on_step=on_step
+        estimate_of=lambda setup: unit_staffing.unit_estimate(setup, options.max_staff),
+        requirement_of=lambda setup, estimate, replications, executor, confidence: (
+            unit_staffing.unit_requirement(
+                setup,
+                replications,
+                executor,
+                confidence,
+                options.compare_sipp,
+                max_units=options.max_staff,
+                on_step=on_step,
+                estimate=estimate,
+            )
         ),
-        executor=lambda: make_executor(workers, scheduler),
         shift_hours=(10.0,),
         place=place,
+        on_step=on_step,
     )
 
 
@@ -247,23 +253,22 @@ def _staff(
     path: Path,
     targets: Sequence[str],
     interval_minutes: int,
-    out_dir: Path | None,
-    overrides: Sequence[str],
-    shifts: Path | None,
+    options: StaffOptions,
     *,
     metrics: Mapping[str, MetricDef],
     resolve: Callable[[Scenario, list[Target]], Any],
     out_name: Callable[[Scenario, Any], str],
-    requirement_of: Callable[[Any, int, Executor], StaffingResult],
-    executor: Callable[[], Executor],
+    estimate_of: Callable[[Any], Estimate],
+    requirement_of: Callable[..., StaffingResult],
     shift_hours: tuple[float, ...],
     place: Callable[[Scenario, Any, list[Target]], _StaffedPlace],
+    on_step: Callable[[str], None] | None,
 ) -> StaffOutcome:
     """Requirement, roster and results directory: the steps shared by both staff commands.
 
     Parameters
     ----------
-    path, targets, interval_minutes, out_dir, overrides, shifts
+    path, targets, interval_minutes, options
         As for :func:`staff_scenario` and :func:`staff_area`.
     metrics
         The metrics a target may name.
@@ -272,15 +277,16 @@ def _staff(
     out_name
         ``(scenario, setup) -> name`` of the default results directory, before
         the timestamp (e.g. ``demo-staff-``).
+    estimate_of
+        ``setup -> Estimate``: the analytic first estimate (no simulation).
     requirement_of
-        ``(setup, replications, executor) -> StaffingResult``: the verified requirement.
-    executor
-        Makes the executor every verification simulation runs on (through
-        :func:`sim.runs.pipeline.simulate`).
+        ``(setup, estimate, replications, executor, confidence) -> StaffingResult``.
     shift_hours
-        Shift lengths, hours, of the default shift patterns.
+        Shift lengths, hours, of the fallback shift patterns (any hour).
     place
         ``(scenario, setup, targets) ->`` what is staffed and how to describe it.
+    on_step
+        Called with a short description of each step (progress).
 
     Raises
     ------
@@ -291,9 +297,11 @@ def _staff(
 
     from sim.config import apply_overrides
     from sim.files import atomic_write, write_json, write_table
-    from sim.planning import rostering, verification
+    from sim.planning import rostering, shifts, verification
     from sim.planning import targets as target_rules
+    from sim.scenarios.staffing import staffed_scenario_yaml
 
+    step = on_step or (lambda text: None)
     problems: list[Problem] = []
     parsed = []
     for text in targets:
@@ -301,29 +309,61 @@ def _staff(
             parsed.append(target_rules.parse_target(text, metrics))
         except InputError as exc:
             problems.extend(exc.problems)
-    patterns = rostering.load_patterns(shifts) if shifts is not None else None
+    if not 0.5 <= options.confidence < 1:
+        problems.append(
+            Problem("--confidence", f"{options.confidence:g}", "expected from 0.5 to below 1")
+        )
+    if options.tolerance < 0:
+        problems.append(
+            Problem("--tolerance", f"{options.tolerance:g}", "expected 0 or more (target's unit)")
+        )
+    patterns = shifts.load_patterns(options.shifts) if options.shifts is not None else None
     if problems:
         raise InputError(problems)
-    scenario = load_scenario(path, overrides)
+    scenario = load_scenario(path, options.overrides)
     setup = resolve(scenario, parsed)
+    staffed = place(scenario, setup, parsed)
+    source = str(options.shifts)
+    if patterns is None:
+        patterns = shifts.patterns_from_roster(staffed.current)
+        source = "the scenario's own shifts"
+    if patterns is None:
+        patterns = shifts.default_patterns(shift_hours)
+        source = "default shift patterns"
+    out_dir = options.out_dir
     if out_dir is None:
         stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
         out_dir = DEFAULT_RESULTS_ROOT / f"{out_name(scenario, setup)}{stamp}"
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
-    started = now_utc()
-    with executor() as running_on:
-        result = requirement_of(setup, scenario.replications, running_on)
-    requirement = result.requirement
-    roster = rostering.solve_roster(
-        requirement["required_rostered"].to_numpy(),
-        patterns if patterns is not None else rostering.default_patterns(shift_hours),
-        interval_minutes,
-        source=str(shifts) if shifts is not None else "default shift patterns",
+
+    def roster_for(requirement: Any) -> RosterSolution:
+        return rostering.solve_roster(
+            requirement,
+            patterns,
+            interval_minutes,
+            source=source,
+            max_starts=options.max_starts,
+            vary_by_day=options.vary_by_day,
+        )
+
+    # Fast feasibility: if the analytic estimate cannot be rostered, nothing simulated can.
+    step("analytic estimate and roster feasibility")
+    estimate = estimate_of(setup)
+    roster_for(estimate.rostered)
+    confidence = verification.Confidence(
+        level=options.confidence,
+        tolerance=options.tolerance,
+        max_replications=max(options.max_replications, scenario.replications),
     )
+    started = now_utc()
+    with make_executor(options.workers, options.scheduler) as running_on:
+        result = requirement_of(setup, estimate, scenario.replications, running_on, confidence)
+    requirement = result.requirement
+    step("rostering")
+    roster = roster_for(requirement["required_rostered"].to_numpy())
     requirement = requirement.assign(rostered_cover=roster.cover)
     spread = verification.service_spread(result.verification)
-    staffed = place(scenario, setup, parsed)
     current_paid_hours = float(staffed.current.staff_per_minute().sum()) / 60.0
 
     write_table(requirement, out_dir / "requirement.csv")
@@ -332,12 +372,12 @@ def _staff(
     write_table(result.iterations, out_dir / "iterations.csv")
     text = rostering.roster_yaml(roster, staffed.header(roster))
     atomic_write(out_dir / "roster.yaml", lambda p: p.write_text(text))
-    raw = apply_overrides(read_yaml_file(path), overrides)
-    node = raw
-    for key in staffed.key[:-1]:
-        node = node[key]
-    node[staffed.key[-1]] = rostering.roster_block(roster)
-    raw["name"] = f"{scenario.name}-staffed"[:80]
+    raw = staffed_scenario_yaml(
+        apply_overrides(read_yaml_file(path), options.overrides),
+        staffed.key,
+        rostering.roster_block(roster),
+        f"{scenario.name}-staffed",
+    )
     scenario_from_dict(raw, str(out_dir / "scenario.yaml"))  # the new scenario must be valid
     atomic_write(
         out_dir / "scenario.yaml",
@@ -357,19 +397,27 @@ def _staff(
     manifest = build_manifest(
         [scenario],
         scenario.seed,
-        list(range(scenario.replications)),
+        list(range(result.search_replications)),
         started,
         now_utc(),
         extra={
             "source": str(path),
-            "overrides": list(overrides),
+            "overrides": list(options.overrides),
             what: name,
             "targets": [str(t) for t in parsed],
             "interval_minutes": interval_minutes,
-            "shifts": str(shifts) if shifts is not None else "default",
-            "converged": result.converged,
+            "shifts": source,
+            "max_starts": options.max_starts,
+            "vary_by_day": options.vary_by_day,
+            "confidence": options.confidence,
+            "tolerance": options.tolerance,
+            "confirmed": result.converged,
             "simulations": result.runs,
+            "replications_simulated": result.replications,
+            "confirmation_replications": result.confirm_replications,
         },
     )
     write_json(manifest, out_dir / "manifest.json")
-    return StaffOutcome(out_dir, result, roster, spread, current_paid_hours, figure_path)
+    return StaffOutcome(
+        out_dir, result, roster, spread, current_paid_hours, figure_path, options, source
+    )

@@ -421,9 +421,35 @@ def staff(
     shifts: Annotated[
         Path | None,
         typer.Option(
-            metavar="FILE", help="Shift patterns YAML (default: 8 and 10 h, any hour; units 10 h)."
+            metavar="FILE",
+            help="Shift patterns YAML (default: the scenario's own shifts, any number on each).",
         ),
     ] = None,
+    confidence: Annotated[
+        float,
+        typer.Option(
+            metavar="P", help="One-sided confidence each interval must meet each target with."
+        ),
+    ] = 0.95,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            metavar="X", help="How far below a target a mean may be, in the target's unit."
+        ),
+    ] = 0.0,
+    max_replications: Annotated[
+        int, typer.Option(min=3, metavar="N", help="Most replications per staffing searched.")
+    ] = 20,
+    max_starts: Annotated[
+        int | None,
+        typer.Option(min=1, metavar="N", help="Most distinct shift start times in the roster."),
+    ] = None,
+    vary_by_day: Annotated[
+        bool, typer.Option(help="Let the roster differ between weekdays (default: the same).")
+    ] = False,
+    compare_sipp: Annotated[
+        bool, typer.Option(help="Also simulate the SIPP staffing, for comparison.")
+    ] = False,
     set_: Overrides = None,
     max_staff: Annotated[
         int, typer.Option(min=1, metavar="N", help="Most handlers (or units) per interval.")
@@ -449,17 +475,31 @@ def staff(
                     )
                 ]
             )
+        options = app_staff.StaffOptions(
+            interval_minutes=interval,
+            out_dir=out_dir,
+            overrides=set_ or [],
+            shifts=shifts,
+            workers=workers,
+            max_staff=max_staff,
+            scheduler=scheduler,
+            confidence=confidence,
+            tolerance=tolerance,
+            max_replications=max_replications,
+            max_starts=max_starts,
+            vary_by_day=vary_by_day,
+            compare_sipp=compare_sipp,
+        )
         if area is not None:
             run: Callable[..., Any] = app_staff.staff_area
-            args: tuple[Any, ...] = (scenario, area, target, interval or 60)
+            args: tuple[Any, ...] = (scenario, area, target, options)
         else:
-            run, args = app_staff.staff_scenario, (scenario, pool, target, interval or 30)
-        args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
+            run, args = app_staff.staff_scenario, (scenario, pool, target, options)
         if progress_shown():
             with err.status("staffing") as status:
-                outcome = run(*args, scheduler=scheduler, on_step=status.update)
+                outcome = run(*args, on_step=status.update)
         else:
-            outcome = run(*args, scheduler=scheduler)
+            outcome = run(*args)
     print_staffing(outcome)
     _write_excel(app_excel.write_staff_excel, outcome, excel)
 

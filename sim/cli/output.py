@@ -304,7 +304,7 @@ def experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
 
 
 def print_staffing(outcome: Any) -> None:
-    """Hours needed and rostered, how the targets fared per interval, and where it all is."""
+    """Hours needed and rostered, how the targets held per interval, and where it all is."""
     result, roster = outcome.result, outcome.roster
     req = result.requirement
     hours = req["interval"].size and 7 * 24 / req["interval"].size
@@ -320,38 +320,55 @@ def print_staffing(outcome: Any) -> None:
     table.add_column("rostered", justify="right")
     table.add_row("SIPP (Erlang, period by period)", f"{req['sipp_staff'].sum() * hours:,.0f}", "")
     table.add_row(
-        "FMMW, verified by simulation",
+        "FMMW (Erlang at the offered load)", f"{req['fmmw_staff'].sum() * hours:,.0f}", ""
+    )
+    table.add_row(
+        "required, after search and confirmation",
         f"{req['required_staff'].sum() * hours:,.0f}",
         f"{req['required_rostered'].sum() * hours:,.0f}",
     )
     table.add_row("new roster (paid hours)", "", f"{roster.paid_hours:,.0f}")
     table.add_row("current roster", "", f"{outcome.current_paid_hours:,.0f}")
     out.print(table)
-    spread = Table(title="achieved per interval: worst interval mean, spread across intervals")
-    for column in ("target", "method", "worst", "std across intervals", "missed beyond CI"):
-        spread.add_column(column, justify="left" if column in ("target", "method") else "right")
+    level = outcome.options.confidence
+    spread = Table(
+        title=f"per interval, at {level:.0%} one-sided confidence: the worst interval's mean "
+        "and bound, and the intervals that hold the target"
+    )
+    for column in ("target", "method", "run", "worst interval", "mean", "bound", "held"):
+        left = column in ("target", "method", "run", "worst interval")
+        spread.add_column(column, justify="left" if left else "right")
     for row in outcome.spread.itertuples(index=False):
         spread.add_row(
-            row.target, row.method, f"{row.worst:.1f}", f"{row.std:.2f}", str(row.intervals_missed)
+            row.target,
+            row.method,
+            f"{row.stage} ({row.replications})",
+            row.worst_label,
+            f"{row.worst:.1f}",
+            f"{row.worst_bound:.1f}",
+            f"{row.intervals_held} of {row.intervals}",
         )
     out.print(spread)
-    if units:
-        state = (
-            "verified: every interval meets every target within its CI"
-            if result.converged
-            else "NOT verified: some intervals miss a target beyond doubt (correction cap)"
-        )
-        out.print(f"requirement {state}", soft_wrap=True)
+    tolerance = f" within {outcome.options.tolerance:g}" if outcome.options.tolerance else ""
     state = (
-        "units"
-        if units
-        else "FMMW " + ("converged" if result.converged else "NOT converged (iteration cap)")
+        f"verified: every interval holds every target{tolerance} at {level:.0%} confidence "
+        f"in a confirmation run of {result.confirm_replications} replications on fresh seeds"
+        if result.converged
+        else "NOT verified: the confirmation run on fresh seeds missed some intervals "
+        "(see verification.csv, stage confirmation)"
     )
+    out.print(state, soft_wrap=True)
+    for note in result.notes:
+        out.print(f"note: {note}", soft_wrap=True, markup=False)
+    starts = ", ".join(f"{m // 60:02d}:{m % 60:02d}" for m in roster.start_times)
+    price = roster.paid_hours / roster.minimum_hours - 1 if roster.minimum_hours else 0.0
     out.print(
-        f"{state}; {result.runs} simulations of {result.setup.scenario.replications} "
-        f"replications; roster: {roster.shifts} shifts a week, {roster.paid_hours:,.1f} paid hours "
-        f"(current {outcome.current_paid_hours:,.1f})",
+        f"{result.runs} staffings simulated, {result.replications} replications in all; "
+        f"roster from {outcome.shifts_source}: {roster.shifts} shifts a week starting at "
+        f"{starts}; {roster.paid_hours:,.1f} paid hours, {price:+.1%} on the requirement's "
+        f"{roster.minimum_hours:,.1f} (current roster {outcome.current_paid_hours:,.1f})",
         soft_wrap=True,
+        markup=False,
     )
     files = "requirement.csv, verification.csv, roster.yaml, scenario.yaml"
     if outcome.figure is not None:

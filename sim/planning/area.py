@@ -21,7 +21,7 @@ from sim.analytic import erlang_c
 from sim.catalogue import PERCENTILES
 from sim.config import MINUTES_PER_WEEK, SECONDS_PER_MINUTE, InputError, Problem, Scenario
 from sim.model.records import Grade
-from sim.planning.pool import duration_quantiles
+from sim.planning.load import duration_quantiles
 from sim.planning.targets import TARGET_FORM, Target
 from sim.planning.verification import INTERVAL_CHOICES, interval_label
 

@@ -6,8 +6,7 @@ gathers what Erlang needs of each queue it answers. The SIPP baseline
 stationary queue at the interval's expected arrival rate times the mean
 handling time; :func:`erlang_requirement` staffs each interval with the
 fewest handlers Erlang C (callers never hang up) or Erlang A (exponential
-patience) says meet every target. :func:`expected_offered_load` is the exact
-infinite-server load of first call attempts FMMW starts from.
+patience) says meet every target. The loads come from :mod:`sim.planning.load`.
 """
 
 from __future__ import annotations
@@ -17,24 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri
 
 from sim.analytic import QueueFigures, erlang_a_figures, smallest_meeting
 from sim.catalogue import PERCENTILES
-from sim.config import (
-    MINUTES_PER_WEEK,
-    SECONDS_PER_MINUTE,
-    SECONDS_PER_WEEK,
-    Channel,
-    ConstantTime,
-    ExponentialTime,
-    InputError,
-    LognormalTime,
-    Problem,
-    Scenario,
-)
-from sim.metrics.windows import in_period, interval_of
-from sim.model.demand import hourly_rates_per_s, rate_segments
+from sim.config import MINUTES_PER_WEEK, Channel, InputError, Problem, Scenario
+from sim.model.demand import hourly_rates_per_s
 from sim.planning.targets import TARGET_FORM, Target
 from sim.planning.verification import INTERVAL_CHOICES, interval_label
 from sim.units import SECONDS_PER_HOUR
@@ -266,91 +252,3 @@ def erlang_requirement(
 def _first_queue(setup: PoolSetup, segment: str) -> QueueInfo:
     ref = setup.segments[segment][0]
     return next(q for q in setup.queues if f"{q.force}/{q.channel}" == ref)
-
-
-def sipp_loads(setup: PoolSetup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected arrivals, offered load and handling time per interval, from the profile.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Calls per hour, offered load (Erlangs: rate times mean handling time,
-        with no lag) and load-weighted mean handling time (seconds), one value
-        per interval of the week. Surges and day-to-day busyness are left out.
-    """
-    minutes = np.arange(setup.intervals) * setup.interval_minutes
-    hour = minutes // 60
-    rates = np.zeros(setup.intervals)
-    work = np.zeros(setup.intervals)
-    for q in setup.queues:
-        r = q.rates_per_s[hour]
-        rates += r
-        work += r * q.aht_s
-    aht = np.where(rates > 0, work / np.where(rates > 0, rates, 1.0), setup.queues[0].aht_s)
-    return rates * SECONDS_PER_HOUR, work, aht
-
-
-def expected_offered_load(setup: PoolSetup, samples: int = 400_000) -> np.ndarray:
-    """Offered load of first call attempts per interval of the week, computed exactly.
-
-    The infinite-server load ``m(t)``, the expected number of calls arrived by
-    ``t`` and still in service, is the arrival rate (profile and surges;
-    day-to-day busyness has mean 1) convolved with the survival function of talk
-    plus wrap-up, here on a one-minute grid, averaged over each interval of the
-    measured weeks (at least one whole week, so that a run shorter than a week
-    still staffs every interval). The survival function comes from stratified
-    quantiles of the configured distributions. This is the expectation the
-    ample-staff simulation estimates, without its noise: a few replications
-    leave each interval's simulated load several percent off, which would
-    scatter the requirement by one or two handlers either way.
-
-    Returns
-    -------
-    numpy.ndarray
-        Offered load, Erlangs, one value per interval.
-    """
-    from scipy.signal import fftconvolve
-
-    scenario = setup.scenario
-    # At least one whole week (every interval gets a load even in a short run,
-    # and the warm-up, which falls in the previous week, is staffed too), after a
-    # day from an empty start.
-    horizon_s = max(scenario.horizon_s, float(SECONDS_PER_WEEK))
-    first = -MINUTES_PER_WEEK - 24 * 60
-    last = math.ceil(horizon_s / SECONDS_PER_MINUTE)
-    minute_edges = np.arange(first, last + 1) * float(SECONDS_PER_MINUTE)
-    in_service = np.zeros(last - first)
-    generator = np.random.default_rng(20080201)
-    for q in setup.queues:
-        edges, rates = rate_segments(q.config, minute_edges[0], minute_edges[-1])
-        cumulative = np.concatenate([[0.0], np.cumsum(rates * np.diff(edges))])
-        arrivals = np.diff(np.interp(minute_edges, edges, cumulative))  # per minute
-        # Stratified: talk at evenly spaced quantiles, wrap-up likewise, shuffled.
-        u = (np.arange(samples) + 0.5) / samples
-        wrap = generator.permutation(duration_quantiles(q.config.wrap_up, u))
-        service_min = (duration_quantiles(q.config.handling, u) + wrap) / SECONDS_PER_MINUTE
-        # Arrival at mid-minute: time in service within each following minute k.
-        lags = np.arange(math.ceil(np.quantile(service_min, 1 - 1e-5)) + 2)
-        ends = 0.5 + np.sort(service_min)
-        overlap = np.array(
-            [np.mean(np.clip(ends - k, 0.0, 1.0)) - min(max(0.5 - k, 0.0), 1.0) for k in lags]
-        )
-        in_service += fftconvolve(arrivals, overlap)[: arrivals.size]
-    measured = in_period(minute_edges[:-1], horizon_s)
-    minutes = minute_edges[:-1][measured]
-    slot = interval_of(minutes, setup.interval_minutes)
-    total = np.bincount(slot, weights=in_service[measured], minlength=setup.intervals)
-    count = np.bincount(slot, minlength=setup.intervals)
-    return np.divide(total, count, out=np.zeros(setup.intervals), where=count > 0)
-
-
-def duration_quantiles(
-    distribution: ExponentialTime | LognormalTime | ConstantTime, u: np.ndarray
-) -> np.ndarray:
-    """Quantiles (seconds) of a configured duration at probabilities ``u``."""
-    if isinstance(distribution, ExponentialTime):
-        return -distribution.mean_s * np.log1p(-u)
-    if isinstance(distribution, LognormalTime):
-        mu, sigma = distribution.log_params()
-        return np.exp(mu + sigma * ndtri(u))
-    return np.full(u.size, float(distribution.value_s))

@@ -1,32 +1,36 @@
 """Shift rosters that cover a staffing requirement at the fewest paid hours.
 
-A *shift pattern* is a start time, a length, an unpaid break, the days it may
-be worked and the least and most people who may work it on each of those days.
-Choosing how many people work each pattern on each day, so that the people on
-duty cover the requirement in every interval of the week at the fewest paid
-hours, is a set-covering integer programme::
+Choosing how many people work each shift pattern (:mod:`sim.planning.shifts`)
+on each day, so that the people working cover the requirement in every
+interval of the week at the fewest paid hours, is a set-covering integer
+programme::
 
     minimise    sum_j paid_hours_j * x_j
     subject to  sum_j covers[i, j] * x_j >= requirement_i   for every interval i
                 min_j <= x_j <= max_j, x_j integer
+                x_j <= M y_s(j),  sum_s y_s <= max_starts      (with ``max_starts``)
+                x_(p, mon) = x_(p, d) for d = tue .. fri         (unless ``vary_by_day``)
 
-solved with HiGHS through :func:`scipy.optimize.milp`. A shift covers an
-interval when it is on duty for the whole of it; shifts running past Sunday
-midnight carry on into Monday, as in a scenario's roster. Breaks are unpaid
-but not taken out of cover: the model allows for breaks through the pool's
-shrinkage, so cover counts the whole shift.
+solved with HiGHS through :func:`scipy.optimize.milp`. ``covers[i, j]`` is
+the share of column ``j``'s people working throughout interval ``i``: 0 if
+the shift is not on duty for the whole of it, else one less the share on a
+break there (breaks staggered evenly within their window). Shifts running past
+Sunday midnight carry on into Monday, as in a scenario's roster. ``y_s`` is 1
+when some shift starts at time of day ``s``, so ``max_starts`` limits the
+distinct start times a centre has to run; without ``vary_by_day`` each pattern
+is worked by the same number on every weekday (Saturday and Sunday are free).
 
-The result is written as a ``roster:`` block that drops into a scenario.
+The result is written as a ``roster:`` block that drops into a scenario (a
+scenario's shifts have no breaks: the simulation allows for them through the
+pool's shrinkage).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,158 +38,13 @@ import yaml
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.config import (
-    DAY_NAMES,
-    MINUTES_PER_WEEK,
-    InputError,
-    Problem,
-    Roster,
-    clock_to_seconds,
-    read_yaml_file,
-)
+from sim.config import DAY_NAMES, MINUTES_PER_WEEK, InputError, Problem, Roster
+from sim.planning.shifts import ShiftPattern
 
 log = logging.getLogger(__name__)
 
 MINUTES_PER_DAY = 24 * 60
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class ShiftPattern:
-    """A shift that may be worked: start, length, unpaid break, days, and counts per day.
-
-    Attributes
-    ----------
-    name : str
-        Label, used in the roster's shift names.
-    start_minute : int
-        Start, minutes after midnight.
-    length_minutes : int
-        Time on duty, minutes (breaks included).
-    break_minutes : int
-        Unpaid break within the shift, minutes.
-    days : tuple of str
-        Days it may start on (``mon`` ... ``sun``).
-    min_count, max_count : int
-        Least and most people on it on each of its days (``max_count`` may be
-        ``None``: no limit).
-    """
-
-    name: str
-    start_minute: int
-    length_minutes: int
-    break_minutes: int = 0
-    days: tuple[str, ...] = DAY_NAMES
-    min_count: int = 0
-    max_count: int | None = None
-
-    @property
-    def paid_hours(self) -> float:
-        """Paid hours of one person working it once."""
-        return (self.length_minutes - self.break_minutes) / 60.0
-
-
-def default_patterns(lengths_hours: Sequence[float] = (8.0, 10.0)) -> list[ShiftPattern]:
-    """Shifts starting on any hour, of each length, any day, no limit on numbers."""
-    return [
-        ShiftPattern(f"{hours:g}h-{start:02d}00", start * 60, round(hours * 60))
-        for hours in lengths_hours
-        for start in range(24)
-    ]
-
-
-def patterns_from_dict(raw: Any, source: str) -> list[ShiftPattern]:
-    """Shift patterns from a parsed YAML file (``patterns:`` list).
-
-    Each entry: ``name``, ``start`` (``"07:00"``) or ``starts`` (a list),
-    ``length_hours``, optional ``break_minutes`` (unpaid, default 0), ``days``
-    (default all), ``min`` (default 0) and ``max`` (default no limit) people per day.
-
-    Raises
-    ------
-    InputError
-        Naming the file and the field of every problem.
-    """
-    problems: list[Problem] = []
-    entries = raw.get("patterns") if isinstance(raw, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise InputError(
-            [Problem(source, "patterns", "missing or empty; expected a list of shift patterns")]
-        )
-    known = {"name", "start", "starts", "length_hours", "break_minutes", "days", "min", "max"}
-    patterns: list[ShiftPattern] = []
-    for i, entry in enumerate(entries):
-        where = f"patterns.{i}"
-        if not isinstance(entry, dict):
-            problems.append(Problem(source, where, "expected a section (mapping)"))
-            continue
-        for key in sorted(set(entry) - known):
-            problems.append(
-                Problem(
-                    source, f"{where}.{key}", f"unknown field; expected {', '.join(sorted(known))}"
-                )
-            )
-        starts = entry.get("starts", [entry["start"]] if "start" in entry else None)
-        if not isinstance(starts, list) or not starts:
-            problems.append(Problem(source, f"{where}.start", "missing; expected a time, 07:00"))
-            continue
-        length = entry.get("length_hours")
-        if isinstance(length, bool) or not isinstance(length, (int, float)) or not 0 < length <= 24:
-            problems.append(
-                Problem(source, f"{where}.length_hours", "expected hours on duty, above 0 to 24")
-            )
-            continue
-        pause = entry.get("break_minutes", 0)
-        if isinstance(pause, bool) or not isinstance(pause, int) or not 0 <= pause < length * 60:
-            problems.append(
-                Problem(
-                    source,
-                    f"{where}.break_minutes",
-                    "expected whole minutes from 0, shorter than the shift",
-                )
-            )
-            continue
-        days = entry.get("days", list(DAY_NAMES))
-        if not isinstance(days, list) or not days or any(d not in DAY_NAMES for d in days):
-            problems.append(
-                Problem(source, f"{where}.days", f"expected a list of {', '.join(DAY_NAMES)}")
-            )
-            continue
-        low, high = entry.get("min", 0), entry.get("max")
-        if isinstance(low, bool) or not isinstance(low, int) or low < 0:
-            problems.append(Problem(source, f"{where}.min", "expected a whole number >= 0"))
-            continue
-        if high is not None and (isinstance(high, bool) or not isinstance(high, int) or high < low):
-            problems.append(
-                Problem(source, f"{where}.max", f"expected a whole number >= min ({low})")
-            )
-            continue
-        for j, start in enumerate(starts):
-            if not isinstance(start, str) or not _CLOCK.match(start):
-                field = f"{where}.starts.{j}" if "starts" in entry else f"{where}.start"
-                problems.append(Problem(source, field, f"{start!r}: expected HH:MM, 00:00-23:59"))
-                continue
-            minute = clock_to_seconds(start) // 60
-            name = str(entry.get("name", f"shift{i}"))
-            patterns.append(
-                ShiftPattern(
-                    name if len(starts) == 1 else f"{name}-{minute // 60:02d}{minute % 60:02d}",
-                    minute,
-                    round(length * 60),
-                    pause,
-                    tuple(days),
-                    low,
-                    high,
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    return patterns
-
-
-def load_patterns(path: Path) -> list[ShiftPattern]:
-    """Shift patterns from a YAML file (see :func:`patterns_from_dict`)."""
-    return patterns_from_dict(read_yaml_file(path), str(path))
+WEEKDAYS = DAY_NAMES[:5]
 
 
 @dataclass(frozen=True)
@@ -206,22 +65,30 @@ def columns_for(patterns: Sequence[ShiftPattern]) -> list[Column]:
     return [Column(p, d) for p in patterns for d in p.days]
 
 
-def cover_matrix(columns: Sequence[Column], interval_minutes: int) -> sparse.csr_array:
-    """``covers[i, j]`` = 1 if column ``j`` is on duty for the whole of interval ``i``."""
+def cover_matrix(
+    columns: Sequence[Column], interval_minutes: int, breaks: bool = True
+) -> sparse.csr_array:
+    """``covers[i, j]``: share of column ``j``'s people working throughout interval ``i``.
+
+    Zero unless the shift is on duty for the whole interval; with ``breaks``,
+    the least share not on a break at any minute of it (else 1).
+    """
     intervals = MINUTES_PER_WEEK // interval_minutes
-    rows, cols = [], []
+    rows, cols, data = [], [], []
     for j, column in enumerate(columns):
-        minutes = (
-            column.first_minute + np.arange(column.pattern.length_minutes)
-        ) % MINUTES_PER_WEEK
+        pattern = column.pattern
+        minutes = (column.first_minute + np.arange(pattern.length_minutes)) % MINUTES_PER_WEEK
+        working = np.zeros(MINUTES_PER_WEEK)
+        working[minutes] = pattern.on_duty() if breaks else 1.0
         on = np.zeros(MINUTES_PER_WEEK, dtype=bool)
         on[minutes] = True
         full = on.reshape(intervals, interval_minutes).all(axis=1)
+        least = working.reshape(intervals, interval_minutes).min(axis=1)
         covered = np.flatnonzero(full)
         rows.extend(covered.tolist())
         cols.extend([j] * covered.size)
-    data = np.ones(len(rows))
-    return sparse.csr_array((data, (rows, cols)), shape=(intervals, len(columns)))
+        data.extend(least[covered].tolist())
+    return sparse.csr_array((np.array(data), (rows, cols)), shape=(intervals, len(columns)))
 
 
 @dataclass(frozen=True)
@@ -230,7 +97,8 @@ class RosterSolution:
 
     columns: list[Column]
     counts: np.ndarray  # people per column
-    cover: np.ndarray  # people on duty for the whole of each interval
+    cover: np.ndarray  # people working (not on a break) throughout each interval
+    on_duty: np.ndarray  # people rostered on duty throughout each interval, breaks included
     requirement: np.ndarray
     interval_minutes: int
 
@@ -246,25 +114,82 @@ class RosterSolution:
         """Shifts worked per week."""
         return int(self.counts.sum())
 
+    @property
+    def start_times(self) -> list[int]:
+        """Distinct start times of the shifts worked, minutes after midnight."""
+        used = {c.pattern.start_minute for c, n in zip(self.columns, self.counts, strict=True) if n}
+        return sorted(used)
+
+    @property
+    def minimum_hours(self) -> float:
+        """People-hours the requirement itself asks for a week (no roster can pay less)."""
+        return float(self.requirement.sum()) * self.interval_minutes / 60
+
 
 def _label(interval: int, interval_minutes: int) -> str:
     start = interval * interval_minutes
     return f"{DAY_NAMES[start // MINUTES_PER_DAY]} {start % 1440 // 60:02d}:{start % 60:02d}"
 
 
+def _groups(columns: Sequence[Column], vary_by_day: bool) -> list[list[int]]:
+    """Columns that must have equal counts: a pattern's weekdays (unless ``vary_by_day``)."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    for j, column in enumerate(columns):
+        tied = not vary_by_day and column.day in WEEKDAYS
+        key = (id(column.pattern), "weekdays" if tied else column.day)
+        groups.setdefault(key, []).append(j)
+    return list(groups.values())
+
+
+def shortfall(
+    requirement: np.ndarray,
+    patterns: Sequence[ShiftPattern],
+    interval_minutes: int,
+    source: str = "--shifts",
+) -> InputError | None:
+    """The error naming intervals the patterns cannot cover even at their maxima, or None."""
+    requirement = np.asarray(requirement, dtype=np.int64)
+    columns = columns_for(patterns)
+    covers = cover_matrix(columns, interval_minutes)
+    high = np.array([1e9 if c.pattern.max_count is None else c.pattern.max_count for c in columns])
+    most = np.floor(covers @ high + 1e-9)
+    short = np.flatnonzero(most < requirement)
+    if not short.size:
+        return None
+    first = ", ".join(
+        f"{_label(i, interval_minutes)} needs {requirement[i]}, at most {most[i]:.0f}"
+        for i in short[:3]
+    )
+    more = f" and {short.size - 3} more intervals" if short.size > 3 else ""
+    hours = float(np.sum(requirement[short] - most[short])) * interval_minutes / 60
+    return InputError(
+        [
+            Problem(
+                source,
+                "patterns",
+                f"cannot cover the requirement: {first}{more} (short by {hours:,.1f} "
+                "people-hours a week); expected patterns whose max counts (or start times) "
+                "allow enough people on duty",
+            )
+        ]
+    )
+
+
 def solve_roster(
     requirement: np.ndarray,
     patterns: Sequence[ShiftPattern],
     interval_minutes: int,
-    time_limit_s: float = 120.0,
+    time_limit_s: float = 60.0,
     source: str = "--shifts",
+    max_starts: int | None = None,
+    vary_by_day: bool = False,
 ) -> RosterSolution:
     """Fewest paid hours of shifts covering ``requirement`` people in every interval.
 
     Parameters
     ----------
     requirement
-        People needed on duty per interval of the week (Monday 00:00 first).
+        People needed working per interval of the week (Monday 00:00 first).
     patterns
         The shift patterns that may be worked.
     interval_minutes
@@ -273,12 +198,18 @@ def solve_roster(
         Time the solver may take, seconds; the best roster found by then is used.
     source
         Where the patterns came from, for messages.
+    max_starts
+        Most distinct start times (times of day) the roster may use (None: any).
+    vary_by_day
+        Let a pattern's numbers differ between weekdays (default: the same
+        Monday to Friday).
 
     Returns
     -------
     RosterSolution
         Optimal (or, at the time limit, the best found), then made minimal:
-        no single shift can be removed without breaking cover.
+        no shift (no weekday set of shifts, when tied) can be removed without
+        breaking cover.
 
     Raises
     ------
@@ -287,52 +218,79 @@ def solve_roster(
         intervals short and by how much), or the solver finds no roster.
     """
     requirement = np.asarray(requirement, dtype=np.int64)
+    problem = shortfall(requirement, patterns, interval_minutes, source)
+    if problem is not None:
+        raise problem
     columns = columns_for(patterns)
     covers = cover_matrix(columns, interval_minutes)
+    n = len(columns)
     low = np.array([c.pattern.min_count for c in columns], dtype=float)
     high = np.array(
         [math.inf if c.pattern.max_count is None else c.pattern.max_count for c in columns]
     )
-    most = covers @ np.where(np.isinf(high), 1e9, high)
-    short = np.flatnonzero(most < requirement)
-    if short.size:
-        first = ", ".join(
-            f"{_label(i, interval_minutes)} needs {requirement[i]}, at most {most[i]:.0f}"
-            for i in short[:3]
-        )
-        more = f" and {short.size - 3} more intervals" if short.size > 3 else ""
+    cost = np.array([c.pattern.paid_hours for c in columns])
+    groups = _groups(columns, vary_by_day)
+    starts = sorted({c.pattern.start_minute for c in columns})
+    use_starts = max_starts is not None and max_starts < len(starts)
+    extra = len(starts) if use_starts else 0
+    matrix = [sparse.hstack([covers, sparse.csr_array((covers.shape[0], extra))])]
+    lower, upper = [requirement.astype(float)], [np.full(covers.shape[0], np.inf)]
+    ties = [(g[0], j) for g in groups for j in g[1:]]
+    if ties:
+        tie = sparse.lil_array((len(ties), n + extra))
+        for row, (a, b) in enumerate(ties):
+            tie[row, a], tie[row, b] = 1.0, -1.0
+        matrix.append(tie.tocsr())
+        lower.append(np.zeros(len(ties)))
+        upper.append(np.zeros(len(ties)))
+    if use_starts:
+        big = float(max(requirement.max(), 1)) * 2 + float(low.max(initial=0))
+        link = sparse.lil_array((n + 1, n + extra))
+        for j, column in enumerate(columns):
+            link[j, j] = 1.0
+            link[j, n + starts.index(column.pattern.start_minute)] = -min(big, high[j])
+        link[n, n:] = 1.0
+        matrix.append(link.tocsr())
+        lower.append(np.full(n + 1, -np.inf))
+        upper.append(np.concatenate([np.zeros(n), [float(max_starts)]]))
+    result = milp(
+        np.concatenate([cost, np.zeros(extra)]),
+        constraints=LinearConstraint(
+            sparse.vstack(matrix).tocsr(), lb=np.concatenate(lower), ub=np.concatenate(upper)
+        ),
+        integrality=np.ones(n + extra),
+        bounds=Bounds(
+            np.concatenate([low, np.zeros(extra)]), np.concatenate([high, np.ones(extra)])
+        ),
+        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
+    )
+    if result.x is None:
+        limit = f" with at most {max_starts} start times" if use_starts else ""
         raise InputError(
             [
                 Problem(
                     source,
                     "patterns",
-                    f"cannot cover the requirement: {first}{more}; expected patterns whose "
-                    "max counts (or start times) allow enough people on duty",
+                    f"no roster covers the requirement{limit} ({result.message}); expected "
+                    "patterns (or --max-starts, minima and maxima) that allow one",
                 )
             ]
         )
-    cost = np.array([c.pattern.paid_hours for c in columns])
-    result = milp(
-        cost,
-        constraints=LinearConstraint(covers, lb=requirement.astype(float), ub=np.inf),
-        integrality=np.ones(len(columns)),
-        bounds=Bounds(low, high),
-        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
-    )
-    if result.x is None:
-        raise InputError(
-            [Problem(source, "patterns", f"no roster found ({result.message}); expected feasible")]
-        )
-    counts = np.round(result.x).astype(np.int64)
-    counts = _prune(counts, covers, requirement, low.astype(np.int64), cost)
-    cover = covers @ counts
+    counts = np.round(result.x[:n]).astype(np.int64)
+    counts = _prune(counts, covers, requirement, low.astype(np.int64), cost, groups)
+    on_duty = cover_matrix(columns, interval_minutes, breaks=False) @ counts
+    solution = RosterSolution(
+        columns, counts, np.asarray(covers @ counts), np.asarray(on_duty), requirement,
+        interval_minutes,
+    )  # fmt: skip
     log.info(
-        "roster: %d shifts, %.1f paid hours (solver: %s)",
-        counts.sum(),
-        float(cost @ counts),
+        "roster: %d shifts, %.1f paid hours, %d start times (solver: %s)",
+        solution.shifts,
+        solution.paid_hours,
+        len(solution.start_times),
         result.message,
     )
-    return RosterSolution(columns, counts, np.asarray(cover), requirement, interval_minutes)
+    return solution
 
 
 def _prune(
@@ -341,15 +299,18 @@ def _prune(
     requirement: np.ndarray,
     low: np.ndarray,
     cost: np.ndarray,
+    groups: list[list[int]],
 ) -> np.ndarray:
-    """Drop shifts that are not needed, dearest first, until none can go."""
+    """Drop shifts (a tied group at a time) not needed, dearest first, until none can go."""
     counts = counts.copy()
     dense = covers.toarray()
     cover = dense @ counts
-    for j in np.argsort(-cost, kind="stable"):
-        while counts[j] > low[j] and np.all(cover - dense[:, j] >= requirement):
-            counts[j] -= 1
-            cover -= dense[:, j]
+    order = sorted(groups, key=lambda g: -float(cost[g].sum()))
+    for group in order:
+        column = dense[:, group].sum(axis=1)
+        while np.all(counts[group] > low[group]) and np.all(cover - column >= requirement - 1e-9):
+            counts[group] -= 1
+            cover -= column
     return counts
 
 
@@ -373,7 +334,7 @@ def roster_block(solution: RosterSolution) -> dict[str, Any]:
             shift["days"] = sorted(days, key=DAY_NAMES.index)
         shifts.append(shift)
     block: dict[str, Any] = {"shifts": shifts}
-    if np.any(solution.cover == 0):
+    if np.any(solution.on_duty == 0):
         block["allow_gaps"] = True  # the requirement itself has intervals needing nobody
     return block
 

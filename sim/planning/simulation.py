@@ -1,7 +1,8 @@
 """The simulations staffing verification asks for, through the one run pipeline.
 
-Staffing verification simulates trial rosters and looks at each interval of
-the week. It keeps only what it needs of each replication -- the calls at one
+Staffing verification simulates trial rosters (:class:`sim.planning.search.TrialRunner`)
+and looks at each interval of the week. It keeps only what it needs of each
+replication -- the calls at one
 handler pool's queues, or one area's grade 1 and 2 incidents and unit jobs --
 by passing a reducer to :func:`sim.runs.pipeline.simulate`, which owns
 replication numbers, seeds, retries and the executor (this process, worker
@@ -70,11 +71,16 @@ class PoolCallsReducer:
 
 
 def simulate_calls(
-    scenario: Scenario, refs: Sequence[str], replications: int, executor: Executor | None = None
+    scenario: Scenario,
+    refs: Sequence[str],
+    replications: int,
+    executor: Executor | None = None,
+    seed: int | None = None,
 ) -> list[PoolCalls]:
-    """``replications`` replications (0, 1, ...) with the scenario's seed, in order."""
+    """``replications`` replications (0, 1, ...) of ``seed`` (default the scenario's), in order."""
+    update = {"replications": replications} | ({} if seed is None else {"seed": seed})
     runs = simulate(
-        [scenario.model_copy(update={"replications": replications})],
+        [scenario.model_copy(update=update)],
         PoolCallsReducer(tuple(refs)),
         executor,
         name=f"{scenario.name} staffing",
@@ -133,10 +139,12 @@ def simulate_incidents(
     where: tuple[str, str],
     replications: int,
     executor: Executor | None = None,
+    seed: int | None = None,
 ) -> list[AreaIncidents]:
-    """``replications`` replications (0, 1, ...) with the scenario's seed, in order."""
+    """``replications`` replications (0, 1, ...) of ``seed`` (default the scenario's), in order."""
+    update = {"replications": replications} | ({} if seed is None else {"seed": seed})
     runs = simulate(
-        [scenario.model_copy(update={"replications": replications})],
+        [scenario.model_copy(update=update)],
         AreaIncidentsReducer(where),
         executor,
         name=f"{scenario.name} unit staffing",

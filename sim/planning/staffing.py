@@ -9,20 +9,23 @@ Two requirements are computed for one handler pool, per interval of the week
   time, and staffed with the smallest number of handlers that Erlang C (callers
   never hang up) or Erlang A (exponential patience with the channel's mean
   patience) says meets every target.
-* **FMMW**, the iterative staffing algorithm of Feldman, Mandelbaum, Massey and
-  Whitt (Management Science 54(2), 2008): simulate with ample staff; read the
-  time-varying *offered load* -- the mean number of calls that would be in
-  service if every call were answered on arrival (the infinite-server load),
-  which lags the arrival rate by the handling time -- from the simulated calls;
-  staff each interval with the Erlang requirement at that load; simulate again
-  with the new staffing (abandoned callers ring again, so the offered load
-  depends on the staffing) and repeat until the staffing stops changing. The
-  result is then verified by simulation: every interval's achieved figures get
-  a 95% confidence interval across replications, and an interval whose
-  interval lies wholly on the wrong side of a target gets one more handler and
-  the verification is repeated (at most ``max_corrections`` times). This last
-  step absorbs what the Erlang model leaves out (priority of 999 over 101,
-  non-exponential handling and patience).
+* **FMMW**, after Feldman, Mandelbaum, Massey and Whitt (Management Science
+  54(2), 2008): the same Erlang rule at the time-varying *offered load* -- the
+  mean number of calls that would be in service if every call were answered on
+  arrival, which lags the arrival rate by the handling time. The load of first
+  attempts is computed exactly (:func:`sim.planning.load.expected_offered_load`);
+  the load of redials depends on the staffing (abandoned callers ring again)
+  and is estimated from Erlang A's abandonment at the staffing, iterated until
+  the staffing stops changing -- analytically, with no simulation.
+
+The FMMW staffing is then searched and verified by simulation
+(:mod:`sim.planning.search`): each interval must meet every target at the
+stated one-sided confidence, on the search's replications and again on a
+confirmation run with fresh seeds. This absorbs what the Erlang model leaves
+out (priority of 999 over 101, non-exponential handling and patience, redials'
+timing). Only the contact side of the scenario is simulated: the pool's calls
+do not depend on what happens to incidents, and the model gives the same calls
+either way (:func:`sim.scenarios.staffing.contact_only`).
 
 Targets are written ``metric:segment[:stat]<=|>=value``, e.g.
 ``answered_within_target:999>=90`` (% of offered calls answered within the
@@ -38,29 +41,26 @@ import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
+from sim.analytic import erlang_a_figures
 from sim.catalogue import PERCENTILES
-from sim.config import MINUTES_PER_WEEK, Scenario
-from sim.metrics.windows import in_period, interval_edges, interval_of
-from sim.planning.pool import (
-    PoolSetup,
-    erlang_requirement,
-    expected_offered_load,
-    sipp_loads,
-)
-from sim.planning.simulation import PoolCalls, simulate_calls
+from sim.config import Scenario
+from sim.metrics.windows import in_period, interval_of
+from sim.planning.load import expected_offered_load, sipp_loads
+from sim.planning.pool import PoolSetup, erlang_requirement
+from sim.planning.search import TrialRunner, finish, search_staffing
+from sim.planning.simulation import PoolCalls, PoolCallsReducer
 from sim.planning.targets import Target
 from sim.planning.verification import (
+    Confidence,
+    Estimate,
     StaffingResult,
-    interval_label,
     interval_percentiles,
     rostered_for,
-    verification_frame,
-    verify_staffing,
 )
 from sim.runs.executors import Executor
-from sim.scenarios.staffing import with_pool_roster
+from sim.scenarios.staffing import contact_only, with_pool_roster
+from sim.units import SECONDS_PER_HOUR
 
 log = logging.getLogger(__name__)
 
@@ -70,75 +70,37 @@ def with_staff(setup: PoolSetup, staff: np.ndarray) -> Scenario:
     return with_pool_roster(setup.scenario, setup.pool_id, setup.interval_minutes, list(staff))
 
 
-def offered_load(
-    runs: Sequence[PoolCalls], interval_minutes: int, redials_only: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Infinite-server offered load and mean handling time per interval of the week.
+def redial_load(
+    setup: PoolSetup, staff: np.ndarray, load: np.ndarray, aht_s: np.ndarray
+) -> np.ndarray:
+    """Offered load of redials per interval at a staffing, from Erlang A's abandonment, Erlangs.
 
-    Every call attempt is taken as if answered on arrival and kept for its
-    talk plus wrap-up time; the number of such calls in progress, averaged over
-    each interval of the measured period and folded onto the week, is the
-    offered load (FMMW's ``m(t)``) in Erlangs. With ``redials_only``, only
-    the redials count (the load that depends on the staffing).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Offered load (Erlangs) and mean handling time of the calls arriving in
-        the interval (seconds; the overall mean where none arrived).
+    Each queue's first attempts (its profile's rate) abandon with the
+    probability Erlang A gives the pooled queue at ``load`` (all attempts) with
+    the queue's mean patience; an abandoned caller rings again with the
+    redial probability, up to ``max_attempts`` calls in all, each busy for the
+    queue's mean handling time. The redial delay (a minute or a quarter of an
+    hour) is taken as short against the interval.
     """
-    intervals = MINUTES_PER_WEEK // interval_minutes
-    area = np.zeros(intervals)
-    length = np.zeros(intervals)
-    work = np.zeros(intervals)
-    count = np.zeros(intervals)
-    for run in runs:
-        if redials_only:
-            run = _redials(run)
-        edges = interval_edges(run.horizon_s, interval_minutes)
-        start, end = run.arrival_s, run.arrival_s + run.busy_s
-        times = np.concatenate([start, end])
-        steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
-        order = np.argsort(times, kind="stable")
-        times, in_progress = times[order], np.cumsum(steps[order])
-        # Integral of the in-progress count from the first event: linear between events.
-        if times.size:
-            integral = np.concatenate([[0.0], np.cumsum(np.diff(times) * in_progress[:-1])])
-            at_edges = np.interp(edges, times, integral, left=0.0, right=integral[-1])
-        else:
-            at_edges = np.zeros(edges.size)
-        slot = interval_of(edges[:-1], interval_minutes)
-        np.add.at(area, slot, np.diff(at_edges))
-        np.add.at(length, slot, np.diff(edges))
-        inside = in_period(run.arrival_s, run.horizon_s)
-        arrival_slot = interval_of(run.arrival_s[inside], interval_minutes)
-        np.add.at(work, arrival_slot, run.busy_s[inside])
-        np.add.at(count, arrival_slot, 1.0)
-    load = np.divide(area, length, out=np.zeros(intervals), where=length > 0)
-    overall = work.sum() / count.sum() if count.sum() else 1.0
-    aht = np.divide(work, count, out=np.full(intervals, overall), where=count > 0)
-    return load, aht
-
-
-def _redials(run: PoolCalls) -> PoolCalls:
-    keep = run.attempt > 0
-    return PoolCalls(
-        replication=run.replication,
-        horizon_s=run.horizon_s,
-        **{
-            name: getattr(run, name)[keep]
-            for name in (
-                "arrival_s",
-                "busy_s",
-                "wait_s",
-                "answered",
-                "abandoned",
-                "within",
-                "ref",
-                "attempt",
+    hour = np.arange(setup.intervals) * setup.interval_minutes // 60
+    extra = np.zeros(setup.intervals)
+    for q in setup.queues:
+        redial = q.config.redial
+        if redial is None or q.patience_s is None:
+            continue
+        rates = q.rates_per_s[hour]
+        for i in np.flatnonzero(rates > 0):
+            figures = erlang_a_figures(
+                float(load[i] / aht_s[i] * SECONDS_PER_HOUR),
+                float(aht_s[i]),
+                int(max(staff[i], 1)),
+                q.patience_s,
+                0.0,
             )
-        },
-    )
+            x = (figures.p_abandon or 0.0) * redial.probability
+            again = sum(x**k for k in range(1, redial.max_attempts))
+            extra[i] += rates[i] * again * q.aht_s
+    return extra
 
 
 def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.ndarray:
@@ -164,140 +126,140 @@ def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.nda
     return interval_percentiles(slots, waits, n, PERCENTILES[target.stat])
 
 
-def verification_table(runs: Sequence[PoolCalls], setup: PoolSetup, method: str) -> pd.DataFrame:
-    """Achieved figure per interval and target: mean and 95% t-interval across replications."""
-    per_target = (
-        (target, np.vstack([interval_figures(run, setup, target) for run in runs]))
-        for target in setup.targets
+def pool_figures(setup: PoolSetup) -> Callable[[Sequence[PoolCalls]], list]:
+    """Each target's figure per replication (rows) and interval (columns), from the pool's calls."""
+
+    def figures(runs: Sequence[PoolCalls]) -> list[tuple[Target, np.ndarray]]:
+        return [
+            (target, np.vstack([interval_figures(run, setup, target) for run in runs]))
+            for target in setup.targets
+        ]
+
+    return figures
+
+
+def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
+    """Trial staffings of the pool, simulated on the contact side of the scenario only."""
+    base = contact_only(setup.scenario)
+
+    def build(staff: np.ndarray) -> Scenario:
+        return with_pool_roster(base, setup.pool_id, setup.interval_minutes, list(staff))
+
+    return TrialRunner(
+        build,
+        PoolCallsReducer(tuple(setup.refs())),
+        pool_figures(setup),
+        executor,
+        f"{setup.scenario.name} staffing",
     )
-    return verification_frame(per_target, setup.interval_minutes, method)
 
 
-def staffing_requirement(
-    setup: PoolSetup,
-    replications: int,
-    executor: Executor | None = None,
-    max_iterations: int = 8,
-    max_corrections: int = 4,
-    max_staff: int = 2000,
-    on_step: Callable[[str], None] | None = None,
-) -> StaffingResult:
-    """FMMW iterative staffing, verified by simulation, beside the SIPP baseline.
-
-    Parameters
-    ----------
-    setup
-        Pool, targets and interval (from :func:`resolve_pool`).
-    replications
-        Replications per simulation (the scenario's seed; replication ``r`` uses
-        the same random numbers in every simulation, so staffings are compared
-        on the same calls).
-    executor
-        Where every verification simulation runs (an entered
-        :mod:`sim.runs.executors` executor); by default this process.
-    max_iterations
-        FMMW iterations at most (each one simulation).
-    max_corrections
-        Verification rounds at most that add a handler where a target is missed
-        beyond doubt.
-    max_staff
-        Largest number of handlers per interval considered.
-    on_step
-        Called with a short description before each simulation (progress).
+def pool_estimate(setup: PoolSetup, max_staff: int = 2000, max_iterations: int = 20) -> Estimate:
+    """SIPP and FMMW staffing from the analytic loads (no simulation; see the module docstring).
 
     Raises
     ------
     InputError
         If some target is out of reach (more than ``max_staff`` handlers).
     """
-    refs = setup.refs()
-    step = on_step or (lambda text: None)
+    hours = setup.interval_minutes / 60
     arrivals, sipp_load, sipp_aht = sipp_loads(setup)
     sipp = erlang_requirement(setup, sipp_load, sipp_aht, max_staff)
     iterations: list[dict[str, object]] = []
-    runs = 0
-
     # The load of first attempts does not depend on the staffing: computed exactly.
-    # Redials do (abandoned callers ring again): read from simulation, starting
-    # with ample staff (nobody waits, so nobody redials) and iterating.
+    # Redials do: from Erlang A's abandonment at the staffing, iterated from no
+    # redials. Fewer staff only mean more redials, so the staffing only rises.
     first_load = expected_offered_load(setup)
-    redials = any(q.config.redial is not None for q in setup.queues)
-    staff = np.full(setup.intervals, min(max_staff, int(3 * sipp.max() + 20)), dtype=np.int64)
-    converged = False
-    history: list[np.ndarray] = []
-    redial_load = np.zeros(setup.intervals)
-    load = first_load
+    extra = np.zeros(setup.intervals)
+    staff = erlang_requirement(setup, first_load, sipp_aht, max_staff)
+    converged = not any(q.config.redial is not None for q in setup.queues)
     for iteration in range(max_iterations):
-        if redials and iteration > 0:
-            step(f"FMMW iteration {iteration + 1}: simulating")
-            simulated = simulate_calls(with_staff(setup, staff), refs, replications, executor)
-            runs += 1
-            redial_load, _ = offered_load(simulated, setup.interval_minutes, redials_only=True)
-        load = first_load + redial_load
-        proposed = erlang_requirement(setup, load, sipp_aht, max_staff)
-        if iteration > 1:
-            # Fewer staff only mean more redials: from here the staffing only rises,
-            # so simulation noise cannot make it flip back and forth.
-            proposed = np.maximum(proposed, staff)
+        if converged:
+            break
+        previous, extra = extra, redial_load(setup, staff, first_load + extra, sipp_aht)
+        proposed = np.maximum(
+            erlang_requirement(setup, first_load + extra, sipp_aht, max_staff), staff
+        )
         changed = int(np.sum(proposed != staff))
         iterations.append(
             {
                 "step": f"fmmw-{iteration + 1}",
-                "staff_hours": float(staff.sum()) * setup.interval_minutes / 60,
-                "redial_load_erlang_hours": float(redial_load.sum()) * setup.interval_minutes / 60,
-                "next_staff_hours": float(proposed.sum()) * setup.interval_minutes / 60,
+                "staff_hours": float(staff.sum()) * hours,
+                "redial_load_erlang_hours": float(extra.sum()) * hours,
+                "next_staff_hours": float(proposed.sum()) * hours,
                 "intervals_changed": changed,
             }
         )
-        log.info("FMMW iteration %d: %d intervals changed", iteration + 1, changed)
-        if changed == 0 or (not redials and iteration > 0):
-            converged = True
-            break
-        if any(np.array_equal(proposed, h) for h in history):
-            # A cycle (the staffing flips between values): take the larger of each.
-            staff = np.maximum(proposed, staff)
-            converged = True
-            break
-        history.append(staff)
+        # Settled when the staffing stands and the redial load with it (redials add
+        # load, which adds abandonment: a fixed point, reached from below).
         staff = proposed
-        if not redials:
-            converged = True
-            break
-    fmmw = staff.copy()
-
-    # Verification; where a target is missed beyond doubt, one more handler.
-    def verify(trial: np.ndarray, method: str) -> pd.DataFrame:
-        simulated = simulate_calls(with_staff(setup, trial), refs, replications, executor)
-        return verification_table(simulated, setup, method)
-
-    verified = verify_staffing(verify, staff, sipp, setup.interval_minutes, max_corrections, step)
-    staff = verified.staff
-    iterations.extend(verified.iterations)
-    runs += verified.simulations
-
+        converged = changed == 0 and float(np.max(np.abs(extra - previous))) < 0.01
     shrinkage = setup.scenario.handler_pools[setup.pool_id].shrinkage
-    current = setup.scenario.handler_pools[setup.pool_id].roster.staff_per_minute()
-    per_interval = current.reshape(setup.intervals, setup.interval_minutes)
-    requirement = pd.DataFrame(
-        {
-            "interval": np.arange(setup.intervals),
-            "label": [interval_label(i, setup.interval_minutes) for i in range(setup.intervals)],
-            "calls_per_hour": arrivals,
-            "sipp_load": sipp_load,
-            "offered_load": load,
-            "aht_s": sipp_aht,
-            "sipp_staff": sipp,
-            "fmmw_staff": fmmw,
-            "required_staff": staff,
-            "required_rostered": rostered_for(staff, shrinkage),
-            "current_rostered": per_interval.min(axis=1),
-        }
+    columns: dict[str, object] = {
+        "calls_per_hour": arrivals,
+        "sipp_load": sipp_load,
+        "offered_load": first_load + extra,
+        "aht_s": sipp_aht,
+        "sipp_staff": sipp,
+        "fmmw_staff": staff,
+    }
+    return Estimate(staff, sipp, rostered_for(staff, shrinkage), columns, iterations, converged)
+
+
+def staffing_requirement(
+    setup: PoolSetup,
+    replications: int,
+    executor: Executor | None = None,
+    confidence: Confidence | None = None,
+    compare_sipp: bool = False,
+    max_staff: int = 2000,
+    on_step: Callable[[str], None] | None = None,
+    estimate: Estimate | None = None,
+) -> StaffingResult:
+    """FMMW staffing, searched and confirmed by simulation, beside the SIPP baseline.
+
+    Parameters
+    ----------
+    setup
+        Pool, targets and interval (from :func:`resolve_pool`).
+    replications
+        Replications per staffing to start the search with (the scenario's
+        seed; replication ``r`` uses the same random numbers in every
+        simulation, so staffings are compared on the same calls).
+    executor
+        Where every simulation runs (an entered :mod:`sim.runs.executors`
+        executor); by default this process.
+    confidence
+        One-sided confidence, tolerance and replication limits (default
+        :class:`Confidence`).
+    compare_sipp
+        Also simulate the SIPP staffing on the confirmation's seeds.
+    max_staff
+        Largest number of handlers per interval considered.
+    on_step
+        Called with a short description before each simulation (progress).
+    estimate
+        The analytic estimate, if already made (:func:`pool_estimate`).
+
+    Raises
+    ------
+    InputError
+        If some target is out of reach (more than ``max_staff`` handlers).
+    """
+    confidence = confidence or Confidence()
+    estimate = estimate or pool_estimate(setup, max_staff)
+    trials = pool_trials(setup, executor)
+    verified = search_staffing(
+        trials,
+        estimate.staff,
+        setup.scenario.seed,
+        replications,
+        setup.interval_minutes,
+        confidence,
+        max_staff=max_staff,
+        step=on_step or (lambda text: None),
     )
-    return StaffingResult(
-        setup=setup,
-        requirement=requirement,
-        verification=verified.verification,
-        iterations=pd.DataFrame(iterations),
-        converged=converged,
-        runs=runs,
+    pool = setup.scenario.handler_pools[setup.pool_id]
+    return finish(
+        setup, estimate, verified, trials, confidence, compare_sipp, pool.roster, pool.shrinkage
     )

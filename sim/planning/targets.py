@@ -66,21 +66,6 @@ class Target:
             return True
         return figure >= self.value if self.op == ">=" else figure <= self.value
 
-    def missed_beyond_doubt(self, ci_low: float, ci_high: float, mean: float) -> bool:
-        """Whether a confidence interval lies wholly on the wrong side of the target.
-
-        With no interval (one replication, or no spread) the mean decides.
-        """
-        if math.isnan(mean):
-            return False
-        if math.isnan(ci_low) or math.isnan(ci_high):
-            return not self.met(mean)
-        return ci_high < self.value if self.op == ">=" else ci_low > self.value
-
-    def met_within_ci(self, ci_low: float, ci_high: float, mean: float) -> bool:
-        """Met, or missed only by less than the confidence interval can tell apart."""
-        return not self.missed_beyond_doubt(ci_low, ci_high, mean)
-
 
 def parse_target(text: str, metrics: Mapping[str, MetricDef] = HANDLER_METRICS) -> Target:
     """Parse ``metric:segment[:stat]<=|>=value``.

@@ -398,6 +398,7 @@ def simulate(
     reducer: Reducer | None = None,
     executor: Executor | None = None,
     name: str = "simulation",
+    store: MemoryStore | None = None,
 ) -> dict[str, list[Any]]:
     """Replications of some scenarios, kept in memory: ``{scenario: [result per replication]}``.
 
@@ -419,6 +420,9 @@ def simulate(
         default this process.
     name
         What the simulation is for (in log messages).
+    store
+        A memory store to keep the replications in across calls: those already
+        in it are not run again (staffing adds replications to a trial this way).
 
     Raises
     ------
@@ -426,7 +430,7 @@ def simulate(
         If a replication failed twice: an in-memory simulation has no partial result.
     """
     plan = plan_scenarios(list(scenarios), name, Path("<memory>"))
-    store = MemoryStore()
+    store = store if store is not None else MemoryStore()
     reducer = reducer if reducer is not None else MetricReducer(warmup=False)
     if executor is None:
         with SequentialExecutor() as own:

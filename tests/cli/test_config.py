@@ -449,8 +449,13 @@ def test_validate_prints_warnings_and_exits_0(tmp_path: Path) -> None:
     result, path = validate_data(tmp_path, raw)
     assert result.exit_code == 0, result.output
     assert "valid scenario 'demo'" in result.stdout
-    (line,) = problem_lines(result)
+    line, *unstable = problem_lines(result)
     assert line.startswith(f"warning: {path}: handler_pools.contact_centre.shrinkage: is 0.99")
+    # ... and with 1% of the roster taking calls the pool cannot keep up (the stability check).
+    assert unstable and all(
+        u.startswith(f"warning: {path}: handler_pools.contact_centre: handler pool")
+        for u in unstable
+    )
 
 
 def test_validate_refuses_a_scenario_that_would_not_run(tmp_path: Path) -> None:

@@ -130,3 +130,52 @@ def test_staff_on_a_dask_cluster_gives_the_same_requirement(tmp_path: Path, dask
     assert there.exit_code == 0, there.output
     for name in ("requirement.csv", "verification.csv", "roster.yaml"):
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_infeasible_shifts_exit_2_before_any_simulation(tmp_path: Path, monkeypatch) -> None:
+    """The analytic estimate already cannot be rostered: exit 2 in seconds, nothing simulated."""
+    import time
+
+    from sim.planning import search
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before the feasibility check")
+
+    monkeypatch.setattr(search.TrialRunner, "run", no_simulation)
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text(
+        "patterns:\n"
+        "  - {name: day, start: '07:00', length_hours: 12, max: 5}\n"
+        "  - {name: night, start: '19:00', length_hours: 12, max: 5}\n"
+    )
+    started = time.perf_counter()
+    result = runner.invoke(
+        app,
+        ["staff", DEMO, "--pool", "contact_centre", "--target", "answered_within_target:999>=90",
+         "--shifts", str(shifts), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert time.perf_counter() - started < 30
+    assert f"{shifts}: patterns: cannot cover the requirement" in result.output
+    assert re.search(r"\w{3} \d\d:\d\d needs \d+, at most 5", result.output)
+    assert re.search(r"short by [\d,.]+ people-hours a week", result.output)
+    assert not (tmp_path / "out").exists()
+
+
+def test_roster_keeps_to_max_starts_and_reports_paid_hours(tmp_path: Path) -> None:
+    base = ["staff", MMC, "--pool", "handlers", "--target", "answered_within_target:101>=80",
+            "--interval", "60", "--set", "days=2", "--set", "replications=2",
+            "--max-replications", "4"]  # fmt: skip
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text(
+        "patterns:\n"
+        "  - {name: a, starts: ['06:00', '07:00', '08:00', '14:00', '15:00', '22:00'],"
+        " length_hours: 8.5, break_minutes: 30}\n"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*base, "--shifts", str(shifts), "--max-starts", "3",
+                                 "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    block = yaml.safe_load((out / "roster.yaml").read_text())["roster"]
+    assert len({s["start"] for s in block["shifts"]}) <= 3
+    assert "paid hours" in result.output and "on the requirement's" in result.output
