@@ -5,7 +5,7 @@ Shared by handler (:mod:`sim.planning.staffing`) and unit
 requirement, every round simulates the staffing (replications ``0 .. n-1`` of
 the scenario's seed, so every staffing is tried on the same calls: common
 random numbers) and judges each interval at the stated confidence
-(:func:`sim.planning.verification.judge`):
+(:func:`sim.planning.verification.judge_intervals`):
 
 * an interval that holds every target is left alone;
 * one shown short of a target at the same confidence (even the other
@@ -49,7 +49,7 @@ from sim.planning.verification import (
     Judgement,
     StaffingResult,
     interval_label,
-    judge,
+    judge_intervals,
     rostered_for,
     verification_frame,
 )
@@ -115,7 +115,7 @@ class Verified:
 
 
 def _judged(figures: list[tuple[Target, np.ndarray]], confidence: Confidence) -> list[Judgement]:
-    return [judge(target, per_run, confidence) for target, per_run in figures]
+    return [judge_intervals(target, per_run, confidence) for target, per_run in figures]
 
 
 def _short(judged: list[Judgement], n: int, cap: int) -> np.ndarray:

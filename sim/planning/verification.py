@@ -6,7 +6,7 @@ confidence (``--confidence``, default 0.95): the lower bound for a ``>=``
 target, the upper bound for a ``<=`` one. An interval *holds* a target when
 that bound is on the right side of the target, less the planner's tolerance
 (``--tolerance``, in the target's unit, default 0): we are that confident the
-long-run figure meets it. :func:`judge` does this for every interval at once,
+long-run figure meets it. :func:`judge_intervals` does this for every interval at once,
 and estimates the replications an interval whose mean meets the target but
 whose bound does not yet would need (``n >= (t s / margin)^2``).
 
@@ -86,7 +86,7 @@ class Judgement:
     needed: np.ndarray
 
 
-def judge(target: Target, per_run: np.ndarray, confidence: Confidence) -> Judgement:
+def judge_intervals(target: Target, per_run: np.ndarray, confidence: Confidence) -> Judgement:
     """Mean and one-sided bound of a target's figure in every interval, and whether it holds.
 
     Parameters

@@ -23,7 +23,7 @@ from sim.planning.pool import resolve_pool
 from sim.planning.search import TrialRunner, fresh_seed
 from sim.planning.staffing import pool_estimate, pool_trials, staffing_requirement
 from sim.planning.targets import parse_target
-from sim.planning.verification import Confidence, judge
+from sim.planning.verification import Confidence, judge_intervals
 from sim.runs.executors import ProcessExecutor
 from tests.helpers import single_queue
 
@@ -194,11 +194,11 @@ def test_judge_one_sided_bound_and_replications_needed() -> None:
     rng = np.random.default_rng(3)
     per_run = rng.normal([70.0, 81.0, 95.0, np.nan], 4.0, size=(10, 4))
     per_run[:, 3] = np.nan
-    j = judge(target, per_run, Confidence(level=0.95))
+    j = judge_intervals(target, per_run, Confidence(level=0.95))
     half = stats.t.ppf(0.95, 9) * per_run[:, :3].std(axis=0, ddof=1) / np.sqrt(10)
     np.testing.assert_allclose(j.bound[:3], per_run[:, :3].mean(axis=0) - half)
     assert j.held.tolist() == [False, False, True, True]  # no calls: nothing to miss
     assert j.close.tolist() == [False, True, False, False]
     assert 10 < j.needed[1] < np.inf
     # A tolerance of 15 points lets the first interval's bound hold too.
-    assert judge(target, per_run, Confidence(level=0.95, tolerance=15.0)).held[0]
+    assert judge_intervals(target, per_run, Confidence(level=0.95, tolerance=15.0)).held[0]
