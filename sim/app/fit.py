@@ -66,7 +66,8 @@ def fit_scenario(
     read = {str(incidents): (inc.rows_read, inc.rows_kept)}
     if cleaned_calls is not None:
         read[str(calls)] = (cleaned_calls.rows_read, cleaned_calls.rows_kept)
-    report_text = fit.issues_text(result.issues, read)
+    notes = inc.notes + (cleaned_calls.notes if cleaned_calls is not None else [])
+    report_text = fit.issues_text(result.issues, read, notes)
     scenario_from_dict(result.scenario, str(out))
     header = (
         f"Fitted by demandsim fit from {incidents}" + (f" and {calls}" if calls else "") + ".\n"
@@ -79,8 +80,6 @@ def fit_scenario(
     atomic_write(out, lambda p: p.write_text(text))
     report = out.with_name(out.stem + ".data-report.txt")
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
-    for issue in result.issues:
-        log.warning("%s", issue.describe())
     from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
 
     sources = [str(incidents)] + ([str(calls)] if calls else [])

@@ -5,7 +5,11 @@ command ``demandsim fit`` goes through the modules in order:
 
 - :mod:`sim.fit.mapping`: the ``--columns`` file (their column names and
   codes onto ours), checked like a config (:func:`read_mapping`);
-- :mod:`sim.fit.read`: each CSV read, its rows parsed and cleaned, bad rows
+- :mod:`sim.fit.source`: each export read as text, its encoding, separator
+  or workbook detected, within size and row bounds (:func:`read_export`);
+- :mod:`sim.fit.timestamps`: timestamps read without guessing the day order
+  or the time zone silently (:func:`parse_time_columns`);
+- :mod:`sim.fit.read`: each export's rows parsed and cleaned, bad rows
   counted for the data report (:func:`read_incidents`, :func:`read_calls`,
   :func:`issues_text`);
 - :mod:`sim.fit.durations` and :mod:`sim.fit.demand`: the estimates
@@ -51,10 +55,11 @@ from sim.fit.read import (
     clean_incidents,
     issues_text,
     read_calls,
-    read_export,
     read_incidents,
 )
 from sim.fit.rosters import OnDutyFit, fit_on_duty
+from sim.fit.source import ExportText, read_export
+from sim.fit.timestamps import TimeReading, parse_time_columns
 
 __all__ = [
     "CallMapping",
@@ -62,6 +67,7 @@ __all__ = [
     "ColumnMappingFile",
     "DataIssue",
     "DistributionCheck",
+    "ExportText",
     "FitDiagnostics",
     "FitResult",
     "IncidentMapping",
@@ -71,6 +77,7 @@ __all__ = [
     "ProfileCheck",
     "ProfileFit",
     "RosterCheck",
+    "TimeReading",
     "build_scenario",
     "clean_calls",
     "clean_incidents",
@@ -82,6 +89,7 @@ __all__ = [
     "fit_profile",
     "issues_text",
     "kaplan_meier",
+    "parse_time_columns",
     "read_calls",
     "read_export",
     "read_incidents",

@@ -33,10 +33,9 @@ def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> i
 def _on_scene_fits(parts: FitParts, inc: pd.DataFrame) -> dict[str, LognormalFit | None]:
     """Arrived to cleared per grade (empty without both columns)."""
     fits: dict[str, LognormalFit | None] = {}
-    if {"arrived", "cleared"} <= set(inc.columns):
+    if "on_scene_s" in inc:
         for grade in ("grade1", "grade2", "scheduled"):
-            rows = inc[inc["grade"] == grade]
-            scene_s = (rows["cleared"] - rows["arrived"]).dt.total_seconds().to_numpy()
+            scene_s = inc.loc[inc["grade"] == grade, "on_scene_s"].to_numpy(dtype=float)
             fits[grade] = fit_lognormal(scene_s)
             parts.samples[f"on_scene/{grade}"] = scene_s
     parts.fits["on_scene"] = fits
@@ -60,8 +59,8 @@ def _area_section(
     comments = parts.comments
     k, total = share
     travel = None
-    if {"dispatched", "arrived"} <= columns:
-        travel_s = (rows["arrived"] - rows["dispatched"]).dt.total_seconds().to_numpy()
+    if "travel_s" in columns:
+        travel_s = rows["travel_s"].to_numpy(dtype=float)
         travel = fit_lognormal(travel_s)
         parts.samples[f"travel/{area_id}"] = travel_s
     parts.fits[f"travel/{area_id}"] = travel

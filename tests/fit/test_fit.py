@@ -126,15 +126,20 @@ def test_bad_rows_are_counted_excluded_and_the_fit_carries_on(tmp_path: Path) ->
     cad, calls = FIXTURES / "bad_cad.csv", FIXTURES / "bad_calls.csv"
     outcome = fit_scenario(cad, calls, FIXTURES / "mapping.yaml", tmp_path / "bad.yaml")
     expected = [
-        f"{cad}: 7 of 15 rows used",
-        f"{calls}: 4 of 11 rows used",
+        f"{cad}: 8 of 15 rows used",
+        f"{cad}: read as UTF-8, comma-separated",
+        f"{cad}: created, dispatched, arrived, cleared: as the mapping's timestamp_format",
         f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 4",
         f"{cad}: 1 row(s) with no created time (created); e.g. row 12",
         f"{cad}: 1 row(s) with times out of order (dispatched before created); e.g. row 5",
         f"{cad}: 1 row(s) with times out of order (arrived before dispatched); e.g. row 13",
         f"{cad}: 1 row(s) with times out of order (cleared before arrived); e.g. row 14",
-        f"{cad}: 1 row(s) with an unknown priority code (priority); e.g. row 6",
-        f"{cad}: 2 row(s) with no or an unknown channel code (channel); e.g. rows 15, 16",
+        f"{cad}: 1 row(s) with no or an unknown priority code (priority); e.g. row 6",
+        f"{cad}: 1 row(s) with an unknown channel code (channel); e.g. row 15",
+        f"{cad}: 1 row(s) with no channel (channel), kept; e.g. row 16",
+        f"{calls}: 4 of 11 rows used",
+        f"{calls}: read as UTF-8, comma-separated",
+        f"{calls}: arrival, answered, abandoned, ended: as the mapping's timestamp_format",
         f"{calls}: 1 row(s) with an unparseable timestamp (answered); e.g. row 5",
         f"{calls}: 1 row(s) with no arrival time (arrival); e.g. row 9",
         f"{calls}: 1 row(s) with times out of order (answered before arrival); e.g. row 6",
@@ -149,7 +154,7 @@ def test_bad_rows_are_counted_excluded_and_the_fit_carries_on(tmp_path: Path) ->
     assert all(line in header for line in expected)
     scenario = load_scenario(outcome.out)
     # The good rows still made a scenario: 2 answered 999 calls, 1 answered and
-    # 1 abandoned 101 call, 7 incidents.
+    # 1 abandoned 101 call, 8 incidents (one with no channel, kept).
     assert set(scenario.forces["fitted"].channels) == {"999", "101"}
     assert outcome.result.fits["profile/101"].count == 2
     assert outcome.html.exists()
@@ -161,7 +166,7 @@ def test_bad_rows_report_many_examples_only_the_first_five(tmp_path: Path) -> No
     (tmp_path / "cad.csv").write_text("\n".join(rows) + "\n")
     outcome = fit_scenario(tmp_path / "cad.csv", None, None, tmp_path / "f.yaml")
     assert (
-        f"{tmp_path / 'cad.csv'}: 8 row(s) with an unknown priority code (priority); "
+        f"{tmp_path / 'cad.csv'}: 8 row(s) with no or an unknown priority code (priority); "
         "e.g. rows 2, 3, 4, 5, 6" in outcome.report_text
     )
 
@@ -393,6 +398,8 @@ def test_excel_style_exports_are_read(tmp_path: Path) -> None:
     cad = tmp_path / "cad.csv"
     assert outcome.report_text.splitlines() == [
         f"{cad}: 2 of 4 rows used",
+        f"{cad}: read as UTF-8 with a byte-order mark, comma-separated",
+        f"{cad}: created: %Y-%m-%d %H:%M",
         f"{cad}: 1 row(s) with a number of fields other than the header's 2 (fields); e.g. row 4",
         f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 5",
     ]
