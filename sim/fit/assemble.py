@@ -220,6 +220,16 @@ def _handler_pool(
     return pool
 
 
+def _require_rows(cleaned: Cleaned, what: str) -> None:
+    """Refuse an export none of whose rows could be used, saying what was wrong with them."""
+    if cleaned.frame.empty:
+        found = "; ".join(issue.describe() for issue in cleaned.issues if issue.left_out)
+        message = f"no usable {what} rows after excluding bad ones: " + (
+            found or "the file has no data rows"
+        )
+        raise InputError([Problem(cleaned.source, "", message)])
+
+
 def build_scenario(
     incidents: Cleaned, calls: Cleaned | None, name: str = "fitted", force_id: str = "fitted"
 ) -> FitResult:
@@ -245,14 +255,13 @@ def build_scenario(
         If no incident row is usable, or no call or incident is on channel
         999 or 101.
     """
+    _require_rows(incidents, "incident")
+    if calls is not None:
+        _require_rows(calls, "call")
     inc = incidents.frame
-    if inc.empty:
-        found = (
-            "; ".join(issue.describe() for issue in incidents.issues) or "the file has no data rows"
-        )
-        message = f"no usable incident rows after excluding bad ones: {found}"
-        raise InputError([Problem(incidents.source, "", message)])
-    call_rows = calls.frame if calls is not None and not calls.frame.empty else None
+    if "channel" in inc:
+        inc = inc.assign(channel=inc["channel"].astype("object"))
+    call_rows = calls.frame if calls is not None else None
     parts = FitParts(
         *_whole_days(inc["created"] if call_rows is None else call_rows["arrival"]),
         ("forces", force_id),

@@ -172,7 +172,7 @@ def _parse(
         aware = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
         return naive, aware, "Excel serial dates (days since 1899-12-30)"
     naive, aware, formats = _by_shape(values, dayfirst)
-    how = ", ".join(dict.fromkeys(formats)) or "no timestamp format recognised"
+    how = "as " + ", ".join(dict.fromkeys(formats)) if formats else "no timestamp format recognised"
     return naive, aware, how
 
 

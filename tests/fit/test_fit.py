@@ -399,7 +399,7 @@ def test_excel_style_exports_are_read(tmp_path: Path) -> None:
     assert outcome.report_text.splitlines() == [
         f"{cad}: 2 of 4 rows used",
         f"{cad}: read as UTF-8 with a byte-order mark, comma-separated",
-        f"{cad}: created: %Y-%m-%d %H:%M",
+        f"{cad}: created: as %Y-%m-%d %H:%M",
         f"{cad}: 1 row(s) with a number of fields other than the header's 2 (fields); e.g. row 4",
         f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 5",
     ]
