@@ -31,7 +31,7 @@ like a bad config. All durations are in seconds.
 from __future__ import annotations
 
 from sim.fit.assemble import FitResult, build_scenario
-from sim.fit.demand import ProfileFit, fit_grading, fit_profile
+from sim.fit.demand import ProfileFit, fit_grading, fit_profile, rounded_shares
 from sim.fit.diagnostics import (
     DistributionCheck,
     FitDiagnostics,
@@ -57,6 +57,7 @@ from sim.fit.read import (
     read_calls,
     read_incidents,
 )
+from sim.fit.response import valid_ids
 from sim.fit.rosters import OnDutyFit, fit_on_duty
 from sim.fit.source import ExportText, read_export
 from sim.fit.timestamps import TimeReading, parse_time_columns
@@ -94,5 +95,7 @@ __all__ = [
     "read_export",
     "read_incidents",
     "read_mapping",
+    "rounded_shares",
     "scenario_yaml",
+    "valid_ids",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError, Problem
-from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile
+from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile, rounded_shares
 from sim.fit.durations import fit_censored_patience, fit_lognormal
 from sim.fit.mapping import TELEPHONE_CHANNELS
 from sim.fit.read import Cleaned, DataIssue
@@ -46,7 +46,7 @@ class FitParts:
     Attributes
     ----------
     start, end
-        The observed period: whole days, end exclusive.
+        The observed period: whole hours, end exclusive.
     force_path
         Field path of the fitted force, ``("forces", force_id)``.
     comments, fits, samples
@@ -67,9 +67,14 @@ class FitParts:
         return max((self.end - self.start).total_seconds() / 3600.0, 1.0)
 
 
-def _whole_days(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The whole days the data cover: midnight before the first to midnight after the last."""
-    return times.min().floor("D"), times.max().floor("D") + pd.Timedelta(days=1)
+def _observed_period(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The whole hours the data cover: from the hour of the first to the end of the last's.
+
+    Hours, not days: an export run at 10:00 on its last day, or a period that
+    ends at 01:00 because the clocks went forward, would otherwise be counted
+    as whole days and every volume read too low.
+    """
+    return times.min().floor("h"), times.max().floor("h") + pd.Timedelta(hours=1)
 
 
 def _grading_comment(base: str, grading: dict[str, Any], shares: dict[str, float]) -> str:
@@ -143,7 +148,7 @@ def _channel_section(
         "if yours is the end of talk, set after-call work here"
     )
     if grading is not None:
-        entry["grading"] = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+        entry["grading"] = rounded_shares(grading["shares"])
         comments[(*path, "grading")] = _grading_comment("handled calls", grading, entry["grading"])
     return entry
 
@@ -156,7 +161,7 @@ def _online_section(
     comments = parts.comments
     prof = fit_profile(online["created"], parts.start, parts.end)
     parts.fits["profile/online"] = prof
-    shares = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+    shares = rounded_shares(grading["shares"])
     comments[(*path, "volume_per_year")] = (
         f"n={prof.count} online incidents over {prof.weeks:.1f} weeks; 95% CI "
         f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}; reports that made no "
@@ -263,7 +268,7 @@ def build_scenario(
         inc = inc.assign(channel=inc["channel"].astype("object"))
     call_rows = calls.frame if calls is not None else None
     parts = FitParts(
-        *_whole_days(inc["created"] if call_rows is None else call_rows["arrival"]),
+        *_observed_period(inc["created"] if call_rows is None else call_rows["arrival"]),
         ("forces", force_id),
     )
     force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}

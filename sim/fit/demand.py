@@ -138,6 +138,35 @@ def _day_to_day_cv(
     return (math.sqrt(excess) if excess > 0 else 0.0), int(whole.sum())
 
 
+def rounded_shares(
+    shares: Mapping[str, float], places: int = 4, total: float | None = None
+) -> dict[str, float]:
+    """Shares rounded to ``places`` decimals that sum to exactly their rounded total.
+
+    Rounding each share on its own can make shares of 1 sum to 1.0001, which a
+    scenario refuses; the largest-remainder method keeps the sum. Zero shares
+    are dropped.
+
+    Parameters
+    ----------
+    shares
+        Shares (each in [0, 1]).
+    places
+        Decimals kept.
+    total
+        The sum wanted (default: the shares' own sum rounded, at most 1).
+    """
+    unit = 10**places
+    want = min(round((sum(shares.values()) if total is None else total) * unit), unit)
+    scaled = {k: v * unit for k, v in shares.items()}
+    units = {k: math.floor(v) for k, v in scaled.items()}
+    short = want - sum(units.values())
+    by_remainder = sorted(scaled, key=lambda k: scaled[k] - units[k], reverse=True)
+    for k in by_remainder[: max(short, 0)]:
+        units[k] += 1
+    return {k: u / unit for k, u in units.items() if u > 0}
+
+
 def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str, dict[str, Any]]:
     """Share of handled calls becoming each grade of incident, per channel.
 

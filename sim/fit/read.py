@@ -316,7 +316,7 @@ def clean_incidents(
     _issue(source, "with no or an unknown priority code", "priority", unknown, issues)
     bad |= unknown
     if "area" in frame:
-        frame["area"] = frame["area"].str.lower()
+        _issue(source, "with no area", "area", frame["area"].isna() & ~bad, issues, left_out=False)
     if "channel" in frame:
         recorded = frame["channel"].notna()
         frame["channel"] = _mapped(

@@ -10,11 +10,15 @@ ASSUMED: a CAD export does not show them working.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sim.fit.demand import rounded_shares
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
 
@@ -23,6 +27,32 @@ if TYPE_CHECKING:
 
 #: Time on scene (s) an area's units are assumed busy for when no grade's was fitted.
 ASSUMED_ON_SCENE_S = 2400.0
+
+
+#: Longest identifier a scenario accepts (``sim.config.base.Identifier``).
+MAX_ID_LENGTH = 40
+
+
+def valid_ids(names: Iterable[str], fallback: str = "area") -> dict[str, str]:
+    """A scenario identifier for each name in an export, unique and valid.
+
+    ``Town Centre`` becomes ``town-centre`` and ``Bédford`` ``bedford``: lower
+    case, accents dropped, anything else but letters, digits, ``_`` and ``-``
+    a hyphen, at most 40 characters; a clash gets ``-2``, ``-3``...
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")[:MAX_ID_LENGTH]
+        base = base or fallback
+        ident, n = base, 2
+        while ident in used:
+            suffix = f"-{n}"
+            ident, n = base[: MAX_ID_LENGTH - len(suffix)] + suffix, n + 1
+        used.add(ident)
+        out[name] = ident
+    return out
 
 
 def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> int:
@@ -66,7 +96,7 @@ def _area_section(
     parts.fits[f"travel/{area_id}"] = travel
     area: dict[str, Any] = {
         "kind": "rural" if "rural" in area_id else "urban",
-        "share": round(k / total, 6),
+        "share": k / total,
     }
     comments[(*path, "kind")] = "ASSUMED from the area name: set urban or rural"
     comments[(*path, "share")] = f"{k} of {total} grade 1 and 2 incidents"
@@ -177,25 +207,31 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
     """
     on_scene_fits = _on_scene_fits(parts, inc)
     deployed = inc[inc["grade"].isin(["grade1", "grade2"])]
+    if "area" in inc:
+        deployed = deployed[deployed["area"].notna()]
     if not deployed.empty and "area" in inc:
         counts = deployed["area"].value_counts()
         total = int(counts.sum())
+        ids = valid_ids(str(name) for name in counts.index)
         mean_scene_s = np.mean(
             [f.median_s for f in on_scene_fits.values() if f is not None] or [ASSUMED_ON_SCENE_S]
         )
         areas = {
-            str(area_id): _area_section(
+            ids[str(name)]: _area_section(
                 parts,
-                str(area_id),
-                deployed[deployed["area"] == area_id],
+                ids[str(name)],
+                deployed[deployed["area"] == name],
                 set(inc.columns),
                 (int(k), total),
                 float(mean_scene_s),
             )
-            for area_id, k in counts.items()
+            for name, k in counts.items()
         }
-        first = next(iter(areas.values()))
-        first["share"] = round(first["share"] + 1 - sum(a["share"] for a in areas.values()), 6)
+        for name, ident in ids.items():
+            parts.comments[(*parts.force_path, "areas", ident)] = f"'{name}' in the export"
+        exact = rounded_shares({a: area["share"] for a, area in areas.items()}, 6, total=1.0)
+        for area_id, area in areas.items():
+            area["share"] = exact.get(area_id, 1e-6)
         force["areas"] = areas
         force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
     _add_teams(parts, force, inc)

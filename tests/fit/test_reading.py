@@ -148,7 +148,7 @@ def test_encodings_are_detected_and_reported(tmp_path: Path, encoding: str, dete
     text = "created,priority,area\r\n2024-01-01 10:00,grade1,Bédford Town\r\n"
     cad.write_bytes(text.encode(encoding))
     cleaned = _incidents(cad)
-    assert cleaned.frame["area"].iloc[0] == "bédford town"
+    assert cleaned.frame["area"].iloc[0] == "Bédford Town"
     assert f"{cad}: read as {detected}, comma-separated" in cleaned.notes
 
 
@@ -201,7 +201,9 @@ def test_null_na_and_blank_in_optional_columns_keep_the_row(tmp_path: Path) -> N
         "2024-01-01 12:00,2024-01-01 12:01,2024-01-01 12:10,2024-01-01 12:40,grade1,rural,U1\n"
     )
     cleaned = _incidents(cad)
-    assert cleaned.rows_kept == 3 and cleaned.issues == []
+    assert cleaned.rows_kept == 3
+    [no_area] = cleaned.issues  # said, and kept
+    assert no_area.describe() == f"{cad}: 1 row(s) with no area (area), kept; e.g. row 3"
     assert cleaned.frame["dispatched"].isna().sum() == 2
     assert cleaned.frame["area"].isna().sum() == 1
     assert list(cleaned.frame["travel_s"].dropna()) == [540.0]
@@ -339,3 +341,25 @@ def test_a_day_first_export_fits_a_valid_scenario(tmp_path: Path) -> None:
     outcome = fit_scenario(cad, None, None, tmp_path / "f.yaml")
     load_scenario(outcome.out)
     assert "dates day first (detected" in outcome.report_text
+
+
+def test_shares_rounded_still_sum_to_exactly_their_total() -> None:
+    thirds = {"grade1": 1 / 3, "grade2": 1 / 3, "no_deployment": 1 / 3}
+    assert sum(fit.rounded_shares(thirds).values()) == pytest.approx(1.0, abs=1e-12)
+    # Each rounded up alone would sum to 1.0003: the case of the issue.
+    near = {f"g{i}": 0.14285 + 1e-6 for i in range(7)}
+    near["g0"] = 1 - sum(v for k, v in near.items() if k != "g0")
+    rounded = fit.rounded_shares(near)
+    assert sum(rounded.values()) <= 1.0 + 1e-12
+    assert all(abs(rounded[k] - near[k]) <= 1e-4 for k in rounded)
+
+
+def test_area_names_become_valid_unique_ids() -> None:
+    ids = fit.valid_ids(["Town Centre", "town-centre", "Bédford", "  ", "A" * 60])
+    assert ids == {
+        "Town Centre": "town-centre",
+        "town-centre": "town-centre-2",
+        "Bédford": "bedford",
+        "  ": "area",
+        "A" * 60: "a" * 40,
+    }
