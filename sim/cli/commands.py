@@ -21,6 +21,7 @@ from sim.app import fit as app_fit
 from sim.app import headline as app_headline
 from sim.app import report as app_report
 from sim.app import run as app_run
+from sim.app import sample as app_sample
 from sim.app import staff as app_staff
 from sim.cli.output import (
     bad_input_exits_2,
@@ -372,15 +373,18 @@ def staff(
 
 @app.command("fit", cls=_PlainHelpCommand)
 def fit_command(
-    incidents: Annotated[
-        Path, typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV).")
-    ],
     out_path: Annotated[
         Path, typer.Option("--out", metavar="FILE", help="Scenario YAML to write.")
     ],
+    incidents: Annotated[
+        Path | None,
+        typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV or .xlsx)."),
+    ] = None,
     calls: Annotated[
         Path | None,
-        typer.Option("--calls", metavar="FILE", help="Telephony export (CSV), one row per call."),
+        typer.Option(
+            "--calls", metavar="FILE", help="Telephony export (CSV or .xlsx), one row per call."
+        ),
     ] = None,
     columns: Annotated[
         Path | None,
@@ -401,7 +405,7 @@ def fit_command(
         typer.Option("--png", metavar="DIR", help="Also write each diagnostic figure as PNG here."),
     ] = None,
 ) -> None:
-    """Fit a scenario's demand and times from a force's own CAD and telephony exports."""
+    """Fit a scenario's demand and times from a force's own CAD and/or telephony exports."""
     with bad_input_exits_2():
         outcome = app_fit.fit_scenario(
             incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
@@ -413,7 +417,37 @@ def fit_command(
     ]
     if outcome.pngs:
         lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
+    lines += [f"warning: {warning}" for warning in outcome.warnings]
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("fit-sample", cls=_PlainHelpCommand)
+def fit_sample_command(
+    out_dir: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder for cad.csv, calls.csv and mapping.yaml.")
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="One-force scenario to simulate (default: configs/demo.yaml).",
+        ),
+    ] = None,
+) -> None:
+    """Write a sample CAD and telephony export, in a force's own columns, to try fit on."""
+    with bad_input_exits_2():
+        if err.is_terminal:
+            with err.status("simulating the sample force"):
+                written = app_sample.write_fit_sample(out_dir, scenario)
+        else:
+            written = app_sample.write_fit_sample(out_dir, scenario)
+    out.print(
+        "sample exports in " + ", ".join(str(p) for p in written),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

@@ -236,16 +236,22 @@ def _require_rows(cleaned: Cleaned, what: str) -> None:
 
 
 def build_scenario(
-    incidents: Cleaned, calls: Cleaned | None, name: str = "fitted", force_id: str = "fitted"
+    incidents: Cleaned | None,
+    calls: Cleaned | None,
+    name: str = "fitted",
+    force_id: str = "fitted",
 ) -> FitResult:
     """Fit every part and assemble a scenario dict with comments.
 
     Parameters
     ----------
     incidents
-        Cleaned CAD incidents (:func:`sim.fit.read.clean_incidents`).
+        Cleaned CAD incidents (:func:`sim.fit.read.clean_incidents`), or None:
+        a contact-centre-only scenario, whose calls create no incidents.
     calls
-        Cleaned telephony calls (:func:`sim.fit.read.clean_calls`), or None.
+        Cleaned telephony calls (:func:`sim.fit.read.clean_calls`), or None:
+        channels fitted from incident creation times, handling and the
+        roster assumed (and marked ASSUMED).
     name, force_id
         Scenario name and force id.
 
@@ -257,22 +263,24 @@ def build_scenario(
     Raises
     ------
     InputError
-        If no incident row is usable, or no call or incident is on channel
-        999 or 101.
+        If neither export is given, one has no usable row, or no call or
+        incident is on channel 999 or 101.
     """
-    _require_rows(incidents, "incident")
+    if incidents is None and calls is None:
+        raise InputError([Problem("fit", "", "give --incidents, --calls or both")])
+    if incidents is not None:
+        _require_rows(incidents, "incident")
     if calls is not None:
         _require_rows(calls, "call")
-    inc = incidents.frame
-    if "channel" in inc:
+    inc = incidents.frame if incidents is not None else None
+    if inc is not None and "channel" in inc:
         inc = inc.assign(channel=inc["channel"].astype("object"))
     call_rows = calls.frame if calls is not None else None
-    parts = FitParts(
-        *_observed_period(inc["created"] if call_rows is None else call_rows["arrival"]),
-        ("forces", force_id),
-    )
+    given = [c for c in (incidents, calls) if c is not None]
+    period = call_rows["arrival"] if call_rows is not None else given[0].frame["created"]
+    parts = FitParts(*_observed_period(period), ("forces", force_id))
     force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
-    if "channel" not in inc:
+    if inc is not None and "channel" not in inc:
         inc = inc.assign(channel="999")
         parts.comments[(*parts.force_path, "channels")] = (
             "no channel column in the incidents: all incidents counted as 999"
@@ -281,12 +289,13 @@ def build_scenario(
     if call_rows is not None:
         for channel, group in call_rows.groupby("channel", observed=True):
             handled[str(channel)] = int(group["answered_flag"].sum())
-    grading = fit_grading(inc, handled)
+    grading = fit_grading(inc, handled) if inc is not None else {}
     parts.fits["grading"] = grading
     for channel in TELEPHONE_CHANNELS:
         if call_rows is not None:
             group = call_rows[call_rows["channel"] == channel]
         else:
+            assert inc is not None
             group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
         if not group.empty:
             force["channels"][channel] = _channel_section(
@@ -294,12 +303,32 @@ def build_scenario(
             )
     if not force["channels"]:
         message = "no calls or incidents on channel 999 or 101 to fit"
-        raise InputError([Problem(incidents.source, "channel", message)])
+        raise InputError([Problem(given[0].source, "channel", message)])
+    if inc is None:
+        parts.comments[(*parts.force_path, "channels")] = (
+            "no CAD export: a contact-centre-only scenario (calls create no incidents)"
+        )
+        for entry in force["channels"].values():
+            entry["grading"] = {}
+        scenario = _scenario(
+            name, force_id, force, _handler_pool(parts, force["channels"], call_rows)
+        )
+        issues = [issue for cleaned in given for issue in cleaned.issues]
+        return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)
     online = inc[inc["channel"] == "online"]
     if not online.empty:
         force["online"] = _online_section(parts, online, grading["online"])
     add_response(parts, force, inc)
-    scenario = {
+    scenario = _scenario(name, force_id, force, _handler_pool(parts, force["channels"], call_rows))
+    issues = [issue for cleaned in given for issue in cleaned.issues]
+    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)
+
+
+def _scenario(
+    name: str, force_id: str, force: dict[str, Any], pool: dict[str, Any]
+) -> dict[str, Any]:
+    """The scenario around one fitted force and its contact centre."""
+    return {
         "name": name,
         "description": "Fitted by demandsim fit from a force's CAD and telephony exports.",
         "days": 28,
@@ -307,7 +336,5 @@ def build_scenario(
         "seed": 1,
         "replications": 5,
         "forces": {force_id: force},
-        "handler_pools": {"contact_centre": _handler_pool(parts, force["channels"], call_rows)},
+        "handler_pools": {"contact_centre": pool},
     }
-    issues = incidents.issues + (calls.issues if calls is not None else [])
-    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)

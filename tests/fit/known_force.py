@@ -17,6 +17,7 @@ import yaml
 from sim.app.run import run_scenario
 from sim.config import read_yaml_file, scenario_from_dict
 from sim.files import read_records
+from sim.fit.sample import acd_handler_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 START = pd.Timestamp("2024-01-01 00:00")  # a Monday
@@ -61,30 +62,6 @@ def _stamp(seconds: pd.Series) -> pd.Series:
     return out.where(seconds.notna(), "")
 
 
-def _handler_ids(calls: pd.DataFrame, available_per_minute: np.ndarray) -> np.ndarray:
-    """Who took each call, as an ACD would route it: the longest-idle handler on duty.
-
-    The simulator's handlers are anonymous; with ``k`` on duty, ids ``0..k-1``
-    are on duty and each answered call goes to the one free longest. The
-    simulator never has more busy than on duty, so one is always free.
-    """
-    answered = calls["answered_s"].to_numpy()
-    busy_to = answered + calls["talk_s"].to_numpy() + calls["wrap_s"].to_numpy()
-    free_at = np.full(int(available_per_minute.max()) + 1, -np.inf)
-    handler = np.full(len(calls), -1)
-    for i in np.argsort(answered, kind="stable"):
-        if not np.isfinite(answered[i]):
-            continue
-        on_duty = max(
-            int(available_per_minute[int(answered[i] // 60) % len(available_per_minute)]), 1
-        )
-        pick = int(np.argmin(free_at[:on_duty]))
-        assert free_at[pick] <= answered[i] + 1e-6
-        handler[i] = pick
-        free_at[pick] = busy_to[i]
-    return handler
-
-
 def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records.
 
@@ -93,7 +70,10 @@ def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     calls = read_records(results, "calls").drop(columns="scenario")
     pool = scenario_from_dict(raw).handler_pools["contact_centre"]
-    calls["handler"] = _handler_ids(calls, pool.available_per_minute())
+    busy_until = calls["answered_s"] + calls["talk_s"] + calls["wrap_s"]
+    calls["handler"] = acd_handler_ids(
+        calls["answered_s"].to_numpy(), busy_until.to_numpy(), pool.available_per_minute()
+    )
     calls = calls[calls["in_period"]].copy()
     incidents = read_records(results, "incidents").drop(columns="scenario")
     incidents = incidents[incidents["in_period"]].copy()
