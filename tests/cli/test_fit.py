@@ -86,3 +86,36 @@ def test_cli_fit_prints_the_data_report_once(exports, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(f"{cad}: read as") == 1
     assert f"{cad}: read as" not in result.stderr
+
+
+def test_cli_walk_through_on_the_sample_and_every_fit_validates(exports, tmp_path: Path) -> None:
+    """The README's walk-through: fit-sample, fit, validate; and either file alone validates."""
+    sample = tmp_path / "sample"
+    made = _cli("fit-sample", sample)
+    assert made.returncode == 0, made.stderr
+    assert f"sample exports in {sample / 'cad.csv'}" in made.stdout
+    fitted = tmp_path / "fitted.yaml"
+    ran = _cli(
+        "fit",
+        "--incidents",
+        sample / "cad.csv",
+        "--calls",
+        sample / "calls.csv",
+        "--columns",
+        sample / "mapping.yaml",
+        "--out",
+        fitted,
+    )
+    assert ran.returncode == 0, ran.stderr
+    cad, calls, _ = exports
+    _cli("fit", "--calls", calls, "--out", tmp_path / "calls-only.yaml")
+    _cli("fit", "--incidents", cad, "--out", tmp_path / "cad-only.yaml")
+    for path in (fitted, tmp_path / "calls-only.yaml", tmp_path / "cad-only.yaml"):
+        checked = _cli("validate", path)
+        assert checked.returncode == 0, (path, checked.stderr)
+
+
+def test_cli_fit_with_no_export_exits_2(tmp_path: Path) -> None:
+    result = _cli("fit", "--out", tmp_path / "f.yaml")
+    assert result.returncode == 2
+    assert "give --incidents" in result.stderr
