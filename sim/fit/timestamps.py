@@ -229,6 +229,8 @@ def parse_time_columns(
             times = local.where(aware.isna(), aware)
             if aware.notna().any():
                 how += f"; UTC offsets converted to {reading.timezone}"
+            if naive.notna().any():
+                how += f"; local times in {reading.timezone}"
         else:
             times = naive
         out[column] = times.reindex(frame.index)
