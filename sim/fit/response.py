@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 ASSUMED_ON_SCENE_S = 2400.0
 
 
+#: Utilisation a response area is sized for when the export names no units.
+UNIT_UTILISATION = 0.65
 #: Longest identifier a scenario accepts (``sim.config.base.Identifier``).
 MAX_ID_LENGTH = 40
 
@@ -129,11 +132,49 @@ def _area_section(
             "week; a unit free all spell is not seen, so this is a lower bound"
         )
     else:
-        area["units"] = {"staff": _units_for(k / parts.hours, busy_s)}
-        comments[(*path, "units")] = (
-            "ASSUMED, not fitted (no unit ids): sized for about 65% utilisation"
+        area["units"], comments[(*path, "units")] = _units_from_workload(
+            parts, area_id, rows, k, busy_s
         )
     return area
+
+
+def _units_from_workload(
+    parts: FitParts, area_id: str, rows: pd.DataFrame, jobs: int, assumed_busy_s: float
+) -> tuple[dict[str, Any], str]:
+    """Units on duty, with no unit ids, sized from the area's mean busy units in each hour.
+
+    Each job keeps a unit busy from dispatch to clearing; the mean number busy
+    in each hour of the week (over the weeks observed) divided by
+    :data:`UNIT_UTILISATION` is the roster. Real job times are long-tailed, so
+    the mean workload, not a median job time, is what the units must carry.
+    Without dispatch and clear times the units are sized from ``assumed_busy_s``.
+    """
+    timed = rows[:0]
+    if {"dispatched", "cleared"} <= set(rows.columns):
+        timed = rows[rows["dispatched"].notna() & rows["cleared"].notna()]
+    if timed.empty:
+        staff = _units_for(jobs / parts.hours, assumed_busy_s, UNIT_UTILISATION)
+        return {"staff": staff}, (
+            f"ASSUMED, not fitted (no unit ids, no dispatch and clear times): sized for about "
+            f"{UNIT_UTILISATION:.0%} utilisation"
+        )
+    each_job = pd.Series(np.arange(len(timed)), index=timed.index).astype(str)
+    busy = fit_on_duty(
+        each_job, timed["dispatched"], timed["cleared"], parts.start, parts.end, gap_hours=0.0
+    )
+    assert busy is not None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an hour of the week no week covers
+        workload = np.nan_to_num(np.nanmean(busy.per_week, axis=0))
+    parts.fits[f"workload/{area_id}"] = workload
+    staff = np.maximum(np.ceil(workload / UNIT_UTILISATION - 1e-9), 1).astype(int)
+    note = (
+        f"ASSUMED, not fitted (no unit ids): sized from the mean busy units in each hour of "
+        f"the week (dispatched to cleared; {workload.sum():,.0f} unit-hours a week from "
+        f"{len(timed)} jobs) for about {UNIT_UTILISATION:.0%} utilisation; check against "
+        "your roster"
+    )
+    return {"staff": [int(v) for v in staff]}, note
 
 
 def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:

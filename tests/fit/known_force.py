@@ -107,16 +107,35 @@ def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cad[cad["channel"].notna()], telephony
 
 
-def simulated_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    """Simulate the known scenario with records and write CAD and telephony CSVs.
+def long_tailed_scenario() -> dict:
+    """The known force with long-tailed times on scene (p90 five times the median).
+
+    A median job time understates the work such jobs make: the mean is more
+    than twice the median here.
+    """
+    raw = known_scenario()
+    raw["name"] = "long-tailed"
+    on_scene = raw["forces"]["demo"]["response"]["on_scene"]
+    on_scene["grade1"] = {"distribution": "lognormal", "median_s": 1800, "p90_s": 9000}
+    on_scene["grade2"] = {"distribution": "lognormal", "median_s": 1500, "p90_s": 7500}
+    return raw
+
+
+def simulated_exports(
+    tmp_path_factory: pytest.TempPathFactory, variant: str = "known"
+) -> tuple[Path, Path, dict]:
+    """Simulate the known scenario (or a ``variant``) with records and write CAD and telephony CSVs.
+
+    ``variant`` ``long-tailed`` is :func:`long_tailed_scenario`, its CAD export
+    without unit ids.
 
     Returns
     -------
     (cad, calls, raw)
         The two CSV files and the known scenario as a raw dict.
     """
-    raw = known_scenario()
-    where = tmp_path_factory.getbasetemp() / "fit-known-force"
+    raw = long_tailed_scenario() if variant == "long-tailed" else known_scenario()
+    where = tmp_path_factory.getbasetemp() / f"fit-{variant}-force"
     cad, calls = where / "cad.csv", where / "calls.csv"
     if calls.exists():
         return cad, calls, raw
@@ -125,6 +144,8 @@ def simulated_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     scenario.write_text(yaml.safe_dump(raw, sort_keys=False))
     run_scenario(scenario, out_dir=where / "res", keep_records=True)
     cad_frame, telephony = _exports(where / "res", raw)
+    if variant == "long-tailed":
+        cad_frame = cad_frame.drop(columns="unit")
     cad_frame.to_csv(cad, index=False)
     # Written last: its presence says both files are complete.
     telephony.to_csv(calls, index=False)

@@ -404,3 +404,39 @@ def test_excel_style_exports_are_read(tmp_path: Path) -> None:
         f"{cad}: 1 row(s) with an unparseable timestamp (created); e.g. row 5",
     ]
     load_scenario(outcome.out)
+
+
+def _lognormal_mean_s(spec: dict) -> float:
+    sigma = math.log(spec["p90_s"] / spec["median_s"]) / 1.2815515655446004
+    return spec["median_s"] * math.exp(sigma**2 / 2)
+
+
+def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Sized from busy unit-hours, not a median job time: within 10% of the true workload."""
+    cad_path, calls_path, raw = simulated_exports(tmp_path_factory, "long-tailed")
+    outcome = fit_scenario(cad_path, calls_path, None, tmp_path / "long.yaml")
+    truth = raw["forces"]["demo"]
+    cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
+    jobs = cad[cad["priority"].isin(["grade1", "grade2"]) & (cad["cleared"] != "")]
+    weeks = raw["days"] / 7
+    fitted = load_scenario(outcome.out).forces["fitted"]
+    for area in ("urban", "rural"):
+        here = jobs[jobs["area"] == area]
+        # The work the known parameters imply: each job's expected travel and time on scene.
+        expected_h = (
+            len(here) * _lognormal_mean_s(truth["areas"][area]["travel"])
+            + sum(
+                (here["priority"] == grade).sum()
+                * _lognormal_mean_s(truth["response"]["on_scene"][grade])
+                for grade in ("grade1", "grade2")
+            )
+        ) / 3600.0
+        workload = outcome.result.fits[f"workload/{area}"]
+        assert abs(workload.sum() * weeks / expected_h - 1) < 0.10, area
+        # The roster carries that work at about 65% utilisation, hour by hour.
+        staff = fitted.areas[area].units.staff_per_minute()[::60]
+        assert np.all(staff >= workload / 0.65 - 1e-9), area
+        assert 0.55 < workload.sum() / staff.sum() <= 0.65, area
+        assert "mean busy units in each hour" in outcome.out.read_text()
