@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fit.demand import rounded_shares
+from sim.fit.dispatch import add_dispatch_delay, travel_by_grade
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
 
@@ -105,7 +106,9 @@ def _area_section(
     comments[(*path, "share")] = f"{k} of {total} grade 1 and 2 incidents"
     if travel is not None:
         area["travel"] = travel.config()
-        comments[(*path, "travel")] = "dispatched to arrived; " + travel.note()
+        comments[(*path, "travel")] = (
+            "dispatched to arrived; " + travel.note() + travel_by_grade(rows)
+        )
         busy_s = travel.median_s * 2 + mean_scene_s
     else:
         area["travel"] = {"distribution": "exponential", "mean_s": 600}
@@ -275,4 +278,5 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
             area["share"] = exact.get(area_id, 1e-6)
         force["areas"] = areas
         force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
+        add_dispatch_delay(parts, force, deployed)
     _add_teams(parts, force, inc)

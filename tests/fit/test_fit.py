@@ -440,3 +440,21 @@ def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
         assert np.all(staff >= workload / 0.65 - 1e-9), area
         assert 0.55 < workload.sum() / staff.sum() <= 0.65, area
         assert "mean busy units in each hour" in outcome.out.read_text()
+
+
+def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
+    """The known force sends a unit the moment one is free (dispatch_delay_s 0)."""
+    cad_path, _, _ = exports
+    scenario = load_scenario(fitted.out)
+    assert scenario.forces["fitted"].response.dispatch_delay_s == 0
+    cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
+    both = cad[(cad["dispatched"] != "") & cad["priority"].isin(["grade1", "grade2"])]
+    delay_s = (pd.to_datetime(both["dispatched"]) - pd.to_datetime(both["created"])).dt.seconds
+    # Grade 2 waits behind grade 1 for a unit: its delay is fitted on its own.
+    grade2 = fitted.result.fits["dispatch_delay/grade2"]
+    waited = delay_s[(both["priority"] == "grade2") & (delay_s > 0)]
+    assert grade2 is not None and grade2.n == len(waited)
+    assert _within(float(np.log(waited).mean()), grade2.mu_ci)
+    text = fitted.out.read_text()
+    assert "dispatch_delay_s: 0  # the median grade 1 created-to-dispatched time" in text
+    assert "grade2 median" in text and "at once" in text
