@@ -113,6 +113,11 @@ def _channel_section(
         f"rests on {prof.weeks:.1f} weeks; smoothed towards a day x hour shape "
         f"(2 weeks' prior weight); hourly counts about it chi-square/df "
         f"{prof.dispersion:.2f} (1 for Poisson)"
+        + (
+            f"; {prof.closed} hours of the week with no call in any week kept at zero (closed)"
+            if prof.closed
+            else ""
+        )
     )
     entry["overdispersion_cv"] = round(prof.day_cv, 3)
     comments[(*path, "overdispersion_cv")] = (

@@ -458,3 +458,22 @@ def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
     text = fitted.out.read_text()
     assert "dispatch_delay_s: 0  # the median grade 1 created-to-dispatched time" in text
     assert "grade2 median" in text and "at once" in text
+
+
+def test_smoothing_puts_no_calls_into_hours_the_service_is_closed() -> None:
+    """A line open 07:00-22:00, Monday to Saturday: its fitted profile is zero elsewhere."""
+    rng = np.random.default_rng(5)
+    start = pd.Timestamp("2024-01-01")
+    hours = pd.date_range(start, periods=28 * 24, freq="h")
+    open_ = (hours.hour >= 7) & (hours.hour < 22) & (hours.day_of_week < 6)
+    counts = rng.poisson(np.where(open_, 3.0, 0.0))
+    at = np.repeat(np.arange(len(hours)), counts) * 3600 + rng.uniform(0, 3600, counts.sum())
+    prof = fit.fit_profile(pd.Series(start + pd.to_timedelta(at, unit="s")), start, hours[-1])
+    slot = np.asarray(hours[:168].day_of_week * 24 + hours[:168].hour)
+    closed_slots = slot[~open_[:168]]
+    assert prof.closed == len(closed_slots) == 168 - 6 * 15
+    assert np.all(prof.weights[closed_slots] == 0)
+    assert np.all(prof.weights[slot[open_[:168]]] > 0)
+    # The calls are all still there: the volume comes from the count, not the weights.
+    assert prof.count == counts.sum()
+    assert prof.rate_per_hour.sum() * 4 == pytest.approx(counts.sum(), rel=0.02)
