@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim import fit
-from sim.config import parse_yaml, scenario_from_dict, scenario_warnings
+from sim.config import Scenario, parse_yaml, scenario_from_dict, scenario_warnings
 from sim.errors import InputError, Problem
 from sim.files import atomic_write
 
@@ -19,7 +19,8 @@ class FitOutcome:
     """What ``demandsim fit`` wrote: the scenario, the bad-data report, the diagnostic page.
 
     ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``);
-    ``warnings`` what ``demandsim validate`` warns about the fitted scenario.
+    ``warnings`` what ``demandsim validate`` warns about the fitted scenario;
+    ``backtest`` the fitted scenario simulated beside the data (``--backtest``).
     """
 
     out: Path
@@ -29,9 +30,10 @@ class FitOutcome:
     html: Path
     pngs: list[Path]
     warnings: tuple[str, ...] = ()
+    backtest: fit.BacktestTable | None = None
 
 
-def _checked(text: str, out: Path) -> tuple[str, ...]:
+def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
     """Check the YAML about to be written exactly as ``demandsim validate`` would read it.
 
     Raises
@@ -44,7 +46,7 @@ def _checked(text: str, out: Path) -> tuple[str, ...]:
     except InputError as exc:
         note = "the fitted scenario does not validate (a bug in demandsim fit; please report it)"
         raise InputError([*exc.problems, Problem(str(out), "", note)]) from None
-    return tuple(scenario_warnings(scenario, str(out)))
+    return scenario, tuple(scenario_warnings(scenario, str(out)))
 
 
 def fit_scenario(
@@ -54,6 +56,7 @@ def fit_scenario(
     out: Path,
     html: Path | None = None,
     png_dir: Path | None = None,
+    backtest: bool = False,
 ) -> FitOutcome:
     """Fit a scenario from a CAD incident export, a telephony export, or both.
 
@@ -72,6 +75,9 @@ def fit_scenario(
         The diagnostic report page (default ``<stem>.fit-report.html`` beside ``out``).
     png_dir
         Also write each diagnostic figure as a PNG here.
+    backtest
+        Also simulate the fitted scenario (its own replications, through the run
+        pipeline) and set its headline percentiles beside the data's.
 
     Raises
     ------
@@ -101,17 +107,18 @@ def fit_scenario(
         "Data report:\n" + report_text
     )
     text = fit.scenario_yaml(result, header)
-    warnings = _checked(text, out)
+    scenario, warnings = _checked(text, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda p: p.write_text(text))
     report = out.with_name(out.stem + ".data-report.txt")
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
     from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
 
+    table = fit.backtest(scenario, inc, cleaned_calls) if backtest else None
     diagnostics = fit.fit_diagnostics(
         result, sources, report_text.splitlines(), title=f"How well {out.name} fits the data"
     )
     page = write_fit_report(
-        diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir
+        diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir, table
     )
-    return FitOutcome(out, report, report_text, result, page.html, page.pngs, warnings)
+    return FitOutcome(out, report, report_text, result, page.html, page.pngs, warnings, table)

@@ -404,12 +404,24 @@ def fit_command(
         Path | None,
         typer.Option("--png", metavar="DIR", help="Also write each diagnostic figure as PNG here."),
     ] = None,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest", help="Simulate the fitted scenario and compare it with the data."
+        ),
+    ] = False,
 ) -> None:
     """Fit a scenario's demand and times from a force's own CAD and/or telephony exports."""
     with bad_input_exits_2():
-        outcome = app_fit.fit_scenario(
-            incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
-        )
+        if backtest and err.is_terminal:
+            with err.status("fitting, then simulating the fitted scenario"):
+                outcome = app_fit.fit_scenario(
+                    incidents, calls, columns, out_path, report_path, png_dir, backtest
+                )
+        else:
+            outcome = app_fit.fit_scenario(
+                incidents, calls, columns, out_path, report_path, png_dir, backtest
+            )
     lines = [
         outcome.report_text,
         f"scenario in {outcome.out}; data report in {outcome.report}",
@@ -419,6 +431,42 @@ def fit_command(
         lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
     lines += [f"warning: {warning}" for warning in outcome.warnings]
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+    if outcome.backtest is not None:
+        _print_backtest(outcome.backtest)
+
+
+def _print_backtest(table: Any) -> None:
+    """The back-test table: data beside simulated, relative error, flags."""
+    from rich.table import Table
+
+    shown = Table(
+        title=f"back-test: {table.replications} replication(s) of {table.days:g} days "
+        "(simulated: mean and 95% CI)"
+    )
+    for name in ("figure", "segment", "stat", "data", "simulated", "error", ""):
+        shown.add_column(
+            name, justify="right" if name in ("data", "simulated", "error") else "left"
+        )
+    for row in table.rows:
+        error = row.relative_error
+        shown.add_row(
+            f"{row.metric} ({row.unit})",
+            row.segment,
+            row.stat,
+            f"{row.data:,.1f}",
+            f"{row.simulated:,.1f} ({row.ci_low:,.1f}-{row.ci_high:,.1f})",
+            f"{error:+.1%}" if error == error else "n/a",
+            f"FLAG: beyond ±{table.flag:.0%}" if row.flagged else "",
+        )
+    out.print(shown)
+    flagged = len(table.flagged)
+    out.print(
+        f"{flagged} figure(s) beyond ±{table.flag:.0%} of the data"
+        if flagged
+        else f"every figure within ±{table.flag:.0%} of the data",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command("fit-sample", cls=_PlainHelpCommand)

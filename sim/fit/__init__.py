@@ -21,7 +21,9 @@ command ``demandsim fit`` goes through the modules in order:
   a comment for every value (:func:`build_scenario`);
 - :mod:`sim.fit.diagnostics`: each fit beside its data, for the report page
   (:func:`fit_diagnostics`);
-- :mod:`sim.fit.emit`: the commented YAML (:func:`scenario_yaml`).
+- :mod:`sim.fit.emit`: the commented YAML (:func:`scenario_yaml`);
+- :mod:`sim.fit.backtest`: the fitted scenario simulated beside the data
+  (:func:`backtest`); :mod:`sim.fit.sample`: a force-like sample export.
 
 Data the fit cannot use at all (an empty file, a missing column, no usable
 rows) raises :class:`sim.errors.InputError`, naming the file and the column,
@@ -31,6 +33,7 @@ like a bad config. All durations are in seconds.
 from __future__ import annotations
 
 from sim.fit.assemble import FitResult, build_scenario
+from sim.fit.backtest import BacktestRow, BacktestTable, backtest
 from sim.fit.demand import ProfileFit, fit_grading, fit_profile, rounded_shares
 from sim.fit.diagnostics import (
     DistributionCheck,
@@ -63,6 +66,8 @@ from sim.fit.source import ExportText, read_export
 from sim.fit.timestamps import TimeReading, parse_time_columns
 
 __all__ = [
+    "BacktestRow",
+    "BacktestTable",
     "CallMapping",
     "Cleaned",
     "ColumnMappingFile",
@@ -79,6 +84,7 @@ __all__ = [
     "ProfileFit",
     "RosterCheck",
     "TimeReading",
+    "backtest",
     "build_scenario",
     "clean_calls",
     "clean_incidents",

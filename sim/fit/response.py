@@ -23,6 +23,7 @@ from sim.fit.demand import rounded_shares
 from sim.fit.dispatch import add_dispatch_delay, travel_by_grade
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
+from sim.units import HOURS_PER_WEEK
 
 if TYPE_CHECKING:
     from sim.fit.assemble import FitParts
@@ -169,15 +170,43 @@ def _units_from_workload(
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an hour of the week no week covers
         workload = np.nan_to_num(np.nanmean(busy.per_week, axis=0))
+        busiest = np.nan_to_num(np.nanmax(busy.per_week, axis=0))
     parts.fits[f"workload/{area_id}"] = workload
     staff = np.maximum(np.ceil(workload / UNIT_UTILISATION - 1e-9), 1).astype(int)
+    saturated = _saturated_hours(timed)
+    # Where jobs queued for a unit, every unit on duty was busy: the busiest week's
+    # mean busy units is the number on duty then, not a share of it.
+    staff[saturated] = np.maximum(np.round(busiest[saturated]), 1).astype(int)
     note = (
         f"ASSUMED, not fitted (no unit ids): sized from the mean busy units in each hour of "
         f"the week (dispatched to cleared; {workload.sum():,.0f} unit-hours a week from "
-        f"{len(timed)} jobs) for about {UNIT_UTILISATION:.0%} utilisation; check against "
-        "your roster"
+        f"{len(timed)} jobs) for about {UNIT_UTILISATION:.0%} utilisation, and in the "
+        f"{int(saturated.sum())} hours of the week where jobs queued for a unit, the most "
+        "seen busy at once; check against your roster"
     )
     return {"staff": [int(v) for v in staff]}, note
+
+
+#: Share of an hour's jobs waiting for a unit above which every unit on duty was busy.
+SATURATED_SHARE = 0.1
+
+
+def _saturated_hours(jobs: pd.DataFrame) -> np.ndarray:
+    """Hours of the week in which at least :data:`SATURATED_SHARE` of jobs waited for a unit.
+
+    A job waited when its dispatch delay exceeds the grade 1 median (the
+    decision time) by more than a minute.
+    """
+    if "delay_s" not in jobs:
+        return np.zeros(HOURS_PER_WEEK, dtype=bool)
+    delay_s = jobs["delay_s"].to_numpy(dtype=float)
+    grade1 = delay_s[(jobs["grade"] == "grade1").to_numpy()]
+    decision_s = float(np.nanmedian(grade1)) if len(grade1) else 0.0
+    slot = (jobs["created"].dt.day_of_week * 24 + jobs["created"].dt.hour).to_numpy()
+    waited = np.nan_to_num(delay_s, nan=0.0) > decision_s + 60.0
+    jobs_in = np.bincount(slot, minlength=HOURS_PER_WEEK)
+    waited_in = np.bincount(slot, weights=waited, minlength=HOURS_PER_WEEK)
+    return (jobs_in >= 5) & (waited_in >= SATURATED_SHARE * np.maximum(jobs_in, 1))
 
 
 def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:

@@ -414,7 +414,11 @@ def _lognormal_mean_s(spec: dict) -> float:
 def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    """Sized from busy unit-hours, not a median job time: within 10% of the true workload."""
+    """Sized from busy unit-hours, not a median job time: within 10% of the true busy unit-hours.
+
+    Where jobs queued for a unit, every unit was busy, so the busiest units seen
+    are the units on duty; elsewhere the mean workload sized for 65%.
+    """
     cad_path, calls_path, raw = simulated_exports(tmp_path_factory, "long-tailed")
     outcome = fit_scenario(cad_path, calls_path, None, tmp_path / "long.yaml")
     truth = raw["forces"]["demo"]
@@ -435,11 +439,21 @@ def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
         ) / 3600.0
         workload = outcome.result.fits[f"workload/{area}"]
         assert abs(workload.sum() * weeks / expected_h - 1) < 0.10, area
-        # The roster carries that work at about 65% utilisation, hour by hour.
+        # The roster carries that work, and has about the units the force had on duty.
         staff = fitted.areas[area].units.staff_per_minute()[::60]
-        assert np.all(staff >= workload / 0.65 - 1e-9), area
-        assert 0.55 < workload.sum() / staff.sum() <= 0.65, area
+        on_duty = _hourly_truth(
+            scenario_from_dict(raw).forces["demo"].areas[area].units.staff_per_minute()
+        )
+        assert np.all(staff >= workload - 0.5), area  # rounded to whole units
+        # Idle units are invisible without ids: outside the hours where jobs queued the
+        # roster is a 65% sizing, not the force's (measured: urban 15% fewer unit-hours
+        # on duty than the truth, rural about the same); the back-test below is the check.
+        assert abs(staff.sum() / on_duty.sum() - 1) < 0.2, (area, staff.sum(), on_duty.sum())
         assert "mean busy units in each hour" in outcome.out.read_text()
+    # And the service it describes behaves like the records: the back-test passes.
+    table = fit_scenario(cad_path, calls_path, None, tmp_path / "bt.yaml", backtest=True).backtest
+    assert table is not None and len(table.rows) >= 16
+    assert table.flagged == [], table.flagged
 
 
 def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
@@ -477,3 +491,37 @@ def test_smoothing_puts_no_calls_into_hours_the_service_is_closed() -> None:
     # The calls are all still there: the volume comes from the count, not the weights.
     assert prof.count == counts.sum()
     assert prof.rate_per_hour.sum() * 4 == pytest.approx(counts.sum(), rel=0.02)
+
+
+def test_backtest_of_the_known_force_is_within_15_percent(exports, tmp_path: Path) -> None:
+    """The fitted scenario, simulated through the run pipeline, gives the records' own figures."""
+    cad, calls, _ = exports
+    outcome = fit_scenario(cad, calls, None, tmp_path / "bt.yaml", backtest=True)
+    table = outcome.backtest
+    assert table is not None and table.replications == 5
+    shown = {(r.metric, r.segment, r.stat) for r in table.rows}
+    for key in (
+        ("answer_time", "999", "p90"),
+        ("abandoned", "101", "value"),
+        ("attendance_time", "grade1/urban", "p90"),
+        ("attendance_time", "grade2/rural", "p50"),
+        ("dispatch_delay", "grade2", "p90"),
+    ):
+        assert key in shown, key
+    for row in table.rows:
+        assert row.ci_low <= row.simulated <= row.ci_high
+    # Units fitted from ids are a lower bound at night, so a grade 1 waits a little
+    # longer for one in the simulation (measured: p90 6.7 min in the data, 7.8
+    # simulated); every other headline figure is within 15%.
+    flagged = {(r.metric, r.segment, r.stat) for r in table.flagged}
+    assert flagged <= {("dispatch_delay", "grade1", "p90")}, table.flagged
+    page = outcome.html.read_text()
+    assert "id='backtest'" in page and "<th>simulated (95% CI)</th>" in page
+
+
+def test_backtest_flags_a_figure_beyond_15_percent() -> None:
+    row = fit.BacktestRow("answer_time", "999", "p90", "s", 20.0, 23.1, 22.0, 24.0, 500)
+    assert row.flagged and row.relative_error == pytest.approx(0.155)
+    assert not fit.BacktestRow("abandoned", "999", "value", "%", 2.0, 2.2, 2.1, 2.3, 9).flagged
+    # A data figure of zero has no relative error, and is not flagged.
+    assert not fit.BacktestRow("dispatch_delay", "grade1", "p50", "min", 0, 1, 0, 2, 50).flagged
