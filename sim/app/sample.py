@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.config import load_scenario
+from sim.config import read_yaml_file, scenario_from_dict
 from sim.errors import InputError, Problem
 from sim.files import not_a_regular_file
-from sim.fit.sample import write_sample
+from sim.fit.sample import as_a_fit_sees_it, write_sample
 
 #: The scenario the sample is simulated from, unless another is given.
 DEFAULT_SAMPLE_SCENARIO = Path("configs/demo.yaml")
@@ -15,6 +15,9 @@ DEFAULT_SAMPLE_SCENARIO = Path("configs/demo.yaml")
 
 def write_fit_sample(out_dir: Path, scenario: Path | None = None) -> list[Path]:
     """Simulate a one-force scenario and write it as a force's exports, with their mapping file.
+
+    Redials, diverted and borrowed units are switched off first: no export
+    shows them (:func:`sim.fit.sample.as_a_fit_sees_it`).
 
     Parameters
     ----------
@@ -41,4 +44,5 @@ def write_fit_sample(out_dir: Path, scenario: Path | None = None) -> list[Path]:
         raise InputError([Problem(str(path), "", f"{why}{hint}")])
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError([Problem(str(out_dir), "", "is a file; expected a folder for the sample")])
-    return write_sample(out_dir, load_scenario(path))
+    raw = as_a_fit_sees_it(read_yaml_file(path))
+    return write_sample(out_dir, scenario_from_dict(raw, str(path)))

@@ -228,13 +228,20 @@ def _times(
 
 
 def _out_of_order(
-    times: dict[str, pd.Series], pairs: list[tuple[str, str]], source: str, issues: list[DataIssue]
+    times: dict[str, pd.Series],
+    pairs: list[tuple[str, str]],
+    source: str,
+    issues: list[DataIssue],
+    already: pd.Series,
 ) -> pd.Series:
-    """The mask of rows where a time comes before the one it must follow (``pairs``)."""
-    bad = pd.Series(False, index=next(iter(times.values())).index)
+    """The mask of rows where a time comes before the one it must follow (``pairs``).
+
+    Rows ``already`` left out (a stray date) are not counted again.
+    """
+    bad = pd.Series(False, index=already.index)
     for first, then in pairs:
         if first in times and then in times:
-            mask = (times[then] < times[first]).fillna(False).astype(bool)
+            mask = (times[then] < times[first]).fillna(False).astype(bool) & ~already
             _issue(source, "with times out of order", f"{then} before {first}", mask, issues)
             bad |= mask
     return bad
@@ -300,6 +307,7 @@ def clean_incidents(
         [("created", "dispatched"), ("dispatched", "arrived"), ("arrived", "cleared")],
         source,
         issues,
+        bad,
     )
     for name, (first, then) in {
         "delay_s": ("created", "dispatched"),
@@ -360,6 +368,7 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
         [("arrival", "answered"), ("answered", "ended"), ("arrival", "abandoned")],
         source,
         issues,
+        bad,
     )
     frame["channel"] = _mapped(
         frame["channel"], {c: c for c in TELEPHONE_CHANNELS} | mapping.channels

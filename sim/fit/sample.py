@@ -7,14 +7,18 @@ system and a telephony system would export them: in the force's own column
 names and codes, with day-first UK timestamps on the local clock of
 Europe/London across the clocks going forward (30 March 2025), handler ids as
 an ACD routes calls, a unit callsign on each job, blanks written ``NULL``,
-and a few bad rows of the kinds real exports have. A mapping file for
+and a few bad rows of the kinds real exports have. What no export can show
+(redials, diverted or borrowed units) is switched off first
+(:func:`as_a_fit_sees_it`), so the fit's back-test can be judged on it. A mapping file for
 ``demandsim fit --columns`` comes with it (:func:`write_sample`).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,6 +195,23 @@ def _spoil(cad: pd.DataFrame, calls: pd.DataFrame, seed: int) -> None:
     row = rng.choice(len(calls), 4, replace=False)
     calls.loc[row[:3], "Queue"] = "SWITCHBOARD"
     calls.loc[row[3], "Call Start"] = "NULL"
+
+
+def as_a_fit_sees_it(raw: dict[str, Any]) -> dict[str, Any]:
+    """A one-force scenario without what no export shows, so a fit of its exports can match it.
+
+    A telephony export cannot tell a redial from a new caller, nor a CAD export
+    a unit taken off a grade 2 job or sent from the next area; the sample's
+    service works without them (everything else as the scenario says).
+    """
+    raw = copy.deepcopy(raw)
+    for force in raw.get("forces", {}).values():
+        for channel in force.get("channels", {}).values():
+            channel.pop("redial", None)
+        response = force.get("response") or {}
+        response["help_from_neighbours"] = False
+        response["divert_from_grade2"] = False
+    return raw
 
 
 def sample_exports(scenario: Scenario, seed: int = 7) -> SampleExports:
