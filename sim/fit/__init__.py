@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from sim.fit.assemble import FitResult, build_scenario
 from sim.fit.backtest import BacktestRow, BacktestTable, backtest
+from sim.fit.breaks import breaks_while_queued
 from sim.fit.demand import ProfileFit, fit_grading, fit_profile, rounded_shares
 from sim.fit.diagnostics import (
     DistributionCheck,
@@ -85,6 +86,7 @@ __all__ = [
     "RosterCheck",
     "TimeReading",
     "backtest",
+    "breaks_while_queued",
     "build_scenario",
     "clean_calls",
     "clean_incidents",

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError, Problem
+from sim.fit.breaks import breaks_while_queued
 from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile, rounded_shares
 from sim.fit.durations import fit_censored_patience, fit_lognormal
 from sim.fit.mapping import TELEPHONE_CHANNELS
@@ -208,6 +209,7 @@ def _handler_pool(
             parts.start,
             parts.end,
             gap_hours=HANDLER_GAP_HOURS,
+            breaks=breaks_while_queued(calls, HANDLER_GAP_HOURS),
         )
     parts.fits["handlers_on_duty"] = on_duty
     if on_duty is not None and on_duty.fitted.sum() > 0:
@@ -215,8 +217,9 @@ def _handler_pool(
         parts.comments[path] = (
             f"fitted from {on_duty.people} handler ids: on duty from first to last call "
             f"of each spell (split at {HANDLER_GAP_HOURS:g} h idle), median of "
-            f"{len(on_duty.per_week)} weeks per hour of the week; no shrinkage (staff "
-            "seen taking calls are already net of it)"
+            f"{len(on_duty.per_week)} weeks per hour of the week; idle spells of 5 min or "
+            f"more while callers queued taken out as breaks ({on_duty.break_share:.1%} of the "
+            "time on duty, the fitted shrinkage), so no shrinkage on top"
         )
         return pool
     load = 0.0

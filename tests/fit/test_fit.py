@@ -525,3 +525,35 @@ def test_backtest_flags_a_figure_beyond_15_percent() -> None:
     assert not fit.BacktestRow("abandoned", "999", "value", "%", 2.0, 2.2, 2.1, 2.3, 9).flagged
     # A data figure of zero has no relative error, and is not flagged.
     assert not fit.BacktestRow("dispatch_delay", "grade1", "p50", "min", 0, 1, 0, 2, 50).flagged
+
+
+def test_breaks_are_idle_spells_while_callers_queued() -> None:
+    """Handler A idles 20 minutes while callers wait (a break); B idles when no one waits."""
+    t = pd.Timestamp("2024-01-01 10:00")
+    m = pd.Timedelta(minutes=1)
+    rows = [
+        # handler, arrival, answered, ended
+        ("A", t, t, t + 5 * m),
+        ("A", t + 25 * m, t + 25 * m, t + 30 * m),
+        ("B", t, t, t + 30 * m),
+        ("B", t + 5 * m, t + 30 * m, t + 40 * m),  # waited 25 min: B was busy, A away
+        ("B", t + 100 * m, t + 100 * m, t + 105 * m),  # B idle 40-100, no one waiting
+    ]
+    calls = pd.DataFrame(rows, columns=["handler_id", "arrival", "answered", "ended"])
+    calls["answered_flag"] = True
+    calls["wait_s"] = (calls["answered"] - calls["arrival"]).dt.total_seconds()
+    starts, ends = fit.breaks_while_queued(calls, gap_hours=2.0)
+    assert list(starts) == [t + 5 * m] and list(ends) == [t + 25 * m]
+    on_duty = fit.fit_on_duty(
+        calls["handler_id"], calls["answered"], calls["ended"], t.floor("D"),
+        t.floor("D") + pd.Timedelta(days=1), gap_hours=2.0, breaks=(starts, ends),
+    )  # fmt: skip
+    assert on_duty is not None
+    # A: 10:00-10:30 less the 20-minute break; B: 10:00-11:45.
+    assert on_duty.break_share == pytest.approx(20 / (30 + 105))
+
+
+def test_an_acd_leaves_no_one_idle_while_callers_queue(fitted) -> None:
+    """The known force has no breaks: none are found in its export."""
+    on_duty = fitted.result.fits["handlers_on_duty"]
+    assert on_duty.break_share < 0.005
