@@ -148,11 +148,21 @@ def _channel_section(
     else:
         entry["handling"] = {"distribution": "exponential", "mean_s": 300}
         comments[(*path, "handling")] = "ASSUMED, not fitted: no telephony export"
-    entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
-    comments[(*path, "wrap_up")] = (
-        "inside handling: the export's ended time is read as the handler free again; "
-        "if yours is the end of talk, set after-call work here"
-    )
+    wrap = None
+    if from_calls and "wrap_s" in group:
+        wrap_s = group.loc[group["answered_flag"], "wrap_s"].dropna().to_numpy(dtype=float)
+        wrap = fit_lognormal(wrap_s)
+        parts.fits[f"wrap_up/{channel}"] = wrap
+        parts.samples[f"wrap_up/{channel}"] = wrap_s
+    if wrap is not None:
+        entry["wrap_up"] = wrap.config()
+        comments[(*path, "wrap_up")] = "ended to wrap_end (after-call work); " + wrap.note()
+    else:
+        entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
+        comments[(*path, "wrap_up")] = (
+            "inside handling: the export's ended time is read as the handler free again; "
+            "if yours is the end of talk, map wrap_end or set after-call work here"
+        )
     if grading is not None:
         entry["grading"] = rounded_shares(grading["shares"])
         comments[(*path, "grading")] = _grading_comment("handled calls", grading, entry["grading"])
@@ -202,10 +212,13 @@ def _handler_pool(
     on_duty = None
     if calls is not None and "handler_id" in calls:
         answered = calls[calls["answered_flag"]]
+        free_again = answered["ended"]
+        if "wrap_end" in answered:
+            free_again = answered["wrap_end"].fillna(answered["ended"])
         on_duty = fit_on_duty(
             answered["handler_id"],
             answered["answered"],
-            answered["ended"],
+            free_again,
             parts.start,
             parts.end,
             gap_hours=HANDLER_GAP_HOURS,

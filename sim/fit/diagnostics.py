@@ -167,6 +167,7 @@ _TITLES = {
     "patience": "Caller patience, {} calls",
     "travel": "Travel time (dispatched to arrived), {} area",
     "on_scene": "Time on scene (arrived to cleared), {}",
+    "wrap_up": "After-call work (ended to wrap end), {} calls",
     "dispatch_delay": "Dispatch delay (created to dispatched, those not sent at once), {}",
 }
 

@@ -26,7 +26,7 @@ IncidentColumn = Literal[
     "created", "priority", "dispatched", "arrived", "cleared", "area", "channel", "call_id", "unit"
 ]
 CallColumn = Literal[
-    "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id"
+    "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id", "wrap_end"
 ]
 OurGrade = Literal["grade1", "grade2", "scheduled", "resolution", "no_deployment"]
 OurChannel = Literal["999", "101", "online"]

@@ -53,6 +53,7 @@ CALL_EXPORT_COLUMNS = {
     "abandoned": False,
     "handler_id": False,
     "call_id": False,
+    "wrap_end": False,
 }
 
 
@@ -347,7 +348,8 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
         Columns ``arrival, answered, abandoned, ended`` (local timestamps),
         ``channel`` (``999`` or ``101``), ``handler_id`` where given, plus
         ``wait_s`` (arrival to answer or abandonment, s), ``handling_s``
-        (answered to ended, s) and ``answered_flag``.
+        (answered to ended, s), ``wrap_s`` (ended to ``wrap_end``, the end of
+        after-call work, s, where the export has it) and ``answered_flag``.
 
     Raises
     ------
@@ -358,14 +360,19 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
     """
     frame = _rename(raw, CALL_EXPORT_COLUMNS, mapping, source)
     issues: list[DataIssue] = []
-    stamps = ["arrival", "answered", "abandoned", "ended"]
+    stamps = ["arrival", "answered", "abandoned", "ended", "wrap_end"]
     times, bad, notes = _times(frame, stamps, _reading(mapping, "calls"), source, issues)
     missing = times["arrival"].isna() & ~bad
     _issue(source, "with no arrival time", "arrival", missing, issues)
     bad |= missing
     bad |= _out_of_order(
         times,
-        [("arrival", "answered"), ("answered", "ended"), ("arrival", "abandoned")],
+        [
+            ("arrival", "answered"),
+            ("answered", "ended"),
+            ("arrival", "abandoned"),
+            ("ended", "wrap_end"),
+        ],
         source,
         issues,
         bad,
@@ -385,6 +392,8 @@ def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") 
     frame["answered_flag"] = answered
     frame["wait_s"] = (end_of_wait - times["arrival"]).dt.total_seconds()
     frame["handling_s"] = (times["ended"] - times["answered"]).dt.total_seconds()
+    if "wrap_end" in times:  # after-call work, where the export times it
+        frame["wrap_s"] = (times["wrap_end"] - times["ended"]).dt.total_seconds()
     for column, parsed in times.items():
         frame[column] = local_times(parsed, mapping.timezone)
     return Cleaned(frame[~bad], issues, len(raw), source, notes)

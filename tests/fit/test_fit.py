@@ -557,3 +557,24 @@ def test_an_acd_leaves_no_one_idle_while_callers_queue(fitted) -> None:
     """The known force has no breaks: none are found in its export."""
     on_duty = fitted.result.fits["handlers_on_duty"]
     assert on_duty.break_share < 0.005
+
+
+def test_wrap_up_is_fitted_where_the_export_times_it(exports, tmp_path: Path) -> None:
+    _, calls_path, _ = exports
+    calls = pd.read_csv(calls_path, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(3)
+    answered = calls["answered"] != ""
+    wrap_s = rng.lognormal(math.log(45), 0.5, len(calls))
+    ended = pd.to_datetime(calls["ended"].replace("", None))
+    calls["wrap_end"] = (ended + pd.to_timedelta(wrap_s, unit="s")).dt.strftime(
+        "%Y-%m-%d %H:%M:%S.%f"
+    )
+    calls.loc[~answered, "wrap_end"] = ""
+    calls.to_csv(tmp_path / "calls.csv", index=False)
+    outcome = fit_scenario(None, tmp_path / "calls.csv", None, tmp_path / "wrap.yaml")
+    for channel in ("999", "101"):
+        wrap = outcome.result.fits[f"wrap_up/{channel}"]
+        assert _within(math.log(45), wrap.mu_ci) and _within(0.5, wrap.sigma_ci), channel
+    channel = load_scenario(outcome.out).forces["fitted"].channels["999"]
+    assert channel.wrap_up.distribution == "lognormal"
+    assert "ended to wrap_end (after-call work)" in outcome.out.read_text()
