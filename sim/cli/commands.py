@@ -407,7 +407,9 @@ def fit_command(
     backtest: Annotated[
         bool,
         typer.Option(
-            "--backtest", help="Simulate the fitted scenario and compare it with the data."
+            "--backtest",
+            metavar="",
+            help="Simulate the fitted scenario and compare it with the data.",
         ),
     ] = False,
 ) -> None:
