@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim import fit
-from sim.config import scenario_from_dict
+from sim.config import Scenario, parse_yaml, scenario_from_dict, scenario_warnings
+from sim.errors import InputError, Problem
 from sim.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,9 @@ log = logging.getLogger(__name__)
 class FitOutcome:
     """What ``demandsim fit`` wrote: the scenario, the bad-data report, the diagnostic page.
 
-    ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``).
+    ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``);
+    ``warnings`` what ``demandsim validate`` warns about the fitted scenario;
+    ``backtest`` the fitted scenario simulated beside the data (``--backtest``).
     """
 
     out: Path
@@ -26,68 +29,96 @@ class FitOutcome:
     result: fit.FitResult
     html: Path
     pngs: list[Path]
+    warnings: tuple[str, ...] = ()
+    backtest: fit.BacktestTable | None = None
+
+
+def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
+    """Check the YAML about to be written exactly as ``demandsim validate`` would read it.
+
+    Raises
+    ------
+    InputError
+        If it does not validate: a bug in the fit, reported before anything is written.
+    """
+    try:
+        scenario = scenario_from_dict(parse_yaml(text, str(out)), str(out))
+    except InputError as exc:
+        note = "the fitted scenario does not validate (a bug in demandsim fit; please report it)"
+        raise InputError([*exc.problems, Problem(str(out), "", note)]) from None
+    return scenario, tuple(scenario_warnings(scenario, str(out)))
 
 
 def fit_scenario(
-    incidents: Path,
+    incidents: Path | None,
     calls: Path | None,
     columns: Path | None,
     out: Path,
     html: Path | None = None,
     png_dir: Path | None = None,
+    backtest: bool = False,
 ) -> FitOutcome:
-    """Fit a scenario from a CAD incident export and optionally a telephony export.
+    """Fit a scenario from a CAD incident export, a telephony export, or both.
 
     Parameters
     ----------
     incidents, calls
-        CSV exports (calls optional).
+        The exports (CSV or .xlsx); either may be None, not both. Calls alone
+        give a contact-centre-only scenario; incidents alone assume handling
+        and the roster (marked ASSUMED).
     columns
-        Optional mapping YAML (column names, timestamp format, priority and channel codes).
+        Optional mapping YAML (column names, timestamp format, day order,
+        time zone, priority and channel codes).
     out
         Scenario YAML to write; the bad-data report goes beside it as ``<stem>.data-report.txt``.
     html
         The diagnostic report page (default ``<stem>.fit-report.html`` beside ``out``).
     png_dir
         Also write each diagnostic figure as a PNG here.
+    backtest
+        Also simulate the fitted scenario (its own replications, through the run
+        pipeline) and set its headline percentiles beside the data's.
 
     Raises
     ------
     InputError
-        A bad mapping file, an unusable export (empty, a missing required
-        column, no usable rows), or a fitted scenario that does not validate
+        No export given, a bad mapping file, an unusable export (not a
+        regular file, too large, empty, a missing required column, ambiguous
+        dates, no usable rows), or a fitted scenario that does not validate
         (a bug in the fit).
     """
+    if incidents is None and calls is None:
+        message = "give --incidents (a CAD export), --calls (a telephony export) or both"
+        raise InputError([Problem("demandsim fit", "", message)])
     mapping = fit.read_mapping(columns)
-    inc = fit.read_incidents(incidents, mapping.incidents)
+    inc = fit.read_incidents(incidents, mapping.incidents) if incidents is not None else None
     cleaned_calls = fit.read_calls(calls, mapping.calls) if calls is not None else None
     name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in out.stem)[:80] or "fitted"
     result = fit.build_scenario(inc, cleaned_calls, name=name.lstrip("-_") or "fitted")
-    read = {str(incidents): (inc.rows_read, inc.rows_kept)}
-    if cleaned_calls is not None:
-        read[str(calls)] = (cleaned_calls.rows_read, cleaned_calls.rows_kept)
-    report_text = fit.issues_text(result.issues, read)
-    scenario_from_dict(result.scenario, str(out))
+    given = [c for c in (inc, cleaned_calls) if c is not None]
+    read = {c.source: (c.rows_read, c.rows_kept) for c in given}
+    notes = [note for c in given for note in c.notes]
+    report_text = fit.issues_text(result.issues, read, notes)
+    sources = [c.source for c in given]
     header = (
-        f"Fitted by demandsim fit from {incidents}" + (f" and {calls}" if calls else "") + ".\n"
+        f"Fitted by demandsim fit from {' and '.join(sources)}.\n"
         "Each fitted value says its sample size and a goodness-of-fit figure;\n"
         "values marked ASSUMED were not in the data: check them before use.\n"
         "Data report:\n" + report_text
     )
     text = fit.scenario_yaml(result, header)
+    scenario, warnings = _checked(text, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda p: p.write_text(text))
     report = out.with_name(out.stem + ".data-report.txt")
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
-    for issue in result.issues:
-        log.warning("%s", issue.describe())
     from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
 
-    sources = [str(incidents)] + ([str(calls)] if calls else [])
+    table = fit.backtest(scenario, inc, cleaned_calls) if backtest else None
     diagnostics = fit.fit_diagnostics(
         result, sources, report_text.splitlines(), title=f"How well {out.name} fits the data"
     )
     page = write_fit_report(
-        diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir
+        diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir, table
     )
-    return FitOutcome(out, report, report_text, result, page.html, page.pngs)
+    return FitOutcome(out, report, report_text, result, page.html, page.pngs, warnings, table)

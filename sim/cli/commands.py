@@ -46,6 +46,7 @@ app_fit = deferred("sim.app.fit")
 app_headline = deferred("sim.app.headline")
 app_report = deferred("sim.app.report")
 app_run = deferred("sim.app.run")
+app_sample = deferred("sim.app.sample")
 app_staff = deferred("sim.app.staff")
 app_validate = deferred("sim.app.validate")
 
@@ -506,15 +507,18 @@ def staff(
 
 @app.command("fit", cls=_PlainHelpCommand)
 def fit_command(
-    incidents: Annotated[
-        Path, typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV).")
-    ],
     out_path: Annotated[
         Path, typer.Option("--out", metavar="FILE", help="Scenario YAML to write.")
     ],
+    incidents: Annotated[
+        Path | None,
+        typer.Option("--incidents", metavar="FILE", help="CAD incident export (CSV or .xlsx)."),
+    ] = None,
     calls: Annotated[
         Path | None,
-        typer.Option("--calls", metavar="FILE", help="Telephony export (CSV), one row per call."),
+        typer.Option(
+            "--calls", metavar="FILE", help="Telephony export (CSV or .xlsx), one row per call."
+        ),
     ] = None,
     columns: Annotated[
         Path | None,
@@ -534,12 +538,26 @@ def fit_command(
         Path | None,
         typer.Option("--png", metavar="DIR", help="Also write each diagnostic figure as PNG here."),
     ] = None,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            metavar="",
+            help="Simulate the fitted scenario and compare it with the data.",
+        ),
+    ] = False,
 ) -> None:
-    """Fit a scenario's demand and times from a force's own CAD and telephony exports."""
+    """Fit a scenario's demand and times from a force's own CAD and/or telephony exports."""
     with bad_input_exits_2():
-        outcome = app_fit.fit_scenario(
-            incidents, calls, columns, out_path, html=report_path, png_dir=png_dir
-        )
+        if backtest and err.is_terminal:
+            with err.status("fitting, then simulating the fitted scenario"):
+                outcome = app_fit.fit_scenario(
+                    incidents, calls, columns, out_path, report_path, png_dir, backtest
+                )
+        else:
+            outcome = app_fit.fit_scenario(
+                incidents, calls, columns, out_path, report_path, png_dir, backtest
+            )
     lines = [
         outcome.report_text,
         f"scenario in {outcome.out}; data report in {outcome.report}",
@@ -547,7 +565,73 @@ def fit_command(
     ]
     if outcome.pngs:
         lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
+    lines += [f"warning: {warning}" for warning in outcome.warnings]
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+    if outcome.backtest is not None:
+        _print_backtest(outcome.backtest)
+
+
+def _print_backtest(table: Any) -> None:
+    """The back-test table: data beside simulated, relative error, flags."""
+    from rich.table import Table
+
+    shown = Table(
+        title=f"back-test: {table.replications} replication(s) of {table.days:g} days "
+        "(simulated: mean and 95% CI)"
+    )
+    for name in ("figure", "segment", "stat", "data", "simulated", "error", ""):
+        shown.add_column(
+            name, justify="right" if name in ("data", "simulated", "error") else "left"
+        )
+    for row in table.rows:
+        error = row.relative_error
+        shown.add_row(
+            f"{row.metric} ({row.unit})",
+            row.segment,
+            row.stat,
+            f"{row.data:,.1f}",
+            f"{row.simulated:,.1f} ({row.ci_low:,.1f}-{row.ci_high:,.1f})",
+            f"{error:+.1%}" if error == error else "n/a",
+            f"FLAG: beyond ±{table.flag:.0%}" if row.flagged else "",
+        )
+    out.print(shown)
+    flagged = len(table.flagged)
+    out.print(
+        f"{flagged} figure(s) beyond ±{table.flag:.0%} of the data"
+        if flagged
+        else f"every figure within ±{table.flag:.0%} of the data",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command("fit-sample", cls=_PlainHelpCommand)
+def fit_sample_command(
+    out_dir: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder for cad.csv, calls.csv and mapping.yaml.")
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="One-force scenario to simulate (default: configs/demo.yaml).",
+        ),
+    ] = None,
+) -> None:
+    """Write a sample CAD and telephony export, in a force's own columns, to try fit on."""
+    with bad_input_exits_2():
+        if progress_shown():
+            with err.status("simulating the sample force"):
+                written = app_sample.write_fit_sample(out_dir, scenario)
+        else:
+            written = app_sample.write_fit_sample(out_dir, scenario)
+    out.print(
+        "sample exports in " + ", ".join(str(p) for p in written),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command(cls=_PlainHelpCommand)

@@ -5,7 +5,11 @@ command ``demandsim fit`` goes through the modules in order:
 
 - :mod:`sim.fit.mapping`: the ``--columns`` file (their column names and
   codes onto ours), checked like a config (:func:`read_mapping`);
-- :mod:`sim.fit.read`: each CSV read, its rows parsed and cleaned, bad rows
+- :mod:`sim.fit.source`: each export read as text, its encoding, separator
+  or workbook detected, within size and row bounds (:func:`read_export`);
+- :mod:`sim.fit.timestamps`: timestamps read without guessing the day order
+  or the time zone silently (:func:`parse_time_columns`);
+- :mod:`sim.fit.read`: each export's rows parsed and cleaned, bad rows
   counted for the data report (:func:`read_incidents`, :func:`read_calls`,
   :func:`issues_text`);
 - :mod:`sim.fit.durations` and :mod:`sim.fit.demand`: the estimates
@@ -17,7 +21,9 @@ command ``demandsim fit`` goes through the modules in order:
   a comment for every value (:func:`build_scenario`);
 - :mod:`sim.fit.diagnostics`: each fit beside its data, for the report page
   (:func:`fit_diagnostics`);
-- :mod:`sim.fit.emit`: the commented YAML (:func:`scenario_yaml`).
+- :mod:`sim.fit.emit`: the commented YAML (:func:`scenario_yaml`);
+- :mod:`sim.fit.backtest`: the fitted scenario simulated beside the data
+  (:func:`backtest`); :mod:`sim.fit.sample`: a force-like sample export.
 
 Data the fit cannot use at all (an empty file, a missing column, no usable
 rows) raises :class:`sim.errors.InputError`, naming the file and the column,
@@ -27,7 +33,9 @@ like a bad config. All durations are in seconds.
 from __future__ import annotations
 
 from sim.fit.assemble import FitResult, build_scenario
-from sim.fit.demand import ProfileFit, fit_grading, fit_profile
+from sim.fit.backtest import BacktestRow, BacktestTable, backtest
+from sim.fit.breaks import breaks_while_queued
+from sim.fit.demand import ProfileFit, fit_grading, fit_profile, rounded_shares
 from sim.fit.diagnostics import (
     DistributionCheck,
     FitDiagnostics,
@@ -51,17 +59,22 @@ from sim.fit.read import (
     clean_incidents,
     issues_text,
     read_calls,
-    read_export,
     read_incidents,
 )
+from sim.fit.response import valid_ids
 from sim.fit.rosters import OnDutyFit, fit_on_duty
+from sim.fit.source import ExportText, read_export
+from sim.fit.timestamps import TimeReading, parse_time_columns
 
 __all__ = [
+    "BacktestRow",
+    "BacktestTable",
     "CallMapping",
     "Cleaned",
     "ColumnMappingFile",
     "DataIssue",
     "DistributionCheck",
+    "ExportText",
     "FitDiagnostics",
     "FitResult",
     "IncidentMapping",
@@ -71,6 +84,9 @@ __all__ = [
     "ProfileCheck",
     "ProfileFit",
     "RosterCheck",
+    "TimeReading",
+    "backtest",
+    "breaks_while_queued",
     "build_scenario",
     "clean_calls",
     "clean_incidents",
@@ -82,9 +98,12 @@ __all__ = [
     "fit_profile",
     "issues_text",
     "kaplan_meier",
+    "parse_time_columns",
     "read_calls",
     "read_export",
     "read_incidents",
     "read_mapping",
+    "rounded_shares",
     "scenario_yaml",
+    "valid_ids",
 ]

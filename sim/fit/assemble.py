@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError, Problem
-from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile
+from sim.fit.breaks import breaks_while_queued
+from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile, rounded_shares
 from sim.fit.durations import fit_censored_patience, fit_lognormal
 from sim.fit.mapping import TELEPHONE_CHANNELS
 from sim.fit.read import Cleaned, DataIssue
@@ -46,7 +47,7 @@ class FitParts:
     Attributes
     ----------
     start, end
-        The observed period: whole days, end exclusive.
+        The observed period: whole hours, end exclusive.
     force_path
         Field path of the fitted force, ``("forces", force_id)``.
     comments, fits, samples
@@ -67,9 +68,14 @@ class FitParts:
         return max((self.end - self.start).total_seconds() / 3600.0, 1.0)
 
 
-def _whole_days(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The whole days the data cover: midnight before the first to midnight after the last."""
-    return times.min().floor("D"), times.max().floor("D") + pd.Timedelta(days=1)
+def _observed_period(times: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The whole hours the data cover: from the hour of the first to the end of the last's.
+
+    Hours, not days: an export run at 10:00 on its last day, or a period that
+    ends at 01:00 because the clocks went forward, would otherwise be counted
+    as whole days and every volume read too low.
+    """
+    return times.min().floor("h"), times.max().floor("h") + pd.Timedelta(hours=1)
 
 
 def _grading_comment(base: str, grading: dict[str, Any], shares: dict[str, float]) -> str:
@@ -108,6 +114,11 @@ def _channel_section(
         f"rests on {prof.weeks:.1f} weeks; smoothed towards a day x hour shape "
         f"(2 weeks' prior weight); hourly counts about it chi-square/df "
         f"{prof.dispersion:.2f} (1 for Poisson)"
+        + (
+            f"; {prof.closed} hours of the week with no call in any week kept at zero (closed)"
+            if prof.closed
+            else ""
+        )
     )
     entry["overdispersion_cv"] = round(prof.day_cv, 3)
     comments[(*path, "overdispersion_cv")] = (
@@ -137,13 +148,23 @@ def _channel_section(
     else:
         entry["handling"] = {"distribution": "exponential", "mean_s": 300}
         comments[(*path, "handling")] = "ASSUMED, not fitted: no telephony export"
-    entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
-    comments[(*path, "wrap_up")] = (
-        "inside handling: the export's ended time is read as the handler free again; "
-        "if yours is the end of talk, set after-call work here"
-    )
+    wrap = None
+    if from_calls and "wrap_s" in group:
+        wrap_s = group.loc[group["answered_flag"], "wrap_s"].dropna().to_numpy(dtype=float)
+        wrap = fit_lognormal(wrap_s)
+        parts.fits[f"wrap_up/{channel}"] = wrap
+        parts.samples[f"wrap_up/{channel}"] = wrap_s
+    if wrap is not None:
+        entry["wrap_up"] = wrap.config()
+        comments[(*path, "wrap_up")] = "ended to wrap_end (after-call work); " + wrap.note()
+    else:
+        entry["wrap_up"] = {"distribution": "constant", "value_s": 0}
+        comments[(*path, "wrap_up")] = (
+            "inside handling: the export's ended time is read as the handler free again; "
+            "if yours is the end of talk, map wrap_end or set after-call work here"
+        )
     if grading is not None:
-        entry["grading"] = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+        entry["grading"] = rounded_shares(grading["shares"])
         comments[(*path, "grading")] = _grading_comment("handled calls", grading, entry["grading"])
     return entry
 
@@ -156,7 +177,7 @@ def _online_section(
     comments = parts.comments
     prof = fit_profile(online["created"], parts.start, parts.end)
     parts.fits["profile/online"] = prof
-    shares = {k: round(v, 4) for k, v in grading["shares"].items() if v > 0}
+    shares = rounded_shares(grading["shares"])
     comments[(*path, "volume_per_year")] = (
         f"n={prof.count} online incidents over {prof.weeks:.1f} weeks; 95% CI "
         f"{prof.volume_ci[0]:,.0f}-{prof.volume_ci[1]:,.0f}; reports that made no "
@@ -191,13 +212,17 @@ def _handler_pool(
     on_duty = None
     if calls is not None and "handler_id" in calls:
         answered = calls[calls["answered_flag"]]
+        free_again = answered["ended"]
+        if "wrap_end" in answered:
+            free_again = answered["wrap_end"].fillna(answered["ended"])
         on_duty = fit_on_duty(
             answered["handler_id"],
             answered["answered"],
-            answered["ended"],
+            free_again,
             parts.start,
             parts.end,
             gap_hours=HANDLER_GAP_HOURS,
+            breaks=breaks_while_queued(calls, HANDLER_GAP_HOURS),
         )
     parts.fits["handlers_on_duty"] = on_duty
     if on_duty is not None and on_duty.fitted.sum() > 0:
@@ -205,8 +230,9 @@ def _handler_pool(
         parts.comments[path] = (
             f"fitted from {on_duty.people} handler ids: on duty from first to last call "
             f"of each spell (split at {HANDLER_GAP_HOURS:g} h idle), median of "
-            f"{len(on_duty.per_week)} weeks per hour of the week; no shrinkage (staff "
-            "seen taking calls are already net of it)"
+            f"{len(on_duty.per_week)} weeks per hour of the week; idle spells of 5 min or "
+            f"more while callers queued taken out as breaks ({on_duty.break_share:.1%} of the "
+            "time on duty, the fitted shrinkage), so no shrinkage on top"
         )
         return pool
     load = 0.0
@@ -220,17 +246,33 @@ def _handler_pool(
     return pool
 
 
+def _require_rows(cleaned: Cleaned, what: str) -> None:
+    """Refuse an export none of whose rows could be used, saying what was wrong with them."""
+    if cleaned.frame.empty:
+        found = "; ".join(issue.describe() for issue in cleaned.issues if issue.left_out)
+        message = f"no usable {what} rows after excluding bad ones: " + (
+            found or "the file has no data rows"
+        )
+        raise InputError([Problem(cleaned.source, "", message)])
+
+
 def build_scenario(
-    incidents: Cleaned, calls: Cleaned | None, name: str = "fitted", force_id: str = "fitted"
+    incidents: Cleaned | None,
+    calls: Cleaned | None,
+    name: str = "fitted",
+    force_id: str = "fitted",
 ) -> FitResult:
     """Fit every part and assemble a scenario dict with comments.
 
     Parameters
     ----------
     incidents
-        Cleaned CAD incidents (:func:`sim.fit.read.clean_incidents`).
+        Cleaned CAD incidents (:func:`sim.fit.read.clean_incidents`), or None:
+        a contact-centre-only scenario, whose calls create no incidents.
     calls
-        Cleaned telephony calls (:func:`sim.fit.read.clean_calls`), or None.
+        Cleaned telephony calls (:func:`sim.fit.read.clean_calls`), or None:
+        channels fitted from incident creation times, handling and the
+        roster assumed (and marked ASSUMED).
     name, force_id
         Scenario name and force id.
 
@@ -242,23 +284,24 @@ def build_scenario(
     Raises
     ------
     InputError
-        If no incident row is usable, or no call or incident is on channel
-        999 or 101.
+        If neither export is given, one has no usable row, or no call or
+        incident is on channel 999 or 101.
     """
-    inc = incidents.frame
-    if inc.empty:
-        found = (
-            "; ".join(issue.describe() for issue in incidents.issues) or "the file has no data rows"
-        )
-        message = f"no usable incident rows after excluding bad ones: {found}"
-        raise InputError([Problem(incidents.source, "", message)])
-    call_rows = calls.frame if calls is not None and not calls.frame.empty else None
-    parts = FitParts(
-        *_whole_days(inc["created"] if call_rows is None else call_rows["arrival"]),
-        ("forces", force_id),
-    )
+    if incidents is None and calls is None:
+        raise InputError([Problem("fit", "", "give --incidents, --calls or both")])
+    if incidents is not None:
+        _require_rows(incidents, "incident")
+    if calls is not None:
+        _require_rows(calls, "call")
+    inc = incidents.frame if incidents is not None else None
+    if inc is not None and "channel" in inc:
+        inc = inc.assign(channel=inc["channel"].astype("object"))
+    call_rows = calls.frame if calls is not None else None
+    given = [c for c in (incidents, calls) if c is not None]
+    period = call_rows["arrival"] if call_rows is not None else given[0].frame["created"]
+    parts = FitParts(*_observed_period(period), ("forces", force_id))
     force: dict[str, Any] = {"name": "Fitted from the force's own data", "channels": {}}
-    if "channel" not in inc:
+    if inc is not None and "channel" not in inc:
         inc = inc.assign(channel="999")
         parts.comments[(*parts.force_path, "channels")] = (
             "no channel column in the incidents: all incidents counted as 999"
@@ -267,12 +310,13 @@ def build_scenario(
     if call_rows is not None:
         for channel, group in call_rows.groupby("channel", observed=True):
             handled[str(channel)] = int(group["answered_flag"].sum())
-    grading = fit_grading(inc, handled)
+    grading = fit_grading(inc, handled) if inc is not None else {}
     parts.fits["grading"] = grading
     for channel in TELEPHONE_CHANNELS:
         if call_rows is not None:
             group = call_rows[call_rows["channel"] == channel]
         else:
+            assert inc is not None
             group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
         if not group.empty:
             force["channels"][channel] = _channel_section(
@@ -280,12 +324,32 @@ def build_scenario(
             )
     if not force["channels"]:
         message = "no calls or incidents on channel 999 or 101 to fit"
-        raise InputError([Problem(incidents.source, "channel", message)])
+        raise InputError([Problem(given[0].source, "channel", message)])
+    if inc is None:
+        parts.comments[(*parts.force_path, "channels")] = (
+            "no CAD export: a contact-centre-only scenario (calls create no incidents)"
+        )
+        for entry in force["channels"].values():
+            entry["grading"] = {}
+        scenario = _scenario(
+            name, force_id, force, _handler_pool(parts, force["channels"], call_rows)
+        )
+        issues = [issue for cleaned in given for issue in cleaned.issues]
+        return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)
     online = inc[inc["channel"] == "online"]
     if not online.empty:
         force["online"] = _online_section(parts, online, grading["online"])
     add_response(parts, force, inc)
-    scenario = {
+    scenario = _scenario(name, force_id, force, _handler_pool(parts, force["channels"], call_rows))
+    issues = [issue for cleaned in given for issue in cleaned.issues]
+    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)
+
+
+def _scenario(
+    name: str, force_id: str, force: dict[str, Any], pool: dict[str, Any]
+) -> dict[str, Any]:
+    """The scenario around one fitted force and its contact centre."""
+    return {
         "name": name,
         "description": "Fitted by demandsim fit from a force's CAD and telephony exports.",
         "days": 28,
@@ -293,7 +357,5 @@ def build_scenario(
         "seed": 1,
         "replications": 5,
         "forces": {force_id: force},
-        "handler_pools": {"contact_centre": _handler_pool(parts, force["channels"], call_rows)},
+        "handler_pools": {"contact_centre": pool},
     }
-    issues = incidents.issues + (calls.issues if calls is not None else [])
-    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)

@@ -37,7 +37,8 @@ class ProfileFit:
     fitted rates (about 1 for Poisson arrivals; above 1, busier and quieter
     weeks than Poisson); ``day_cv`` is the day-to-day busyness beyond Poisson
     (the coefficient of variation of a day's factor, method of moments over
-    ``days`` whole days; 0 when days vary no more than Poisson).
+    ``days`` whole days; 0 when days vary no more than Poisson); ``closed``
+    how many hours of the week had no arrival at all and are kept at zero.
     """
 
     volume_per_year: float
@@ -50,6 +51,7 @@ class ProfileFit:
     dispersion: float
     day_cv: float = 0.0
     days: int = 0
+    closed: int = 0
 
     @property
     def rate_per_hour(self) -> np.ndarray:
@@ -90,6 +92,8 @@ def fit_profile(
     overall = grid.mean()
     separable = (np.outer(day, hour) / overall).ravel() if overall > 0 else np.ones(HOURS_PER_WEEK)
     smoothed = (counts + prior_weeks * separable) / (exposure + prior_weeks)
+    closed = closed_hours(counts, exposure)
+    smoothed[closed] = 0.0
     # Each calendar hour's count against its fitted rate: repeated weeks are the
     # replication that makes this a test (the rates came from their sums).
     per_hour = times.dt.floor("h").value_counts().reindex(hours, fill_value=0).to_numpy(dtype=float)
@@ -112,7 +116,33 @@ def fit_profile(
         dispersion,
         day_cv,
         days,
+        int(closed.sum()),
     )
+
+
+#: Days a clock hour (or a weekday) must be seen with no arrival before it counts as closed.
+CLOSED_AFTER_DAYS = 14
+
+
+def closed_hours(counts: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """Hours of the week the service is closed: no arrival in that clock hour, or that weekday.
+
+    Smoothing borrows rate from neighbouring hours; a 101 line closed at
+    night, or on Sundays, must not get calls there. An hour of the day with no
+    arrival on any of at least :data:`CLOSED_AFTER_DAYS` days seen, and a weekday
+    with none in at least two weeks, is closed.
+
+    Parameters
+    ----------
+    counts, exposure
+        Arrivals and hours observed in each of the 168 hours of the week.
+    """
+    grid_counts, grid_exposure = counts.reshape(7, 24), exposure.reshape(7, 24)
+    hour_closed = (grid_counts.sum(axis=0) == 0) & (grid_exposure.sum(axis=0) >= CLOSED_AFTER_DAYS)
+    day_closed = (grid_counts.sum(axis=1) == 0) & (grid_exposure.sum(axis=1) >= 2 * 24)
+    if counts.sum() == 0:
+        return np.zeros(HOURS_PER_WEEK, dtype=bool)
+    return (hour_closed[np.newaxis, :] | day_closed[:, np.newaxis]).ravel()
 
 
 def _day_to_day_cv(
@@ -136,6 +166,35 @@ def _day_to_day_cv(
     w = same_weekday[whole]
     excess = float(np.mean((ratio - 1.0) ** 2 * w / (w - 1) - 1.0 / mean[whole]))
     return (math.sqrt(excess) if excess > 0 else 0.0), int(whole.sum())
+
+
+def rounded_shares(
+    shares: Mapping[str, float], places: int = 4, total: float | None = None
+) -> dict[str, float]:
+    """Shares rounded to ``places`` decimals that sum to exactly their rounded total.
+
+    Rounding each share on its own can make shares of 1 sum to 1.0001, which a
+    scenario refuses; the largest-remainder method keeps the sum. Zero shares
+    are dropped.
+
+    Parameters
+    ----------
+    shares
+        Shares (each in [0, 1]).
+    places
+        Decimals kept.
+    total
+        The sum wanted (default: the shares' own sum rounded, at most 1).
+    """
+    unit = 10**places
+    want = min(round((sum(shares.values()) if total is None else total) * unit), unit)
+    scaled = {k: v * unit for k, v in shares.items()}
+    units = {k: math.floor(v) for k, v in scaled.items()}
+    short = want - sum(units.values())
+    by_remainder = sorted(scaled, key=lambda k: scaled[k] - units[k], reverse=True)
+    for k in by_remainder[: max(short, 0)]:
+        units[k] += 1
+    return {k: u / unit for k, u in units.items() if u > 0}
 
 
 def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str, dict[str, Any]]:

@@ -167,6 +167,8 @@ _TITLES = {
     "patience": "Caller patience, {} calls",
     "travel": "Travel time (dispatched to arrived), {} area",
     "on_scene": "Time on scene (arrived to cleared), {}",
+    "wrap_up": "After-call work (ended to wrap end), {} calls",
+    "dispatch_delay": "Dispatch delay (created to dispatched, those not sent at once), {}",
 }
 
 
@@ -187,7 +189,7 @@ def fit_diagnostics(
         kind, _, part = key.partition("/")
         if fitted is None or kind not in _TITLES or key not in result.samples:
             continue
-        shown = part.replace("grade", "grade ") if kind == "on_scene" else part
+        shown = part.replace("grade", "grade ") if kind in ("on_scene", "dispatch_delay") else part
         heading = _TITLES[kind].format(shown)
         if kind == "patience":
             distributions.append(_patience_check(key, heading, fitted, result.samples[key]))

@@ -33,6 +33,8 @@ def scenario_yaml(result: FitResult, header: str = "") -> str:
         Comment lines for the top of the file.
     """
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    # A short mapping is written on one line unless a comment belongs inside it.
+    noted_inside = {path[:i] for path in result.comments for i in range(1, len(path))}
 
     def emit(node: Any, path: tuple[str, ...], indent: int) -> None:
         pad = " " * indent
@@ -42,8 +44,9 @@ def scenario_yaml(result: FitResult, header: str = "") -> str:
             if note is not None and isinstance(value, dict) and len(_scalar(value)) > 70:
                 lines.append(f"{pad}# {note}")
                 note = None
-            if isinstance(value, dict) and len(_scalar(value)) > 70:
-                lines.append(f"{pad}{shown}:")
+            inner = (*path, str(key)) in noted_inside
+            if isinstance(value, dict) and (len(_scalar(value)) > 70 or inner):
+                lines.append(f"{pad}{shown}:" + (f"  # {note}" if note else ""))
                 emit(value, (*path, str(key)), indent + 2)
             elif isinstance(value, list) and len(value) > 12:
                 lines.append(f"{pad}{shown}:" + (f"  # {note}" if note else ""))

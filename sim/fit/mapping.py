@@ -10,19 +10,23 @@ the file and the field path.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, Field, ValidationError
+import pandas as pd
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
 from sim.config import FrozenModel, problems_from_validation, read_yaml_file
-from sim.errors import InputError
+from sim.errors import InputError, Problem
+from sim.files import not_a_regular_file
 
 IncidentColumn = Literal[
     "created", "priority", "dispatched", "arrived", "cleared", "area", "channel", "call_id", "unit"
 ]
 CallColumn = Literal[
-    "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id"
+    "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id", "wrap_end"
 ]
 OurGrade = Literal["grade1", "grade2", "scheduled", "resolution", "no_deployment"]
 OurChannel = Literal["999", "101", "online"]
@@ -34,32 +38,83 @@ TELEPHONE_CHANNELS = ("999", "101")
 TheirName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def _has_directive(value: str | None) -> str | None:
-    """Reject a timestamp format with no ``%`` codes (a pattern such as ``dd/mm/yyyy``)."""
-    if value is not None and "%" not in value:
+#: A moment each format is tried on in the mapping check (every field past 12).
+_PROBE = dt.datetime(2024, 11, 19, 13, 45, 56, tzinfo=dt.UTC)
+
+
+def _works(value: str) -> str:
+    """Reject a timestamp format with no ``%`` codes, or one that cannot read what it writes.
+
+    Each format is tried at once, as the fit would use it, so a bad directive
+    (``%Q``) is an error in the mapping check, not a crash half-way through a fit.
+    """
+    if "%" not in value:
         raise ValueError(
             "expected strftime codes such as '%d/%m/%Y %H:%M:%S' (leave it out to read "
             "ISO 8601 and most common forms)"
         )
+    try:
+        written = _PROBE.strftime(value)
+        dt.datetime.strptime(written, value)
+        pd.to_datetime(pd.Series([written]), format=value, utc="%z" in value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"cannot be used to read timestamps ({exc}); expected strftime codes such as "
+            "'%d/%m/%Y %H:%M:%S'"
+        ) from None
     return value
 
 
-TimestampFormat = Annotated[str | None, AfterValidator(_has_directive)]
+def _one_or_many(value: object) -> object:
+    """``timestamp_format: '%d/%m/%Y'`` is a list of one format."""
+    return [value] if isinstance(value, str) else value
+
+
+def _zone(value: str | None) -> str | None:
+    """Reject a time zone name the IANA database does not know."""
+    if value is not None:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "is not a time zone name; expected an IANA name such as 'Europe/London'"
+            ) from None
+    return value
+
+
+TimestampFormats = Annotated[
+    list[Annotated[str, AfterValidator(_works)]] | None, BeforeValidator(_one_or_many)
+]
+#: Their column for one of ours: one name, or a date column and a time column.
+TheirColumn = TheirName | Annotated[list[TheirName], Field(min_length=2, max_length=2)]
 
 
 class _MappingSection(FrozenModel):
-    """What both sections of a mapping file have."""
+    """What both sections of a mapping file have: how their timestamps are written."""
 
-    timestamp_format: TimestampFormat = Field(
-        default=None, description="strftime codes of the file's timestamps; None: guessed"
+    timestamp_format: TimestampFormats = Field(
+        default=None,
+        description="strftime codes of the file's timestamps (one, or a list tried in turn); "
+        "None: detected",
+    )
+    dayfirst: bool | None = Field(
+        default=None,
+        description="01/02/2025 is 1 February (true) or 2 January (false); None: detected, "
+        "and an error where every date could be either",
+    )
+    timezone: Annotated[str | None, AfterValidator(_zone)] = Field(
+        default=None,
+        description="the force's time zone (IANA name): times with a UTC offset or Z are "
+        "converted to it, and local times read in it",
     )
 
 
 class IncidentMapping(_MappingSection):
     """How a CAD export's columns, timestamps and priority codes map onto ours."""
 
-    columns: dict[IncidentColumn, TheirName] = Field(
-        default_factory=dict, description="our column name: the export's column name"
+    columns: dict[IncidentColumn, TheirColumn] = Field(
+        default_factory=dict,
+        description="our column name: the export's column name (or [date column, time column])",
     )
     priorities: dict[TheirName, OurGrade] = Field(
         default_factory=dict, description="the export's priority code: our grade"
@@ -72,8 +127,9 @@ class IncidentMapping(_MappingSection):
 class CallMapping(_MappingSection):
     """How a telephony export's columns, timestamps and channel codes map onto ours."""
 
-    columns: dict[CallColumn, TheirName] = Field(
-        default_factory=dict, description="our column name: the export's column name"
+    columns: dict[CallColumn, TheirColumn] = Field(
+        default_factory=dict,
+        description="our column name: the export's column name (or [date column, time column])",
     )
     channels: dict[TheirName, Literal["999", "101"]] = Field(
         default_factory=dict, description="the export's channel code (queue, DDI): 999 or 101"
@@ -104,6 +160,9 @@ def read_mapping(path: str | Path | None) -> ColumnMappingFile:
     if path is None:
         mapping = ColumnMappingFile()
     else:
+        why = not_a_regular_file(Path(path))
+        if why is not None:
+            raise InputError([Problem(str(path), "", f"{why} (the --columns mapping YAML)")])
         raw = read_yaml_file(path)
         if raw is None:
             raw = {}

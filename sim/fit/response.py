@@ -10,19 +10,54 @@ ASSUMED: a CAD export does not show them working.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sim.fit.demand import rounded_shares
+from sim.fit.dispatch import add_dispatch_delay, travel_by_grade
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
+from sim.units import HOURS_PER_WEEK
 
 if TYPE_CHECKING:
     from sim.fit.assemble import FitParts
 
 #: Time on scene (s) an area's units are assumed busy for when no grade's was fitted.
 ASSUMED_ON_SCENE_S = 2400.0
+
+
+#: Utilisation a response area is sized for when the export names no units.
+UNIT_UTILISATION = 0.65
+#: Longest identifier a scenario accepts (``sim.config.base.Identifier``).
+MAX_ID_LENGTH = 40
+
+
+def valid_ids(names: Iterable[str], fallback: str = "area") -> dict[str, str]:
+    """A scenario identifier for each name in an export, unique and valid.
+
+    ``Town Centre`` becomes ``town-centre`` and ``Bédford`` ``bedford``: lower
+    case, accents dropped, anything else but letters, digits, ``_`` and ``-``
+    a hyphen, at most 40 characters; a clash gets ``-2``, ``-3``...
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")[:MAX_ID_LENGTH]
+        base = base or fallback
+        ident, n = base, 2
+        while ident in used:
+            suffix = f"-{n}"
+            ident, n = base[: MAX_ID_LENGTH - len(suffix)] + suffix, n + 1
+        used.add(ident)
+        out[name] = ident
+    return out
 
 
 def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> int:
@@ -33,10 +68,9 @@ def _units_for(rate_per_h: float, busy_s: float, utilisation: float = 0.65) -> i
 def _on_scene_fits(parts: FitParts, inc: pd.DataFrame) -> dict[str, LognormalFit | None]:
     """Arrived to cleared per grade (empty without both columns)."""
     fits: dict[str, LognormalFit | None] = {}
-    if {"arrived", "cleared"} <= set(inc.columns):
+    if "on_scene_s" in inc:
         for grade in ("grade1", "grade2", "scheduled"):
-            rows = inc[inc["grade"] == grade]
-            scene_s = (rows["cleared"] - rows["arrived"]).dt.total_seconds().to_numpy()
+            scene_s = inc.loc[inc["grade"] == grade, "on_scene_s"].to_numpy(dtype=float)
             fits[grade] = fit_lognormal(scene_s)
             parts.samples[f"on_scene/{grade}"] = scene_s
     parts.fits["on_scene"] = fits
@@ -60,20 +94,22 @@ def _area_section(
     comments = parts.comments
     k, total = share
     travel = None
-    if {"dispatched", "arrived"} <= columns:
-        travel_s = (rows["arrived"] - rows["dispatched"]).dt.total_seconds().to_numpy()
+    if "travel_s" in columns:
+        travel_s = rows["travel_s"].to_numpy(dtype=float)
         travel = fit_lognormal(travel_s)
         parts.samples[f"travel/{area_id}"] = travel_s
     parts.fits[f"travel/{area_id}"] = travel
     area: dict[str, Any] = {
         "kind": "rural" if "rural" in area_id else "urban",
-        "share": round(k / total, 6),
+        "share": k / total,
     }
     comments[(*path, "kind")] = "ASSUMED from the area name: set urban or rural"
     comments[(*path, "share")] = f"{k} of {total} grade 1 and 2 incidents"
     if travel is not None:
         area["travel"] = travel.config()
-        comments[(*path, "travel")] = "dispatched to arrived; " + travel.note()
+        comments[(*path, "travel")] = (
+            "dispatched to arrived; " + travel.note() + travel_by_grade(rows)
+        )
         busy_s = travel.median_s * 2 + mean_scene_s
     else:
         area["travel"] = {"distribution": "exponential", "mean_s": 600}
@@ -100,11 +136,77 @@ def _area_section(
             "week; a unit free all spell is not seen, so this is a lower bound"
         )
     else:
-        area["units"] = {"staff": _units_for(k / parts.hours, busy_s)}
-        comments[(*path, "units")] = (
-            "ASSUMED, not fitted (no unit ids): sized for about 65% utilisation"
+        area["units"], comments[(*path, "units")] = _units_from_workload(
+            parts, area_id, rows, k, busy_s
         )
     return area
+
+
+def _units_from_workload(
+    parts: FitParts, area_id: str, rows: pd.DataFrame, jobs: int, assumed_busy_s: float
+) -> tuple[dict[str, Any], str]:
+    """Units on duty, with no unit ids, sized from the area's mean busy units in each hour.
+
+    Each job keeps a unit busy from dispatch to clearing; the mean number busy
+    in each hour of the week (over the weeks observed) divided by
+    :data:`UNIT_UTILISATION` is the roster. Real job times are long-tailed, so
+    the mean workload, not a median job time, is what the units must carry.
+    Without dispatch and clear times the units are sized from ``assumed_busy_s``.
+    """
+    timed = rows[:0]
+    if {"dispatched", "cleared"} <= set(rows.columns):
+        timed = rows[rows["dispatched"].notna() & rows["cleared"].notna()]
+    if timed.empty:
+        staff = _units_for(jobs / parts.hours, assumed_busy_s, UNIT_UTILISATION)
+        return {"staff": staff}, (
+            f"ASSUMED, not fitted (no unit ids, no dispatch and clear times): sized for about "
+            f"{UNIT_UTILISATION:.0%} utilisation"
+        )
+    each_job = pd.Series(np.arange(len(timed)), index=timed.index).astype(str)
+    busy = fit_on_duty(
+        each_job, timed["dispatched"], timed["cleared"], parts.start, parts.end, gap_hours=0.0
+    )
+    assert busy is not None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an hour of the week no week covers
+        workload = np.nan_to_num(np.nanmean(busy.per_week, axis=0))
+        busiest = np.nan_to_num(np.nanmax(busy.per_week, axis=0))
+    parts.fits[f"workload/{area_id}"] = workload
+    staff = np.maximum(np.ceil(workload / UNIT_UTILISATION - 1e-9), 1).astype(int)
+    saturated = _saturated_hours(timed)
+    # Where jobs queued for a unit, every unit on duty was busy: the busiest week's
+    # mean busy units is the number on duty then, not a share of it.
+    staff[saturated] = np.maximum(np.round(busiest[saturated]), 1).astype(int)
+    note = (
+        f"ASSUMED, not fitted (no unit ids): sized from the mean busy units in each hour of "
+        f"the week (dispatched to cleared; {workload.sum():,.0f} unit-hours a week from "
+        f"{len(timed)} jobs) for about {UNIT_UTILISATION:.0%} utilisation, and in the "
+        f"{int(saturated.sum())} hours of the week where jobs queued for a unit, the most "
+        "seen busy at once; check against your roster"
+    )
+    return {"staff": [int(v) for v in staff]}, note
+
+
+#: Share of an hour's jobs waiting for a unit above which every unit on duty was busy.
+SATURATED_SHARE = 0.1
+
+
+def _saturated_hours(jobs: pd.DataFrame) -> np.ndarray:
+    """Hours of the week in which at least :data:`SATURATED_SHARE` of jobs waited for a unit.
+
+    A job waited when its dispatch delay exceeds the grade 1 median (the
+    decision time) by more than a minute.
+    """
+    if "delay_s" not in jobs:
+        return np.zeros(HOURS_PER_WEEK, dtype=bool)
+    delay_s = jobs["delay_s"].to_numpy(dtype=float)
+    grade1 = delay_s[(jobs["grade"] == "grade1").to_numpy()]
+    decision_s = float(np.nanmedian(grade1)) if len(grade1) else 0.0
+    slot = (jobs["created"].dt.day_of_week * 24 + jobs["created"].dt.hour).to_numpy()
+    waited = np.nan_to_num(delay_s, nan=0.0) > decision_s + 60.0
+    jobs_in = np.bincount(slot, minlength=HOURS_PER_WEEK)
+    waited_in = np.bincount(slot, weights=waited, minlength=HOURS_PER_WEEK)
+    return (jobs_in >= 5) & (waited_in >= SATURATED_SHARE * np.maximum(jobs_in, 1))
 
 
 def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:
@@ -178,25 +280,32 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
     """
     on_scene_fits = _on_scene_fits(parts, inc)
     deployed = inc[inc["grade"].isin(["grade1", "grade2"])]
+    if "area" in inc:
+        deployed = deployed[deployed["area"].notna()]
     if not deployed.empty and "area" in inc:
         counts = deployed["area"].value_counts()
         total = int(counts.sum())
+        ids = valid_ids(str(name) for name in counts.index)
         mean_scene_s = np.mean(
             [f.median_s for f in on_scene_fits.values() if f is not None] or [ASSUMED_ON_SCENE_S]
         )
         areas = {
-            str(area_id): _area_section(
+            ids[str(name)]: _area_section(
                 parts,
-                str(area_id),
-                deployed[deployed["area"] == area_id],
+                ids[str(name)],
+                deployed[deployed["area"] == name],
                 set(inc.columns),
                 (int(k), total),
                 float(mean_scene_s),
             )
-            for area_id, k in counts.items()
+            for name, k in counts.items()
         }
-        first = next(iter(areas.values()))
-        first["share"] = round(first["share"] + 1 - sum(a["share"] for a in areas.values()), 6)
+        for name, ident in ids.items():
+            parts.comments[(*parts.force_path, "areas", ident)] = f"'{name}' in the export"
+        exact = rounded_shares({a: area["share"] for a, area in areas.items()}, 6, total=1.0)
+        for area_id, area in areas.items():
+            area["share"] = exact.get(area_id, 1e-6)
         force["areas"] = areas
         force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
+        add_dispatch_delay(parts, force, deployed)
     _add_teams(parts, force, inc)

@@ -34,7 +34,8 @@ class OnDutyFit:
     ``per_week`` has one row per calendar week (Monday first) and 168 columns:
     the mean number on duty in that hour (NaN outside the data). ``fitted`` is
     the whole number per hour of the week written to the roster. ``people`` is
-    how many distinct ids were seen, ``sessions`` how many spells of duty.
+    how many distinct ids were seen, ``sessions`` how many spells of duty;
+    ``break_share`` the share of time on duty taken out as breaks.
     """
 
     per_week: np.ndarray
@@ -43,6 +44,7 @@ class OnDutyFit:
     sessions: int
     gap_hours: float
     summary: str
+    break_share: float = 0.0
 
 
 def _sessions(
@@ -72,6 +74,7 @@ def fit_on_duty(
     end: pd.Timestamp,
     gap_hours: float,
     summary: Literal["median", "max"] = "median",
+    breaks: tuple[pd.Series, pd.Series] | None = None,
 ) -> OnDutyFit | None:
     """Staff on duty per hour of the week from the jobs each person (or unit) did.
 
@@ -95,6 +98,9 @@ def fit_on_duty(
         ``median`` (a typical week) or ``max`` (the most seen in any week:
         use where idle staff are easily missed, as with response units that
         can sit idle for hours).
+    breaks
+        Times off within spells (starts, ends), taken out of the time on duty
+        (:func:`sim.fit.breaks.breaks_while_queued`).
 
     Returns
     -------
@@ -110,11 +116,16 @@ def fit_on_duty(
     seconds_to = (busy_to[ok] - origin).dt.total_seconds().to_numpy()
     codes, people = pd.factorize(ids[ok].astype("string").str.strip())
     on, off = _sessions(codes, seconds_from, seconds_to, gap_hours * 3600.0)
+    away_from = away_to = np.empty(0)
+    if breaks is not None and len(breaks[0]):
+        away_from = (breaks[0] - origin).dt.total_seconds().to_numpy()
+        away_to = (breaks[1] - origin).dt.total_seconds().to_numpy()
     # Person-seconds on duty up to each event, exact for a step function.
-    times = np.r_[on, off]
+    times = np.r_[on, off, away_from, away_to]
     order = np.argsort(times, kind="stable")
     times = times[order]
-    level = np.cumsum(np.r_[np.ones(len(on)), -np.ones(len(off))][order])
+    steps = np.r_[np.ones(len(on)), -np.ones(len(off)), -np.ones(len(away_from))]
+    level = np.cumsum(np.r_[steps, np.ones(len(away_to))][order])
     integral = np.r_[0.0, np.cumsum(level[:-1] * np.diff(times))]
     first_hour = math.floor((start - origin).total_seconds() / 3600.0)
     last_hour = math.ceil((end - origin).total_seconds() / 3600.0)
@@ -131,4 +142,6 @@ def fit_on_duty(
         summarise = np.nanmedian if summary == "median" else np.nanmax
         summarised = summarise(per_week, axis=0)
     fitted = np.floor(np.nan_to_num(summarised, nan=0.0) + 0.5).astype(int)
-    return OnDutyFit(per_week, fitted, len(people), len(on), gap_hours, summary)
+    away_s = float(np.sum(away_to - away_from))
+    share = away_s / max(float(np.sum(off - on)), 1.0)
+    return OnDutyFit(per_week, fitted, len(people), len(on), gap_hours, summary, share)

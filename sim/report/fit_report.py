@@ -18,8 +18,10 @@ import plotly.offline
 
 from sim.errors import InputError, Problem
 from sim.files import atomic_write
+from sim.fit.backtest import BacktestTable
 from sim.fit.diagnostics import DistributionCheck, FitDiagnostics
 from sim.report import ReportOutcome, write_pngs
+from sim.report.fit_backtest import BACKTEST_CSS, backtest_section
 from sim.report.fit_figures import (
     fit_figures,
     largest_gap,
@@ -88,7 +90,11 @@ def _summary_table(checks: list[DistributionCheck]) -> str:
     )
 
 
-def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) -> str:
+def render_fit_html(
+    diagnostics: FitDiagnostics,
+    figures: list[ReportFigure],
+    backtest: BacktestTable | None = None,
+) -> str:
     """The whole fit report page.
 
     Parameters
@@ -97,6 +103,8 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
         The checks, sources and bad-data report.
     figures
         The figures (:func:`fit_figures`).
+    backtest
+        The back-test, when ``fit --backtest`` ran one (:mod:`sim.report.fit_backtest`).
 
     Returns
     -------
@@ -133,6 +141,7 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
         "<section id='distributions'><h2>Fitted durations</h2>"
         + _summary_table(diagnostics.distributions)
         + "</section>",
+        backtest_section(backtest),
         "<section id='figures'><h2>Figures</h2>",
     ]
     if shown:
@@ -152,7 +161,7 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{CSS}{FIT_CSS}</style>"
+        f"<title>{html.escape(title)}</title><style>{CSS}{FIT_CSS}{BACKTEST_CSS}</style>"
         f"<script type='text/javascript'>{plotly_js}</script>"
         "</head><body>\n"
         + "\n".join(body)
@@ -161,7 +170,10 @@ def render_fit_html(diagnostics: FitDiagnostics, figures: list[ReportFigure]) ->
 
 
 def write_fit_report(
-    diagnostics: FitDiagnostics, out: Path, png_dir: Path | None = None
+    diagnostics: FitDiagnostics,
+    out: Path,
+    png_dir: Path | None = None,
+    backtest: BacktestTable | None = None,
 ) -> ReportOutcome:
     """Write the fit's diagnostic report: one offline HTML page, and PNGs on request.
 
@@ -173,6 +185,8 @@ def write_fit_report(
         The HTML file; written atomically (a temporary file, then renamed).
     png_dir
         Also write every figure as ``<key>.png`` here, 1000 px wide.
+    backtest
+        A back-test to show (``fit --backtest``).
 
     Returns
     -------
@@ -188,7 +202,7 @@ def write_fit_report(
     if out.is_dir():
         raise InputError([Problem("--report", str(out), "is a directory; expected an .html file")])
     figures = fit_figures(diagnostics)
-    page = render_fit_html(diagnostics, figures)
+    page = render_fit_html(diagnostics, figures, backtest)
     atomic_write(out, lambda path: path.write_text(page, encoding="utf-8"))
     log.info("fit report written to %s (%d figures)", out, len(figures))
     pngs: list[Path] = []

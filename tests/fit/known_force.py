@@ -17,6 +17,7 @@ import yaml
 from sim.app.run import run_scenario
 from sim.config import read_yaml_file, scenario_from_dict
 from sim.files import read_records
+from sim.fit.sample import acd_handler_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 START = pd.Timestamp("2024-01-01 00:00")  # a Monday
@@ -61,30 +62,6 @@ def _stamp(seconds: pd.Series) -> pd.Series:
     return out.where(seconds.notna(), "")
 
 
-def _handler_ids(calls: pd.DataFrame, available_per_minute: np.ndarray) -> np.ndarray:
-    """Who took each call, as an ACD would route it: the longest-idle handler on duty.
-
-    The simulator's handlers are anonymous; with ``k`` on duty, ids ``0..k-1``
-    are on duty and each answered call goes to the one free longest. The
-    simulator never has more busy than on duty, so one is always free.
-    """
-    answered = calls["answered_s"].to_numpy()
-    busy_to = answered + calls["talk_s"].to_numpy() + calls["wrap_s"].to_numpy()
-    free_at = np.full(int(available_per_minute.max()) + 1, -np.inf)
-    handler = np.full(len(calls), -1)
-    for i in np.argsort(answered, kind="stable"):
-        if not np.isfinite(answered[i]):
-            continue
-        on_duty = max(
-            int(available_per_minute[int(answered[i] // 60) % len(available_per_minute)]), 1
-        )
-        pick = int(np.argmin(free_at[:on_duty]))
-        assert free_at[pick] <= answered[i] + 1e-6
-        handler[i] = pick
-        free_at[pick] = busy_to[i]
-    return handler
-
-
 def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CAD and telephony CSV frames (real timestamps from 2024-01-01) from simulator records.
 
@@ -93,7 +70,10 @@ def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     calls = read_records(results, "calls").drop(columns="scenario")
     pool = scenario_from_dict(raw).handler_pools["contact_centre"]
-    calls["handler"] = _handler_ids(calls, pool.available_per_minute())
+    busy_until = calls["answered_s"] + calls["talk_s"] + calls["wrap_s"]
+    calls["handler"] = acd_handler_ids(
+        calls["answered_s"].to_numpy(), busy_until.to_numpy(), pool.available_per_minute()
+    )
     calls = calls[calls["in_period"]].copy()
     incidents = read_records(results, "incidents").drop(columns="scenario")
     incidents = incidents[incidents["in_period"]].copy()
@@ -127,16 +107,35 @@ def _exports(results: Path, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cad[cad["channel"].notna()], telephony
 
 
-def simulated_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    """Simulate the known scenario with records and write CAD and telephony CSVs.
+def long_tailed_scenario() -> dict:
+    """The known force with long-tailed times on scene (p90 five times the median).
+
+    A median job time understates the work such jobs make: the mean is more
+    than twice the median here.
+    """
+    raw = known_scenario()
+    raw["name"] = "long-tailed"
+    on_scene = raw["forces"]["demo"]["response"]["on_scene"]
+    on_scene["grade1"] = {"distribution": "lognormal", "median_s": 1800, "p90_s": 9000}
+    on_scene["grade2"] = {"distribution": "lognormal", "median_s": 1500, "p90_s": 7500}
+    return raw
+
+
+def simulated_exports(
+    tmp_path_factory: pytest.TempPathFactory, variant: str = "known"
+) -> tuple[Path, Path, dict]:
+    """Simulate the known scenario (or a ``variant``) with records and write CAD and telephony CSVs.
+
+    ``variant`` ``long-tailed`` is :func:`long_tailed_scenario`, its CAD export
+    without unit ids.
 
     Returns
     -------
     (cad, calls, raw)
         The two CSV files and the known scenario as a raw dict.
     """
-    raw = known_scenario()
-    where = tmp_path_factory.getbasetemp() / "fit-known-force"
+    raw = long_tailed_scenario() if variant == "long-tailed" else known_scenario()
+    where = tmp_path_factory.getbasetemp() / f"fit-{variant}-force"
     cad, calls = where / "cad.csv", where / "calls.csv"
     if calls.exists():
         return cad, calls, raw
@@ -145,6 +144,8 @@ def simulated_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     scenario.write_text(yaml.safe_dump(raw, sort_keys=False))
     run_scenario(scenario, out_dir=where / "res", keep_records=True)
     cad_frame, telephony = _exports(where / "res", raw)
+    if variant == "long-tailed":
+        cad_frame = cad_frame.drop(columns="unit")
     cad_frame.to_csv(cad, index=False)
     # Written last: its presence says both files are complete.
     telephony.to_csv(calls, index=False)
