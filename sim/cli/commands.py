@@ -549,7 +549,7 @@ def fit_command(
 ) -> None:
     """Fit a scenario's demand and times from a force's own CAD and/or telephony exports."""
     with bad_input_exits_2():
-        if backtest and err.is_terminal:
+        if backtest and progress_shown():
             with err.status("fitting, then simulating the fitted scenario"):
                 outcome = app_fit.fit_scenario(
                     incidents, calls, columns, out_path, report_path, png_dir, backtest
