@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## Run the shipped default scenario, print its headline results, write its panel report.
 demo: $(STAMP)
-	$(BIN)/demandsim run configs/demo.yaml --out results/demo --records
+	$(BIN)/demandsim run configs/demo.yaml --out results/demo --records --overwrite
 	$(BIN)/demandsim report results/demo --out results/demo/report.html
 
 ## Debian's Chromium, for the report's browser test and PNG export (installed as root

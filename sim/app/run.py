@@ -29,7 +29,13 @@ from sim.config import (
     scenario_warnings,
 )
 from sim.config.experiment import is_experiment
-from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
+from sim.runs.executors import (
+    ClusterLostError,
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SequentialExecutor,
+)
 from sim.runs.pipeline import Progress, run_plan
 from sim.runs.plan import RunPlan, plan_experiment, plan_experiment_file, plan_scenario
 from sim.runs.results import ResultsWritten, write_results
@@ -67,16 +73,85 @@ def default_out_dir(name: str, root: Path = DEFAULT_RESULTS_ROOT) -> Path:
     return root / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, jobs: int | None = None
+) -> Executor:
     """The executor for ``--workers``/``--scheduler``: Dask, local processes, or this process.
 
     ``workers`` defaults to every core; 1 runs replications in this process.
+    More workers than ``jobs`` (the replications planned) would only sit idle,
+    so they are capped at it; more than the cores are allowed (with a warning:
+    they share the cores and each holds a replication's memory).
     ``--workers`` does not apply to a Dask cluster (its workers are its own).
+
+    Raises
+    ------
+    InputError
+        If ``scheduler`` is given but empty.
     """
-    if scheduler:
-        return DaskExecutor(scheduler)
-    count = (os.cpu_count() or 1) if workers is None else workers
+    if scheduler is not None:
+        if not scheduler.strip():
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler",
+                        "",
+                        "is empty; expected the address of a Dask scheduler, e.g. "
+                        "tcp://10.0.0.5:8786 (or leave --scheduler out to run on this machine)",
+                    )
+                ]
+            )
+        return DaskExecutor(scheduler.strip())
+    cores = os.cpu_count() or 1
+    count = cores if workers is None else workers
+    if jobs is not None and count > jobs:
+        log.info("%d workers for %d replications: using %d", count, jobs, max(jobs, 1))
+        count = max(jobs, 1)
+    if count > cores:
+        log.warning(
+            "--workers %d is more than this machine's %d cores: the workers share them "
+            "(no faster) and each holds a replication in memory",
+            count,
+            cores,
+        )
     return SequentialExecutor() if count <= 1 else ProcessExecutor(count)
+
+
+def planned_jobs(plan: RunPlan) -> int:
+    """Replications a plan may run: scenarios x replications (auto: at most)."""
+    precision = plan.precision
+    if precision is None:
+        return len(plan.scenarios) * plan.replications
+    return len(plan.scenarios) * precision.max_replications
+
+
+class RunStoppedError(Exception):
+    """A run or experiment stopped before its end; every finished replication is kept.
+
+    Attributes
+    ----------
+    out_dir
+        The results directory, to resume with ``--resume --out``.
+    finished
+        Replications saved in it.
+    interrupted
+        True for Ctrl-C (exit 130); False for a fault such as a lost cluster (exit 2).
+    problems
+        What went wrong (none for Ctrl-C), each naming the option or address.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        finished: int,
+        interrupted: bool,
+        problems: Sequence[Problem] = (),
+    ):
+        super().__init__(f"stopped: {finished} replications kept in {out_dir}")
+        self.out_dir = out_dir
+        self.finished = finished
+        self.interrupted = interrupted
+        self.problems = list(problems)
 
 
 def execute(
@@ -85,6 +160,7 @@ def execute(
     executor: Executor,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Run a plan into a results directory and write its summary files.
 
@@ -94,22 +170,36 @@ def execute(
         The plan (one scenario, or an experiment's).
     out_dir
         Results directory: new or empty; with ``resume``, holding this plan's
-        replications. A ``run`` (not an experiment) may also replace the results
-        of an earlier run in it.
+        replications; with ``overwrite``, holding results to replace.
     executor
         Where to run the replications (entered and left by the caller).
     resume
         Run only the replications missing from ``out_dir``.
     on_progress
         Called with (completed, total) replications as they finish.
+    overwrite
+        Replace the results of another run or experiment in ``out_dir``
+        (only the files demandsim wrote: see :class:`sim.runs.store.ResultStore`).
+
+    Raises
+    ------
+    InputError
+        For an unusable ``out_dir``, before anything runs.
+    RunStoppedError
+        On Ctrl-C, or when the cluster is lost part-way: what finished is saved.
     """
     started, clock = now_utc(), time.perf_counter()
     check_out_dir(out_dir)
     check_free_space(plan, out_dir)
     # The store holds the directory's lock until the summary files are written.
-    with ResultStore(out_dir, replace_run=plan.kind == "run") as store:
-        outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
-        return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+    with ResultStore(out_dir, overwrite=overwrite) as store:
+        try:
+            outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
+            return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+        except KeyboardInterrupt:
+            raise RunStoppedError(out_dir, store.finished(), interrupted=True) from None
+        except ClusterLostError as lost:
+            raise RunStoppedError(out_dir, store.finished(), False, lost.problems) from None
 
 
 #: Disk space a replication takes without records: its metric values and hourly
@@ -213,6 +303,7 @@ def run_scenario(
     scheduler: str | None = None,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Run every replication of a scenario file and write its results directory.
 
@@ -234,11 +325,15 @@ def run_scenario(
         Run only the replications missing from ``out_dir``.
     on_progress
         Called with (completed, total) replications as they finish.
+    overwrite
+        Replace the results of another run or experiment in ``out_dir``.
 
     Raises
     ------
     InputError
         If the scenario or an override is invalid, or the output path is unusable.
+    RunStoppedError
+        On Ctrl-C or a lost cluster, with the finished replications kept.
     """
     _resume_needs_out(resume, out_dir)
     scenario = load_scenario(path, overrides)
@@ -250,8 +345,8 @@ def run_scenario(
     )
     out_dir = out_dir if out_dir is not None else default_out_dir(scenario.name)
     log.info("running %s: %d replications", scenario.name, plan.replications)
-    with make_executor(workers, scheduler) as executor:
-        return execute(plan, out_dir, executor, resume, on_progress)
+    with make_executor(workers, scheduler, planned_jobs(plan)) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress, overwrite)
 
 
 def run_experiment_file(
@@ -261,6 +356,7 @@ def run_experiment_file(
     scheduler: str | None = None,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Validate an experiment file, run it, and write its results directory.
 
@@ -273,7 +369,7 @@ def run_experiment_file(
         Required with ``resume``.
     workers
         Local worker processes (default: one per core; 1: this process).
-    scheduler, resume, on_progress
+    scheduler, resume, on_progress, overwrite
         As for :func:`run_scenario`.
 
     Raises
@@ -281,12 +377,14 @@ def run_experiment_file(
     InputError
         For a bad experiment, option or results directory, or an unreachable
         scheduler: before anything runs.
+    RunStoppedError
+        On Ctrl-C or a lost cluster, with the finished replications kept.
     """
     plan = plan_experiment_file(path)
     _resume_needs_out(resume, out_dir)
     out_dir = out_dir if out_dir is not None else default_out_dir(plan.name)
-    with make_executor(workers, scheduler) as executor:
-        return execute(plan, out_dir, executor, resume, on_progress)
+    with make_executor(workers, scheduler, planned_jobs(plan)) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress, overwrite)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ from sim.cli.output import (
     bad_input_exits_2,
     err,
     figure,
-    interrupted_keeps_replications,
     out,
     print_experiment,
     print_failures,
     print_headline,
     print_staffing,
     progress_counter,
+    stopped_runs_say_how_to_resume,
 )
 from sim.config import InputError, Problem
 
@@ -98,6 +98,15 @@ Scheduler = Annotated[
 Resume = Annotated[
     bool, typer.Option("--resume", metavar="", help="Finish an interrupted run in --out DIR.")
 ]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        metavar="",
+        help="Replace the results of another run or experiment in --out (only the files "
+        "demandsim wrote there).",
+    ),
+]
 Overrides = Annotated[
     list[str] | None,
     typer.Option(
@@ -128,16 +137,43 @@ def run(
     workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    overwrite: Overwrite = False,
 ) -> None:
-    """Run one scenario: N replications, results directory with summary.csv."""
+    """Run one scenario: N replications, results directory with summary.csv.
+
+    Ctrl-C keeps every finished replication and prints the command that finishes
+    the run (exit 130); a lost cluster does the same with exit 2.
+    """
     overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
+    command = ["demandsim", "run", str(scenario)]
+    for override in set_ or []:
+        command += ["--set", override]
+    for flag, value in (
+        ("--replications", replications),
+        ("--seed", seed),
+        ("--days", days),
+        ("--warmup-days", warmup_days),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
+    command += ["--records"] if records else []
+    command += ["--workers", str(workers)] if workers != 1 else []
+    command += ["--scheduler", scheduler] if scheduler is not None else []
     with (
-        interrupted_keeps_replications(),
+        stopped_runs_say_how_to_resume(command),
         bad_input_exits_2(),
         progress_counter(scenario.stem) as on_progress,
     ):
         outcome = app_run.run_scenario(
-            scenario, overrides, out_dir, records, workers, scheduler, resume, on_progress
+            scenario,
+            overrides,
+            out_dir,
+            records,
+            workers,
+            scheduler,
+            resume,
+            on_progress,
+            overwrite=overwrite,
         )
     summary = outcome.summary
     title = f"{outcome.plan.name}: mean ± half-width of 95% confidence interval"
@@ -184,20 +220,25 @@ def experiment(
     ] = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
 
-    Exit 0 when every replication finished; 2 for bad input, before anything runs;
-    1 if some replication failed twice (the others are in the results; --resume
-    tries the failed ones again).
+    Exit 0 when every replication finished; 2 for bad input, before anything runs,
+    or a lost cluster; 1 if some replication failed twice (the others are in the
+    results; --resume tries the failed ones again); 130 on Ctrl-C (what finished
+    is kept: the output says how to resume).
     """
+    command = ["demandsim", "experiment", str(file)]
+    command += ["--workers", str(workers)] if workers is not None else []
+    command += ["--scheduler", scheduler] if scheduler is not None else []
     with (
-        interrupted_keeps_replications(),
+        stopped_runs_say_how_to_resume(command),
         bad_input_exits_2(),
         progress_counter(file.stem) as on_progress,
     ):
         outcome = app_run.run_experiment_file(
-            file, out_dir, workers, scheduler, resume, on_progress
+            file, out_dir, workers, scheduler, resume, on_progress, overwrite=overwrite
         )
     print_experiment(outcome)
     print_failures(outcome)

@@ -6,8 +6,9 @@ Commands in :mod:`sim.cli` call these; nothing here does any work itself.
 from __future__ import annotations
 
 import math
+import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.app import headline as app_headline
+from sim.app.run import RunStoppedError
 from sim.config import InputError
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
@@ -42,17 +44,29 @@ def bad_input_exits_2() -> Iterator[None]:
 
 
 @contextmanager
-def interrupted_keeps_replications() -> Iterator[None]:
-    """On Ctrl-C, say that finished replications are kept and how to resume; exit 130."""
+def stopped_runs_say_how_to_resume(command: Sequence[str]) -> Iterator[None]:
+    """On Ctrl-C or a lost cluster: say what is kept and how to resume; exit 130 or 2.
+
+    ``command`` is the command line that was run, without ``--out``,
+    ``--resume`` and ``--overwrite``: the hint adds ``--out DIR --resume``.
+    """
     try:
         yield
-    except KeyboardInterrupt:
+    except RunStoppedError as stopped:
+        for problem in stopped.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        hint = shlex.join([*command, "--out", str(stopped.out_dir), "--resume"])
+        what = "interrupted" if stopped.interrupted else "stopped"
         err.print(
-            "interrupted: every finished replication is saved; run the same command with "
-            "--resume (and --out) to finish",
+            f"{what}: {stopped.finished} finished replication(s) are saved in "
+            f"{stopped.out_dir}/; to finish, run:\n  {hint}",
             markup=False,
+            highlight=False,
             soft_wrap=True,
         )
+        raise typer.Exit(130 if stopped.interrupted else 2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted before any replication ran", markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
 
 

@@ -112,13 +112,19 @@ def test_run_writes_warmup_csv_hour_by_hour(whole_run) -> None:
     assert (one["replications"] == 4).all()
 
 
-def test_a_second_run_into_the_same_folder_replaces_the_first(tmp_path) -> None:
+def test_a_second_run_into_the_same_folder_is_refused_unless_overwrite(tmp_path) -> None:
     out = tmp_path / "out"
     base = ["run", str(DEMO), "--days", "1", "--warmup-days", "0.5", "--out", str(out)]
     first = runner.invoke(app, [*base, "--replications", "3", "--seed", "1", "--records"])
     assert first.exit_code == 0, first.output
     (out / "report.html").write_text("<html>the first run's report</html>")  # demandsim report
-    second = runner.invoke(app, [*base, "--replications", "2", "--seed", "2"])
+    (out / "notes.txt").write_text("the planner's own")
+    before = (out / "summary.csv").read_bytes()
+    refused = runner.invoke(app, [*base, "--replications", "2", "--seed", "2"])
+    assert refused.exit_code == 2
+    assert "--overwrite" in one_line(refused.output) and "--resume" in one_line(refused.output)
+    assert (out / "summary.csv").read_bytes() == before
+    second = runner.invoke(app, [*base, "--replications", "2", "--seed", "2", "--overwrite"])
     assert second.exit_code == 0, second.output
     table = pd.read_parquet(out / "replications.parquet")
     assert set(table["seed"]) == {2} and sorted(set(table["replication"])) == [0, 1]
@@ -127,7 +133,8 @@ def test_a_second_run_into_the_same_folder_replaces_the_first(tmp_path) -> None:
         "00001.parquet",
     ]
     assert not (out / "records").exists()  # the first run's records went with it
-    assert (out / "report.html").exists()  # not a file a run writes: left alone
+    assert not (out / "report.html").exists()  # the report of the replaced results, too
+    assert (out / "notes.txt").exists()  # not a file demandsim writes: left alone
     assert (pd.read_csv(out / "summary.csv")["replications"] == 2).all()
 
 
@@ -142,7 +149,7 @@ def test_run_into_an_experiments_folder_is_bad_input(reference) -> None:
     before = {name: (out / name).read_bytes() for name in TABLES}
     result = runner.invoke(app, ["run", str(DEMO), "--days", "1", "--out", str(out)])
     assert result.exit_code == 2
-    assert f"--out: {out}: holds the results of experiment small, which a run cannot" in (
+    assert f"--out: {out}: holds the results of experiment small, which a run cannot resume" in (
         one_line(result.output)
     )
     assert {name: (out / name).read_bytes() for name in TABLES} == before
