@@ -28,6 +28,7 @@ from sim.config import (
     scenario_from_dict,
     scenario_warnings,
 )
+from sim.config.cost import planned_replication_cost
 from sim.config.experiment import is_experiment
 from sim.runs.executors import (
     ClusterLostError,
@@ -37,7 +38,13 @@ from sim.runs.executors import (
     SequentialExecutor,
 )
 from sim.runs.pipeline import Progress, run_plan
-from sim.runs.plan import RunPlan, plan_experiment, plan_experiment_file, plan_scenario
+from sim.runs.plan import (
+    RunPlan,
+    check_buildable,
+    plan_experiment,
+    plan_experiment_file,
+    plan_scenario,
+)
 from sim.runs.results import ResultsWritten, write_results
 from sim.runs.store import ResultStore
 from sim.runs.tables import now_utc
@@ -189,6 +196,7 @@ def execute(
         On Ctrl-C, or when the cluster is lost part-way: what finished is saved.
     """
     started, clock = now_utc(), time.perf_counter()
+    check_buildable(plan)
     check_out_dir(out_dir)
     check_free_space(plan, out_dir)
     # The store holds the directory's lock until the summary files are written.
@@ -407,6 +415,13 @@ class Validation:
 def validate_file(path: Path) -> Validation:
     """Check a scenario or experiment file: what it holds, and any warnings.
 
+    Every check ``run`` and ``experiment`` make before simulating is made: the
+    file and every scenario it makes are validated (their cost bounded: see
+    :mod:`sim.config.cost`), platforms applied, and each scenario's model
+    built without simulating (:func:`sim.runs.plan.check_buildable`). Only
+    what depends on ``--out`` (room on its disk, whether it may be written)
+    is left to the run.
+
     A file is read as an experiment if it has any of the keys only an experiment
     has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
 
@@ -418,9 +433,11 @@ def validate_file(path: Path) -> Validation:
     raw = read_yaml_file(path)
     if is_experiment(raw):
         expanded = expand_experiment(raw, path)
-        description = describe_plan(plan_experiment(expanded))
-        return Validation(description, tuple(experiment_warnings(expanded)))
+        plan = plan_experiment(expanded)
+        check_buildable(plan)
+        return Validation(describe_plan(plan), tuple(experiment_warnings(expanded)))
     scenario = scenario_from_dict(raw, str(path))
+    check_buildable(plan_scenario(scenario, path))
     return Validation(
         describe_scenario(path, scenario), tuple(scenario_warnings(scenario, str(path)))
     )
@@ -429,11 +446,13 @@ def validate_file(path: Path) -> Validation:
 def describe_scenario(path: Path, scenario: Scenario) -> str:
     """One line saying what a scenario holds."""
     channels = sum(len(f.channels) for f in scenario.forces.values())
+    arrivals, memory = planned_replication_cost(scenario)
     return (
         f"{path}: valid scenario '{scenario.name}': {len(scenario.forces)} force(s), "
         f"{channels} channel(s), {len(scenario.handler_pools)} handler pool(s), "
         f"{scenario.days:g} days after {scenario.warmup_days:g} warm-up, "
-        f"{scenario.replications} replication(s)"
+        f"{scenario.replications} replication(s) of at most about {arrivals:,.0f} call "
+        f"attempts and online reports and {memory / 1e6:,.0f} MB each"
     )
 
 

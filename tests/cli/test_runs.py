@@ -9,6 +9,7 @@ command line in ``tests/runs/``.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -76,14 +77,19 @@ def test_run_resumed_after_an_interrupt_equals_the_uninterrupted_run(
     out = tmp_path / "stopped"
     stopped = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])
     assert stopped.exit_code == 130, stopped.output
-    assert "every finished replication is saved" in one_line(stopped.output)
+    assert f"interrupted: 2 finished replication(s) are saved in {out}/" in (
+        one_line(stopped.output)
+    )
     assert sorted(p.name for p in (out / "replications" / "demo").iterdir()) == [
         "00000.parquet",
         "00001.parquet",
     ]
     assert not (out / "summary.csv").exists()
     monkeypatch.undo()
-    resumed = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out), "--resume"])
+    # The command it prints finishes the run.
+    hint = stopped.output.strip().splitlines()[-1].strip()
+    assert hint.startswith("demandsim run ") and hint.endswith(f"--out {out} --resume")
+    resumed = runner.invoke(app, shlex.split(hint)[1:])
     assert resumed.exit_code == 0, resumed.output
     assert "2 replications reused from disk" in one_line(resumed.output)
     assert_same_tables(whole_run, out, ("summary.csv", "replications.parquet", "warmup.csv"))
@@ -122,7 +128,7 @@ def test_a_second_run_into_the_same_folder_is_refused_unless_overwrite(tmp_path)
     before = (out / "summary.csv").read_bytes()
     refused = runner.invoke(app, [*base, "--replications", "2", "--seed", "2"])
     assert refused.exit_code == 2
-    assert "--overwrite" in one_line(refused.output) and "--resume" in one_line(refused.output)
+    assert "--overwrite to replace them" in one_line(refused.output)
     assert (out / "summary.csv").read_bytes() == before
     second = runner.invoke(app, [*base, "--replications", "2", "--seed", "2", "--overwrite"])
     assert second.exit_code == 0, second.output

@@ -206,9 +206,32 @@ def test_shipped_scenarios_have_no_warnings() -> None:
         assert scenario_warnings(load_scenario(path), str(path)) == [], path
 
 
-def test_shrinkage_that_rounds_every_handler_away_is_a_warning() -> None:
+def test_shrinkage_that_rounds_every_handler_away_is_an_error_unless_gaps_are_allowed() -> None:
     raw = demo_raw()
     pool(raw)["shrinkage"] = 0.99
+    line = assert_bad(check(raw), SOURCE, "handler_pools.contact_centre.shrinkage", "is 0.99")
+    assert "all week" in line and "allow_gaps: true" in line
+
+
+def test_shrinkage_that_empties_some_intervals_is_an_error_unless_gaps_are_allowed() -> None:
+    raw = demo_raw()
+    # One handler on nights (22:00-07:00): a shrinkage of 0.6 leaves 0.4, rounded to nobody.
+    raw["handler_pools"]["contact_centre"]["roster"] = {
+        "staff": [1] * 7 + [10] * 15 + [1] * 2,
+        "interval_minutes": 60,
+    }
+    raw["handler_pools"]["contact_centre"]["roster"]["staff"] *= 7
+    pool(raw)["shrinkage"] = 0.6
+    line = assert_bad(check(raw), SOURCE, "handler_pools.contact_centre.shrinkage", "is 0.6")
+    assert "Mon 00:00–Mon 07:00" in line and "at most 1 on duty" in line
+    raw["handler_pools"]["contact_centre"]["roster"]["allow_gaps"] = True
+    assert check(raw).exit_code == 0
+
+
+def test_shrinkage_that_rounds_every_handler_away_is_a_warning_where_gaps_are_allowed() -> None:
+    raw = demo_raw()
+    pool(raw)["shrinkage"] = 0.99
+    pool(raw)["roster"]["allow_gaps"] = True
     (line,) = warnings_of(raw)
     assert line.startswith(f"{SOURCE}: handler_pools.contact_centre.shrinkage: is 0.99")
     assert "rounds every rostered handler away" in line
