@@ -88,7 +88,9 @@ def _too_complex(text: str) -> tuple[str, str] | None:
     read before it.
     """
     nodes = aliases = 0
-    open_collections: list[int] = []  # items so far in each list or mapping being read
+    # Of each list or mapping being read: events so far, and the most allowed (a
+    # mapping's entries are key and value events: twice the entries).
+    open_collections: list[list[int]] = []
     try:
         for event in yaml.parse(text, Loader=_EventLoader):
             if isinstance(event, yaml.CollectionEndEvent):
@@ -100,9 +102,9 @@ def _too_complex(text: str) -> tuple[str, str] | None:
             mark = event.start_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             if open_collections:
-                open_collections[-1] += 1
-                # A mapping's entries are key and value events: twice the entries.
-                if open_collections[-1] > 2 * MAX_YAML_ITEMS:
+                counted = open_collections[-1]
+                counted[0] += 1
+                if counted[0] > counted[1]:
                     return where, f"has a list or mapping of over {MAX_YAML_ITEMS:,} entries"
             if nodes > MAX_YAML_NODES:
                 return where, f"has over {MAX_YAML_NODES:,} values, lists and mappings"
@@ -114,7 +116,8 @@ def _too_complex(text: str) -> tuple[str, str] | None:
                 if len(event.value) > MAX_YAML_SCALAR_CHARS:
                     return where, f"has a value of over {MAX_YAML_SCALAR_CHARS:,} characters"
             elif isinstance(event, yaml.CollectionStartEvent):
-                open_collections.append(0)
+                per_entry = 2 if isinstance(event, yaml.MappingStartEvent) else 1
+                open_collections.append([0, per_entry * MAX_YAML_ITEMS])
     except (yaml.YAMLError, RecursionError, ValueError, IndexError):
         return None
     return None

@@ -26,8 +26,13 @@ from sim.config import (
     scenario_from_dict,
     scenario_warnings,
 )
-from sim.config.cost import planned_arrivals
-from tests.config.problems import ROOT, assert_bad, channel, demo_raw, pool
+from sim.config.cost import (
+    BYTES_PER_PLANNED_ARRIVAL,
+    MAX_REPLICATION_BYTES,
+    planned_arrivals,
+    planned_replication_cost,
+)
+from tests.config.problems import DEMO, ROOT, assert_bad, channel, demo_raw, pool
 
 SOURCE = "scenario.yaml"
 
@@ -147,8 +152,20 @@ def test_huge_volume_with_a_long_surge_is_refused_fast() -> None:
 
 def test_a_large_volume_without_surges_is_valid() -> None:
     raw = demo_raw()
-    channel(raw, "101")["volume_per_year"] = 5e7  # about 7.7 million attempts over 30 days
+    channel(raw, "101")["volume_per_year"] = 2e7  # at most 3.1 million attempts over 30 days
     assert check(raw).exit_code == 0, check(raw).stderr
+
+
+def test_a_volume_needing_more_memory_than_the_bound_is_refused() -> None:
+    raw = demo_raw()
+    channel(raw, "101")["volume_per_year"] = 5e7  # at most 7.7 million attempts, 5.4 GB
+    arrivals, memory = planned_replication_cost(load_scenario(DEMO))
+    assert memory == arrivals * BYTES_PER_PLANNED_ARRIVAL
+    line = assert_bad(
+        check(raw), SOURCE, "forces.demo.channels.101.volume_per_year", "GB of memory",
+        f"at most {MAX_REPLICATION_BYTES / 1e9:g} GB", "shorten days",
+    )  # fmt: skip
+    assert "about 5.4 GB" in line
 
 
 def test_a_long_measured_period_is_blamed_on_the_biggest_channel() -> None:
