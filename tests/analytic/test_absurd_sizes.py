@@ -35,7 +35,7 @@ def test_absurd_head_counts_are_refused_at_once(compute) -> None:
 
 def test_the_largest_head_count_allowed_answers_quickly() -> None:
     started = time.perf_counter()
-    figures = erlang_c_figures(3_600_000.0, 3.6, MAX_AGENTS, 20.0)  # 1,000 Erlangs
+    figures = erlang_c_figures(3_600_000.0, 3.6, MAX_AGENTS, 20.0)  # 3,600 Erlangs
     assert time.perf_counter() - started < 2.0
     assert figures.p_wait == pytest.approx(0.0, abs=1e-12)
-    assert figures.occupancy == pytest.approx(1_000 / MAX_AGENTS)
+    assert figures.occupancy == pytest.approx(3_600 / MAX_AGENTS)
