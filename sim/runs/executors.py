@@ -273,7 +273,7 @@ class DaskExecutor:
 
         thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
         thread.start()
-        thread.join(self.connect_timeout_s + 5.0)
+        thread.join(self.connect_timeout_s + 1.0)
         if "client" in made:
             return made["client"]
         if thread.is_alive():

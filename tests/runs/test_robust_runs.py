@@ -61,7 +61,10 @@ def test_written_files_follow_the_umask(tmp_path, umask, mode) -> None:
     assert stat.S_IMODE((tmp_path / "fitted.yaml").stat().st_mode) == mode
 
 
-@pytest.mark.parametrize("name", ["demo", "mmc", "northumbria-2017", "thames-valley-hampshire-2018"])
+SHIPPED = ["demo", "mmc", "northumbria-2017", "thames-valley-hampshire-2018"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_scenario_builds_dry(name) -> None:
     from sim.config import load_scenario
 
