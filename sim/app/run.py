@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -241,6 +241,60 @@ def check_out_dir(out_dir: Path) -> None:
     raise InputError(
         [Problem("--out", str(out_dir), f"{reason}; expected a new or empty directory for results")]
     )
+
+
+def claim_out_folder(
+    out_dir: Path,
+    written: Sequence[str],
+    overwrite: bool,
+    holds_ours: Callable[[Path], bool],
+    what: str,
+) -> None:
+    """Check a folder of results other than a run's may be written, before any work is done.
+
+    For commands that write a few files and no replications (``staff``): the
+    folder must be new or empty; with ``overwrite`` it may hold this command's
+    earlier results (``holds_ours``), whose files (``written``) are deleted
+    first, and nothing else.
+
+    Raises
+    ------
+    InputError
+        Naming ``--out``: the root or current directory, a file, or a folder
+        holding anything else.
+    """
+    check_out_dir(out_dir)
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
+    if not any(out_dir.iterdir()):
+        return
+    if not overwrite:
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    str(out_dir),
+                    "is not empty; expected a new or empty directory (or --overwrite to "
+                    f"replace the {what} results in it)",
+                )
+            ]
+        )
+    if not holds_ours(out_dir):
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    str(out_dir),
+                    f"is not empty and holds no {what} results; expected a new or empty "
+                    f"directory (--overwrite replaces only {what} results)",
+                )
+            ]
+        )
+    for name in written:
+        (out_dir / name).unlink(missing_ok=True)
+    log.warning("--overwrite: replaced the %s results in %s", what, out_dir)
 
 
 def estimated_bytes(plan: RunPlan) -> int:

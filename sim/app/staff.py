@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.app.run import DEFAULT_RESULTS_ROOT, make_executor
+from sim.app.run import DEFAULT_RESULTS_ROOT, claim_out_folder, make_executor
 from sim.config import (
     InputError,
     Problem,
@@ -58,6 +58,7 @@ def staff_scenario(
     max_staff: int = 2000,
     scheduler: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Handlers needed per interval to meet the targets, then the cheapest roster covering them.
 
@@ -87,6 +88,9 @@ def staff_scenario(
         Most handlers per interval considered.
     on_step
         Called with a short description of each step (progress).
+    overwrite
+        Replace an earlier staffing result in ``out_dir`` (which must otherwise
+        be new or empty).
 
     Raises
     ------
@@ -130,6 +134,7 @@ def staff_scenario(
             setup, replications, executor, max_staff=max_staff, on_step=on_step
         ),
         executor=lambda: make_executor(workers, scheduler),
+        overwrite=overwrite,
         shift_hours=(8.0, 10.0),
         place=place,
     )
@@ -147,6 +152,7 @@ def staff_area(
     max_units: int = 2000,
     scheduler: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Response units needed per interval in an area to meet attendance targets, then rosters.
 
@@ -177,6 +183,9 @@ def staff_area(
         Most units per interval considered.
     on_step
         Called with a short description of each step (progress).
+    overwrite
+        Replace an earlier staffing result in ``out_dir`` (which must otherwise
+        be new or empty).
 
     Raises
     ------
@@ -220,6 +229,7 @@ def staff_area(
             setup, replications, executor, max_units=max_units, on_step=on_step
         ),
         executor=lambda: make_executor(workers, scheduler),
+        overwrite=overwrite,
         shift_hours=(10.0,),
         place=place,
     )
@@ -243,6 +253,30 @@ class _StaffedPlace:
     manifest: tuple[str, str]
 
 
+#: The files ``staff`` writes in its results directory (``--overwrite`` deletes these).
+STAFF_FILES = (
+    "requirement.csv",
+    "verification.csv",
+    "spread.csv",
+    "iterations.csv",
+    "roster.yaml",
+    "scenario.yaml",
+    "requirement.html",
+    "manifest.json",
+)
+
+
+def _holds_staffing(folder: Path) -> bool:
+    """Whether a folder holds the results of ``demandsim staff`` (its manifest says so)."""
+    import json
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"targets", "interval_minutes"} <= set(manifest)
+
+
 def _staff(
     path: Path,
     targets: Sequence[str],
@@ -258,6 +292,7 @@ def _staff(
     executor: Callable[[], Executor],
     shift_hours: tuple[float, ...],
     place: Callable[[Scenario, Any, list[Target]], _StaffedPlace],
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Requirement, roster and results directory: the steps shared by both staff commands.
 
@@ -309,8 +344,7 @@ def _staff(
     if out_dir is None:
         stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
         out_dir = DEFAULT_RESULTS_ROOT / f"{out_name(scenario, setup)}{stamp}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
+    claim_out_folder(out_dir, STAFF_FILES, overwrite, _holds_staffing, "staffing")
     started = now_utc()
     with executor() as running_on:
         result = requirement_of(setup, scenario.replications, running_on)

@@ -386,6 +386,12 @@ def staff(
             "--out", metavar="DIR", help="Results directory (default results/NAME-staff-TIME)."
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", metavar="", help="Replace an earlier staffing result in --out."
+        ),
+    ] = False,
 ) -> None:
     """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
     with bad_input_exits_2():
@@ -405,9 +411,11 @@ def staff(
         args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
         if err.is_terminal:
             with err.status("staffing") as status:
-                outcome = run(*args, scheduler=scheduler, on_step=status.update)
+                outcome = run(
+                    *args, scheduler=scheduler, on_step=status.update, overwrite=overwrite
+                )
         else:
-            outcome = run(*args, scheduler=scheduler)
+            outcome = run(*args, scheduler=scheduler, overwrite=overwrite)
     print_staffing(outcome)
 
 

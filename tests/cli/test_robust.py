@@ -263,3 +263,26 @@ def test_an_absurd_erlang_is_refused_fast() -> None:
     assert time.perf_counter() - started < 1
     assert result.exit_code == 2
     assert "erlang c: --agents: agents must be at most 100,000" in one_line(result.output)
+
+
+def test_staff_writes_only_a_new_or_empty_folder_unless_overwrite(tmp_path) -> None:
+    base = ["staff", str(CONFIGS / "mmc.yaml"), "--pool", "handlers",
+            "--target", "answered_within_target:101>=80", "--interval", "60",
+            "--set", "days=2", "--set", "replications=2"]  # fmt: skip
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "summary.csv").write_text("the planner's own\n")
+    for extra, expected in (([], "--overwrite to replace"), (["--overwrite"], "holds no staffing")):
+        refused = runner.invoke(app, [*base, "--out", str(mine), *extra])
+        assert refused.exit_code == 2, refused.output
+        assert f"--out: {mine}: is not empty" in one_line(refused.output)
+        assert expected in one_line(refused.output)
+    assert [p.name for p in mine.iterdir()] == ["summary.csv"]
+    out = tmp_path / "out"
+    assert runner.invoke(app, [*base, "--out", str(out)]).exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    again = runner.invoke(app, [*base, "--out", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in one_line(again.output)
+    replaced = runner.invoke(app, [*base, "--out", str(out), "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
+    assert (out / "notes.txt").exists() and (out / "roster.yaml").exists()
