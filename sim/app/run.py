@@ -1,4 +1,4 @@
-"""``demandsim run``, ``experiment`` and ``validate``: plans built from files and run.
+"""``demandsim run`` and ``experiment``: plans built from files and run.
 
 A run is an experiment of one scenario: both build a :class:`sim.runs.plan.RunPlan`,
 run it through :func:`sim.runs.pipeline.run_plan` into a results directory
@@ -12,24 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from sim.app.outdir import check_free_space, check_out_dir
 from sim.config import (
     InputError,
     Problem,
-    Scenario,
     load_scenario,
-    read_yaml_file,
-    scenario_from_dict,
-    scenario_warnings,
 )
-from sim.config.cost import planned_replication_cost
-from sim.config.experiment import is_experiment
 from sim.runs.executors import (
     ClusterLostError,
     DaskExecutor,
@@ -41,14 +34,12 @@ from sim.runs.pipeline import Progress, run_plan
 from sim.runs.plan import (
     RunPlan,
     check_buildable,
-    plan_experiment,
     plan_experiment_file,
     plan_scenario,
 )
 from sim.runs.results import ResultsWritten, write_results
 from sim.runs.store import ResultStore
 from sim.runs.tables import now_utc
-from sim.scenarios.variants import expand_experiment, experiment_warnings
 
 log = logging.getLogger(__name__)
 
@@ -210,145 +201,6 @@ def execute(
             raise RunStoppedError(out_dir, store.finished(), False, lost.problems) from None
 
 
-#: Disk space a replication takes without records: its metric values and hourly
-#: warm-up figures, twice (the per-replication file and the summary tables), with
-#: room to spare; a year-long replication of a large force takes under 1 MB. Bytes.
-BYTES_PER_REPLICATION = 2_000_000
-#: Disk space of one call attempt's records (a call and its incident), bytes;
-#: measured at about 110 bytes.
-BYTES_PER_RECORDED_CALL = 200
-
-
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse a results directory that is the filesystem root or the current directory.
-
-    ``--out ""`` means the current directory, and results written there (or in
-    ``/``) mix with everything else in it.
-
-    Raises
-    ------
-    InputError
-        Naming ``--out``.
-    """
-    # As written (``x/..``) and with symbolic links followed (a link to the current directory).
-    named = {Path(os.path.abspath(out_dir)), Path(out_dir).resolve()}
-    if any(path == Path(path.anchor) for path in named):
-        reason = "is the root of the file system"
-    elif named & {Path(os.path.abspath(".")), Path.cwd().resolve()}:
-        reason = "is the current directory"
-    else:
-        return
-    raise InputError(
-        [Problem("--out", str(out_dir), f"{reason}; expected a new or empty directory for results")]
-    )
-
-
-def claim_out_folder(
-    out_dir: Path,
-    written: Sequence[str],
-    overwrite: bool,
-    holds_ours: Callable[[Path], bool],
-    what: str,
-) -> None:
-    """Check a folder of results other than a run's may be written, before any work is done.
-
-    For commands that write a few files and no replications (``staff``): the
-    folder must be new or empty; with ``overwrite`` it may hold this command's
-    earlier results (``holds_ours``), whose files (``written``) are deleted
-    first, and nothing else.
-
-    Raises
-    ------
-    InputError
-        Naming ``--out``: the root or current directory, a file, or a folder
-        holding anything else.
-    """
-    check_out_dir(out_dir)
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
-    if not any(out_dir.iterdir()):
-        return
-    if not overwrite:
-        raise InputError(
-            [
-                Problem(
-                    "--out",
-                    str(out_dir),
-                    "is not empty; expected a new or empty directory (or --overwrite to "
-                    f"replace the {what} results in it)",
-                )
-            ]
-        )
-    if not holds_ours(out_dir):
-        raise InputError(
-            [
-                Problem(
-                    "--out",
-                    str(out_dir),
-                    f"is not empty and holds no {what} results; expected a new or empty "
-                    f"directory (--overwrite replaces only {what} results)",
-                )
-            ]
-        )
-    for name in written:
-        (out_dir / name).unlink(missing_ok=True)
-    log.warning("--overwrite: replaced the %s results in %s", what, out_dir)
-
-
-def estimated_bytes(plan: RunPlan) -> int:
-    """Disk space a plan's results take at most, bytes (replications planned x their size).
-
-    With records, each replication adds its expected call attempts (annual
-    volumes over its warm-up and measured days) at :data:`BYTES_PER_RECORDED_CALL`.
-    """
-    replications = plan.precision.max_replications if plan.precision else plan.replications
-    total = 0
-    for planned in plan.scenarios:
-        size = BYTES_PER_REPLICATION
-        if plan.records:
-            scenario = planned.prepared
-            volume = sum(
-                channel.volume_per_year
-                for force in scenario.forces.values()
-                for channel in force.channels.values()
-            )
-            calls = volume * (scenario.days + scenario.warmup_days) / 365.0
-            size += int(calls * BYTES_PER_RECORDED_CALL)
-        total += size * replications
-    return total
-
-
-def check_free_space(plan: RunPlan, out_dir: Path) -> None:
-    """Refuse to start a plan whose results would not fit on the disk of ``out_dir``.
-
-    Checked before anything runs, so a full disk never costs the simulation
-    done (a resume needs as much again at most: its estimate is not reduced).
-
-    Raises
-    ------
-    InputError
-        Naming ``--out``, the space free and the space needed.
-    """
-    existing = next((p for p in (out_dir, *out_dir.absolute().parents) if p.exists()), None)
-    if existing is None or not existing.is_dir():
-        return  # the store says why the directory cannot be made
-    free = shutil.disk_usage(existing).free
-    needed = estimated_bytes(plan)
-    if free < needed:
-        raise InputError(
-            [
-                Problem(
-                    "--out",
-                    str(out_dir),
-                    f"has {free / 1e6:.1f} MB free on its disk; these results need about "
-                    f"{needed / 1e6:.1f} MB; free some space or give a directory on another disk",
-                )
-            ]
-        )
-
-
 def _resume_needs_out(resume: bool, out_dir: Path | None) -> None:
     if resume and out_dir is None:
         raise InputError(
@@ -447,85 +299,3 @@ def run_experiment_file(
     out_dir = out_dir if out_dir is not None else default_out_dir(plan.name)
     with make_executor(workers, scheduler, planned_jobs(plan)) as executor:
         return execute(plan, out_dir, executor, resume, on_progress, overwrite)
-
-
-@dataclass(frozen=True)
-class Validation:
-    """What ``validate`` found in a valid file.
-
-    Attributes
-    ----------
-    description
-        One line saying what the file holds.
-    warnings
-        Scenarios that will run but whose results cannot mean anything, each
-        naming the field (:func:`sim.config.scenario_warnings`).
-    """
-
-    description: str
-    warnings: tuple[Problem, ...] = ()
-
-
-def validate_file(path: Path) -> Validation:
-    """Check a scenario or experiment file: what it holds, and any warnings.
-
-    Every check ``run`` and ``experiment`` make before simulating is made: the
-    file and every scenario it makes are validated (their cost bounded: see
-    :mod:`sim.config.cost`), platforms applied, and each scenario's model
-    built without simulating (:func:`sim.runs.plan.check_buildable`). Only
-    what depends on ``--out`` (room on its disk, whether it may be written)
-    is left to the run.
-
-    A file is read as an experiment if it has any of the keys only an experiment
-    has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
-
-    Raises
-    ------
-    InputError
-        With every problem found.
-    """
-    raw = read_yaml_file(path)
-    if is_experiment(raw):
-        expanded = expand_experiment(raw, path)
-        plan = plan_experiment(expanded)
-        check_buildable(plan)
-        return Validation(describe_plan(plan), tuple(experiment_warnings(expanded)))
-    scenario = scenario_from_dict(raw, str(path))
-    check_buildable(plan_scenario(scenario, path))
-    return Validation(
-        describe_scenario(path, scenario), tuple(scenario_warnings(scenario, str(path)))
-    )
-
-
-def describe_scenario(path: Path, scenario: Scenario) -> str:
-    """One line saying what a scenario holds."""
-    channels = sum(len(f.channels) for f in scenario.forces.values())
-    arrivals, memory = planned_replication_cost(scenario)
-    return (
-        f"{path}: valid scenario '{scenario.name}': {len(scenario.forces)} force(s), "
-        f"{channels} channel(s), {len(scenario.handler_pools)} handler pool(s), "
-        f"{scenario.days:g} days after {scenario.warmup_days:g} warm-up, "
-        f"{scenario.replications} replication(s) of at most about {arrivals:,.0f} call "
-        f"attempts and online reports and {memory / 1e6:,.0f} MB each"
-    )
-
-
-def describe_plan(plan: RunPlan) -> str:
-    """One line saying what an experiment will run."""
-    first = plan.scenarios[0].scenario
-    precision = plan.precision
-    if precision is None:
-        replications = f"{plan.replications} replication(s) each"
-    else:
-        metrics = ", ".join(str(m) for m in precision.metrics)
-        replications = (
-            f"replications auto ({precision.min_replications} to {precision.max_replications}, "
-            f"until ±{precision.relative_half_width:.0%} on {metrics})"
-        )
-    base = plan.base_path.name if plan.base_path is not None else plan.source.name
-    return (
-        f"{plan.source}: valid experiment '{plan.name}': {len(plan.scenarios)} scenario(s) "
-        f"from {base}, baseline {plan.baseline}, "
-        f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
-        f"{replications}"
-    )

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.app.run import DEFAULT_RESULTS_ROOT, claim_out_folder, make_executor
+from sim.app.outdir import claim_out_folder
+from sim.app.run import DEFAULT_RESULTS_ROOT, make_executor
 from sim.config import (
     InputError,
     Problem,

@@ -37,9 +37,9 @@ import pandas as pd
 from sim.errors import InputError, Problem
 from sim.metrics.statistics import check_precision, look_ahead
 from sim.runs.executors import Attempt, Executor, Job, SequentialExecutor
+from sim.runs.memory_store import MemoryStore
 from sim.runs.plan import RunPlan, plan_scenarios
 from sim.runs.replicate import MetricReducer, Reducer, Replicated, ReplicationResult, replicate
-from sim.runs.store import MemoryStore
 
 log = logging.getLogger(__name__)
 

@@ -48,11 +48,12 @@ from sim.files import (
     FolderInUseError,
     FolderLock,
     atomic_write,
+    not_a_regular_file,
     replication_file,
     unwritable_reason,
     write_json,
 )
-from sim.runs.replicate import Replicated, ReplicationResult
+from sim.runs.replicate import ReplicationResult
 from sim.runs.tables import now_utc, replication_table
 
 log = logging.getLogger(__name__)
@@ -222,13 +223,17 @@ class ResultStore:
         """What plan the directory holds: experiment.json, else manifest.json, else None."""
         if marker.exists():
             try:
-                held = json.loads(marker.read_text())
+                # Only a regular file is read: a FIFO put there would block for ever.
+                held = json.loads(marker.read_text()) if not not_a_regular_file(marker) else {}
             except (OSError, ValueError):
                 held = {}
             return held if isinstance(held, dict) else {}
         # experiment.json lost: a finished run's manifest names the same plan.
+        manifest_file = self.root / "manifest.json"
+        if not_a_regular_file(manifest_file):
+            return None
         try:
-            manifest = json.loads((self.root / "manifest.json").read_text())
+            manifest = json.loads(manifest_file.read_text())
         except (OSError, ValueError):
             return None
         about = next(
@@ -393,6 +398,13 @@ class ResultStore:
     def _verify(self, key: tuple[str, int], needs: Iterable[str]) -> Problem | bool:
         """True if a stored replication can be reused, False if damaged, else why it is refused."""
         path = self.path("values", *key)
+        odd = next(
+            (f for f in (path, *(self.path(k, *key) for k in needs)) if not_a_regular_file(f)),
+            None,
+        )
+        if odd is not None:  # a FIFO or device would block the reader: run it again
+            log.warning("%s is not a regular file: running replication %d again", odd, key[1])
+            return False
         try:
             schema = pq.read_table(path).schema
             for kind in needs:
@@ -449,37 +461,3 @@ class ResultStore:
         schema = pq.read_schema(self.path("values", scenario, replication))
         raw = (schema.metadata or {}).get(_METADATA_KEY)
         return json.loads(raw) if raw else {}
-
-
-class MemoryStore:
-    """Finished replications kept in memory, for callers that reduce them further.
-
-    Staffing verification simulates trial rosters whose replications are worth
-    keeping only until the next trial: nothing is written, nothing resumes.
-    """
-
-    durable = False
-
-    def __init__(self) -> None:
-        self.results: dict[tuple[str, int], ReplicationResult | Replicated] = {}
-
-    def open(self, identity: dict[str, Any], resume: bool) -> None:
-        """Nothing to prepare: a memory store starts empty."""
-
-    def save(self, result: ReplicationResult | Replicated) -> None:
-        """Keep one finished replication."""
-        self.results[(result.scenario, result.replication)] = result
-
-    def completed(self, needs: Iterable[str] = ()) -> set[tuple[str, int]]:
-        """``(scenario, replication)`` of every replication kept."""
-        return set(self.results)
-
-    def load_values(self, wanted: Sequence[tuple[str, int]]) -> pd.DataFrame:
-        """Metric values of the given replications (metric reducer results only)."""
-        kept = [self.results[key] for key in wanted]
-        return replication_table([r for r in kept if isinstance(r, ReplicationResult)])
-
-    def details(self, scenario: str, replication: int) -> dict[str, Any]:
-        """Calls, events and wall-clock seconds of one replication."""
-        result = self.results[(scenario, replication)]
-        return {"calls": result.calls, "events": result.events, "wall_s": result.wall_s}

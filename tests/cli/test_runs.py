@@ -23,6 +23,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import sim.app.outdir
 import sim.app.run
 import sim.runs.replicate
 from cli import app
@@ -325,7 +326,9 @@ def test_a_disk_without_room_is_bad_input_before_anything_runs(tmp_path, monkeyp
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication ran")
 
-    monkeypatch.setattr(sim.app.run.shutil, "disk_usage", lambda path: SimpleNamespace(free=10**6))
+    monkeypatch.setattr(
+        sim.app.outdir.shutil, "disk_usage", lambda path: SimpleNamespace(free=10**6)
+    )
     monkeypatch.setattr(sim.runs.replicate, "run_replication", never)
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])

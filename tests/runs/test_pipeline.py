@@ -19,10 +19,11 @@ from sim.files import CHANGE_COLUMNS, REPLICATION_COLUMNS, TARGET_COLUMNS
 from sim.metrics.kpis import replication_metrics
 from sim.model.replication import ReplicationOutput, run_replication
 from sim.runs.executors import Executor, ProcessExecutor, SequentialExecutor
+from sim.runs.memory_store import MemoryStore
 from sim.runs.pipeline import run_plan, simulate
 from sim.runs.plan import PlannedScenario, RunPlan, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Replicated, ReplicationResult
-from sim.runs.store import MemoryStore, ResultStore
+from sim.runs.store import ResultStore
 from sim.runs.tables import replication_table
 from sim.runs.targets import changes_frame, targets_frame
 from tests.helpers import CONFIGS, ROOT
