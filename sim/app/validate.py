@@ -92,9 +92,11 @@ def describe_plan(plan: RunPlan) -> str:
             f"until ±{precision.relative_half_width:.0%} on {metrics})"
         )
     base = plan.base_path.name if plan.base_path is not None else plan.source.name
+    arrivals, memory = max(planned_replication_cost(s.prepared) for s in plan.scenarios)
     return (
         f"{plan.source}: valid experiment '{plan.name}': {len(plan.scenarios)} scenario(s) "
         f"from {base}, baseline {plan.baseline}, "
         f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
-        f"{replications}"
+        f"{replications}; the largest replication plans at most about {arrivals:,.0f} call "
+        f"attempts and online reports and {memory / 1e6:,.0f} MB"
     )
