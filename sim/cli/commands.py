@@ -22,7 +22,6 @@ from sim.app import headline as app_headline
 from sim.app import report as app_report
 from sim.app import run as app_run
 from sim.app import staff as app_staff
-from sim.app import validate as app_validate
 from sim.cli.output import (
     bad_input_exits_2,
     err,
@@ -200,7 +199,7 @@ def validate(
     are printed to stderr, one per line, and leave the exit code 0.
     """
     with bad_input_exits_2():
-        validation = app_validate.validate_file(file)
+        validation = app_run.validate_file(file)
     out.print(validation.description, markup=False, highlight=False, soft_wrap=True)
     for warning in validation.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
