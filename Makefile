@@ -11,14 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): pyproject.toml setup.py | $(BIN)/python
+	@echo "installing demandsim and its dependencies into $(VENV) (a few minutes the first time)"
+	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
-## Run the shipped default scenario, print its headline results, write its panel report.
+## Run the shipped default scenario, print its headline results, write its panel report
+## (`demandsim demo`: configs/demo.yaml with records into results/demo, then report.html).
 demo: $(STAMP)
-	$(BIN)/demandsim run configs/demo.yaml --out results/demo --records --overwrite
-	$(BIN)/demandsim report results/demo --out results/demo/report.html
+	$(BIN)/demandsim demo
 
 ## Debian's Chromium, for the report's browser test and PNG export (installed as root
 ## when missing; otherwise those tests are skipped and say why).

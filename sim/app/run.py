@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.app.outdir import check_free_space, check_out_dir
+from sim.app.stopped import RunStoppedError
 from sim.config import (
     InputError,
     Problem,
@@ -130,35 +131,6 @@ def planned_jobs(plan: RunPlan) -> int:
     if precision is None:
         return len(plan.scenarios) * plan.replications
     return len(plan.scenarios) * precision.max_replications
-
-
-class RunStoppedError(Exception):
-    """A run or experiment stopped before its end; every finished replication is kept.
-
-    Attributes
-    ----------
-    out_dir
-        The results directory, to resume with ``--resume --out``.
-    finished
-        Replications saved in it.
-    interrupted
-        True for Ctrl-C (exit 130); False for a fault such as a lost cluster (exit 2).
-    problems
-        What went wrong (none for Ctrl-C), each naming the option or address.
-    """
-
-    def __init__(
-        self,
-        out_dir: Path,
-        finished: int,
-        interrupted: bool,
-        problems: Sequence[Problem] = (),
-    ):
-        super().__init__(f"stopped: {finished} replications kept in {out_dir}")
-        self.out_dir = out_dir
-        self.finished = finished
-        self.interrupted = interrupted
-        self.problems = list(problems)
 
 
 def execute(

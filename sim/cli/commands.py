@@ -7,7 +7,6 @@ named by file and field path; 1 only for a genuine bug.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,25 +15,39 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from sim.app import analytic as app_analytic
-from sim.app import fit as app_fit
-from sim.app import headline as app_headline
-from sim.app import report as app_report
-from sim.app import run as app_run
-from sim.app import staff as app_staff
+import sim
+from sim.cli.deferred import deferred
 from sim.cli.output import (
     bad_input_exits_2,
     err,
     figure,
+    note,
     out,
+    print_comparison,
     print_experiment,
     print_failures,
     print_headline,
     print_staffing,
     progress_counter,
+    progress_shown,
+    set_verbosity,
     stopped_runs_say_how_to_resume,
+    work_done,
 )
-from sim.config import InputError, Problem
+from sim.errors import InputError, Problem
+
+# The app modules import pandas, scipy, SimPy and the model: only a command that runs
+# loads them, so `demandsim --help` and `--version` answer at once.
+app_analytic = deferred("sim.app.analytic")
+app_compare = deferred("sim.app.compare")
+app_demo = deferred("sim.app.demo")
+app_excel = deferred("sim.app.excel")
+app_fit = deferred("sim.app.fit")
+app_headline = deferred("sim.app.headline")
+app_report = deferred("sim.app.report")
+app_run = deferred("sim.app.run")
+app_staff = deferred("sim.app.staff")
+app_validate = deferred("sim.app.validate")
 
 
 class _NamedArgument(TyperArgument):
@@ -88,6 +101,42 @@ erlang_app = typer.Typer(
 app.add_typer(erlang_app, name="erlang")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"demandsim {sim.__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            metavar="",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", metavar="", help="Results only: no progress, notes or log lines."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", metavar="", help="Also log what each step is doing."),
+    ] = False,
+) -> None:
+    """Simulate police contact and response demand: run scenarios, check configs, estimate."""
+    if quiet and verbose:
+        err.print("--quiet and --verbose: give one or the other", markup=False)
+        raise typer.Exit(2)
+    set_verbosity(quiet=quiet, verbose=verbose)
+
+
 #: Options several commands share.
 Scheduler = Annotated[
     str | None,
@@ -107,12 +156,33 @@ Overwrite = Annotated[
         "demandsim wrote there).",
     ),
 ]
+Excel = Annotated[
+    Path | None,
+    typer.Option(
+        "--excel",
+        metavar="FILE.xlsx",
+        help="Also write the tables as an Excel workbook (and records as CSV, wall-clock times).",
+    ),
+]
 Overrides = Annotated[
     list[str] | None,
     typer.Option(
         "--set", metavar="PATH=VALUE", help="Override a field: --set a.b.c=VALUE (repeatable)."
     ),
 ]
+
+
+def _write_excel(write: Callable[[Any, Path], Any], outcome: Any, workbook: Path | None) -> None:
+    """``--excel``: write the workbook (and records CSV) and say where they are."""
+    if workbook is None:
+        return
+    with bad_input_exits_2():
+        written = write(outcome, workbook)
+    where = f"workbook: {written.workbook}"
+    if written.records:
+        folder = written.workbook.with_name(f"{written.workbook.stem}-records")
+        where += f"; records as CSV in {folder}/ ({len(written.records)} files)"
+    out.print(where, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command(cls=_PlainHelpCommand)
@@ -138,12 +208,15 @@ def run(
     scheduler: Scheduler = None,
     resume: Resume = False,
     overwrite: Overwrite = False,
+    excel: Excel = None,
 ) -> None:
     """Run one scenario: N replications, results directory with summary.csv.
 
     Ctrl-C keeps every finished replication and prints the command that finishes
     the run (exit 130); a lost cluster does the same with exit 2.
     """
+    with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
     overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
     command = ["demandsim", "run", str(scenario)]
     for override in set_ or []:
@@ -181,25 +254,31 @@ def run(
     print_headline("", "attendance", app_headline.response_headline(summary))
     for label, cell, unit in app_headline.other_headlines(summary):
         out.print(f"{label}: {figure(cell)} {unit}")
-    reused = f" ({outcome.reused} replications reused from disk)" if outcome.reused else ""
-    out.print(
-        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute{reused}; "
-        f"results in {outcome.out_dir}/ (summary.csv)"
-    )
+    out.print(f"{work_done(outcome)}; results in {outcome.out_dir}/ (summary.csv)")
+    _write_excel(app_excel.write_run_excel, outcome, excel)
     print_failures(outcome)
 
 
 @app.command(cls=_PlainHelpCommand)
 def validate(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario or experiment YAML file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Scenario, experiment, platform, shift patterns or fit mapping YAML file.",
+        ),
+    ],
 ) -> None:
-    """Check a scenario or experiment file: exit 0 if valid, or 2 listing every problem.
+    """Check any file demandsim reads: exit 0 if valid, or 2 listing every problem.
+
+    Scenario, experiment, platform, shift patterns (staff --shifts) or fit
+    mapping (fit --columns): the first line says which kind was checked.
 
     Warnings (a scenario that will run but whose results cannot mean anything)
     are printed to stderr, one per line, and leave the exit code 0.
     """
     with bad_input_exits_2():
-        validation = app_run.validate_file(file)
+        validation = app_validate.validate_any_file(file)
     out.print(validation.description, markup=False, highlight=False, soft_wrap=True)
     for warning in validation.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
@@ -221,6 +300,7 @@ def experiment(
     scheduler: Scheduler = None,
     resume: Resume = False,
     overwrite: Overwrite = False,
+    excel: Excel = None,
 ) -> None:
     """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
 
@@ -232,6 +312,8 @@ def experiment(
     command = ["demandsim", "experiment", str(file)]
     command += ["--workers", str(workers)] if workers is not None else []
     command += ["--scheduler", scheduler] if scheduler is not None else []
+    with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
     with (
         stopped_runs_say_how_to_resume(command),
         bad_input_exits_2(),
@@ -241,6 +323,7 @@ def experiment(
             file, out_dir, workers, scheduler, resume, on_progress, overwrite=overwrite
         )
     print_experiment(outcome)
+    _write_excel(app_excel.write_run_excel, outcome, excel)
     print_failures(outcome)
 
 
@@ -332,7 +415,7 @@ def report(
     with bad_input_exits_2():
         outcome = app_report.write_panel_report(results_dir, out_file, png)
     for item in outcome.left_out:
-        out.print(f"left out: {item.title}: {item.reason}", markup=False, soft_wrap=True)
+        note(f"not in this report: {item.title} ({item.reason})")
     if outcome.pngs:
         out.print(f"{len(outcome.pngs)} PNG figures in {png}/", markup=False, soft_wrap=True)
     out.print(f"report: {outcome.html}", markup=False, highlight=False, soft_wrap=True)
@@ -392,9 +475,11 @@ def staff(
             "--overwrite", metavar="", help="Replace an earlier staffing result in --out."
         ),
     ] = False,
+    excel: Excel = None,
 ) -> None:
     """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
     with bad_input_exits_2():
+        app_excel.check_excel_path(excel)
         if (pool is None) == (area is None):
             raise InputError(
                 [
@@ -409,7 +494,7 @@ def staff(
         else:
             run, args = app_staff.staff_scenario, (scenario, pool, target, interval or 30)
         args = (*args, out_dir, set_ or [], shifts, workers, max_staff)
-        if err.is_terminal:
+        if progress_shown():
             with err.status("staffing") as status:
                 outcome = run(
                     *args, scheduler=scheduler, on_step=status.update, overwrite=overwrite
@@ -417,6 +502,7 @@ def staff(
         else:
             outcome = run(*args, scheduler=scheduler, overwrite=overwrite)
     print_staffing(outcome)
+    _write_excel(app_excel.write_staff_excel, outcome, excel)
 
 
 @app.command("fit", cls=_PlainHelpCommand)
@@ -465,9 +551,61 @@ def fit_command(
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command(cls=_PlainHelpCommand)
+def demo(
+    days: Annotated[
+        float | None,
+        typer.Option(metavar="DAYS", help="Measured days (default the scenario's 28)."),
+    ] = None,
+) -> None:
+    """Run the shipped demo scenario into results/demo and write its panel report.
+
+    The same as `make demo`: the demo scenario (configs/demo.yaml) with records,
+    its headline figures, then results/demo/report.html.
+    """
+    with bad_input_exits_2():
+        scenario = app_demo.shipped_scenario()
+    out_dir = app_demo.DEMO_OUT
+    # demo always replaces its own results/demo: that is what it is for.
+    run(scenario, days=days, out_dir=out_dir, records=True, overwrite=True)
+    report(out_dir, out_dir / "report.html")
+
+
+@app.command("compare", cls=_PlainHelpCommand)
+def compare_command(
+    results_a: Annotated[
+        Path, typer.Argument(metavar="RESULTS_A", help="Results directory of a run: the baseline.")
+    ],
+    results_b: Annotated[
+        Path, typer.Argument(metavar="RESULTS_B", help="Results directory of the run to compare.")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Where to write (default results/A-vs-B-TIME)."),
+    ] = None,
+) -> None:
+    """Compare two runs: B minus A per figure, with 95% intervals, into comparison.csv.
+
+    Paired when the two runs used the same seed and share replication numbers
+    (the same random numbers, as in an experiment); otherwise unpaired (Welch).
+    The output is a results directory: `demandsim report DIR` draws it.
+    """
+    with bad_input_exits_2():
+        found = app_compare.compare_runs(results_a, results_b, out_dir)
+    a, b = found.baseline.label, found.other.label
+    out.print(f"{b} against {a}: {found.reason}", markup=False, highlight=False, soft_wrap=True)
+    print_comparison(found.comparison, app_headline.DEFAULT_HEADLINE)
+    out.print(
+        f"results in {found.out_dir}/ (comparison.csv, summary.csv); "
+        f"report: demandsim report {found.out_dir}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
 
 

@@ -5,6 +5,7 @@ Commands in :mod:`sim.cli` call these; nothing here does any work itself.
 
 from __future__ import annotations
 
+import logging
 import math
 import shlex
 import sys
@@ -17,9 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.app import headline as app_headline
-from sim.app.run import RunStoppedError
-from sim.config import InputError
+from sim.app.stopped import RunStoppedError
+from sim.errors import InputError
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
 out = (
@@ -30,6 +30,61 @@ out = (
 
 
 err = Console(stderr=True, emoji=False, highlight=False)
+
+
+class _ConsoleLogHandler(logging.Handler):
+    """Log records as ``warning: message`` lines on stderr, through the rich console.
+
+    Through the console, a log line printed while a progress bar is drawn lands
+    above the bar instead of breaking it.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            if record.exc_info and record.levelno >= logging.ERROR:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            err.print(text, markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # a log line must never stop a command
+            self.handleError(record)
+
+
+#: The one handler the command line logs through (added once, however often
+#: :func:`set_verbosity` is called: each message is printed once).
+_log_handler = _ConsoleLogHandler()
+_quiet = False
+
+
+def set_verbosity(quiet: bool = False, verbose: bool = False) -> None:
+    """Set what is shown besides the results: progress, notes and log lines.
+
+    Parameters
+    ----------
+    quiet
+        Results only: no progress bar, no notes, log lines of errors only.
+    verbose
+        Also demandsim's information log lines (what each step is doing).
+        By default: progress, notes and warnings.
+    """
+    global _quiet
+    _quiet = quiet
+    root = logging.getLogger()
+    if _log_handler not in root.handlers:
+        root.addHandler(_log_handler)
+    root.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Only demandsim's own information lines: the libraries' stay at warnings.
+    logging.getLogger("sim").setLevel(logging.INFO if verbose else logging.NOTSET)
+
+
+def progress_shown() -> bool:
+    """Whether to draw progress: on a terminal, unless ``--quiet``."""
+    return err.is_terminal and not _quiet
+
+
+def note(text: str) -> None:
+    """An information line on stderr (what was left out, and why); hidden by ``--quiet``."""
+    if not _quiet:
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -72,8 +127,8 @@ def stopped_runs_say_how_to_resume(command: Sequence[str]) -> Iterator[None]:
 
 @contextmanager
 def progress_counter(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar fed with (completed, total) on a terminal; None otherwise."""
-    if not err.is_terminal:
+    """A progress bar fed with (completed, total) on a terminal; None otherwise or if quiet."""
+    if not progress_shown():
         yield None
         return
     columns = (
@@ -138,6 +193,8 @@ def print_failures(outcome: Any) -> None:
 
 def print_experiment(outcome: Any) -> None:
     """The headline table per scenario, precision, and where the results are."""
+    from sim.app import headline as app_headline  # pandas, only once there are results
+
     plan = outcome.plan
     head, missing = app_headline.experiment_headline(outcome)
     table = Table(
@@ -156,7 +213,7 @@ def print_experiment(outcome: Any) -> None:
         table.add_row(label, *cells)
     out.print(table)
     if missing:
-        out.print(f"not in the results, so not shown: {', '.join(missing)}", soft_wrap=True)
+        note(f"not in the results, so not shown: {', '.join(missing)}")
     if outcome.precision is not None:
         worst = outcome.precision.sort_values("relative_half_width").iloc[-1]
         state = "met" if outcome.precision_met else "NOT met (cap reached)"
@@ -169,12 +226,8 @@ def print_experiment(outcome: Any) -> None:
         )
     else:
         out.print(f"replications: {outcome.replications} per scenario")
-    reused = f", {outcome.reused} reused from disk" if outcome.reused else ""
     out.print(
-        f"{outcome.ran} replications run on {outcome.executor}{reused}; "
-        f"{outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute, "
-        f"{outcome.elapsed_s:.1f} s elapsed",
-        soft_wrap=True,
+        f"{work_done(outcome, where=True)}, {outcome.elapsed_s:.1f} s elapsed", soft_wrap=True
     )
     out.print(
         f"results in {outcome.out_dir}/ (summary.csv, comparison.csv, warmup.csv)",
@@ -184,8 +237,77 @@ def print_experiment(outcome: Any) -> None:
     )
 
 
+def print_comparison(comparison: Any, figures: Any) -> None:
+    """Headline figures of a comparison: both means and the difference with its interval.
+
+    Parameters
+    ----------
+    comparison
+        ``comparison.csv`` of two runs (one scenario against the baseline).
+    figures
+        ``(metric, segment or None for every segment, stat)`` to show.
+    """
+    from sim.app.headline import figure_label
+
+    if comparison.empty:
+        return
+    first = comparison.iloc[0]
+    table = Table(
+        title=f"{first['scenario']} against {first['baseline']} (* the 95% interval excludes 0)"
+    )
+    for column in ("figure", str(first["baseline"]), str(first["scenario"]), "difference"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for metric_name, segment, stat in figures:
+        rows = comparison[(comparison["metric"] == metric_name) & (comparison["stat"] == stat)]
+        if segment is not None:
+            rows = rows[rows["segment"] == segment]
+        for row in rows.itertuples(index=False):
+            interval = (
+                f" ({row.ci_low:+,.1f} to {row.ci_high:+,.1f})"
+                if not math.isnan(row.ci_low)
+                else ""
+            )
+            table.add_row(
+                figure_label(row.metric, row.segment, row.stat),
+                f"{row.baseline_mean:,.1f}",
+                f"{row.scenario_mean:,.1f}",
+                f"{row.difference:+,.1f}{'*' if row.excludes_zero else ''}{interval}",
+            )
+    out.print(table)
+
+
+def work_done(outcome: Any, where: bool = False) -> str:
+    """What this command simulated: replications run and reused, calls and compute time.
+
+    Calls and compute are those of the replications run now (a resume that finds
+    everything done simulated nothing, and says so).
+
+    Parameters
+    ----------
+    outcome
+        A :class:`sim.runs.results.ResultsWritten`.
+    where
+        Also name where the replications ran (worker processes, a Dask cluster).
+    """
+
+    def replications(count: int) -> str:
+        return f"{count} replication{'' if count == 1 else 's'}"
+
+    if not outcome.ran:
+        return f"nothing simulated: all {replications(outcome.reused)} reused from disk"
+    text = f"{replications(outcome.ran)} run"
+    if where:
+        text += f" on {outcome.executor}"
+    if outcome.reused:
+        reused = str(outcome.reused) if where else replications(outcome.reused)
+        text += f", {reused} reused from disk"
+    return f"{text}; {outcome.calls:,} calls simulated in {outcome.compute_s:.1f} s of compute"
+
+
 def experiment_cell(cell: Any, digits: int, baseline: bool) -> str:
-    if not isinstance(cell, app_headline.HeadlineCell) or math.isnan(cell.mean):
+    from sim.app.headline import HeadlineCell
+
+    if not isinstance(cell, HeadlineCell) or math.isnan(cell.mean):
         return "–"
     text = f"{cell.mean:,.{digits}f}"
     if baseline:

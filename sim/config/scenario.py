@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from sim.config.base import MAX_DAYS, CrossFieldError, FrozenModel, Identifier, NotBool
 from sim.config.cost import cost_problems
@@ -13,6 +14,15 @@ from sim.config.handlers import HandlerPool
 from sim.config.messages import describe_input
 from sim.config.platform import Platform, platform_by_name
 from sim.units import SECONDS_PER_DAY
+
+
+def _a_monday(value: date | None) -> date | None:
+    # Simulation time 0 is Monday 00:00: hour-of-week profiles and rosters start there.
+    if value is not None and value.weekday() != 0:
+        raise ValueError(
+            f"is a {value:%A}; expected a Monday (the measured period starts on a Monday at 00:00)"
+        )
+    return value
 
 
 class Scenario(FrozenModel):
@@ -30,6 +40,11 @@ class Scenario(FrozenModel):
     warmup_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False), NotBool] = 1.0
     seed: Annotated[int, Field(ge=0, lt=2**63), NotBool] = 1
     replications: Annotated[int, Field(ge=1, le=10_000), NotBool] = 5
+    start_date: Annotated[date | None, AfterValidator(_a_monday)] = Field(
+        default=None,
+        description="The Monday the measured period starts, at 00:00: the date of wall-clock "
+        "times in records CSV files (default: the Monday after the run started).",
+    )
     forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
     handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
     platform: Annotated[Platform | None, BeforeValidator(platform_by_name)] = Field(

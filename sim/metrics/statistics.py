@@ -70,7 +70,40 @@ def paired_interval(
     return mean, mean - half, mean + half, n
 
 
-def compare(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.DataFrame:
+def welch_interval(
+    scenario: np.ndarray, baseline: np.ndarray, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean difference ``scenario - baseline`` of two independent samples, Welch's t interval.
+
+    For replications that share no random numbers (different seeds): the two
+    variances are not assumed equal, and the degrees of freedom are
+    Welch-Satterthwaite's.
+
+    Returns
+    -------
+    tuple
+        ``(mean difference, low, high)``; the interval is NaN unless each sample
+        has two values or more (and NaN values are left out).
+    """
+    a = np.asarray(scenario, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if not a.size or not b.size:
+        return math.nan, math.nan, math.nan
+    mean = float(a.mean() - b.mean())
+    if a.size < 2 or b.size < 2:
+        return mean, math.nan, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:
+        return mean, mean, mean
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * math.sqrt(va + vb))
+    return mean, mean - half, mean + half
+
+
+def compare(
+    table: pd.DataFrame, baseline: str, confidence: float = 0.95, paired: bool = True
+) -> pd.DataFrame:
     """Every scenario against the baseline, per metric, segment and statistic.
 
     Parameters
@@ -81,7 +114,12 @@ def compare(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.
     baseline
         Name of the baseline scenario.
     confidence
-        Confidence level of the paired intervals.
+        Confidence level of the intervals.
+    paired
+        Pair replication ``r`` of each scenario with the baseline's (common
+        random numbers: the scenarios share a seed). ``False``: every
+        replication of each, Welch's interval (:func:`welch_interval`), and
+        ``pairs`` is 0.
 
     Returns
     -------
@@ -105,19 +143,26 @@ def compare(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.
         if reference is None:
             continue
         values = group.set_index("replication")["value"]
-        both = values.index.intersection(reference.index)
-        a = values.loc[both].to_numpy(dtype=float)
-        b = reference.loc[both].to_numpy(dtype=float)
-        finite = ~(np.isnan(a) | np.isnan(b))
-        mean, low, high, pairs = paired_interval(a[finite], b[finite], confidence)
-        excludes = bool(low > 0 or high < 0) if pairs >= 2 else False
+        if paired:
+            both = values.index.intersection(reference.index)
+            a = values.loc[both].to_numpy(dtype=float)
+            b = reference.loc[both].to_numpy(dtype=float)
+            finite = ~(np.isnan(a) | np.isnan(b))
+            a, b = a[finite], b[finite]
+            mean, low, high, pairs = paired_interval(a, b, confidence)
+        else:
+            a, b = values.to_numpy(dtype=float), reference.to_numpy(dtype=float)
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+            mean, low, high = welch_interval(a, b, confidence)
+            pairs = 0
+        excludes = bool(low > 0 or high < 0) if not math.isnan(low) else False
         rows.append(
             (
                 name,
                 baseline,
                 *key,
-                float(b[finite].mean()) if pairs else math.nan,
-                float(a[finite].mean()) if pairs else math.nan,
+                float(b.mean()) if b.size else math.nan,
+                float(a.mean()) if a.size else math.nan,
                 mean,
                 low,
                 high,

@@ -120,6 +120,9 @@ class PlanOutcome:
         Replications that failed twice.
     ran, reused
         Replications run by this call, and found already in the store.
+    ran_keys
+        ``(scenario, replication)`` of the replications run by this call (the
+        present ones not reused), so compute time is reported for those alone.
     precision
         The precision checks (``replications: auto`` only).
     executor
@@ -134,6 +137,7 @@ class PlanOutcome:
     reused: int
     precision: pd.DataFrame | None
     executor: str
+    ran_keys: list[Key] = field(default_factory=list)
 
     @property
     def precision_met(self) -> bool | None:
@@ -228,7 +232,7 @@ def run_plan(
         The scenarios, replications, seed and records wanted.
     store
         Where finished replications go: :class:`sim.runs.store.ResultStore` for
-        a results directory, :class:`sim.runs.store.MemoryStore` otherwise.
+        a results directory, :class:`sim.runs.memory_store.MemoryStore` otherwise.
     executor
         Where to run replications (entered and left by the caller).
     reducer
@@ -306,6 +310,7 @@ def run_plan(
         reused=sum(1 for key in present if key in found),
         precision=checks[PRECISION_COLUMNS] if checks is not None else None,
         executor=executor.description,
+        ran_keys=[key for key in present if key not in found],
     )
 
 
@@ -398,7 +403,7 @@ def simulate(
 
     Every scenario runs its own ``replications`` with the first scenario's seed
     (so scenarios that differ only in staffing see the same calls), through
-    :func:`run_plan` into a :class:`sim.runs.store.MemoryStore`.
+    :func:`run_plan` into a :class:`sim.runs.memory_store.MemoryStore`.
 
     Parameters
     ----------

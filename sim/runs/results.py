@@ -92,7 +92,8 @@ def write_results(
     summary = summarise(table)
     comparison = compare(table, plan.baseline)
     warmup = summarise_warmup(store.load_warmup(present))
-    details = [store.details(*key) for key in present]
+    # Calls and compute of the replications this call ran: a resume reports only its own work.
+    details = [store.details(*key) for key in outcome.ran_keys]
     root = store.root
     write_table(table, root / "replications.parquet")
     write_table(summary, root / "summary.csv")
@@ -129,8 +130,9 @@ class ResultsWritten:
     summary, comparison
         ``summary.csv`` and ``comparison.csv`` as written.
     calls, compute_s
-        Call attempts simulated and compute seconds, over the replications in
-        the tables (reused ones included: see ``outcome.ran``).
+        Call attempts simulated and compute seconds (summed over replications),
+        of the replications this call ran (``outcome.ran``); reused ones are not
+        counted.
     elapsed_s
         Wall-clock seconds of this call, seconds.
     """

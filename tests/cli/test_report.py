@@ -43,5 +43,5 @@ def test_cli_report_lists_left_out_figures(contact_only_dir: Path, tmp_path: Pat
         app, ["report", str(contact_only_dir), "--out", str(tmp_path / "r.html")]
     )
     assert result.exit_code == 0, result.output
-    assert "left out: How many do we need?" in result.output
+    assert "not in this report: How many do we need?" in result.output
     assert f"report: {tmp_path / 'r.html'}" in result.output

@@ -1,4 +1,8 @@
-"""The wheel carries everything a planner needs, named platforms included.
+"""The sdist and wheel carry everything a planner needs: named platforms, the demo.
+
+CI runs this after ``make test`` (``.ci/run``): the sdist is built, the wheel
+is built from the sdist, installed in a fresh environment in a temporary folder,
+and ``demandsim demo --days 1`` and a scenario on a named platform run from it.
 
 ``pip install .`` (not editable) used to lose the named platforms, which lived in
 the repository's ``configs/platforms/``: ``--set platform=cmp`` then said
@@ -22,10 +26,14 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
+
+import sim
 
 LOGGER = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +58,12 @@ def _run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[st
 def _copy_source(target: Path) -> Path:
     """What the build reads, copied so that the build writes nothing in the checkout."""
     target.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.py", "MANIFEST.in"):
         shutil.copy2(ROOT / name, target / name)
-    shutil.copytree(ROOT / "sim", target / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("sim", "configs", "docs"):
+        shutil.copytree(
+            ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     return target
 
 
@@ -83,12 +94,20 @@ def _make_venv(target: Path) -> Path:
 def test_installed_wheel_runs_a_scenario_on_a_named_platform(tmp_path: Path) -> None:
     started = time.perf_counter()
     source = _copy_source(tmp_path / "source")
-    wheels = tmp_path / "wheels"
+    # The sdist first, then the wheel built from it: so the sdist is complete.
+    sdists, wheels = tmp_path / "sdists", tmp_path / "wheels"
+    _run([sys.executable, "-m", "build", "--sdist", "--outdir", sdists, source], cwd=tmp_path)
+    (sdist,) = sdists.glob("demandsim-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "setup.py", "configs/demo.yaml", "sim/config/platforms/cmp.yaml"} <= names
     _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", wheels, source],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", wheels, sdist],
         cwd=tmp_path,
     )
     (wheel,) = wheels.glob("demandsim-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "sim/configs/demo.yaml" in archive.namelist()  # for demandsim demo
     built = time.perf_counter()
 
     python = _make_venv(tmp_path / "venv")
@@ -111,6 +130,14 @@ def test_installed_wheel_runs_a_scenario_on_a_named_platform(tmp_path: Path) -> 
     _run([demandsim, "run", ROOT / "configs" / "demo.yaml", *options], cwd=tmp_path)
     assert (out / "summary.csv").is_file()
     assert '"cmp"' in (out / "manifest.json").read_text()
+    # The demo, from the package alone (no configs/ here): results/demo under this folder.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    demo = _run([demandsim, "demo", "--days", "1"], cwd=elsewhere)
+    assert (elsewhere / "results" / "demo" / "summary.csv").is_file(), demo.stdout
+    assert (elsewhere / "results" / "demo" / "report.html").is_file()
+    version = _run([demandsim, "--version"], cwd=elsewhere).stdout
+    assert version.strip() == f"demandsim {sim.__version__}"
     LOGGER.info(
         "wheel built in %.1f s, installed in %.1f s, run in %.1f s",
         built - started,
