@@ -41,8 +41,11 @@ class _ConsoleLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = f"{record.levelname.lower()}: {record.getMessage()}"
-            if record.exc_info and record.levelno >= logging.ERROR:
+            text = f"{record.levelname.lower()}: {record.getMessage().strip()}"
+            # A library's error (Dask's, as a lost scheduler is reconnected to) is one
+            # line: demandsim says what it means; only its own errors carry tracebacks.
+            own = record.name == "sim" or record.name.startswith("sim.")
+            if record.exc_info and record.levelno >= logging.ERROR and own:
                 text += "\n" + logging.Formatter().formatException(record.exc_info)
             err.print(text, markup=False, highlight=False, soft_wrap=True)
         except Exception:  # a log line must never stop a command
