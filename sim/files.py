@@ -10,11 +10,22 @@ import json
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and setting it back, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -24,8 +35,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.close(handle)
     try:
         write(Path(temporary))
-        # mkstemp creates the file readable by its owner only; results are for sharing.
-        os.chmod(temporary, 0o644)
+        # mkstemp creates the file readable by its owner only; give it the mode any
+        # new file gets (0666 less the umask), so a umask of 077 keeps results
+        # fitted from police data private and 022 shares them.
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -154,7 +167,8 @@ class FolderLock:
                 handle.seek(0)
                 text = handle.read().strip()
                 handle.close()
-                raise FolderInUseError(int(text) if text.isdigit() else None) from None
+                pid = int(text) if text.isascii() and text.isdigit() else None
+                raise FolderInUseError(pid) from None
             try:
                 if os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino:
                     break

@@ -75,7 +75,15 @@ class QueueFigures:
 # --------------------------------------------------------------------------
 
 
+#: Most agents any computation here accepts: 100,000, some fifty times the largest
+#: contact centre. Erlang B, C and A cost time in proportion to the agents (the
+#: recursions step one agent at a time), so past this a typo of a few zeros
+#: would run for minutes.
+MAX_AGENTS = 100_000
+
+
 def check_agents(name: str, value: int) -> int:
+    """``value`` as a head count, 1 to :data:`MAX_AGENTS`; ValueError naming ``name`` otherwise."""
     # bool is an int subclass but never a meaningful head count.
     if isinstance(value, bool):
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -85,6 +93,10 @@ def check_agents(name: str, value: int) -> int:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}") from None
     if count < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {count}")
+    if count > MAX_AGENTS:
+        raise ValueError(
+            f"{name} must be at most {MAX_AGENTS:,} (far beyond any contact centre), got {count:,}"
+        )
     return count
 
 

@@ -30,4 +30,17 @@ def erlang(
             return erlang_a_figures(calls_per_hour, aht_s, agents, patience_s, target_s)
         return erlang_c_figures(calls_per_hour, aht_s, agents, target_s)
     except ValueError as exc:
-        raise InputError([Problem(f"erlang {model}", "", str(exc))]) from None
+        message = str(exc)
+        name = message.split(" ", 1)[0]
+        option = _OPTIONS.get(name, "")
+        raise InputError([Problem(f"erlang {model}", option, message)]) from None
+
+
+#: The option each argument of the analytic functions comes from, for messages.
+_OPTIONS = {
+    "calls_per_hour": "--calls-per-hour",
+    "aht_s": "--aht",
+    "agents": "--agents",
+    "target_s": "--target",
+    "patience_s": "--patience",
+}

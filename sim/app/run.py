@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sim.app.outdir import check_free_space, check_out_dir
+from sim.app.stopped import RunStoppedError
 from sim.config import (
     InputError,
     Problem,
@@ -28,10 +29,23 @@ from sim.config import (
     scenario_from_dict,
     scenario_warnings,
 )
+from sim.config.cost import planned_replication_cost
 from sim.config.experiment import is_experiment
-from sim.runs.executors import DaskExecutor, Executor, ProcessExecutor, SequentialExecutor
+from sim.runs.executors import (
+    ClusterLostError,
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SequentialExecutor,
+)
 from sim.runs.pipeline import Progress, run_plan
-from sim.runs.plan import RunPlan, plan_experiment, plan_experiment_file, plan_scenario
+from sim.runs.plan import (
+    RunPlan,
+    check_buildable,
+    plan_experiment,
+    plan_experiment_file,
+    plan_scenario,
+)
 from sim.runs.results import ResultsWritten, write_results
 from sim.runs.store import ResultStore
 from sim.runs.tables import now_utc
@@ -67,16 +81,56 @@ def default_out_dir(name: str, root: Path = DEFAULT_RESULTS_ROOT) -> Path:
     return root / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, jobs: int | None = None
+) -> Executor:
     """The executor for ``--workers``/``--scheduler``: Dask, local processes, or this process.
 
     ``workers`` defaults to every core; 1 runs replications in this process.
+    More workers than ``jobs`` (the replications planned) would only sit idle,
+    so they are capped at it; more than the cores are allowed (with a warning:
+    they share the cores and each holds a replication's memory).
     ``--workers`` does not apply to a Dask cluster (its workers are its own).
+
+    Raises
+    ------
+    InputError
+        If ``scheduler`` is given but empty.
     """
-    if scheduler:
-        return DaskExecutor(scheduler)
-    count = (os.cpu_count() or 1) if workers is None else workers
+    if scheduler is not None:
+        if not scheduler.strip():
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler",
+                        "",
+                        "is empty; expected the address of a Dask scheduler, e.g. "
+                        "tcp://10.0.0.5:8786 (or leave --scheduler out to run on this machine)",
+                    )
+                ]
+            )
+        return DaskExecutor(scheduler.strip())
+    cores = os.cpu_count() or 1
+    count = cores if workers is None else workers
+    if jobs is not None and count > jobs:
+        log.info("%d workers for %d replications: using %d", count, jobs, max(jobs, 1))
+        count = max(jobs, 1)
+    if count > cores:
+        log.warning(
+            "--workers %d is more than this machine's %d cores: the workers share them "
+            "(no faster) and each holds a replication in memory",
+            count,
+            cores,
+        )
     return SequentialExecutor() if count <= 1 else ProcessExecutor(count)
+
+
+def planned_jobs(plan: RunPlan) -> int:
+    """Replications a plan may run: scenarios x replications (auto: at most)."""
+    precision = plan.precision
+    if precision is None:
+        return len(plan.scenarios) * plan.replications
+    return len(plan.scenarios) * precision.max_replications
 
 
 def execute(
@@ -85,6 +139,7 @@ def execute(
     executor: Executor,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Run a plan into a results directory and write its summary files.
 
@@ -94,107 +149,37 @@ def execute(
         The plan (one scenario, or an experiment's).
     out_dir
         Results directory: new or empty; with ``resume``, holding this plan's
-        replications. A ``run`` (not an experiment) may also replace the results
-        of an earlier run in it.
+        replications; with ``overwrite``, holding results to replace.
     executor
         Where to run the replications (entered and left by the caller).
     resume
         Run only the replications missing from ``out_dir``.
     on_progress
         Called with (completed, total) replications as they finish.
+    overwrite
+        Replace the results of another run or experiment in ``out_dir``
+        (only the files demandsim wrote: see :class:`sim.runs.store.ResultStore`).
+
+    Raises
+    ------
+    InputError
+        For an unusable ``out_dir``, before anything runs.
+    RunStoppedError
+        On Ctrl-C, or when the cluster is lost part-way: what finished is saved.
     """
     started, clock = now_utc(), time.perf_counter()
+    check_buildable(plan)
     check_out_dir(out_dir)
     check_free_space(plan, out_dir)
     # The store holds the directory's lock until the summary files are written.
-    with ResultStore(out_dir, replace_run=plan.kind == "run") as store:
-        outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
-        return write_results(plan, store, outcome, started, time.perf_counter() - clock)
-
-
-#: Disk space a replication takes without records: its metric values and hourly
-#: warm-up figures, twice (the per-replication file and the summary tables), with
-#: room to spare; a year-long replication of a large force takes under 1 MB. Bytes.
-BYTES_PER_REPLICATION = 2_000_000
-#: Disk space of one call attempt's records (a call and its incident), bytes;
-#: measured at about 110 bytes.
-BYTES_PER_RECORDED_CALL = 200
-
-
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse a results directory that is the filesystem root or the current directory.
-
-    ``--out ""`` means the current directory, and results written there (or in
-    ``/``) mix with everything else in it.
-
-    Raises
-    ------
-    InputError
-        Naming ``--out``.
-    """
-    # As written (``x/..``) and with symbolic links followed (a link to the current directory).
-    named = {Path(os.path.abspath(out_dir)), Path(out_dir).resolve()}
-    if any(path == Path(path.anchor) for path in named):
-        reason = "is the root of the file system"
-    elif named & {Path(os.path.abspath(".")), Path.cwd().resolve()}:
-        reason = "is the current directory"
-    else:
-        return
-    raise InputError(
-        [Problem("--out", str(out_dir), f"{reason}; expected a new or empty directory for results")]
-    )
-
-
-def estimated_bytes(plan: RunPlan) -> int:
-    """Disk space a plan's results take at most, bytes (replications planned x their size).
-
-    With records, each replication adds its expected call attempts (annual
-    volumes over its warm-up and measured days) at :data:`BYTES_PER_RECORDED_CALL`.
-    """
-    replications = plan.precision.max_replications if plan.precision else plan.replications
-    total = 0
-    for planned in plan.scenarios:
-        size = BYTES_PER_REPLICATION
-        if plan.records:
-            scenario = planned.prepared
-            volume = sum(
-                channel.volume_per_year
-                for force in scenario.forces.values()
-                for channel in force.channels.values()
-            )
-            calls = volume * (scenario.days + scenario.warmup_days) / 365.0
-            size += int(calls * BYTES_PER_RECORDED_CALL)
-        total += size * replications
-    return total
-
-
-def check_free_space(plan: RunPlan, out_dir: Path) -> None:
-    """Refuse to start a plan whose results would not fit on the disk of ``out_dir``.
-
-    Checked before anything runs, so a full disk never costs the simulation
-    done (a resume needs as much again at most: its estimate is not reduced).
-
-    Raises
-    ------
-    InputError
-        Naming ``--out``, the space free and the space needed.
-    """
-    existing = next((p for p in (out_dir, *out_dir.absolute().parents) if p.exists()), None)
-    if existing is None or not existing.is_dir():
-        return  # the store says why the directory cannot be made
-    free = shutil.disk_usage(existing).free
-    needed = estimated_bytes(plan)
-    if free < needed:
-        raise InputError(
-            [
-                Problem(
-                    "--out",
-                    str(out_dir),
-                    f"has {free / 1e6:.1f} MB free on its disk; these results need about "
-                    f"{needed / 1e6:.1f} MB; free some space or give a directory on another disk",
-                )
-            ]
-        )
+    with ResultStore(out_dir, overwrite=overwrite) as store:
+        try:
+            outcome = run_plan(plan, store, executor, resume=resume, on_progress=on_progress)
+            return write_results(plan, store, outcome, started, time.perf_counter() - clock)
+        except KeyboardInterrupt:
+            raise RunStoppedError(out_dir, store.finished(), interrupted=True) from None
+        except ClusterLostError as lost:
+            raise RunStoppedError(out_dir, store.finished(), False, lost.problems) from None
 
 
 def _resume_needs_out(resume: bool, out_dir: Path | None) -> None:
@@ -213,6 +198,7 @@ def run_scenario(
     scheduler: str | None = None,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Run every replication of a scenario file and write its results directory.
 
@@ -234,11 +220,15 @@ def run_scenario(
         Run only the replications missing from ``out_dir``.
     on_progress
         Called with (completed, total) replications as they finish.
+    overwrite
+        Replace the results of another run or experiment in ``out_dir``.
 
     Raises
     ------
     InputError
         If the scenario or an override is invalid, or the output path is unusable.
+    RunStoppedError
+        On Ctrl-C or a lost cluster, with the finished replications kept.
     """
     _resume_needs_out(resume, out_dir)
     scenario = load_scenario(path, overrides)
@@ -251,8 +241,8 @@ def run_scenario(
     )
     out_dir = out_dir if out_dir is not None else default_out_dir(scenario.name)
     log.info("running %s: %d replications", scenario.name, plan.replications)
-    with make_executor(workers, scheduler) as executor:
-        return execute(plan, out_dir, executor, resume, on_progress)
+    with make_executor(workers, scheduler, planned_jobs(plan)) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress, overwrite)
 
 
 def run_experiment_file(
@@ -262,6 +252,7 @@ def run_experiment_file(
     scheduler: str | None = None,
     resume: bool = False,
     on_progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> ResultsWritten:
     """Validate an experiment file, run it, and write its results directory.
 
@@ -274,7 +265,7 @@ def run_experiment_file(
         Required with ``resume``.
     workers
         Local worker processes (default: one per core; 1: this process).
-    scheduler, resume, on_progress
+    scheduler, resume, on_progress, overwrite
         As for :func:`run_scenario`.
 
     Raises
@@ -282,12 +273,14 @@ def run_experiment_file(
     InputError
         For a bad experiment, option or results directory, or an unreachable
         scheduler: before anything runs.
+    RunStoppedError
+        On Ctrl-C or a lost cluster, with the finished replications kept.
     """
     plan = plan_experiment_file(path)
     _resume_needs_out(resume, out_dir)
     out_dir = out_dir if out_dir is not None else default_out_dir(plan.name)
-    with make_executor(workers, scheduler) as executor:
-        return execute(plan, out_dir, executor, resume, on_progress)
+    with make_executor(workers, scheduler, planned_jobs(plan)) as executor:
+        return execute(plan, out_dir, executor, resume, on_progress, overwrite)
 
 
 @dataclass(frozen=True)
@@ -310,6 +303,13 @@ class Validation:
 def validate_file(path: Path) -> Validation:
     """Check a scenario or experiment file: what it holds, and any warnings.
 
+    Every check ``run`` and ``experiment`` make before simulating is made: the
+    file and every scenario it makes are validated (their cost bounded: see
+    :mod:`sim.config.cost`), platforms applied, and each scenario's model
+    built without simulating (:func:`sim.runs.plan.check_buildable`). Only
+    what depends on ``--out`` (room on its disk, whether it may be written)
+    is left to the run.
+
     A file is read as an experiment if it has any of the keys only an experiment
     has (``base``, ``baseline``, ``grid``, ``scenarios``) and no ``forces``.
 
@@ -321,9 +321,11 @@ def validate_file(path: Path) -> Validation:
     raw = read_yaml_file(path)
     if is_experiment(raw):
         expanded = expand_experiment(raw, path)
-        description = describe_plan(plan_experiment(expanded))
-        return Validation(description, tuple(experiment_warnings(expanded)))
+        plan = plan_experiment(expanded)
+        check_buildable(plan)
+        return Validation(describe_plan(plan), tuple(experiment_warnings(expanded)))
     scenario = scenario_from_dict(raw, str(path))
+    check_buildable(plan_scenario(scenario, path))
     warnings = scenario_warnings(scenario, str(path))
     warnings += stability_warnings(scenario, str(path), logged=False)
     return Validation(describe_scenario(path, scenario), tuple(warnings))
@@ -332,11 +334,13 @@ def validate_file(path: Path) -> Validation:
 def describe_scenario(path: Path, scenario: Scenario) -> str:
     """One line saying what a scenario holds."""
     channels = sum(len(f.channels) for f in scenario.forces.values())
+    arrivals, memory = planned_replication_cost(scenario)
     return (
         f"{path}: valid scenario '{scenario.name}': {len(scenario.forces)} force(s), "
         f"{channels} channel(s), {len(scenario.handler_pools)} handler pool(s), "
         f"{scenario.days:g} days after {scenario.warmup_days:g} warm-up, "
-        f"{scenario.replications} replication(s)"
+        f"{scenario.replications} replication(s) of at most about {arrivals:,.0f} call "
+        f"attempts and online reports and {memory / 1e6:,.0f} MB each"
     )
 
 
@@ -353,11 +357,13 @@ def describe_plan(plan: RunPlan) -> str:
             f"until ±{precision.relative_half_width:.0%} on {metrics})"
         )
     base = plan.base_path.name if plan.base_path is not None else plan.source.name
+    arrivals, memory = max(planned_replication_cost(s.prepared) for s in plan.scenarios)
     return (
         f"{plan.source}: valid experiment '{plan.name}': {len(plan.scenarios)} scenario(s) "
         f"from {base}, baseline {plan.baseline}, "
         f"{first.days:g} days after {first.warmup_days:g} warm-up, seed {plan.seed}, "
-        f"{replications}"
+        f"{replications}; the largest replication plans at most about {arrivals:,.0f} call "
+        f"attempts and online reports and {memory / 1e6:,.0f} MB"
     )
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.app.outdir import claim_out_folder
 from sim.app.run import DEFAULT_RESULTS_ROOT, make_executor
 from sim.config import (
     InputError,
@@ -77,6 +78,7 @@ def staff_scenario(
     targets: Sequence[str],
     options: StaffOptions = StaffOptions(),
     on_step: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Handlers needed per interval to meet the targets, then the cheapest roster covering them.
 
@@ -94,6 +96,9 @@ def staff_scenario(
         pool's own shifts), workers, confidence and tolerance, roster limits.
     on_step
         Called with a short description of each step (progress).
+    overwrite
+        Replace an earlier staffing result in ``out_dir`` (which must otherwise
+        be new or empty).
 
     Raises
     ------
@@ -145,6 +150,7 @@ def staff_scenario(
                 estimate=estimate,
             )
         ),
+        overwrite=overwrite,
         shift_hours=(8.0, 10.0),
         place=place,
         on_step=on_step,
@@ -157,6 +163,7 @@ def staff_area(
     targets: Sequence[str],
     options: StaffOptions = StaffOptions(),
     on_step: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Response units needed per interval in an area to meet attendance targets, then rosters.
 
@@ -175,6 +182,9 @@ def staff_area(
         default shift patterns: the area's own unit shifts).
     on_step
         Called with a short description of each step (progress).
+    overwrite
+        Replace an earlier staffing result in ``out_dir`` (which must otherwise
+        be new or empty).
 
     Raises
     ------
@@ -225,6 +235,7 @@ def staff_area(
                 estimate=estimate,
             )
         ),
+        overwrite=overwrite,
         shift_hours=(10.0,),
         place=place,
         on_step=on_step,
@@ -249,6 +260,30 @@ class _StaffedPlace:
     manifest: tuple[str, str]
 
 
+#: The files ``staff`` writes in its results directory (``--overwrite`` deletes these).
+STAFF_FILES = (
+    "requirement.csv",
+    "verification.csv",
+    "spread.csv",
+    "iterations.csv",
+    "roster.yaml",
+    "scenario.yaml",
+    "requirement.html",
+    "manifest.json",
+)
+
+
+def _holds_staffing(folder: Path) -> bool:
+    """Whether a folder holds the results of ``demandsim staff`` (its manifest says so)."""
+    import json
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"targets", "interval_minutes"} <= set(manifest)
+
+
 def _staff(
     path: Path,
     targets: Sequence[str],
@@ -263,6 +298,7 @@ def _staff(
     shift_hours: tuple[float, ...],
     place: Callable[[Scenario, Any, list[Target]], _StaffedPlace],
     on_step: Callable[[str], None] | None,
+    overwrite: bool = False,
 ) -> StaffOutcome:
     """Requirement, roster and results directory: the steps shared by both staff commands.
 
@@ -334,8 +370,6 @@ def _staff(
     if out_dir is None:
         stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
         out_dir = DEFAULT_RESULTS_ROOT / f"{out_name(scenario, setup)}{stamp}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError([Problem("--out", str(out_dir), "is a file; expected a directory")])
 
     def roster_for(requirement: Any) -> RosterSolution:
         return rostering.solve_roster(
@@ -351,6 +385,7 @@ def _staff(
     step("analytic estimate and roster feasibility")
     estimate = estimate_of(setup)
     roster_for(estimate.rostered)
+    claim_out_folder(out_dir, STAFF_FILES, overwrite, _holds_staffing, "staffing")
     confidence = verification.Confidence(
         level=options.confidence,
         tolerance=options.tolerance,

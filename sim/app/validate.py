@@ -27,7 +27,7 @@ from sim.config.experiment import is_experiment
 from sim.config.platform import Platform
 from sim.errors import InputError
 from sim.fit.mapping import ColumnMappingFile, read_mapping
-from sim.planning.rostering import patterns_from_dict
+from sim.planning.shifts import patterns_from_dict
 
 #: Top-level keys of a fit mapping file.
 MAPPING_KEYS = frozenset(ColumnMappingFile.model_fields)

@@ -21,7 +21,6 @@ from sim.cli.output import (
     bad_input_exits_2,
     err,
     figure,
-    interrupted_keeps_replications,
     note,
     out,
     print_comparison,
@@ -32,6 +31,7 @@ from sim.cli.output import (
     progress_counter,
     progress_shown,
     set_verbosity,
+    stopped_runs_say_how_to_resume,
     work_done,
 )
 from sim.errors import InputError, Problem
@@ -148,6 +148,15 @@ Scheduler = Annotated[
 Resume = Annotated[
     bool, typer.Option("--resume", metavar="", help="Finish an interrupted run in --out DIR.")
 ]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        metavar="",
+        help="Replace the results of another run or experiment in --out (only the files "
+        "demandsim wrote there).",
+    ),
+]
 Excel = Annotated[
     Path | None,
     typer.Option(
@@ -199,19 +208,46 @@ def run(
     workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    overwrite: Overwrite = False,
     excel: Excel = None,
 ) -> None:
-    """Run one scenario: N replications, results directory with summary.csv."""
+    """Run one scenario: N replications, results directory with summary.csv.
+
+    Ctrl-C keeps every finished replication and prints the command that finishes
+    the run (exit 130); a lost cluster does the same with exit 2.
+    """
     with bad_input_exits_2():
         app_excel.check_excel_path(excel)
     overrides = app_run.cli_overrides(set_ or [], replications, seed, days, warmup_days)
+    command = ["demandsim", "run", str(scenario)]
+    for override in set_ or []:
+        command += ["--set", override]
+    for flag, value in (
+        ("--replications", replications),
+        ("--seed", seed),
+        ("--days", days),
+        ("--warmup-days", warmup_days),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
+    command += ["--records"] if records else []
+    command += ["--workers", str(workers)] if workers != 1 else []
+    command += ["--scheduler", scheduler] if scheduler is not None else []
     with (
-        interrupted_keeps_replications(),
+        stopped_runs_say_how_to_resume(command),
         bad_input_exits_2(),
         progress_counter(scenario.stem) as on_progress,
     ):
         outcome = app_run.run_scenario(
-            scenario, overrides, out_dir, records, workers, scheduler, resume, on_progress
+            scenario,
+            overrides,
+            out_dir,
+            records,
+            workers,
+            scheduler,
+            resume,
+            on_progress,
+            overwrite=overwrite,
         )
     summary = outcome.summary
     title = f"{outcome.plan.name}: mean ± half-width of 95% confidence interval"
@@ -264,23 +300,28 @@ def experiment(
     ] = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    overwrite: Overwrite = False,
     excel: Excel = None,
 ) -> None:
     """Run a sweep of scenarios and compare each with the baseline (paired, same random numbers).
 
-    Exit 0 when every replication finished; 2 for bad input, before anything runs;
-    1 if some replication failed twice (the others are in the results; --resume
-    tries the failed ones again).
+    Exit 0 when every replication finished; 2 for bad input, before anything runs,
+    or a lost cluster; 1 if some replication failed twice (the others are in the
+    results; --resume tries the failed ones again); 130 on Ctrl-C (what finished
+    is kept: the output says how to resume).
     """
+    command = ["demandsim", "experiment", str(file)]
+    command += ["--workers", str(workers)] if workers is not None else []
+    command += ["--scheduler", scheduler] if scheduler is not None else []
     with bad_input_exits_2():
         app_excel.check_excel_path(excel)
     with (
-        interrupted_keeps_replications(),
+        stopped_runs_say_how_to_resume(command),
         bad_input_exits_2(),
         progress_counter(file.stem) as on_progress,
     ):
         outcome = app_run.run_experiment_file(
-            file, out_dir, workers, scheduler, resume, on_progress
+            file, out_dir, workers, scheduler, resume, on_progress, overwrite=overwrite
         )
     print_experiment(outcome)
     _write_excel(app_excel.write_run_excel, outcome, excel)
@@ -463,6 +504,12 @@ def staff(
             "--out", metavar="DIR", help="Results directory (default results/NAME-staff-TIME)."
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", metavar="", help="Replace an earlier staffing result in --out."
+        ),
+    ] = False,
     excel: Excel = None,
 ) -> None:
     """Handlers (or an area's units) needed per interval to meet targets, then rosters."""
@@ -498,9 +545,9 @@ def staff(
             run, args = app_staff.staff_scenario, (scenario, pool, target, options)
         if progress_shown():
             with err.status("staffing") as status:
-                outcome = run(*args, on_step=status.update)
+                outcome = run(*args, on_step=status.update, overwrite=overwrite)
         else:
-            outcome = run(*args)
+            outcome = run(*args, overwrite=overwrite)
     print_staffing(outcome)
     _write_excel(app_excel.write_staff_excel, outcome, excel)
 
@@ -649,7 +696,8 @@ def demo(
     with bad_input_exits_2():
         scenario = app_demo.shipped_scenario()
     out_dir = app_demo.DEMO_OUT
-    run(scenario, days=days, out_dir=out_dir, records=True)
+    # demo always replaces its own results/demo: that is what it is for.
+    run(scenario, days=days, out_dir=out_dir, records=True, overwrite=True)
     report(out_dir, out_dir / "report.html")
 
 

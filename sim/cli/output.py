@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import math
+import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.app.stopped import RunStoppedError
 from sim.errors import InputError
 
 # Off a terminal (a pipe, a file, CI) rich would wrap tables at 80 columns.
@@ -39,8 +41,11 @@ class _ConsoleLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = f"{record.levelname.lower()}: {record.getMessage()}"
-            if record.exc_info and record.levelno >= logging.ERROR:
+            text = f"{record.levelname.lower()}: {record.getMessage().strip()}"
+            # A library's error (Dask's, as a lost scheduler is reconnected to) is one
+            # line: demandsim says what it means; only its own errors carry tracebacks.
+            own = record.name == "sim" or record.name.startswith("sim.")
+            if record.exc_info and record.levelno >= logging.ERROR and own:
                 text += "\n" + logging.Formatter().formatException(record.exc_info)
             err.print(text, markup=False, highlight=False, soft_wrap=True)
         except Exception:  # a log line must never stop a command
@@ -97,17 +102,29 @@ def bad_input_exits_2() -> Iterator[None]:
 
 
 @contextmanager
-def interrupted_keeps_replications() -> Iterator[None]:
-    """On Ctrl-C, say that finished replications are kept and how to resume; exit 130."""
+def stopped_runs_say_how_to_resume(command: Sequence[str]) -> Iterator[None]:
+    """On Ctrl-C or a lost cluster: say what is kept and how to resume; exit 130 or 2.
+
+    ``command`` is the command line that was run, without ``--out``,
+    ``--resume`` and ``--overwrite``: the hint adds ``--out DIR --resume``.
+    """
     try:
         yield
-    except KeyboardInterrupt:
+    except RunStoppedError as stopped:
+        for problem in stopped.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        hint = shlex.join([*command, "--out", str(stopped.out_dir), "--resume"])
+        what = "interrupted" if stopped.interrupted else "stopped"
         err.print(
-            "interrupted: every finished replication is saved; run the same command with "
-            "--resume (and --out) to finish",
+            f"{what}: {stopped.finished} finished replication(s) are saved in "
+            f"{stopped.out_dir}/; to finish, run:\n  {hint}",
             markup=False,
+            highlight=False,
             soft_wrap=True,
         )
+        raise typer.Exit(130 if stopped.interrupted else 2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted before any replication ran", markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
 
 

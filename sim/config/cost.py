@@ -34,6 +34,17 @@ MAX_ARRIVALS_PER_REPLICATION = 20_000_000
 #: against; a real platform fails a few times a month.
 MAX_OUTAGES_PER_REPLICATION = 100_000
 
+#: Memory one replication holds per planned call attempt or online report
+#: (redials counted at most, as planned): its call and incident rows, the
+#: events between, and its records when kept, bytes. Measured at 535-660 bytes
+#: on the demo at four times its volume (resident memory, with and without records).
+BYTES_PER_PLANNED_ARRIVAL = 700
+
+#: Most memory one replication may plan: 4 GB, about four times a large force's
+#: year (DESIGN §8: about a million calls and incidents, some 1 GB). Every
+#: worker process holds one replication at a time.
+MAX_REPLICATION_BYTES = 4_000_000_000
+
 FieldPath = tuple[str | int, ...]
 
 
@@ -97,17 +108,9 @@ def _attempts_per_caller(channel: Channel) -> float:
     return float(sum(p**k for k in range(channel.redial.max_attempts)))
 
 
-def cost_problems(scenario: Scenario) -> list[tuple[FieldPath, str]]:
-    """Problems of a scenario too costly to simulate: arrivals and outages past their bounds.
-
-    Returns
-    -------
-    list
-        ``(field path, message)`` pairs, empty when the scenario is within bounds.
-    """
-    problems: list[tuple[FieldPath, str]] = []
+def _planned_by_channel(scenario: Scenario) -> list[tuple[float, FieldPath, Sequence[Surge]]]:
+    """Planned arrivals of every channel and online reports: (arrivals, path, surges)."""
     start_s, end_s = -scenario.warmup_s, scenario.horizon_s
-    period = f"{scenario.warmup_days:g} warm-up and {scenario.days:g} measured days"
     by_channel: list[tuple[float, FieldPath, Sequence[Surge]]] = []
     for force_id, force in scenario.forces.items():
         for channel_id, channel in force.channels.items():
@@ -117,17 +120,52 @@ def cost_problems(scenario: Scenario) -> list[tuple[FieldPath, str]]:
         if force.online is not None:
             planned = planned_arrivals(force.online, start_s, end_s)
             by_channel.append((planned, ("forces", force_id, "online"), force.online.surges))
+    return by_channel
+
+
+def planned_replication_cost(scenario: Scenario) -> tuple[float, float]:
+    """What one replication of a scenario plans: (call attempts and online reports, bytes).
+
+    Attempts count redials at most (every attempt abandoned); bytes are the
+    memory a replication holds at its peak, at :data:`BYTES_PER_PLANNED_ARRIVAL`.
+    """
+    arrivals = sum(planned for planned, _, _ in _planned_by_channel(scenario))
+    return arrivals, arrivals * BYTES_PER_PLANNED_ARRIVAL
+
+
+def cost_problems(scenario: Scenario) -> list[tuple[FieldPath, str]]:
+    """Problems of a scenario too costly to simulate: arrivals, memory and outages past bounds.
+
+    Returns
+    -------
+    list
+        ``(field path, message)`` pairs, empty when the scenario is within bounds.
+    """
+    problems: list[tuple[FieldPath, str]] = []
+    period = f"{scenario.warmup_days:g} warm-up and {scenario.days:g} measured days"
+    by_channel = _planned_by_channel(scenario)
     total = sum(planned for planned, _, _ in by_channel)
-    if total > MAX_ARRIVALS_PER_REPLICATION:
+    memory = total * BYTES_PER_PLANNED_ARRIVAL
+    if total > MAX_ARRIVALS_PER_REPLICATION or memory > MAX_REPLICATION_BYTES:
         planned, path, surges = max(by_channel, key=lambda item: item[0])
         field = (*path, "surges") if surges else (*path, "volume_per_year")
+        if total > MAX_ARRIVALS_PER_REPLICATION:
+            bound = (
+                f"expected at most {MAX_ARRIVALS_PER_REPLICATION:,} (about 20 times a large "
+                "force's year)"
+            )
+        else:
+            bound = (
+                f"that needs about {memory / 1e9:.1f} GB of memory per replication; expected "
+                f"at most {MAX_REPLICATION_BYTES / 1e9:g} GB (about "
+                f"{MAX_REPLICATION_BYTES // BYTES_PER_PLANNED_ARRIVAL:,} attempts)"
+            )
         problems.append(
             (
                 field,
                 f"makes the scenario plan about {total:,.0f} call attempts and online reports "
                 f"per replication over {period} ({planned:,.0f} from this channel, surges and "
-                f"redials included); expected at most {MAX_ARRIVALS_PER_REPLICATION:,} "
-                "(about 20 times a large force's year): lower volume_per_year or a surge's "
+                f"redials included); {bound}: lower volume_per_year or a surge's "
                 "multiplier or duration_hours, or shorten days",
             )
         )

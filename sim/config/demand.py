@@ -24,7 +24,7 @@ from sim.config.base import (
     Weight,
 )
 from sim.config.durations import ConstantTime, Duration, ExponentialTime, LognormalTime, Patience
-from sim.config.handlers import Roster, after_shrinkage
+from sim.config.handlers import Roster, after_shrinkage, check_staff_left
 from sim.units import (
     DAYS_PER_YEAR,
     HOURS_PER_WEEK,
@@ -242,6 +242,11 @@ class DeskReview(FrozenModel):
     def available_per_minute(self) -> np.ndarray:
         """Reviewers working in each minute of the week, after shrinkage."""
         return after_shrinkage(self.roster.staff_per_minute(), self.shrinkage)
+
+    @model_validator(mode="after")
+    def _someone_left_after_shrinkage(self) -> DeskReview:
+        check_staff_left(self.roster, self.shrinkage)
+        return self
 
 
 class OnlineChannel(FrozenModel):

@@ -48,7 +48,8 @@ class Roster(FrozenModel):
     shifts: list[Shift] | None = None
     allow_gaps: bool = Field(
         default=False,
-        description="Allow intervals with nobody on duty (off by default: almost always a typo).",
+        description="Allow intervals with nobody on duty, or nobody working once shrinkage "
+        "is taken off (off by default: almost always a typo).",
     )
 
     @model_validator(mode="after")
@@ -122,6 +123,45 @@ class HandlerPool(FrozenModel):
     def available_per_minute(self) -> np.ndarray:
         """Handlers taking calls in each minute of the week, after shrinkage."""
         return after_shrinkage(self.roster.staff_per_minute(), self.shrinkage)
+
+    @model_validator(mode="after")
+    def _someone_left_after_shrinkage(self) -> HandlerPool:
+        check_staff_left(self.roster, self.shrinkage)
+        return self
+
+
+def check_staff_left(roster: Roster, shrinkage: float) -> None:
+    """Refuse a shrinkage that leaves nobody working where staff are rostered.
+
+    Unless ``roster.allow_gaps``: then nobody working is the planner's intent
+    (``demandsim validate`` still warns when it is so all week, see
+    :mod:`sim.config.caveats`).
+
+    Raises
+    ------
+    CrossFieldError
+        At ``shrinkage``, saying where nobody is left.
+    """
+    if roster.allow_gaps:
+        return
+    rostered = roster.staff_per_minute()
+    emptied = (rostered > 0) & (after_shrinkage(rostered, shrinkage) == 0)
+    if not emptied.any():
+        return
+    gaps = _zero_runs(np.where(emptied, 0, 1))
+    where = ", ".join(_describe_minutes(a, b) for a, b in gaps[:3])
+    more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+    raise CrossFieldError(
+        [
+            (
+                ("shrinkage",),
+                f"is {shrinkage:g}, which rounds everyone rostered away {where}{more} "
+                f"(at most {rostered[emptied].max()} on duty there), leaving nobody working; "
+                "expected a smaller shrinkage or more staff (or roster.allow_gaps: true "
+                "if that is intended)",
+            )
+        ]
+    )
 
 
 def after_shrinkage(rostered: np.ndarray, shrinkage: float) -> np.ndarray:

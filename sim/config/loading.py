@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from sim.config.messages import (
     describe_input,
-    describe_with_kind,
     dotted_path,
     problems_from_validation,
 )
@@ -94,7 +93,8 @@ def _set_path(root: dict, path: list[str], value: Any, source: str) -> Problem |
         walked = dotted_path(path[: depth + 1])
         last = depth == len(path) - 1
         if isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
+            # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+            if not (part.isascii() and part.isdigit() and int(part) < len(node)):
                 expected = (
                     "the list is empty; set the whole list instead, e.g. "
                     f"{dotted_path(path[:depth])}=[...]"
@@ -166,16 +166,27 @@ def _blame_override(problem: Problem, overrides: Sequence[str]) -> Problem:
     return problem
 
 
+def kind_of_document(raw: Any) -> str:
+    """What a whole parsed file is, in words, without quoting any of it (``a list``, ``text``)."""
+    if raw is None:
+        return "empty"
+    if isinstance(raw, list):
+        return f"a list of {len(raw)} item(s)"
+    if isinstance(raw, bool):
+        return "true/false"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    if isinstance(raw, str):
+        return f"text ({len(raw):,} characters)"
+    return f"a {type(raw).__name__} value"
+
+
 def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
     """Validate a parsed scenario mapping, raising ``InputError`` with every problem."""
     if not isinstance(raw, dict):
-        kind = (
-            "empty"
-            if raw is None
-            else describe_with_kind(raw)
-            if isinstance(raw, list)
-            else (f"{describe_input(raw)}")
-        )
+        # The kind only, never the content: the file may not be a scenario at all
+        # (a wrong path to /etc/passwd, a key file), and its text is nobody's business.
+        kind = kind_of_document(raw)
         raise InputError([Problem(source, "", f"is {kind}; expected a mapping of scenario fields")])
     try:
         return Scenario.model_validate(raw)

@@ -24,7 +24,7 @@ from sim.config.base import (
     StaffCount,
 )
 from sim.config.durations import Duration
-from sim.config.handlers import Roster, after_shrinkage
+from sim.config.handlers import Roster, after_shrinkage, check_staff_left
 from sim.units import DAY_NAMES, SECONDS_PER_MINUTE, clock_to_seconds
 
 #: National attendance targets in minutes, from the metric catalogue (DESIGN §6):
@@ -160,3 +160,8 @@ class ResolutionTeam(FrozenModel):
     def available_per_minute(self) -> np.ndarray:
         """Team members taking call-backs in each minute of the week, after shrinkage."""
         return after_shrinkage(self.roster.staff_per_minute(), self.shrinkage)
+
+    @model_validator(mode="after")
+    def _someone_left_after_shrinkage(self) -> ResolutionTeam:
+        check_staff_left(self.roster, self.shrinkage)
+        return self

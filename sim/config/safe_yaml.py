@@ -1,4 +1,14 @@
-"""Safe YAML reading: no Python objects, keys read as written, duplicates rejected, sizes capped."""
+"""Safe YAML reading: no Python objects, keys read as written, duplicates rejected, sizes capped.
+
+Size is not the only cost: PyYAML's pure-Python reader takes seconds per
+megabyte and builds a few hundred bytes of objects per node, so a file of a
+few megabytes of list items would take minutes and gigabytes. Before the
+strict (pure-Python) loader reads anything, a quick pass over the document's
+events (libyaml's C parser where PyYAML has it) counts nodes, list and mapping
+lengths, aliases and scalar lengths, and refuses the document at the first
+bound it passes. A scenario is a few hundred nodes; the bounds are far above
+any real one.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +19,24 @@ import yaml
 
 from sim.config.messages import describe_input
 from sim.errors import InputError, Problem
+from sim.files import not_a_regular_file
 
-#: Largest scenario file read (a scenario is a few kilobytes; this stops a wrong
-#: path such as a data file or /dev/zero from being read for ever).
-MAX_FILE_BYTES = 10_000_000
+#: Largest scenario file read, bytes (a scenario is a few kilobytes; this stops a
+#: wrong path such as a data file from being read, and bounds the strict loader's
+#: time to about a second).
+MAX_FILE_BYTES = 1_000_000
+#: Most nodes (values, lists, mappings and keys) in one document; a scenario of
+#: several forces, each roster given per 15-minute interval, has under 20,000.
+MAX_YAML_NODES = 100_000
+#: Most items in one list or entries in one mapping (a roster per 15 minutes: 672).
+MAX_YAML_ITEMS = 10_080
+#: Most alias references (``*name``) in one document: each may stand for a whole
+#: block, so a few dozen aliases nested can stand for billions of nodes.
+MAX_YAML_ALIASES = 1_000
+#: Longest single value, characters (a description is at most 4,000).
+MAX_YAML_SCALAR_CHARS = 100_000
+
+_EventLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -56,8 +80,65 @@ _StrictLoader.add_constructor(
 )
 
 
+def _too_complex(text: str) -> tuple[str, str] | None:
+    """Where and why a document passes a complexity bound, or None if it is within them.
+
+    Counts on the event stream (never builds the document). A syntax error ends
+    the count: the strict loader then reports it, at a cost bounded by what was
+    read before it.
+    """
+    nodes = aliases = 0
+    # Of each list or mapping being read: events so far, and the most allowed (a
+    # mapping's entries are key and value events: twice the entries).
+    open_collections: list[list[int]] = []
+    try:
+        for event in yaml.parse(text, Loader=_EventLoader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                open_collections.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            nodes += 1
+            mark = event.start_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            if open_collections:
+                counted = open_collections[-1]
+                counted[0] += 1
+                if counted[0] > counted[1]:
+                    return where, f"has a list or mapping of over {MAX_YAML_ITEMS:,} entries"
+            if nodes > MAX_YAML_NODES:
+                return where, f"has over {MAX_YAML_NODES:,} values, lists and mappings"
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_YAML_ALIASES:
+                    return where, f"has over {MAX_YAML_ALIASES:,} aliases (*name)"
+            elif isinstance(event, yaml.ScalarEvent):
+                if len(event.value) > MAX_YAML_SCALAR_CHARS:
+                    return where, f"has a value of over {MAX_YAML_SCALAR_CHARS:,} characters"
+            elif isinstance(event, yaml.CollectionStartEvent):
+                per_entry = 2 if isinstance(event, yaml.MappingStartEvent) else 1
+                open_collections.append([0, per_entry * MAX_YAML_ITEMS])
+    except (yaml.YAMLError, RecursionError, ValueError, IndexError):
+        return None
+    return None
+
+
 def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text safely, raising ``InputError`` that names the line on failure."""
+    """Parse YAML text safely, raising ``InputError`` that names the line on failure.
+
+    Raises
+    ------
+    InputError
+        If the text is not valid YAML, or passes a complexity bound
+        (:data:`MAX_YAML_NODES`, :data:`MAX_YAML_ITEMS`, :data:`MAX_YAML_ALIASES`,
+        :data:`MAX_YAML_SCALAR_CHARS`).
+    """
+    bound = _too_complex(text)
+    if bound is not None:
+        where, what = bound
+        raise InputError(
+            [Problem(source, where, f"{what}; expected a scenario of a sensible size")]
+        )
     try:
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
     except yaml.MarkedYAMLError as exc:
@@ -87,6 +168,11 @@ def parse_yaml(text: str, source: str) -> Any:
 def read_yaml_file(path: str | Path) -> Any:
     """Read and parse a YAML file, raising ``InputError`` if it cannot be read or parsed."""
     source = str(path)
+    unreadable = not_a_regular_file(Path(path))
+    if unreadable is not None:
+        if unreadable == "does not exist":
+            unreadable = "file not found; expected the path of a scenario YAML file"
+        raise InputError([Problem(source, "", unreadable)])
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)

@@ -15,12 +15,20 @@ from functools import partial
 import numpy as np
 import simpy
 
-from sim.config import CHANNEL_PRIORITY, DAY_NAMES, SECONDS_PER_MINUTE, Scenario, clock_to_seconds
+from sim.config import (
+    CHANNEL_PRIORITY,
+    DAY_NAMES,
+    SECONDS_PER_MINUTE,
+    Platform,
+    Scenario,
+    clock_to_seconds,
+)
 from sim.model.appointments import AppointmentDiary
 from sim.model.contact import CallQueue, GradingHook, PoolState
 from sim.model.events import Arrivals, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.incidents import ForceIncidents, IncidentFactory, RedialAttributes
+from sim.model.outages import PlatformClock
 from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
 from sim.model.sampling import SampledCalls
@@ -287,3 +295,32 @@ def wire_online(
 
     arrivals.add(online["arrival"], report_arrives)
     return teams
+
+
+def dry_build(scenario: Scenario, platform: Platform | None = None) -> None:
+    """Wire a prepared scenario's model on a SimPy environment without simulating.
+
+    What ``demandsim validate`` and ``run`` do before anything is simulated, so
+    that a scenario the model cannot be built from is found at once: the
+    queues and the pools serving them, the response areas with their units on
+    their rosters, the appointment diaries, the resolution and desk teams, and
+    the platform's clock. Nothing is sampled and no event is processed; the
+    rosters are followed over the first hour only, so it costs milliseconds.
+
+    Raises
+    ------
+    Exception
+        Whatever the model's constructors raise (the caller reports it).
+    """
+    env = simpy.Environment(initial_time=0.0)
+    window = (0.0, 3600.0)
+    build_queues_and_pools(scenario)
+    _, _, factory, _ = wire_response(scenario, env, window)
+    no_reports = {
+        key: np.empty(0) for key in ("arrival", "force", "grade", "incident_u", "review_s")
+    }
+    wire_online(scenario, env, no_reports, factory, window, Arrivals())
+    for pool in scenario.handler_pools.values():
+        roster_changes(pool.available_per_minute(), *window)
+    if platform is not None:
+        PlatformClock(platform, np.empty(0), np.empty(0))

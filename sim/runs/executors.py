@@ -18,6 +18,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 import traceback
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -188,13 +190,35 @@ class ProcessExecutor:
                 self._shutdown(interrupted=True)
 
 
+class ClusterLostError(InputError):
+    """The Dask cluster stopped answering part-way: no worker alive, or the scheduler lost.
+
+    Bad input rather than a bug (exit 2): the address or the cluster is at fault,
+    and the replications finished before it are kept for ``--resume``.
+    """
+
+
+def _scheduler_problem(address: str, problem: str) -> list[Problem]:
+    return [
+        Problem(
+            "--scheduler",
+            address,
+            f"{problem}; expected the address of a running Dask scheduler with workers, "
+            "e.g. tcp://10.0.0.5:8786",
+        )
+    ]
+
+
 class DaskExecutor:
     """Run jobs on an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
     Each job is one Dask task. The cluster's workers need demandsim installed
     (the same version: the manifest records this machine's versions). Dask
     itself moves tasks off a worker that dies; a task that still cannot finish
-    comes back as a failed attempt.
+    comes back as a failed attempt. Nothing waits for ever: connecting gives
+    up after ``connect_timeout_s`` (also when something not Dask answers on
+    the port), and a run ends with :class:`ClusterLostError` when the scheduler is
+    lost or no worker has been alive for ``workers_timeout_s``.
 
     Parameters
     ----------
@@ -204,9 +228,12 @@ class DaskExecutor:
         How long to try to reach the scheduler, seconds (default
         ``DASK_CONNECT_TIMEOUT_S``).
     workers_timeout_s
-        How long to wait for the cluster to have at least one worker, seconds
-        (default ``DASK_WORKERS_TIMEOUT_S``).
+        How long to wait for the cluster to have at least one worker, at the
+        start and whenever it has none, seconds (default ``DASK_WORKERS_TIMEOUT_S``).
     """
+
+    #: How often a run checks the cluster while no replication finishes, seconds.
+    poll_s = 0.2
 
     def __init__(
         self,
@@ -224,33 +251,55 @@ class DaskExecutor:
         )
         self._client: Any = None
 
-    def __enter__(self) -> DaskExecutor:
+    def _connect(self) -> Any:
+        """A client of the scheduler, or InputError; never waits past the connect time-out.
+
+        Dask's own time-out covers reaching the port, not the handshake: a
+        server that accepts the connection and says nothing (not Dask) would
+        hold ``Client()`` for ever, so it is made in a thread that is waited
+        for only so long.
+        """
         from dask.distributed import Client  # imported only when a cluster is asked for
 
-        problem = None
-        try:
-            self._client = Client(
-                self.address, timeout=self.connect_timeout_s, set_as_default=False
-            )
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            problem = f"cannot connect ({type(exc).__name__}: {exc})"
-        if problem is None:
+        made: dict[str, Any] = {}
+
+        def connect() -> None:
             try:
-                self._client.wait_for_workers(1, timeout=self.workers_timeout_s)
-            except (OSError, TimeoutError) as exc:
-                self._client.close()
-                problem = f"has no workers after {self.workers_timeout_s:g} s ({exc})"
-        if problem is not None:
-            raise InputError(
-                [
-                    Problem(
-                        "--scheduler",
-                        "",
-                        f"{self.address}: {problem}; expected the address of a running Dask "
-                        "scheduler with workers, e.g. tcp://10.0.0.5:8786",
-                    )
-                ]
+                made["client"] = Client(
+                    self.address, timeout=self.connect_timeout_s, set_as_default=False
+                )
+            except BaseException as exc:  # reported below, in the caller
+                made["error"] = exc
+
+        thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+        thread.start()
+        thread.join(self.connect_timeout_s + 1.0)
+        if "client" in made:
+            return made["client"]
+        if thread.is_alive():
+            problem = (
+                f"did not answer as a Dask scheduler within {self.connect_timeout_s:g} s "
+                "(something else on that port?)"
             )
+        else:
+            exc = made.get("error")
+            problem = f"cannot connect ({type(exc).__name__}: {str(exc)[:200]})"
+            if isinstance(exc, MemoryError):
+                problem = "answered, but not as a Dask scheduler (something else on that port?)"
+        raise InputError(_scheduler_problem(self.address, problem))
+
+    def __enter__(self) -> DaskExecutor:
+        self._client = self._connect()
+        try:
+            self._client.wait_for_workers(1, timeout=self.workers_timeout_s)
+        except (OSError, TimeoutError) as exc:
+            self._client.close()
+            self._client = None
+            raise InputError(
+                _scheduler_problem(
+                    self.address, f"has no workers after {self.workers_timeout_s:g} s ({exc})"
+                )
+            ) from None
         workers = len(self._client.scheduler_info().get("workers", {}))
         self.description = f"Dask cluster at {self.address} ({workers} workers)"
         return self
@@ -258,14 +307,46 @@ class DaskExecutor:
     def __exit__(self, *exc_info: object) -> None:
         client, self._client = self._client, None
         if client is not None:
-            client.close()
+            try:
+                client.close(timeout=self.connect_timeout_s)
+            except Exception as exc:  # a lost scheduler cannot be told goodbye
+                log.info("closing the Dask client: %s", exc)
+
+    def _lost(self, what: str) -> ClusterLostError:
+        return ClusterLostError(_scheduler_problem(self.address, what))
+
+    def _check_alive(self, client: Any, no_workers_since: float | None) -> float | None:
+        """Raise ClusterLostError if the scheduler is gone or long workerless.
+
+        Returns when the cluster was first seen without workers (None if it has some).
+        """
+        if client.status != "running":
+            raise self._lost(f"the scheduler was lost ({client.status})")
+        workers = client.scheduler_info().get("workers", {})
+        if workers:
+            return None
+        now = time.monotonic()
+        if no_workers_since is None:
+            return now
+        if now - no_workers_since > self.workers_timeout_s:
+            raise self._lost(f"has had no worker alive for {self.workers_timeout_s:g} s")
+        return no_workers_since
 
     def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
-        """Submit every job as a Dask task; yield attempts as they finish."""
+        """Submit every job as a Dask task; yield attempts as they finish.
+
+        Raises
+        ------
+        ClusterLostError
+            If the scheduler is lost, or no worker is alive for ``workers_timeout_s``.
+        """
         from dask.distributed import as_completed as dask_completed
 
         client = self._client
         assert client is not None, "use DaskExecutor as a context manager"
+        if not jobs:
+            return
+        self._check_alive(client, None)
         tag = os.urandom(4).hex()
         futures = {}
         for i, job in enumerate(jobs):
@@ -273,14 +354,25 @@ class DaskExecutor:
                 guarded, function, job.key, *job.args, pure=False, key=f"demandsim-{tag}-{i}"
             )
             futures[future.key] = (future, job)
+        finished = dask_completed([f for f, _ in futures.values()], loop=client.loop)
+        no_workers_since: float | None = None
         try:
-            for future in dask_completed([f for f, _ in futures.values()], loop=client.loop):
-                job = futures[future.key][1]
-                try:
-                    yield future.result()
-                except Exception as exc:  # KilledWorker, CancelledError, lost connection
-                    yield Attempt(
-                        job.key, None, f"lost on the cluster: {type(exc).__name__}: {exc}"
-                    )
+            while not finished.is_empty():
+                if not finished.has_ready():
+                    time.sleep(self.poll_s)
+                    no_workers_since = self._check_alive(client, no_workers_since)
+                    continue
+                for future in finished.next_batch(block=False):
+                    job = futures[future.key][1]
+                    try:
+                        attempt = future.result()
+                    except Exception as exc:  # KilledWorker, CancelledError, lost connection
+                        if client.status != "running" or "connection-lost" in str(exc):
+                            raise self._lost(f"the scheduler was lost ({client.status})") from None
+                        attempt = Attempt(
+                            job.key, None, f"lost on the cluster: {type(exc).__name__}: {exc}"
+                        )
+                    yield attempt
         finally:
-            client.cancel([f for f, _ in futures.values()])
+            if client.status == "running":
+                client.cancel([f for f, _ in futures.values()])

@@ -37,9 +37,9 @@ import pandas as pd
 from sim.errors import InputError, Problem
 from sim.metrics.statistics import check_precision, look_ahead
 from sim.runs.executors import Attempt, Executor, Job, SequentialExecutor
+from sim.runs.memory_store import MemoryStore
 from sim.runs.plan import RunPlan, plan_scenarios
 from sim.runs.replicate import MetricReducer, Reducer, Replicated, ReplicationResult, replicate
-from sim.runs.store import MemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def run_plan(
         The scenarios, replications, seed and records wanted.
     store
         Where finished replications go: :class:`sim.runs.store.ResultStore` for
-        a results directory, :class:`sim.runs.store.MemoryStore` otherwise.
+        a results directory, :class:`sim.runs.memory_store.MemoryStore` otherwise.
     executor
         Where to run replications (entered and left by the caller).
     reducer
@@ -404,7 +404,7 @@ def simulate(
 
     Every scenario runs its own ``replications`` with the first scenario's seed
     (so scenarios that differ only in staffing see the same calls), through
-    :func:`run_plan` into a :class:`sim.runs.store.MemoryStore`.
+    :func:`run_plan` into a :class:`sim.runs.memory_store.MemoryStore`.
 
     Parameters
     ----------

@@ -20,6 +20,8 @@ from typing import Any
 
 from sim.config import Platform, Scenario
 from sim.config.experiment import MetricKey, Precision, yaml_text
+from sim.errors import InputError, Problem
+from sim.model.wiring import dry_build
 from sim.scenarios.platforms import apply_platform
 from sim.scenarios.variants import ExpandedExperiment, Variant, expand_experiment_file
 
@@ -168,6 +170,36 @@ class RunPlan:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def check_buildable(plan: RunPlan) -> None:
+    """Build every scenario's model without simulating it (:func:`sim.model.wiring.dry_build`).
+
+    ``validate``, ``run`` and ``experiment`` all do this before anything runs,
+    so a scenario the model cannot be built from is refused at once rather than
+    failing in every replication.
+
+    Raises
+    ------
+    InputError
+        Naming each scenario whose model cannot be built, and why.
+    """
+    problems = []
+    for planned in plan.scenarios:
+        try:
+            dry_build(planned.prepared, planned.platform)
+        except Exception as exc:
+            where = f"scenario {planned.name}" if plan.kind != "run" else ""
+            problems.append(
+                Problem(
+                    str(plan.source),
+                    where,
+                    f"the model cannot be built from it ({type(exc).__name__}: {exc}); "
+                    "validation should have said which field is wrong: please report it",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
 def plan_scenario(
     scenario: Scenario,
     source: Path,
@@ -252,7 +284,7 @@ def _at_path(raw: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        elif isinstance(node, list) and part.isascii() and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
             return None

@@ -48,11 +48,12 @@ from sim.files import (
     FolderInUseError,
     FolderLock,
     atomic_write,
+    not_a_regular_file,
     replication_file,
     unwritable_reason,
     write_json,
 )
-from sim.runs.replicate import Replicated, ReplicationResult
+from sim.runs.replicate import ReplicationResult
 from sim.runs.tables import now_utc, replication_table, writing_into
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ SUMMARY_FILES = (
     "targets.csv",
     "changes.csv",
 )
+#: Where ``demandsim report`` writes its page by default (deleted with the results it shows).
+REPORT_FILE = "report.html"
 _REPLICATION_FILE = re.compile(r"^(\d{5,})\.parquet$")
 _METADATA_KEY = b"demandsim"
 
@@ -82,15 +85,17 @@ class ResultStore:
     ----------
     root
         The results directory.
-    replace_run
-        Opening without ``resume`` a directory that holds an earlier *run*
-        (``demandsim run``, not an experiment) replaces its results: running a
-        scenario again into the same folder is the planner's everyday loop.
+    overwrite
+        Replace the results of an earlier run or experiment found in ``root``
+        (``--overwrite``): the files demandsim wrote there are deleted first
+        (:data:`SUMMARY_FILES`, ``experiment.json``, the per-replication folders
+        and the report's default ``report.html``), and nothing else. Without
+        it, a directory holding results is refused unless it is resumed.
     """
 
-    def __init__(self, root: Path, replace_run: bool = False):
+    def __init__(self, root: Path, overwrite: bool = False):
         self.root = Path(root)
-        self.replace_run = replace_run
+        self.overwrite = overwrite
         self.identity: dict[str, Any] = {}
         self._lock = FolderLock(self.root)
         self._verified: set[tuple[str, int]] = set()
@@ -141,32 +146,41 @@ class ResultStore:
 
     def _open(self, identity: dict[str, Any], resume: bool) -> None:
         where = str(self.root)
+        if self.overwrite and resume:
+            raise InputError(
+                [
+                    Problem(
+                        "--overwrite",
+                        "",
+                        "and --resume contradict each other: --resume finishes the results "
+                        "in --out, --overwrite replaces them; give one",
+                    )
+                ]
+            )
         if self.root.exists() and not self.root.is_dir():
             raise self._refused("is a file; expected a directory")
         self._take()
         marker = self.root / STORE_FILE
-        replaced = False
         held = self._held(marker)
-        if held is not None:
-            if self.replace_run and not resume and held.get("kind") == "run":
-                self._remove_results()
-                # What is left is the planner's own (a report.html, notes): kept, not in the way.
-                replaced = True
-            else:
-                self._check_held(held, identity, resume)
-                self._remove_temporary_files()
-                return
-        if not replaced and (self.root / REPLICATION_DIRS["values"]).is_dir():
+        if held is not None and self.overwrite:
+            self._remove_results(held)
+        elif held is not None:
+            self._check_held(held, identity, resume)
+            self._remove_temporary_files()
+            return
+        elif (self.root / REPLICATION_DIRS["values"]).is_dir():
             # Replications without experiment.json or manifest.json: whose they are is unknown.
             raise self._refused(
                 f"holds replications but neither {STORE_FILE} nor manifest.json, "
                 "which say which run or experiment they belong to; restore "
                 f"{STORE_FILE} to resume, or give a new directory"
             )
-        if not replaced and any(p.name != LOCK_FILE for p in self.root.iterdir()):
+        elif any(p.name != LOCK_FILE for p in self.root.iterdir()):
+            # --overwrite too: it replaces demandsim's results, never anyone else's files.
             raise self._refused(
                 "is not empty and does not hold results of demandsim run or "
-                "experiment; expected a new or empty directory"
+                "experiment; expected a new or empty directory (--overwrite replaces "
+                "only demandsim's results)"
             )
         if resume:
             log.info("nothing to resume in %s: starting afresh", where)
@@ -209,13 +223,17 @@ class ResultStore:
         """What plan the directory holds: experiment.json, else manifest.json, else None."""
         if marker.exists():
             try:
-                held = json.loads(marker.read_text())
+                # Only a regular file is read: a FIFO put there would block for ever.
+                held = json.loads(marker.read_text()) if not not_a_regular_file(marker) else {}
             except (OSError, ValueError):
                 held = {}
             return held if isinstance(held, dict) else {}
         # experiment.json lost: a finished run's manifest names the same plan.
+        manifest_file = self.root / "manifest.json"
+        if not_a_regular_file(manifest_file):
+            return None
         try:
-            manifest = json.loads((self.root / "manifest.json").read_text())
+            manifest = json.loads(manifest_file.read_text())
         except (OSError, ValueError):
             return None
         about = next(
@@ -242,31 +260,46 @@ class ResultStore:
             # Say what the directory holds: "a different run" would misdescribe an experiment.
             raise self._refused(
                 f"holds the results of {held_what} {held.get('name', '?')}, which a "
-                f"{what} cannot replace or resume; expected a new or empty directory"
+                f"{what} cannot resume; expected a new or empty directory (or --overwrite "
+                "to replace them)"
             )
         if held.get("fingerprint") != identity["fingerprint"]:
             raise self._refused(
                 f"holds results of a different {what} ({held.get('name', '?')}, "
                 "or the same one with different scenarios or settings); expected "
-                f"a new directory, or the same {what} to resume"
+                f"a new directory, the same {what} to resume, or --overwrite to replace them"
             )
         if not resume:
             raise self._refused(
                 f"already holds results of this {what}; add --resume to finish "
-                "it, or give a new directory"
+                "it, --overwrite to replace it, or give a new directory"
             )
 
-    def _remove_results(self) -> None:
-        """Delete an earlier run's files (only the files a run writes, nothing else)."""
+    def _remove_results(self, held: dict[str, Any]) -> None:
+        """Delete the files an earlier run or experiment wrote here (``--overwrite``), nothing else.
+
+        The report's default ``report.html`` goes too: it describes the results
+        being replaced. A planner's own files (notes, a report saved under
+        another name) stay where they are.
+        """
         for folder in {kind.split("/")[0] for kind in DURABLE_DIRS}:
             shutil.rmtree(self.root / folder, ignore_errors=True)
-        for name in (*SUMMARY_FILES, STORE_FILE):
+        for name in (*SUMMARY_FILES, STORE_FILE, REPORT_FILE):
             (self.root / name).unlink(missing_ok=True)
-        log.info("replacing the earlier run's results in %s", self.root)
+        self._remove_temporary_files(everywhere=True)
+        log.warning(
+            "--overwrite: replaced the results of %s %s in %s",
+            held.get("kind") or "run",
+            held.get("name") or "?",
+            self.root,
+        )
 
-    def _remove_temporary_files(self) -> None:
+    def _remove_temporary_files(self, everywhere: bool = False) -> None:
         """Delete half-written temporary files left by an interrupted run."""
         removed = 0
+        if everywhere:
+            for path in self.root.glob(".write-test.*"):
+                path.unlink(missing_ok=True)
         for kind in DURABLE_DIRS:
             for path in (self.root / kind).glob("*/.*"):  # kind: a folder of DURABLE_DIRS
                 path.unlink(missing_ok=True)
@@ -361,9 +394,21 @@ class ResultStore:
             raise InputError(misplaced)
         return done
 
+    def finished(self) -> int:
+        """How many replications have their metric file saved (for messages; not verified)."""
+        base = self.root / REPLICATION_DIRS["values"]
+        return sum(1 for path in base.glob("*/*.parquet") if _REPLICATION_FILE.match(path.name))
+
     def _verify(self, key: tuple[str, int], needs: Iterable[str]) -> Problem | bool:
         """True if a stored replication can be reused, False if damaged, else why it is refused."""
         path = self.path("values", *key)
+        odd = next(
+            (f for f in (path, *(self.path(k, *key) for k in needs)) if not_a_regular_file(f)),
+            None,
+        )
+        if odd is not None:  # a FIFO or device would block the reader: run it again
+            log.warning("%s is not a regular file: running replication %d again", odd, key[1])
+            return False
         try:
             schema = pq.read_table(path).schema
             for kind in needs:
@@ -420,37 +465,3 @@ class ResultStore:
         schema = pq.read_schema(self.path("values", scenario, replication))
         raw = (schema.metadata or {}).get(_METADATA_KEY)
         return json.loads(raw) if raw else {}
-
-
-class MemoryStore:
-    """Finished replications kept in memory, for callers that reduce them further.
-
-    Staffing verification simulates trial rosters whose replications are worth
-    keeping only until the next trial: nothing is written, nothing resumes.
-    """
-
-    durable = False
-
-    def __init__(self) -> None:
-        self.results: dict[tuple[str, int], ReplicationResult | Replicated] = {}
-
-    def open(self, identity: dict[str, Any], resume: bool) -> None:
-        """Nothing to prepare: a memory store starts empty."""
-
-    def save(self, result: ReplicationResult | Replicated) -> None:
-        """Keep one finished replication."""
-        self.results[(result.scenario, result.replication)] = result
-
-    def completed(self, needs: Iterable[str] = ()) -> set[tuple[str, int]]:
-        """``(scenario, replication)`` of every replication kept."""
-        return set(self.results)
-
-    def load_values(self, wanted: Sequence[tuple[str, int]]) -> pd.DataFrame:
-        """Metric values of the given replications (metric reducer results only)."""
-        kept = [self.results[key] for key in wanted]
-        return replication_table([r for r in kept if isinstance(r, ReplicationResult)])
-
-    def details(self, scenario: str, replication: int) -> dict[str, Any]:
-        """Calls, events and wall-clock seconds of one replication."""
-        result = self.results[(scenario, replication)]
-        return {"calls": result.calls, "events": result.events, "wall_s": result.wall_s}

@@ -446,6 +446,8 @@ def test_cli_exits_2_on_a_bad_platform(tmp_path: Path) -> None:
 def test_validate_prints_warnings_and_exits_0(tmp_path: Path) -> None:
     raw = demo_raw()
     raw["handler_pools"]["contact_centre"]["shrinkage"] = 0.99
+    # Nobody working is an error unless the roster allows gaps (issue 21).
+    raw["handler_pools"]["contact_centre"]["roster"]["allow_gaps"] = True
     result, path = validate_data(tmp_path, raw)
     assert result.exit_code == 0, result.output
     assert "valid scenario 'demo'" in result.stdout

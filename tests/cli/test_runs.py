@@ -9,6 +9,7 @@ command line in ``tests/runs/``.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import sim.app.outdir
 import sim.app.run
 import sim.runs.replicate
 from cli import app
@@ -76,14 +78,19 @@ def test_run_resumed_after_an_interrupt_equals_the_uninterrupted_run(
     out = tmp_path / "stopped"
     stopped = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])
     assert stopped.exit_code == 130, stopped.output
-    assert "every finished replication is saved" in one_line(stopped.output)
+    assert f"interrupted: 2 finished replication(s) are saved in {out}/" in (
+        one_line(stopped.output)
+    )
     assert sorted(p.name for p in (out / "replications" / "demo").iterdir()) == [
         "00000.parquet",
         "00001.parquet",
     ]
     assert not (out / "summary.csv").exists()
     monkeypatch.undo()
-    resumed = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out), "--resume"])
+    # The command it prints finishes the run.
+    hint = stopped.output.strip().splitlines()[-1].strip()
+    assert hint.startswith("demandsim run ") and hint.endswith(f"--out {out} --resume")
+    resumed = runner.invoke(app, shlex.split(hint)[1:])
     assert resumed.exit_code == 0, resumed.output
     assert "2 replications reused from disk" in one_line(resumed.output)
     assert_same_tables(whole_run, out, ("summary.csv", "replications.parquet", "warmup.csv"))
@@ -112,13 +119,19 @@ def test_run_writes_warmup_csv_hour_by_hour(whole_run) -> None:
     assert (one["replications"] == 4).all()
 
 
-def test_a_second_run_into_the_same_folder_replaces_the_first(tmp_path) -> None:
+def test_a_second_run_into_the_same_folder_is_refused_unless_overwrite(tmp_path) -> None:
     out = tmp_path / "out"
     base = ["run", str(DEMO), "--days", "1", "--warmup-days", "0.5", "--out", str(out)]
     first = runner.invoke(app, [*base, "--replications", "3", "--seed", "1", "--records"])
     assert first.exit_code == 0, first.output
     (out / "report.html").write_text("<html>the first run's report</html>")  # demandsim report
-    second = runner.invoke(app, [*base, "--replications", "2", "--seed", "2"])
+    (out / "notes.txt").write_text("the planner's own")
+    before = (out / "summary.csv").read_bytes()
+    refused = runner.invoke(app, [*base, "--replications", "2", "--seed", "2"])
+    assert refused.exit_code == 2
+    assert "--overwrite to replace them" in one_line(refused.output)
+    assert (out / "summary.csv").read_bytes() == before
+    second = runner.invoke(app, [*base, "--replications", "2", "--seed", "2", "--overwrite"])
     assert second.exit_code == 0, second.output
     table = pd.read_parquet(out / "replications.parquet")
     assert set(table["seed"]) == {2} and sorted(set(table["replication"])) == [0, 1]
@@ -127,7 +140,8 @@ def test_a_second_run_into_the_same_folder_replaces_the_first(tmp_path) -> None:
         "00001.parquet",
     ]
     assert not (out / "records").exists()  # the first run's records went with it
-    assert (out / "report.html").exists()  # not a file a run writes: left alone
+    assert not (out / "report.html").exists()  # the report of the replaced results, too
+    assert (out / "notes.txt").exists()  # not a file demandsim writes: left alone
     assert (pd.read_csv(out / "summary.csv")["replications"] == 2).all()
 
 
@@ -142,7 +156,7 @@ def test_run_into_an_experiments_folder_is_bad_input(reference) -> None:
     before = {name: (out / name).read_bytes() for name in TABLES}
     result = runner.invoke(app, ["run", str(DEMO), "--days", "1", "--out", str(out)])
     assert result.exit_code == 2
-    assert f"--out: {out}: holds the results of experiment small, which a run cannot" in (
+    assert f"--out: {out}: holds the results of experiment small, which a run cannot resume" in (
         one_line(result.output)
     )
     assert {name: (out / name).read_bytes() for name in TABLES} == before
@@ -312,7 +326,9 @@ def test_a_disk_without_room_is_bad_input_before_anything_runs(tmp_path, monkeyp
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication ran")
 
-    monkeypatch.setattr(sim.app.run.shutil, "disk_usage", lambda path: SimpleNamespace(free=10**6))
+    monkeypatch.setattr(
+        sim.app.outdir.shutil, "disk_usage", lambda path: SimpleNamespace(free=10**6)
+    )
     monkeypatch.setattr(sim.runs.replicate, "run_replication", never)
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(DEMO), *SHORT_RUN, "--out", str(out)])

@@ -26,8 +26,13 @@ from sim.config import (
     scenario_from_dict,
     scenario_warnings,
 )
-from sim.config.cost import planned_arrivals
-from tests.config.problems import ROOT, assert_bad, channel, demo_raw, pool
+from sim.config.cost import (
+    BYTES_PER_PLANNED_ARRIVAL,
+    MAX_REPLICATION_BYTES,
+    planned_arrivals,
+    planned_replication_cost,
+)
+from tests.config.problems import DEMO, ROOT, assert_bad, channel, demo_raw, pool
 
 SOURCE = "scenario.yaml"
 
@@ -147,8 +152,20 @@ def test_huge_volume_with_a_long_surge_is_refused_fast() -> None:
 
 def test_a_large_volume_without_surges_is_valid() -> None:
     raw = demo_raw()
-    channel(raw, "101")["volume_per_year"] = 5e7  # about 7.7 million attempts over 30 days
+    channel(raw, "101")["volume_per_year"] = 2e7  # at most 3.1 million attempts over 30 days
     assert check(raw).exit_code == 0, check(raw).stderr
+
+
+def test_a_volume_needing_more_memory_than_the_bound_is_refused() -> None:
+    raw = demo_raw()
+    channel(raw, "101")["volume_per_year"] = 5e7  # at most 7.7 million attempts, 5.4 GB
+    arrivals, memory = planned_replication_cost(load_scenario(DEMO))
+    assert memory == arrivals * BYTES_PER_PLANNED_ARRIVAL
+    line = assert_bad(
+        check(raw), SOURCE, "forces.demo.channels.101.volume_per_year", "GB of memory",
+        f"at most {MAX_REPLICATION_BYTES / 1e9:g} GB", "shorten days",
+    )  # fmt: skip
+    assert "about 5.4 GB" in line
 
 
 def test_a_long_measured_period_is_blamed_on_the_biggest_channel() -> None:
@@ -206,9 +223,32 @@ def test_shipped_scenarios_have_no_warnings() -> None:
         assert scenario_warnings(load_scenario(path), str(path)) == [], path
 
 
-def test_shrinkage_that_rounds_every_handler_away_is_a_warning() -> None:
+def test_shrinkage_that_rounds_every_handler_away_is_an_error_unless_gaps_are_allowed() -> None:
     raw = demo_raw()
     pool(raw)["shrinkage"] = 0.99
+    line = assert_bad(check(raw), SOURCE, "handler_pools.contact_centre.shrinkage", "is 0.99")
+    assert "all week" in line and "allow_gaps: true" in line
+
+
+def test_shrinkage_that_empties_some_intervals_is_an_error_unless_gaps_are_allowed() -> None:
+    raw = demo_raw()
+    # One handler on nights (22:00-07:00): a shrinkage of 0.6 leaves 0.4, rounded to nobody.
+    raw["handler_pools"]["contact_centre"]["roster"] = {
+        "staff": [1] * 7 + [10] * 15 + [1] * 2,
+        "interval_minutes": 60,
+    }
+    raw["handler_pools"]["contact_centre"]["roster"]["staff"] *= 7
+    pool(raw)["shrinkage"] = 0.6
+    line = assert_bad(check(raw), SOURCE, "handler_pools.contact_centre.shrinkage", "is 0.6")
+    assert "Mon 00:00–Mon 07:00" in line and "at most 1 on duty" in line
+    raw["handler_pools"]["contact_centre"]["roster"]["allow_gaps"] = True
+    assert check(raw).exit_code == 0
+
+
+def test_shrinkage_that_rounds_every_handler_away_is_a_warning_where_gaps_are_allowed() -> None:
+    raw = demo_raw()
+    pool(raw)["shrinkage"] = 0.99
+    pool(raw)["roster"]["allow_gaps"] = True
     (line,) = warnings_of(raw)
     assert line.startswith(f"{SOURCE}: handler_pools.contact_centre.shrinkage: is 0.99")
     assert "rounds every rostered handler away" in line

@@ -69,7 +69,7 @@ def run_into(
     What :func:`sim.app.run.execute` does, with the replication task replaceable
     (to inject failures or stand-in replications).
     """
-    with ResultStore(out, replace_run=plan.kind == "run") as store:
+    with ResultStore(out) as store:
         outcome = run_plan(plan, store, executor, resume=resume, task=task)
         return write_results(plan, store, outcome, now_utc(), 0.0)
 

@@ -19,10 +19,11 @@ from sim.files import CHANGE_COLUMNS, REPLICATION_COLUMNS, TARGET_COLUMNS
 from sim.metrics.kpis import replication_metrics
 from sim.model.replication import ReplicationOutput, run_replication
 from sim.runs.executors import Executor, ProcessExecutor, SequentialExecutor
+from sim.runs.memory_store import MemoryStore
 from sim.runs.pipeline import run_plan, simulate
 from sim.runs.plan import PlannedScenario, RunPlan, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Replicated, ReplicationResult
-from sim.runs.store import MemoryStore, ResultStore
+from sim.runs.store import ResultStore
 from sim.runs.tables import replication_table
 from sim.runs.targets import changes_frame, targets_frame
 from tests.helpers import CONFIGS, ROOT
@@ -118,18 +119,48 @@ def test_run_plan_into_memory_with_a_custom_reducer(directory_run, executor) -> 
 # --------------------------------------------------------------------------- results directory
 
 
-def test_a_run_replaces_an_earlier_run_and_keeps_the_planners_files(tmp_path) -> None:
+def test_a_second_run_into_a_folder_of_results_is_refused_without_overwrite(tmp_path) -> None:
     root = tmp_path / "out"
-    with ResultStore(root, replace_run=True) as store:
-        store.open({"fingerprint": "a", "kind": "run"}, resume=False)
+    with ResultStore(root) as store:
+        store.open({"fingerprint": "a", "kind": "run", "name": "demo"}, resume=False)
+    for fingerprint in ("a", "b"):  # the same run, and another
+        with pytest.raises(InputError) as caught, ResultStore(root) as store:
+            store.open({"fingerprint": fingerprint, "kind": "run"}, resume=False)
+        assert "--overwrite" in str(caught.value)
+    assert json.loads((root / "experiment.json").read_text())["fingerprint"] == "a"
+
+
+def test_overwrite_replaces_only_what_demandsim_wrote(tmp_path) -> None:
+    root = tmp_path / "out"
+    with ResultStore(root) as store:
+        store.open({"fingerprint": "a", "kind": "experiment", "name": "sweep"}, resume=False)
     (root / "replications" / "demo").mkdir(parents=True)
     (root / "replications" / "demo" / "00000.parquet").write_bytes(b"PAR1")
+    (root / "records" / "calls" / "demo").mkdir(parents=True)
     (root / "summary.csv").write_text("scenario\n")
-    (root / "report.html").write_text("<html></html>")  # demandsim report's default place
-    with ResultStore(root, replace_run=True) as store:
+    (root / "report.html").write_text("<html></html>")  # the report's default: describes them
+    (root / "notes.txt").write_text("the planner's own")
+    with ResultStore(root, overwrite=True) as store:
         store.open({"fingerprint": "b", "kind": "run"}, resume=False)
-    assert sorted(p.name for p in root.iterdir()) == ["experiment.json", "report.html"]
+    assert sorted(p.name for p in root.iterdir()) == ["experiment.json", "notes.txt"]
     assert json.loads((root / "experiment.json").read_text())["fingerprint"] == "b"
+
+
+def test_overwrite_never_writes_into_a_folder_that_holds_no_results(tmp_path) -> None:
+    root = tmp_path / "mine"
+    root.mkdir()
+    (root / "summary.csv").write_text("the planner's own table\n")
+    with pytest.raises(InputError) as caught, ResultStore(root, overwrite=True) as store:
+        store.open({"fingerprint": "b", "kind": "run"}, resume=False)
+    assert "is not empty" in str(caught.value)
+    assert (root / "summary.csv").read_text() == "the planner's own table\n"
+    assert [p.name for p in root.iterdir()] == ["summary.csv"]
+
+
+def test_overwrite_and_resume_together_are_bad_input(tmp_path) -> None:
+    with pytest.raises(InputError) as caught, ResultStore(tmp_path / "out", True) as store:
+        store.open({"fingerprint": "b", "kind": "run"}, resume=True)
+    assert "--overwrite" in str(caught.value) and "--resume" in str(caught.value)
 
 
 @pytest.mark.parametrize(("held", "kind"), [("experiment", "run"), ("run", "experiment")])
@@ -138,10 +169,10 @@ def test_a_run_and_an_experiment_never_share_a_directory(tmp_path, held, kind) -
     ResultStore(root).open({"fingerprint": "a", "kind": held, "name": "small"}, resume=False)
     for resume in (False, True):
         with pytest.raises(InputError) as caught:
-            ResultStore(root, replace_run=kind == "run").open(
+            ResultStore(root).open(
                 {"fingerprint": "a", "kind": kind, "name": "other"}, resume=resume
             )
-        assert f"holds the results of {held} small, which a {kind} cannot" in str(
+        assert f"holds the results of {held} small, which a {kind} cannot resume" in str(
             caught.value.problems[0]
         )
     assert (root / "experiment.json").exists()

@@ -136,7 +136,16 @@ def test_a_known_precision_metric_is_valid() -> None:
 
 def test_warnings_name_the_scenario_and_the_field() -> None:
     raw = experiment(
-        scenarios=[{"name": "no-one", "set": {"handler_pools.contact_centre.shrinkage": 0.99}}]
+        scenarios=[
+            {
+                "name": "no-one",
+                "set": {
+                    "handler_pools.contact_centre.shrinkage": 0.99,
+                    # Nobody working is an error unless the roster allows gaps (issue 21).
+                    "handler_pools.contact_centre.roster.allow_gaps": True,
+                },
+            }
+        ]
     )
     (line,) = map(str, experiment_warnings(expand_experiment(raw, SOURCE)))
     assert line.startswith(
