@@ -27,7 +27,12 @@ from sim.model.appointments import AppointmentDiary
 from sim.model.contact import CallQueue, GradingHook, PoolState
 from sim.model.events import Arrivals, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
-from sim.model.incidents import ForceIncidents, IncidentFactory, RedialAttributes
+from sim.model.incidents import (
+    UNIFORMS_PER_INCIDENT,
+    ForceIncidents,
+    IncidentFactory,
+    RedialAttributes,
+)
 from sim.model.outages import PlatformClock
 from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
@@ -316,9 +321,8 @@ def dry_build(scenario: Scenario, platform: Platform | None = None) -> None:
     window = (0.0, 3600.0)
     build_queues_and_pools(scenario)
     _, _, factory, _ = wire_response(scenario, env, window)
-    no_reports = {
-        key: np.empty(0) for key in ("arrival", "force", "grade", "incident_u", "review_s")
-    }
+    no_reports = {key: np.empty(0) for key in ("arrival", "force", "grade", "review_s")}
+    no_reports["incident_u"] = np.empty((0, UNIFORMS_PER_INCIDENT))
     wire_online(scenario, env, no_reports, factory, window, Arrivals())
     for pool in scenario.handler_pools.values():
         roster_changes(pool.available_per_minute(), *window)

@@ -54,9 +54,9 @@ from sim.planning.verification import (
     verification_frame,
 )
 from sim.runs.executors import Executor
+from sim.runs.memory_store import MemoryStore
 from sim.runs.pipeline import simulate
 from sim.runs.replicate import Reducer
-from sim.runs.store import MemoryStore
 
 log = logging.getLogger(__name__)
 
