@@ -39,13 +39,26 @@ def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
     Raises
     ------
     InputError
-        If it does not validate: a bug in the fit, reported before anything is written.
+        If it does not validate (a bug in the fit), or a handler pool or response
+        area it fits cannot keep up with the demand it fits (the stability check
+        of ``validate``, an error here): reported before anything is written.
     """
     try:
         scenario = scenario_from_dict(parse_yaml(text, str(out)), str(out))
     except InputError as exc:
         note = "the fitted scenario does not validate (a bug in demandsim fit; please report it)"
         raise InputError([*exc.problems, Problem(str(out), "", note)]) from None
+    from sim.planning.stability import stability_problems
+
+    unstable = stability_problems(scenario, str(out))
+    if unstable:
+        # The data were served, so a fitted force whose queues cannot keep up with its
+        # own fitted demand misreads the export (too few units or handlers on duty).
+        note = (
+            "the fitted capacity cannot serve the fitted demand, which the export shows was "
+            "served: check the roster and unit columns (or give the mapping unit ids)"
+        )
+        raise InputError([*unstable, Problem(str(out), "", note)])
     return scenario, tuple(scenario_warnings(scenario, str(out)))
 
 
@@ -84,8 +97,9 @@ def fit_scenario(
     InputError
         No export given, a bad mapping file, an unusable export (not a
         regular file, too large, empty, a missing required column, ambiguous
-        dates, no usable rows), or a fitted scenario that does not validate
-        (a bug in the fit).
+        dates, no usable rows), a fitted scenario that does not validate
+        (a bug in the fit), or one whose handler pools or response areas
+        cannot keep up with its fitted demand (the data report is still written).
     """
     if incidents is None and calls is None:
         message = "give --incidents (a CAD export), --calls (a telephony export) or both"
@@ -107,11 +121,12 @@ def fit_scenario(
         "Data report:\n" + report_text
     )
     text = fit.scenario_yaml(result, header)
-    scenario, warnings = _checked(text, out)
+    # The data report first: it says what was read even when the fit is then refused.
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, lambda p: p.write_text(text))
     report = out.with_name(out.stem + ".data-report.txt")
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
+    scenario, warnings = _checked(text, out)
+    atomic_write(out, lambda p: p.write_text(text))
     from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
 
     table = fit.backtest(scenario, inc, cleaned_calls) if backtest else None

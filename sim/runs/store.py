@@ -53,6 +53,7 @@ from sim.files import (
     unwritable_reason,
     write_json,
 )
+from sim.runs.checksums import changed_file, write_checksums
 from sim.runs.replicate import ReplicationResult
 from sim.runs.tables import now_utc, replication_table, writing_into
 
@@ -328,6 +329,7 @@ class ResultStore:
             path = self.path("warmup", scenario, replication)
             atomic_write(path, lambda p: warmup.to_parquet(p, index=False))
         table = pa.Table.from_pandas(replication_table([result]), preserve_index=False)
+        saved = [*(result.records or {}), *(["warmup"] if warmup is not None else []), "values"]
         details = {
             # Where the file belongs: resume refuses it anywhere else (see completed).
             "scenario": scenario,
@@ -341,7 +343,10 @@ class ResultStore:
         }
         metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(details).encode()}
         table = table.replace_schema_metadata(metadata)
-        atomic_write(self.path("values", scenario, replication), lambda p: pq.write_table(table, p))
+        values_path = self.path("values", scenario, replication)
+        atomic_write(values_path, lambda p: pq.write_table(table, p))
+        # Written last: resume re-runs the replication if any file no longer matches.
+        write_checksums(values_path, {k: self.path(k, scenario, replication) for k in saved})
         self._verified.add((scenario, replication))
 
     # ----------------------------------------------------------------- reading
@@ -415,7 +420,8 @@ class ResultStore:
                 pq.read_metadata(self.path(kind, *key))
             raw = (schema.metadata or {}).get(_METADATA_KEY)
             recorded = json.loads(raw) if raw else {}
-        except (OSError, ValueError, pa.ArrowException) as exc:
+            changed = changed_file(path, {k: self.path(k, *key) for k in ("values", *needs)})
+        except (OSError, ValueError, TypeError, AttributeError, pa.ArrowException) as exc:
             log.warning("%s is damaged (%s): running replication %d again", path, exc, key[1])
             return False
         expected = {
@@ -429,6 +435,13 @@ class ResultStore:
             for name, want in expected.items()
             if name in recorded and want is not None and recorded[name] != want
         ]
+        if not wrong and changed is not None:
+            log.warning(
+                "%s does not match the checksum saved with it: running replication %d again",
+                changed,
+                key[1],
+            )
+            return False
         if not wrong:
             return True
         return Problem(
