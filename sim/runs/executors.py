@@ -365,9 +365,11 @@ class DaskExecutor:
                 for future in finished.next_batch(block=False):
                     job = futures[future.key][1]
                     try:
-                        attempt = future.result()
+                        # Ready, so at once; but a scheduler lost meanwhile would block for ever.
+                        attempt = future.result(timeout=self.workers_timeout_s)
                     except Exception as exc:  # KilledWorker, CancelledError, lost connection
-                        if client.status != "running" or "connection-lost" in str(exc):
+                        timed_out = isinstance(exc, TimeoutError)
+                        if timed_out or client.status != "running" or "connection-lost" in str(exc):
                             raise self._lost(f"the scheduler was lost ({client.status})") from None
                         attempt = Attempt(
                             job.key, None, f"lost on the cluster: {type(exc).__name__}: {exc}"
