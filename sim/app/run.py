@@ -37,6 +37,7 @@ from sim.runs.executors import (
     Executor,
     ProcessExecutor,
     SequentialExecutor,
+    malformed_scheduler,
 )
 from sim.runs.pipeline import Progress, run_plan
 from sim.runs.plan import (
@@ -95,7 +96,7 @@ def make_executor(
     Raises
     ------
     InputError
-        If ``scheduler`` is given but empty.
+        If ``scheduler`` is given but empty, or is not the shape of an address.
     """
     if scheduler is not None:
         if not scheduler.strip():
@@ -109,6 +110,9 @@ def make_executor(
                     )
                 ]
             )
+        problems = malformed_scheduler(scheduler.strip())
+        if problems:
+            raise InputError(problems)
         return DaskExecutor(scheduler.strip())
     cores = os.cpu_count() or 1
     count = cores if workers is None else workers

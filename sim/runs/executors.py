@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -196,6 +197,25 @@ class ClusterLostError(InputError):
     Bad input rather than a bug (exit 2): the address or the cluster is at fault,
     and the replications finished before it are kept for ``--resume``.
     """
+
+
+#: A Dask scheduler address: an optional protocol, a host name, IPv4 or [IPv6] address, a port.
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r":(\d{1,5})$"
+)
+
+
+def malformed_scheduler(address: str) -> list[Problem]:
+    """Problems with the shape of a ``--scheduler`` address (none if it may be one).
+
+    Checked before connecting: Dask takes its whole time-out to give up on an
+    address that could never be reached, such as one without a port.
+    """
+    match = _SCHEDULER_ADDRESS.match(address)
+    if match and 0 < int(match.group(1)) < 65536:
+        return []
+    return _scheduler_problem(address, "is not a scheduler address (PROTOCOL://HOST:PORT)")
 
 
 def _scheduler_problem(address: str, problem: str) -> list[Problem]:

@@ -9,11 +9,11 @@ random options (a later option wins), experiments are the shipped ones shortened
 (``tests/property/documents.py``), and no value asks for more than a few seconds'
 work.
 
-Left out until issue 21 is closed, each marked KNOWN-21 where it would be drawn:
-``--scheduler`` (an address that is not Dask hangs; ``--scheduler ""`` is
-ignored), ``--workers`` above the replications or cores (not capped), FIFOs and
-devices as input files (read, so they hang), and Erlang sizes of a million agents
-and more (minutes of work). And ``--png`` names only a file or a folder under one:
+Among the inputs are a FIFO and ``/dev/zero`` (only regular files are read),
+``--workers`` far above the replications and cores (capped), Erlang sizes of a
+billion agents (refused), and ``--scheduler ""`` (an error). A real Dask
+address is not drawn: tests/cli/test_robust.py covers clusters, lost and
+not-Dask, with short time-outs. ``--png`` names only a file or a folder under one:
 Chromium reserves far more address space than the per-case memory limit, so a
 real PNG export always fails here (tests/report covers it).
 """
@@ -21,6 +21,7 @@ real PNG export always fails here (tests/report covers it).
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -63,12 +64,14 @@ def inputs(worker: CliWorker, tmp_path_factory: pytest.TempPathFactory) -> Simpl
     (folder / "busy").mkdir()
     (folder / "busy" / "notes.txt").write_text("mine\n")
     (folder / "empty-dir").mkdir()
+    fifo = folder / "pipe.yaml"
+    os.mkfifo(fifo)  # only regular files are read: a FIFO would block the reader for ever
     # No "/" here: the suite may run as root, and a report or PNG must not land there.
     odd = [str(folder / "empty.yaml"), str(folder / "text.yaml"), str(folder / "a-file"),
            str(folder / "busy"), str(folder / "empty-dir"), str(folder / "missing.yaml"),
            str(folder / "a-file" / "below"), "", "-", ".", "/dev/null", "~",
-           "configs/demo.yaml", "ünïcödé.yaml", "a" * 300, "x\u202e.yaml"]  # fmt: skip
-    # KNOWN-21: regular files only -- no FIFO or /dev/zero among them (they hang or fill memory).
+           "configs/demo.yaml", "ünïcödé.yaml", "a" * 300, "x\u202e.yaml",
+           str(fifo), "/dev/zero"]  # fmt: skip
     return SimpleNamespace(
         folder=folder,
         results=str(results),
@@ -85,8 +88,10 @@ JUNK_TEXT = st.one_of(
 DAYS = st.sampled_from(["1", "0.5", "0.25", "0", "-1", "1e-15", "1e15", "nan", "inf", "-0"])
 COUNT = st.sampled_from(["1", "2", "0", "-1", "1.5", "1e3", "2**63", "18446744073709551616"])
 SEED = st.sampled_from(["0", "1", "-1", "4294967295", "18446744073709551616", "1e3"])
-# KNOWN-21: --workers is not capped at the replications / cores: no values above 2.
-WORKERS = st.sampled_from(["1", "2", "0", "-1", "x"])
+# Capped at the replications, with a warning above the cores.
+WORKERS = st.sampled_from(["1", "2", "0", "-1", "x", "1000"])
+#: Addresses refused before anything is simulated (no Dask cluster is started here).
+SCHEDULERS = st.sampled_from(["", " ", "not an address", "tcp://", "http://[::1"])
 BOGUS_OPTIONS = st.sampled_from(["--bogus", "-x", "--", "--days=", "--help", "-h", "--out="])
 
 
@@ -131,7 +136,8 @@ def argument_vectors(draw: st.DrawFn, inputs: SimpleNamespace, folder: Path) -> 
     if command == "run":
         options = _options(
             {"--days": DAYS, "--warmup-days": DAYS, "--replications": COUNT, "--seed": SEED,
-             "--workers": WORKERS, "--out": out_values, "--records": None, "--resume": None,
+             "--workers": WORKERS, "--scheduler": SCHEDULERS, "--out": out_values,
+             "--records": None, "--resume": None,
              "--set": st.sampled_from(["seed=3", "name=other", "days=2", "x=1", "=", "a.b"])}
         )  # fmt: skip
         scenario = _path(draw, inputs, inputs.scenarios, folder)
@@ -140,7 +146,9 @@ def argument_vectors(draw: st.DrawFn, inputs: SimpleNamespace, folder: Path) -> 
             rest += ["--out", str(folder / "default-out")]
         return ["run", scenario, *SHORT_RUN, *rest]
     if command == "experiment":
-        options = _options({"--workers": WORKERS, "--out": out_values, "--resume": None})
+        options = _options(
+            {"--workers": WORKERS, "--scheduler": SCHEDULERS, "--out": out_values, "--resume": None}
+        )
         rest = draw(options)
         if "--out" not in rest:
             rest += ["--out", str(folder / "default-out")]
@@ -153,8 +161,9 @@ def argument_vectors(draw: st.DrawFn, inputs: SimpleNamespace, folder: Path) -> 
             st.integers(1, 2000).map(str),
             st.integers(1, 2000).map(str),
         )  # fmt: skip
-        # KNOWN-21: Erlang sizes -- agents up to 20,000 only (a million takes minutes).
-        agents = st.sampled_from(["0", "-1", "1", "2", "10", "100", "20000", "1.5", "x"])
+        agents = st.sampled_from(
+            ["0", "-1", "1", "2", "10", "100", "20000", "100001", "1000000000", "1.5", "x"]
+        )
         model = draw(st.sampled_from(["c", "a", "c", "a", "b", ""]))
         table = {"--calls-per-hour": number, "--aht": number, "--agents": agents,
                  "--target": number, "--json": None}  # fmt: skip

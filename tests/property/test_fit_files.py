@@ -6,9 +6,8 @@ ragged rows, another delimiter, UTF-16, Latin-1 or stray bytes -- and whatever
 ``--columns`` mapping, ``fit`` exits 0 or 2, in time, without a traceback; and a
 scenario it writes validates and runs one short replication.
 
-Left out until issue 21 is closed: a ``timestamp_format`` with a bad directive
-(KNOWN-21: it passes the mapping check, then crashes), FIFOs and devices as
-exports (KNOWN-21: regular files only).
+Among them: UTC offsets and ``Z`` beside naive times, and ``timestamp_format``
+with a bad directive (refused at the mapping check).
 """
 
 from __future__ import annotations
@@ -38,14 +37,10 @@ CALL_COLUMNS = ["arrival", "answered", "ended", "channel", "abandoned", "handler
 TIME_COLUMNS = {"created", "dispatched", "arrived", "cleared", "arrival", "answered", "ended",
                 "abandoned"}  # fmt: skip
 #: Timestamp layouts seen in exports (and a few that are not timestamps at all).
-# KNOWN-21 (fit reading, h-fit): no UTC offsets or Z yet -- rows with and without one
-# ('2024-01-01T01:00:00+01:00' beside '2024-01-01 00:00:00') crash pandas' parser
-# (ValueError: Mixed timezones), and a column with offsets beside one without crashes the
-# order check (TypeError: Invalid comparison). Add "%Y-%m-%dT%H:%M:%SZ" and
-# "%Y-%m-%dT%H:%M:%S+01:00" back once h-fit's reading is merged.
 FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%y %I:%M %p",
            "%d %b %Y %H:%M", "%Y%m%d%H%M%S", "%d.%m.%Y %H:%M:%S", "%A %d %B %Y %H:%M",
-           "%Y-%m-%d", "%H:%M", "%Y-%m-%dT%H:%M:%S"]  # fmt: skip
+           "%Y-%m-%d", "%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
+           "%Y-%m-%dT%H:%M:%S+01:00"]  # fmt: skip
 NULLS = ["", "NULL", "null", "NaN", "N/A", "\\N", "None", "-", " ", "\x00", "0000-00-00 00:00:00"]
 CODES = ["1", "2", "3", "E", "P", "S", "grade1", "grade2", "scheduled", "resolution", "999",
          "101", "online", "EMERG", "NONEMERG", "urban", "rural", "", "ü", "🚓"]  # fmt: skip
@@ -140,8 +135,7 @@ def mapping(draw: st.DrawFn, incidents: list[str], calls: list[str]) -> dict:
                 for _ in range(draw(st.integers(1, 3)))
             }
         if draw(st.booleans()):
-            # KNOWN-21: only formats with good directives (a bad one, '%Q', crashes fit).
-            entry["timestamp_format"] = draw(st.sampled_from([*FORMATS, "dd/mm/yyyy"]))
+            entry["timestamp_format"] = draw(st.sampled_from([*FORMATS, "dd/mm/yyyy", "%Q %Y"]))
         if key == "incidents" and draw(st.booleans()):
             entry["priorities"] = {"1": "grade1", "E": "grade1", "2": "grade2", "P": "grade2",
                                    "S": draw(st.sampled_from(["scheduled", "grade9"]))}  # fmt: skip

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, note
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from tests.config.mutations import ANY_CHARS, odd_text
@@ -80,16 +80,6 @@ def _paths(base: str) -> st.SearchStrategy[str]:
     )
 
 
-def known_21_digit_bug(override: str) -> bool:
-    """A path index written with a non-ASCII digit crashes ``int()``.
-
-    KNOWN-21: ASCII digits only in --set path indices (issue 21 part 6), e.g.
-    ``--set handler_pools.contact_centre.roster.shifts.².count=3`` -> ValueError.
-    """
-    path = override.split("=", 1)[0]
-    return any(c.isdigit() and not c.isascii() for c in path)
-
-
 @st.composite
 def override_cases(draw: st.DrawFn) -> tuple[str, list[str]]:
     base = draw(st.sampled_from(SCENARIO_BASES))
@@ -100,7 +90,6 @@ def override_cases(draw: st.DrawFn) -> tuple[str, list[str]]:
         st.text(ANY_CHARS, max_size=30),
     )
     overrides = draw(st.lists(one, min_size=1, max_size=3))
-    assume(not any(map(known_21_digit_bug, overrides)))  # KNOWN-21: ASCII digits in --set
     return base, overrides
 
 

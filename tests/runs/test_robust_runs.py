@@ -21,7 +21,7 @@ import sim.runs.plan
 from sim.errors import InputError
 from sim.files import atomic_write, current_umask
 from sim.model.wiring import dry_build
-from sim.runs.executors import ProcessExecutor
+from sim.runs.executors import ProcessExecutor, malformed_scheduler
 from sim.runs.plan import PlannedScenario, check_buildable, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Reducer, ReplicationResult, replicate
 from tests.helpers import CONFIGS
@@ -101,3 +101,19 @@ def test_a_run_checks_its_one_scenario_builds(monkeypatch) -> None:
     with pytest.raises(InputError) as caught:
         check_buildable(plan)
     assert str(caught.value).startswith(f"{CONFIGS / 'mmc.yaml'}: the model cannot be built")
+
+
+@pytest.mark.parametrize(
+    "address", ["not an address", "tcp://", "http://[::1", "tcp://host:0", "host:99999", "h :1"]
+)
+def test_a_scheduler_address_of_the_wrong_shape_is_refused_before_connecting(address) -> None:
+    problems = malformed_scheduler(address)
+    assert problems and "PROTOCOL://HOST:PORT" in problems[0].message
+    assert problems[0].source == "--scheduler"
+
+
+@pytest.mark.parametrize(
+    "address", ["tcp://10.0.0.5:8786", "127.0.0.1:8786", "tls://sched.example.org:8786", "[::1]:1"]
+)
+def test_a_scheduler_address_of_the_right_shape_passes(address) -> None:
+    assert malformed_scheduler(address) == []
