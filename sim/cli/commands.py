@@ -487,10 +487,18 @@ def staff(
         typer.Option(min=1, metavar="N", help="Most distinct shift start times in the roster."),
     ] = None,
     vary_by_day: Annotated[
-        bool, typer.Option(help="Let the roster differ between weekdays (default: the same).")
+        bool,
+        typer.Option(
+            "--vary-by-day",
+            metavar="",
+            help="Let the roster differ between weekdays (default: the same).",
+        ),
     ] = False,
     compare_sipp: Annotated[
-        bool, typer.Option(help="Also simulate the SIPP staffing, for comparison.")
+        bool,
+        typer.Option(
+            "--compare-sipp", metavar="", help="Also simulate the SIPP staffing, for comparison."
+        ),
     ] = False,
     set_: Overrides = None,
     max_staff: Annotated[

@@ -388,8 +388,15 @@ class DaskExecutor:
                         # Ready, so at once; but a scheduler lost meanwhile would block for ever.
                         attempt = future.result(timeout=self.workers_timeout_s)
                     except Exception as exc:  # KilledWorker, CancelledError, lost connection
-                        timed_out = isinstance(exc, TimeoutError)
-                        if timed_out or client.status != "running" or "connection-lost" in str(exc):
+                        if isinstance(exc, TimeoutError):  # the result never came back
+                            if client.status == "running" and not client.scheduler_info().get(
+                                "workers"
+                            ):
+                                raise self._lost(
+                                    f"has had no worker alive for {self.workers_timeout_s:g} s"
+                                ) from None
+                            raise self._lost(f"the scheduler was lost ({client.status})") from None
+                        if client.status != "running" or "connection-lost" in str(exc):
                             raise self._lost(f"the scheduler was lost ({client.status})") from None
                         attempt = Attempt(
                             job.key, None, f"lost on the cluster: {type(exc).__name__}: {exc}"

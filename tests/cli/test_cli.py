@@ -62,11 +62,19 @@ def test_run_writes_the_results_directory(demo_run) -> None:
     }
     # One file per replication and kind, in the layout every results directory shares.
     for kind in ("replications", "warmup", "records/calls", "records/incidents"):
-        assert sorted(p.name for p in (out / kind / "demo").iterdir()) == [
+        assert sorted(p.name for p in (out / kind / "demo").glob("*.parquet")) == [
             "00000.parquet",
             "00001.parquet",
             "00002.parquet",
         ], kind
+    # Beside each replication's metric file, the checksums of all its files (written last).
+    assert sorted(
+        p.name for p in (out / "replications" / "demo").iterdir() if p.suffix != ".parquet"
+    ) == [
+        "00000.sha256",
+        "00001.sha256",
+        "00002.sha256",
+    ]
     # Results are for sharing: readable by everyone, not just their owner.
     assert (out / "summary.csv").stat().st_mode & 0o777 == 0o644
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})

@@ -90,7 +90,7 @@ def test_a_comparison_feeds_the_report(runs, tmp_path) -> None:
     reported = _invoke("report", str(tmp_path / "ab"))
     assert "difference from the baseline" not in reported  # the difference figure is drawn
     html = (tmp_path / "ab" / "report.html").read_text()
-    assert "b" in html and "shifts.0.count 14 → 16" in html
+    assert "b" in html and "2 more call handlers on shift 0 (16 instead of 14)" in html
 
 
 def test_an_experiment_directory_is_not_a_run_to_compare(runs, tmp_path) -> None:

@@ -81,7 +81,7 @@ def test_run_resumed_after_an_interrupt_equals_the_uninterrupted_run(
     assert f"interrupted: 2 finished replication(s) are saved in {out}/" in (
         one_line(stopped.output)
     )
-    assert sorted(p.name for p in (out / "replications" / "demo").iterdir()) == [
+    assert sorted(p.name for p in (out / "replications" / "demo").glob("*.parquet")) == [
         "00000.parquet",
         "00001.parquet",
     ]
@@ -135,7 +135,7 @@ def test_a_second_run_into_the_same_folder_is_refused_unless_overwrite(tmp_path)
     assert second.exit_code == 0, second.output
     table = pd.read_parquet(out / "replications.parquet")
     assert set(table["seed"]) == {2} and sorted(set(table["replication"])) == [0, 1]
-    assert sorted(p.name for p in (out / "replications" / "demo").iterdir()) == [
+    assert sorted(p.name for p in (out / "replications" / "demo").glob("*.parquet")) == [
         "00000.parquet",
         "00001.parquet",
     ]
