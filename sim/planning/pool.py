@@ -102,22 +102,7 @@ def resolve_pool(
                     "expected a pool that answers its channels alone",
                 )
             )
-    queues = []
-    for ref in served:
-        force_id, channel_id = ref.split("/")
-        force = scenario.forces[force_id]
-        channel = force.channels[channel_id]  # type: ignore[index]
-        queues.append(
-            QueueInfo(
-                force=force_id,
-                channel=channel_id,
-                aht_s=channel.handling.mean() + channel.wrap_up.mean(),
-                patience_s=channel.patience.mean() if channel.patience is not None else None,
-                answer_target_s=force.target_s(channel_id),
-                rates_per_s=hourly_rates_per_s(channel),
-                config=channel,
-            )
-        )
+    queues = [queue_info(scenario, ref) for ref in served]
     one_force = len(scenario.forces) == 1
     segments: dict[str, tuple[str, ...]] = {}
     for q in queues:
@@ -252,3 +237,23 @@ def erlang_requirement(
 def _first_queue(setup: PoolSetup, segment: str) -> QueueInfo:
     ref = setup.segments[segment][0]
     return next(q for q in setup.queues if f"{q.force}/{q.channel}" == ref)
+
+
+def queue_info(scenario: Scenario, ref: str) -> QueueInfo:
+    """One channel's queue as staffing sees it: mean handling (seconds), patience, rates.
+
+    ``ref`` is a resolved ``force/channel`` reference; the answer target is the
+    force's own for that channel (seconds).
+    """
+    force_id, channel_id = ref.split("/")
+    force = scenario.forces[force_id]
+    channel = force.channels[channel_id]  # type: ignore[index]
+    return QueueInfo(
+        force=force_id,
+        channel=channel_id,
+        aht_s=channel.handling.mean() + channel.wrap_up.mean(),
+        patience_s=channel.patience.mean() if channel.patience is not None else None,
+        answer_target_s=force.target_s(channel_id),
+        rates_per_s=hourly_rates_per_s(channel),
+        config=channel,
+    )

@@ -21,10 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import DAY_NAMES, Problem, Scenario
-from sim.model.demand import hourly_rates_per_s
 from sim.planning.area import AreaSetup
 from sim.planning.load import area_offered_load, expected_offered_load
-from sim.planning.pool import PoolSetup, QueueInfo
+from sim.planning.pool import PoolSetup, queue_info
 from sim.scenarios.platforms import apply_platform
 
 #: Utilisation over a day at or above which a queue cannot keep up.
@@ -37,24 +36,9 @@ _SAMPLES = 20_000
 def _pool_setup(scenario: Scenario, pool_id: str) -> PoolSetup:
     """The pool's queues (channels it serves) with hourly intervals, no targets."""
     pool = scenario.handler_pools[pool_id]
-    queues = []
-    for ref in pool.serves:
-        resolved = scenario.resolve_channel_ref(ref)
-        if resolved is None:
-            continue
-        force_id, channel_id = resolved.split("/")
-        channel = scenario.forces[force_id].channels[channel_id]  # type: ignore[index]
-        queues.append(
-            QueueInfo(
-                force=force_id,
-                channel=channel_id,
-                aht_s=channel.handling.mean() + channel.wrap_up.mean(),
-                patience_s=channel.patience.mean() if channel.patience is not None else None,
-                answer_target_s=0.0,
-                rates_per_s=hourly_rates_per_s(channel),
-                config=channel,
-            )
-        )
+    served = (scenario.resolve_channel_ref(ref) for ref in pool.serves)
+    # The answer target plays no part in a load: the force's own is carried along.
+    queues = [queue_info(scenario, ref) for ref in served if ref is not None]
     return PoolSetup(scenario, pool_id, tuple(queues), (), {}, 60)
 
 
