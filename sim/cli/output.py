@@ -393,3 +393,35 @@ def print_staffing(outcome: Any) -> None:
     out.print(
         f"results in {outcome.out_dir}/ ({files})", markup=False, highlight=False, soft_wrap=True
     )
+
+
+def print_backtest(table: Any) -> None:
+    """The back-test table: data beside simulated, relative error, flags."""
+    shown = Table(
+        title=f"back-test: {table.replications} replication(s) of {table.days:g} days "
+        "(simulated: mean and 95% CI)"
+    )
+    for name in ("figure", "segment", "stat", "data", "simulated", "error", ""):
+        shown.add_column(
+            name, justify="right" if name in ("data", "simulated", "error") else "left"
+        )
+    for row in table.rows:
+        error = row.relative_error
+        shown.add_row(
+            f"{row.metric} ({row.unit})",
+            row.segment,
+            row.stat,
+            f"{row.data:,.1f}",
+            f"{row.simulated:,.1f} ({row.ci_low:,.1f}-{row.ci_high:,.1f})",
+            f"{error:+.1%}" if error == error else "n/a",
+            f"FLAG: beyond ±{table.flag:.0%}" if row.flagged else "",
+        )
+    out.print(shown)
+    flagged = len(table.flagged)
+    out.print(
+        f"{flagged} figure(s) beyond ±{table.flag:.0%} of the data"
+        if flagged
+        else f"every figure within ±{table.flag:.0%} of the data",
+        markup=False,
+        highlight=False,
+    )
