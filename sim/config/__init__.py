@@ -70,6 +70,13 @@ from sim.config.durations import (
 from sim.config.force import Force
 from sim.config.handlers import HandlerPool, Roster, Shift
 from sim.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
+from sim.config.mechanisms import (
+    FlaggedShares,
+    MultiUnit,
+    RightCareRightPerson,
+    Seasonality,
+    UnitsNeeded,
+)
 from sim.config.messages import problems_from_validation
 from sim.config.platform import (
     CallChannel,
@@ -144,6 +151,7 @@ __all__ = [
     "Duration",
     "Escalation",
     "ExponentialTime",
+    "FlaggedShares",
     "Force",
     "FrozenModel",
     "Grading",
@@ -152,6 +160,7 @@ __all__ = [
     "InputError",
     "LearningCurve",
     "LognormalTime",
+    "MultiUnit",
     "Multiplier",
     "NotBool",
     "OnScene",
@@ -166,13 +175,16 @@ __all__ = [
     "Redial",
     "ResolutionTeam",
     "ResponsePolicy",
+    "RightCareRightPerson",
     "Roster",
     "Scenario",
+    "Seasonality",
     "Seconds",
     "Shift",
     "SmsAdvice",
     "StaffCount",
     "Surge",
+    "UnitsNeeded",
     "Weight",
     "apply_overrides",
     "available_platforms",

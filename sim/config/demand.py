@@ -25,6 +25,7 @@ from sim.config.base import (
 )
 from sim.config.durations import ConstantTime, Duration, ExponentialTime, LognormalTime, Patience
 from sim.config.handlers import Roster, after_shrinkage, check_staff_left
+from sim.config.mechanisms import GrowthPerYear, Seasonality
 from sim.units import (
     DAYS_PER_YEAR,
     HOURS_PER_WEEK,
@@ -226,6 +227,10 @@ class Channel(FrozenModel):
         description="Time from answer to the incident being created (capped at the talk "
         "time): a grade 1 is dispatched while the caller is still on the line.",
     )
+    growth_per_year: GrowthPerYear = Field(
+        default=0.0, description="Demand growth per year (fraction), over the scenario's year."
+    )
+    seasonality: Seasonality | None = None
 
     def mean_rate_per_s(self) -> float:
         """Mean arrival rate over a week, calls per second (before surges)."""
@@ -262,6 +267,8 @@ class OnlineChannel(FrozenModel):
     desk_review: DeskReview | None = Field(
         default=None, description="Desk review before an incident is created; null: at once."
     )
+    growth_per_year: GrowthPerYear = 0.0
+    seasonality: Seasonality | None = None
 
     def mean_rate_per_s(self) -> float:
         """Mean arrival rate over a week, reports per second (before surges)."""

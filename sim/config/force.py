@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from sim.config.base import CrossFieldError, FrozenModel, Identifier
 from sim.config.demand import DEFAULT_ANSWER_TARGET_S, Channel, OnlineChannel
+from sim.config.mechanisms import MultiUnit, RightCareRightPerson
 from sim.config.messages import describe_input
 from sim.config.response import (
     DEFAULT_GRADE1_TARGET_MIN,
@@ -35,6 +36,12 @@ class Force(FrozenModel):
     response: ResponsePolicy | None = None
     appointments: Appointments | None = None
     resolution: ResolutionTeam | None = None
+    rcrp: RightCareRightPerson | None = Field(
+        default=None, description="Right Care Right Person: welfare demand referred to partners."
+    )
+    multi_unit: MultiUnit | None = Field(
+        default=None, description="Per grade, the share of incidents needing several units."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from sim.config.base import (
 )
 from sim.config.durations import Duration
 from sim.config.handlers import Roster, after_shrinkage, check_staff_left
+from sim.config.mechanisms import OfficersPerUnit
 from sim.units import DAY_NAMES, SECONDS_PER_MINUTE, clock_to_seconds
 
 #: National attendance targets in minutes, from the metric catalogue (DESIGN §6):
@@ -63,6 +64,11 @@ class Area(FrozenModel):
     grade1_target_min: (
         Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False), NotBool] | None
     ) = None
+    officers_per_unit: OfficersPerUnit | None = Field(
+        default=None,
+        description="1 (single-crewed) or 2 (double-crewed): officers per unit, for "
+        "officer-hours; null: not reported.",
+    )
 
 
 class OnScene(FrozenModel):

@@ -11,6 +11,7 @@ from sim.config.base import MAX_DAYS, CrossFieldError, FrozenModel, Identifier, 
 from sim.config.cost import cost_problems
 from sim.config.force import Force
 from sim.config.handlers import HandlerPool
+from sim.config.mechanisms import YearOffset
 from sim.config.messages import describe_input
 from sim.config.platform import Platform, platform_by_name
 from sim.units import SECONDS_PER_DAY
@@ -44,6 +45,11 @@ class Scenario(FrozenModel):
         default=None,
         description="The Monday the measured period starts, at 00:00: the date of wall-clock "
         "times in records CSV files (default: the Monday after the run started).",
+    )
+    year: YearOffset = Field(
+        default=0.0,
+        description="Years after the base year: each channel's volume grows by its "
+        "growth_per_year, compounded (--set year=1: next year's demand).",
     )
     forces: Annotated[dict[Identifier, Force], Field(min_length=1)]
     handler_pools: Annotated[dict[Identifier, HandlerPool], Field(min_length=1)]
@@ -104,6 +110,24 @@ class Scenario(FrozenModel):
                         "handler_pools.*.serves",
                     )
                 )
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _calendar_for_seasonality(self) -> Scenario:
+        if self.start_date is not None:
+            return self
+        problems: list[tuple[tuple[str | int, ...], str]] = [
+            (
+                ("forces", force_id, *where, "seasonality"),
+                "needs the calendar; expected start_date (a Monday) in the scenario",
+            )
+            for force_id, force in self.forces.items()
+            for where, demand in [(("channels", c), ch) for c, ch in force.channels.items()]
+            + ([(("online",), force.online)] if force.online is not None else [])
+            if demand.seasonality is not None
+        ]
         if problems:
             raise CrossFieldError(problems)
         return self

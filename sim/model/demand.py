@@ -16,6 +16,7 @@ not a fresh set, and a longer run starts with the same arrivals as a shorter one
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from sim.config import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     Channel,
+    OnlineChannel,
 )
 
 
@@ -131,3 +133,46 @@ def sample_arrivals(
     segment = np.searchsorted(cumulative, unit_points, side="right") - 1
     segment = np.minimum(segment, len(rates) - 1)
     return edges[segment] + (unit_points - cumulative[segment]) / rates[segment]
+
+
+def calendar_factors(
+    demand: Channel | OnlineChannel,
+    year: float,
+    start_date: date | None,
+    first_day: int,
+    end_day: int,
+) -> dict[int, float] | None:
+    """Growth and seasonality as a multiplier per day (day 0: the scenario start), or ``None``.
+
+    Growth compounds ``growth_per_year`` over the scenario's ``year`` offset and
+    goes on as a trend through the run, stepping once a day: day ``d`` has
+    ``(1 + g) ** (year + d / 365)``. Seasonality multiplies each day by its
+    month's factor and, on a bank holiday, by the bank-holiday multiplier (the
+    calendar from ``start_date``). ``None`` when the channel has neither, so a
+    scenario without them samples exactly as before.
+    """
+    growth = demand.growth_per_year
+    seasonality = demand.seasonality
+    if growth == 0 and seasonality is None:
+        return None
+    days = np.arange(first_day, end_day)
+    factors = (1.0 + growth) ** (year + days / DAYS_PER_YEAR)
+    if seasonality is not None:
+        assert start_date is not None, "validated: seasonality needs start_date"
+        months = np.asarray(seasonality.month_factors())
+        holidays = set(seasonality.bank_holidays)
+        for i, day in enumerate(days.tolist()):
+            when = start_date + timedelta(days=day)
+            factors[i] *= months[when.month - 1]
+            if when in holidays:
+                factors[i] *= seasonality.bank_holiday_multiplier
+    return dict(zip(days.tolist(), factors.tolist(), strict=True))
+
+
+def with_calendar(
+    busyness: dict[int, float], calendar: dict[int, float] | None
+) -> dict[int, float]:
+    """Day-to-day busyness times the calendar's day factors (unchanged without a calendar)."""
+    if calendar is None:
+        return busyness
+    return {day: busyness.get(day, 1.0) * factor for day, factor in calendar.items()}

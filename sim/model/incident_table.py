@@ -100,6 +100,7 @@ class IncidentTable:
         self._added: dict[str, list] = {name: [] for name in _ATTRIBUTES}
         self._rows: np.ndarray | None = None
         self._created: np.ndarray | None = None
+        self._sources: tuple[list[int], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.opened)
@@ -174,6 +175,18 @@ class IncidentTable:
         row = len(self.created) - 1
         self.open(row, created)
         return row
+
+    def source_of(self, row: int) -> tuple[int, int]:
+        """``(source, source_id)`` of a row (what created it: a call or an online report)."""
+        reserved = sum(len(block) for block in self._reserved["source"])
+        if row >= reserved:
+            return self._added["source"][row - reserved], self._added["source_id"][row - reserved]
+        if self._sources is None or len(self._sources[0]) != reserved:
+            self._sources = (
+                np.concatenate(self._reserved["source"]).tolist(),
+                np.concatenate(self._reserved["source_id"]).tolist(),
+            )
+        return self._sources[0][row], self._sources[1][row]
 
     def _record_rows(self) -> np.ndarray:
         """The opened rows in the order their incidents were created."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -34,6 +35,9 @@ from sim.model.records import NO_GRADE, Grade
 from sim.model.response import AreaState, ResponseSystem
 from sim.model.streams import DurationModel, quantile
 from sim.model.teams import Team
+
+if TYPE_CHECKING:
+    from sim.model.rcrp import RcrpDesk
 
 # Grade codes as plain ints for routing: reading an IntEnum member costs about
 # 0.3 µs (Python 3.11), which adds up at a few lookups per incident.
@@ -183,6 +187,8 @@ class IncidentFactory:
         self.incidents = incidents
         self.response = response
         self.forces = forces
+        #: Right Care Right Person's referrals at grading, where a force has them.
+        self.rcrp: RcrpDesk | None = None
 
     def reserve(
         self, force: np.ndarray, grade: np.ndarray, source: int, u: np.ndarray
@@ -262,6 +268,8 @@ class IncidentFactory:
         table = self.incidents
         grade = table.grade[incident]
         if grade in (_GRADE1, _GRADE2):
+            if self.rcrp is not None and self.rcrp.refer(incident):
+                return
             self.response.create(incident)
             return
         settings = self.forces[table.force[incident]]

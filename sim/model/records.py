@@ -24,9 +24,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model.mechanism_records import MechanismRecords
 
 
 class CallOutcome(IntEnum):
@@ -433,3 +437,5 @@ class ReplicationOutput:
     online: OnlineReports
     platform: str = ""
     outages: OutageRecords | None = None
+    #: RCRP, multi-unit jobs and crewing, when a force uses any (``None``: none).
+    mechanisms: MechanismRecords | None = None

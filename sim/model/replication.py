@@ -22,7 +22,9 @@ from sim.config import SECONDS_PER_DAY, Platform, Scenario
 from sim.model.call_table import CallTable
 from sim.model.contact import ContactCentre
 from sim.model.events import Arrivals, roster_changes, run_counting
+from sim.model.mechanism_records import mechanism_records
 from sim.model.outages import OUTAGE_STREAM, PlatformClock, sample_outages
+from sim.model.rcrp import attach_rcrp
 from sim.model.records import (
     AreaTotals,
     CallOutcome,
@@ -97,7 +99,9 @@ def run_replication(
 
     queues, pools = build_queues_and_pools(scenario)
     sampled = sample_calls(scenario, queues, pools, streams, days)
-    areas, response, factory, teams = wire_response(scenario, env, roster_window, delay_factor)
+    areas, response, factory, teams = wire_response(
+        scenario, env, roster_window, delay_factor, streams
+    )
     online = sample_online(scenario, streams, days)
     arrivals = Arrivals()
     teams += wire_online(scenario, env, online, factory, roster_window, arrivals)
@@ -110,6 +114,9 @@ def run_replication(
         redial_cutoff=horizon_s,
         on_graded=grading_hook(sampled, streams, factory, scenario, end_s),
         handling_factor=handling_factor,
+    )
+    desk = attach_rcrp(
+        scenario, streams, factory, sampled.calls.queue, [q.channel for q in sampled.queues]
     )
     centre.start(
         [
@@ -167,6 +174,7 @@ def run_replication(
         ),
         platform=platform.name if platform is not None else "",
         outages=OutageRecords(**outages) if outages else None,
+        mechanisms=mechanism_records(scenario, response, desk),
     )
 
 

@@ -182,6 +182,10 @@ class ResponseSystem:
 
     # ----------------------------------------------------------------- incidents
 
+    def units_needed(self, incident: int) -> int:
+        """Units an incident needs: one (``sim.model.multi_unit`` overrides it)."""
+        return 1
+
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now)."""
         area = self.areas[self.incidents.area[incident]]

@@ -23,7 +23,13 @@ import numpy as np
 from sim.config import Channel, OnlineChannel, Scenario
 from sim.model.call_table import CallTable
 from sim.model.contact import CallQueue, PoolState, RedialPolicy
-from sim.model.demand import day_factors, rate_segments, sample_arrivals
+from sim.model.demand import (
+    calendar_factors,
+    day_factors,
+    rate_segments,
+    sample_arrivals,
+    with_calendar,
+)
 from sim.model.incidents import UNIFORMS_PER_INCIDENT, grade_codes
 from sim.model.records import NO_GRADE
 from sim.model.streams import Streams, buffered_durations, buffered_uniforms, draw
@@ -200,6 +206,9 @@ def sample_calls(
         channel = force.channels[queue.channel]  # type: ignore[index]
         targets.append(force.target_s(queue.channel))
         busyness = _busyness(channel, queue.force, queue.channel, streams, *days)
+        busyness = with_calendar(
+            busyness, calendar_factors(channel, scenario.year, scenario.start_date, *days)
+        )
         for warmup, start, end in _periods(scenario.warmup_s, scenario.horizon_s):
             batches.append(
                 _first_attempts(
@@ -231,6 +240,9 @@ def sample_online(
         if force.online is None:
             continue
         busyness = _busyness(force.online, force_id, "online", streams, *days)
+        busyness = with_calendar(
+            busyness, calendar_factors(force.online, scenario.year, scenario.start_date, *days)
+        )
         for warmup, start, end in _periods(scenario.warmup_s, scenario.horizon_s):
             batches.append(
                 _online_reports(

@@ -33,6 +33,7 @@ from sim.model.incidents import (
     IncidentFactory,
     RedialAttributes,
 )
+from sim.model.multi_unit import response_system
 from sim.model.outages import PlatformClock
 from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
@@ -159,16 +160,20 @@ def wire_response(
     env: simpy.Environment,
     roster_window: tuple[float, float],
     delay_factor: Callable[[float], float] | None = None,
+    streams: Streams | None = None,
 ) -> tuple[list[AreaState], ResponseSystem, IncidentFactory, list[tuple[str, str, Team]]]:
     """Areas, units on their rosters, schedule cars and resolution teams, ready to run.
 
     ``delay_factor`` multiplies the dispatch delay of a unit sent at a given time
-    (a platform's degraded mode); ``None`` for none.
+    (a platform's degraded mode); ``None`` for none. ``streams`` feed the
+    optional mechanisms (multi-unit jobs); ``None`` only for a dry build.
     """
     incidents = IncidentTable()
     areas, force_settings = _build_areas(scenario)
     forces = list(scenario.forces.values())
-    response = ResponseSystem(
+    response = response_system(
+        scenario,
+        streams,
         env,
         areas,
         incidents,
