@@ -195,6 +195,20 @@ METRICS: Mapping[str, MetricDef] = MappingProxyType(
                 "platform_outage", "h", ("value",), LOWER, 0.0, 1e9, True, "platform outage",
                 segment_units=MappingProxyType({"share": "%"}),
             ),
+            # Right Care Right Person (sim/model/rcrp.py): flagged, referred, refused
+            # (partner full that day) and attended flagged incidents.
+            MetricDef("rcrp_incidents", "count", ("count",), None, 0.0, 1e12, True,
+                      "RCRP incidents"),
+            MetricDef(
+                "officer_hours_released", "officer-hours/year", ("value",), HIGHER, 0.0, 1e12,
+                True, "officer-hours released",
+                "RCRP releases {v} of officers' time{where} ({segment})",
+            ),
+            # Officer-hours committed to jobs (unit time on jobs times officers per unit).
+            MetricDef("officer_hours", "officer-hours/year", ("value",), None, 0.0, 1e12, True,
+                      "officer-hours on jobs"),
+            MetricDef("multi_unit_jobs", "count", ("count",), None, 0.0, 1e12, True,
+                      "jobs needing several units"),
         )
     }
 )  # fmt: skip

@@ -101,7 +101,15 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    return contact_metrics(output) + response_metrics(output) + platform_metrics(output)
+    # Imported here: sim.metrics.mechanisms builds on this module's helpers.
+    from sim.metrics.mechanisms import mechanism_metrics
+
+    return (
+        contact_metrics(output)
+        + response_metrics(output)
+        + platform_metrics(output)
+        + mechanism_metrics(output)
+    )
 
 
 def _distribution(metric: str, segment: str, values: np.ndarray) -> list[MetricValue]:
