@@ -123,24 +123,25 @@ class MultiUnitResponse(ResponseSystem):
         job = _Job(incident, unit.area, penalty_s, unit.clears_at, needed - 1, [unit])
         self._jobs[incident] = job
         area = unit.area
-        while job.missing and area.free and self._follow(job, area.take_free(self.env.now)):
-            pass
+        # Free units go at once, unless they would arrive after the job has cleared.
+        while job.missing and area.free and (arrives := self._arrival(job)) < job.clears_at:
+            self._follow(job, area.take_free(self.env.now), arrives)
         if job.missing:
             self._short.setdefault(area.index, deque()).append(job)
 
-    def _follow(self, job: _Job, unit: Unit) -> bool:
-        """Send ``unit`` to ``job`` as a follower; False (unit not sent) if it would be too late."""
+    def _arrival(self, job: _Job) -> float:
+        """When a unit sent to ``job`` now would arrive, seconds."""
         now = self.env._now
         table = self.incidents
         delay = self.dispatch_delay_s[table.force[job.incident]]
         if self.delay_factor is not None:
             delay *= self.delay_factor(now)
-        arrives = now + delay + table.travel[job.incident] + job.penalty_s
-        if arrives >= job.clears_at:
-            area = unit.area
-            if unit.index not in area.busy:  # taken from free: put it back
-                area.free.append(unit)
-            return False
+        return now + delay + table.travel[job.incident] + job.penalty_s
+
+    def _follow(self, job: _Job, unit: Unit, arrives: float) -> None:
+        """Send ``unit`` to ``job`` as a follower, to arrive at ``arrives`` seconds."""
+        now = self.env._now
+        table = self.incidents
         area = unit.area
         if unit.index not in area.busy:
             area.advance(now)
@@ -162,7 +163,6 @@ class MultiUnitResponse(ResponseSystem):
         job.units.append(unit)
         job.missing -= 1
         call_later(self.env, job.clears_at - now, self._on_clear, (unit, unit.token))
-        return True
 
     def _on_clear(self, event: Callback) -> None:
         unit, token = event._value
@@ -184,14 +184,14 @@ class MultiUnitResponse(ResponseSystem):
         short = self._short.get(unit.area.index)
         while short:
             job = short[0]
-            if not job.missing or job.clears_at <= self.env._now:
-                short.popleft()
+            arrives = self._arrival(job)
+            if not job.missing or arrives >= job.clears_at:
+                short.popleft()  # complete, or too late for any unit from now on
                 continue
-            if self._follow(job, unit):
-                if not job.missing:
-                    short.popleft()
-                return True
-            short.popleft()  # too late for this job: so for any unit from now on
+            self._follow(job, unit, arrives)
+            if not job.missing:
+                short.popleft()
+            return True
         return super()._take_next(unit)
 
     def _divert(self, unit: Unit, incident: int) -> None:
