@@ -9,8 +9,8 @@ measured period (as the response metrics); officer-hours are scaled to a year
   ``refused`` (the partner accepted but was full that day) and ``attended``
   (flagged, officers sent).
 - ``officer_hours_released`` (officer-hours a year): ``rcrp`` in all, of which
-  ``rcrp/referred`` (the long on-scene time of every referred incident, times
-  its units and officers) and ``rcrp/handover`` (what the handover cap cut).
+  ``referral`` (the long on-scene time of every referred incident, times
+  its units and officers) and ``handover`` (what the handover cap cut).
 - ``multi_unit_jobs`` (count): ``grade1`` and ``grade2`` incidents needing
   more than one unit.
 - ``officer_hours`` (officer-hours a year): per area, unit time on jobs in the
@@ -59,8 +59,8 @@ def mechanism_metrics(output: ReplicationOutput) -> list[MetricValue]:
             by_referral = float(released[flagged & records.referred].sum())
             by_cap = float(released[attended].sum())
             for segment, value in (("rcrp", by_referral + by_cap),
-                                   ("rcrp/referred", by_referral),
-                                   ("rcrp/handover", by_cap)):  # fmt: skip
+                                   ("referral", by_referral),
+                                   ("handover", by_cap)):  # fmt: skip
                 values.append(
                     metric_value("officer_hours_released", f"{prefix}{segment}", "value", value)
                 )

@@ -87,7 +87,7 @@ FLAGGED_PER_YEAR = VOLUME * (0.4 * 0.1 + 0.6 * 0.3)
 def test_released_hours_equal_the_referred_incidents_expected_on_scene_hours() -> None:
     scenario = rcrp_scenario(_rcrp())
     released = [
-        _metric(run_replication(scenario, r), "officer_hours_released", "rcrp/referred")
+        _metric(run_replication(scenario, r), "officer_hours_released", "referral")
         for r in range(20)
     ]
     expected = FLAGGED_PER_YEAR * 0.5 * LONG_MEAN_S / 3600 * OFFICERS
@@ -101,7 +101,7 @@ def test_handover_cap_releases_the_expected_excess_of_exponential_on_scene_time(
     cap_min = 60.0
     scenario = rcrp_scenario(_rcrp(handover_cap_min=cap_min))
     released = [
-        _metric(run_replication(scenario, r), "officer_hours_released", "rcrp/handover")
+        _metric(run_replication(scenario, r), "officer_hours_released", "handover")
         for r in range(20)
     ]
     excess_s = LONG_MEAN_S * math.exp(-cap_min * 60 / LONG_MEAN_S)
