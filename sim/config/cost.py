@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config.demand import Channel, OnlineChannel, Surge
+from sim.config.mechanisms import growth_bound
 from sim.units import DAYS_PER_YEAR, HOURS_PER_WEEK, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
@@ -112,13 +113,21 @@ def _planned_by_channel(scenario: Scenario) -> list[tuple[float, FieldPath, Sequ
     """Planned arrivals of every channel and online reports: (arrivals, path, surges)."""
     start_s, end_s = -scenario.warmup_s, scenario.horizon_s
     by_channel: list[tuple[float, FieldPath, Sequence[Surge]]] = []
+
+    def grown(demand: Channel | OnlineChannel) -> float:
+        # Growth over the scenario's year and seasonality, at their largest (a bound).
+        return growth_bound(demand.growth_per_year, demand.seasonality, scenario.year,
+                            -scenario.warmup_days, scenario.days)  # fmt: skip
+
     for force_id, force in scenario.forces.items():
         for channel_id, channel in force.channels.items():
             planned = planned_arrivals(channel, start_s, end_s, _attempts_per_caller(channel))
+            planned *= grown(channel)
             path = ("forces", force_id, "channels", channel_id)
             by_channel.append((planned, path, channel.surges))
         if force.online is not None:
             planned = planned_arrivals(force.online, start_s, end_s)
+            planned *= grown(force.online)
             by_channel.append((planned, ("forces", force_id, "online"), force.online.surges))
     return by_channel
 
@@ -165,8 +174,9 @@ def cost_problems(scenario: Scenario) -> list[tuple[FieldPath, str]]:
                 field,
                 f"makes the scenario plan about {total:,.0f} call attempts and online reports "
                 f"per replication over {period} ({planned:,.0f} from this channel, surges and "
-                f"redials included); {bound}: lower volume_per_year or a surge's "
-                "multiplier or duration_hours, or shorten days",
+                f"redials included); {bound}: lower volume_per_year (or growth_per_year "
+                "and the scenario's year) or a surge's multiplier or duration_hours, or "
+                "shorten days",
             )
         )
     platform = scenario.platform

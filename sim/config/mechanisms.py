@@ -143,3 +143,25 @@ class Seasonality(FrozenModel):
 
 #: Officers in one response unit: 1 (single-crewed) or 2 (double-crewed), for officer-hours.
 OfficersPerUnit = Annotated[int, Field(ge=1, le=4), NotBool]
+
+
+def growth_bound(
+    growth_per_year: float,
+    seasonality: Seasonality | None,
+    year: float,
+    first_day: float,
+    end_day: float,
+) -> float:
+    """Largest factor growth and seasonality put on a channel's rate over days ``[first, end)``.
+
+    For the cost estimate: the trend ``(1 + g) ** (year + d / 365)`` at whichever
+    end of the run is larger, times the largest month factor and any bank
+    holiday multiplier above 1.
+    """
+    years = [year + first_day / 365.0, year + end_day / 365.0]
+    factor = max((1.0 + growth_per_year) ** y for y in years)
+    if seasonality is not None:
+        factor *= max(seasonality.month_factors())
+        if seasonality.bank_holidays:
+            factor *= max(1.0, seasonality.bank_holiday_multiplier)
+    return factor

@@ -62,3 +62,11 @@ def test_a_bad_mechanism_value_is_refused_with_its_path(
 ) -> None:
     found = problems(NORTHUMBRIA, "start_date=2017-01-02", override)
     assert any(field in p and expected in p for p in found), found
+
+
+def test_growth_that_would_plan_too_many_calls_is_refused_before_running() -> None:
+    [problem] = problems(
+        NORTHUMBRIA, "year=30", "forces.northumbria.channels.101.growth_per_year=1"
+    )
+    assert "forces.northumbria.channels.101" in problem
+    assert "growth_per_year" in problem
