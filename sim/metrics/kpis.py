@@ -287,7 +287,14 @@ def incident_records(output: ReplicationOutput) -> pd.DataFrame:
     See :meth:`sim.model.records.IncidentRecords.to_frame`; ``in_period`` if the
     incident got its final grade in the measured period.
     """
-    return output.incidents.to_frame(output, incidents_in_period(output))
+    # Imported here: sim.metrics.mechanisms builds on this module.
+    from sim.metrics.mechanisms import mechanism_columns
+
+    frame = output.incidents.to_frame(output, incidents_in_period(output))
+    if len(frame):
+        for name, values in mechanism_columns(output).items():
+            frame[name] = values
+    return frame
 
 
 def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:

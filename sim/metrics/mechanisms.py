@@ -19,6 +19,8 @@ measured period (as the response metrics); officer-hours are scaled to a year
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.metrics.kpis import MetricValue, _force_scopes, metric_value
 from sim.metrics.windows import clip_to_period, incidents_in_period
 from sim.model.records import Grade, ReplicationOutput
@@ -94,3 +96,23 @@ def _officer_hours(output: ReplicationOutput) -> list[MetricValue]:
         hours = float(officer_s[area_of == index].sum()) * per_year(output) / SECONDS_PER_HOUR
         values.append(metric_value("officer_hours", segment, "value", hours))
     return values
+
+
+def mechanism_columns(output: ReplicationOutput) -> dict[str, np.ndarray]:
+    """Per-incident columns the mechanisms add to ``records/incidents/`` (empty: none used).
+
+    ``rcrp_flagged``, ``rcrp_referred``, ``rcrp_refused``, ``rcrp_on_scene_s``
+    (the long on-scene time of a flagged incident, seconds),
+    ``rcrp_released_officer_s`` (officer-seconds released) and ``units_needed``.
+    """
+    records = output.mechanisms
+    if records is None:
+        return {}
+    return {
+        "rcrp_flagged": records.flagged,
+        "rcrp_referred": records.referred,
+        "rcrp_refused": records.refused,
+        "rcrp_on_scene_s": records.long_on_scene_s,
+        "rcrp_released_officer_s": records.released_s,
+        "units_needed": records.units_needed,
+    }
