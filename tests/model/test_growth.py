@@ -76,14 +76,16 @@ def test_offered_calls_follow_the_compounded_growth_trend() -> None:
 
 
 def test_growth_g_raises_next_years_offered_calls_by_g() -> None:
-    # Paired (same seed): one year on, every arrival of this year plus about 10% more.
+    # A whole year (52 weeks) and the same year moved one on, paired (same seed):
+    # E[next] = (1 + g) E[this], so d = next - (1 + g) this has mean 0. Its 99%
+    # interval over 20 pairs must hold 0 and be far narrower than the growth itself.
     growth = 0.10
-    this_year = np.array([_offered(growing(growth, 0.0, 182), r) for r in range(8)])
-    next_year = np.array([_offered(growing(growth, 1.0, 182), r) for r in range(8)])
-    ratio = next_year / this_year
-    half = _t_half(ratio)
-    assert half < 0.01
-    assert abs(ratio.mean() - (1 + growth)) <= half, (ratio.mean(), half)
+    this_year = np.array([_offered(growing(growth, 0.0, 364), r) for r in range(20)])
+    next_year = np.array([_offered(growing(growth, 1.0, 364), r) for r in range(20)])
+    d = next_year - (1 + growth) * this_year
+    half = _t_half(d)
+    assert abs(d.mean()) <= half, (d.mean(), half)
+    assert half < 0.05 * growth * this_year.mean()
     assert (next_year > this_year).all()
 
 
