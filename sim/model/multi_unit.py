@@ -4,8 +4,9 @@ Per grade, a share of incidents need ``k`` units (``forces.F.multi_unit``). The
 choice made here, and why: a grade 1 does not wait for its back-up to be free
 before the first unit sets off (no control room holds an immediate job back),
 so the first unit is sent as the single-unit model would send it, and the
-others follow as units of the first unit's area free up (a freed unit joins a
-job short of units before it takes a new one from the queues). Each follower
+others follow as units of the first unit's area free up: a freed unit backs up
+a grade 1 short of units before it takes a queued grade 1, and a grade 2 short
+of units after any queued grade 1 but before a queued grade 2. Each follower
 travels the job's own travel time (the job's place is one place), plus the
 neighbour penalty when the first unit came from a neighbouring area. The job
 clears at the first arrival plus its on-scene time, and holds every unit sent
@@ -46,12 +47,15 @@ from sim.model.streams import Streams, buffered_uniforms
 #: Stream name prefix of the units-needed draws (one uniform per routed incident).
 MULTI_UNIT_STREAM = "multi_unit"
 
+_GRADE1, _GRADE2 = int(Grade.GRADE1), int(Grade.GRADE2)
+
 
 @dataclass(eq=False)
 class _Job:
     """A job needing several units: who holds it, how many more it needs, when it clears."""
 
     incident: int
+    grade: int
     area: AreaState
     penalty_s: float
     clears_at: float
@@ -120,7 +124,10 @@ class MultiUnitResponse(ResponseSystem):
         needed = self.needed.get(incident, 1)
         if needed <= 1 or incident in self._jobs or unit.area is None:
             return
-        job = _Job(incident, unit.area, penalty_s, unit.clears_at, needed - 1, [unit])
+        job = _Job(
+            incident, self.incidents.grade[incident], unit.area, penalty_s, unit.clears_at,
+            needed - 1, [unit],
+        )  # fmt: skip
         self._jobs[incident] = job
         area = unit.area
         # Free units go at once, unless they would arrive after the job has cleared.
@@ -180,19 +187,39 @@ class MultiUnitResponse(ResponseSystem):
             job.missing = 0  # drops out of the short list when next looked at
 
     def _take_next(self, unit: Unit) -> bool:
-        """A freed unit joins a job short of units in its area first, then takes a new job."""
+        """A freed unit's next job: back-up for a grade 1 first, then the queues as usual.
+
+        Order: a grade 1 job of its area short of units; its area's (then, with
+        help, a neighbour's) queued grade 1; a grade 2 job short of units; its
+        area's queued grade 2.
+        """
+        if self._join_short(unit, _GRADE1):
+            return True
+        area = unit.area
+        grade1_waiting = bool(area.grade1_queue) or (
+            area.help_allowed and any(n.grade1_queue for n in area.neighbours)
+        )
+        if not grade1_waiting and self._join_short(unit, _GRADE2):
+            return True
+        return super()._take_next(unit)
+
+    def _join_short(self, unit: Unit, grade: int) -> bool:
+        """Send ``unit`` to the oldest job of ``grade`` in its area still short of units."""
         short = self._short.get(unit.area.index)
-        while short:
-            job = short[0]
+        if not short:
+            return False
+        for job in list(short):
             arrives = self._arrival(job)
             if not job.missing or arrives >= job.clears_at:
-                short.popleft()  # complete, or too late for any unit from now on
+                short.remove(job)  # complete, or too late for any unit from now on
+                continue
+            if job.grade != grade:
                 continue
             self._follow(job, unit, arrives)
             if not job.missing:
-                short.popleft()
+                short.remove(job)
             return True
-        return super()._take_next(unit)
+        return False
 
     def _divert(self, unit: Unit, incident: int) -> None:
         job = self._jobs.get(unit.incident)
