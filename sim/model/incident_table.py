@@ -178,14 +178,16 @@ class IncidentTable:
 
     def source_of(self, row: int) -> tuple[int, int]:
         """``(source, source_id)`` of a row (what created it: a call or an online report)."""
-        reserved = sum(len(block) for block in self._reserved["source"])
+        # Every block is reserved before the run: the reserved rows' sources are read once.
+        if self._sources is None:
+            blocks = self._reserved["source"]
+            self._sources = (
+                np.concatenate(blocks).tolist() if blocks else [],
+                np.concatenate(self._reserved["source_id"]).tolist() if blocks else [],
+            )
+        reserved = len(self._sources[0])
         if row >= reserved:
             return self._added["source"][row - reserved], self._added["source_id"][row - reserved]
-        if self._sources is None or len(self._sources[0]) != reserved:
-            self._sources = (
-                np.concatenate(self._reserved["source"]).tolist(),
-                np.concatenate(self._reserved["source_id"]).tolist(),
-            )
         return self._sources[0][row], self._sources[1][row]
 
     def _record_rows(self) -> np.ndarray:

@@ -79,6 +79,15 @@ class RcrpDesk:
         self._officers = officers_of_area
         self._clock = clock
         self._referred_on_day: dict[tuple[int, int], int] = {}
+        # The largest flagged share of each force: most incidents are ruled out by it
+        # without looking up their channel.
+        self._most_flagged = {
+            force: max(
+                (max(shares.grade1, shares.grade2) for shares in rcrp.flagged.values()),
+                default=0.0,
+            )
+            for force, rcrp in settings.items()
+        }
         #: Per incident row: flagged incidents only.
         self.flagged: dict[int, bool] = {}
         #: Per flagged row: referred to the partner.
@@ -99,6 +108,8 @@ class RcrpDesk:
             return False  # an escalated call-back routed again keeps its first decision
         draw = self._draw[force]
         u_flag, u_accept, u_scene = draw(), draw(), draw()
+        if u_flag >= self._most_flagged[force]:
+            return False
         shares = settings.flagged.get(self._channel_of(incident))  # type: ignore[call-overload]
         grade = table.grade[incident]
         share = 0.0
