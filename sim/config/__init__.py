@@ -51,7 +51,9 @@ from sim.config.demand import (
     CALL_CHANNELS,
     CHANNEL_PRIORITY,
     DEFAULT_ANSWER_TARGET_S,
+    ONLINE,
     Channel,
+    ChannelId,
     DeskReview,
     Grading,
     OnlineChannel,
@@ -72,7 +74,6 @@ from sim.config.handlers import HandlerPool, Roster, Shift
 from sim.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
 from sim.config.messages import problems_from_validation
 from sim.config.platform import (
-    CallChannel,
     LearningCurve,
     Multiplier,
     Outages,
@@ -127,6 +128,7 @@ __all__ = [
     "MAX_STAFF",
     "MAX_VOLUME_PER_YEAR",
     "MINUTES_PER_WEEK",
+    "ONLINE",
     "SECONDS_PER_DAY",
     "SECONDS_PER_HOUR",
     "SECONDS_PER_MINUTE",
@@ -135,8 +137,8 @@ __all__ = [
     "Appointments",
     "Area",
     "AreaRef",
-    "CallChannel",
     "Channel",
+    "ChannelId",
     "ClockTime",
     "ConstantTime",
     "CrossFieldError",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from sim.config import (
+    CALL_CHANNELS,
     MINUTES_PER_WEEK,
     InputError,
     Platform,
@@ -140,6 +141,28 @@ def _apply_to_force(force: dict[str, Any], platform: Platform) -> None:
             response["dispatch_delay_s"] = platform.dispatch_delay_s
 
 
+def _check_platform_channels(scenario: Scenario, platform: Platform) -> None:
+    """Refuse a platform field naming a call channel no force of the scenario has.
+
+    999 and 101 are exempt: a shipped platform names both and is applied to any
+    scenario, whichever of the two it has.
+    """
+    known = {c for force in scenario.forces.values() for c in force.channels}
+    problems = [
+        Problem(
+            f"platform {platform.name}",
+            f"{field}.{channel}",
+            f"'{channel}' is not a call channel of scenario {scenario.name}; expected one "
+            f"of: {', '.join(sorted(known))}",
+        )
+        for field in ("handling_multiplier", "wrap_up_multiplier", "sms_advice")
+        for channel in getattr(platform, field)
+        if channel not in known and channel not in CALL_CHANNELS
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 def apply_platform(scenario: Scenario, platform: Platform | None = None) -> Scenario:
     """The scenario as it runs on a platform: a new, validated scenario without a platform.
 
@@ -166,6 +189,7 @@ def apply_platform(scenario: Scenario, platform: Platform | None = None) -> Scen
     platform = platform if platform is not None else scenario.platform
     if platform is None:
         return scenario
+    _check_platform_channels(scenario, platform)
     raw = scenario.model_dump()
     raw["platform"] = None
     for force in raw["forces"].values():
