@@ -46,8 +46,8 @@ ONLINE = "online"
 def _not_online(channel_id: str) -> str:
     if channel_id == ONLINE:
         raise ValueError(
-            "is 'online', which is not a call channel; online reports go in the force's "
-            "online: block"
+            "is 'online', which is not a call channel; expected a call channel id (online "
+            "reports go in the force's online: block)"
         )
     return channel_id
 
