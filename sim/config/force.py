@@ -191,7 +191,7 @@ class Force(FrozenModel):
 
     def target_s(self, channel: str) -> float:
         """Answer target of a channel, seconds."""
-        target = self.channels[channel].answer_target_s  # type: ignore[index]
+        target = self.channels[channel].answer_target_s
         return DEFAULT_ANSWER_TARGET_S[channel] if target is None else target
 
     def priority_of(self, channel: str) -> int:

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from sim.config.base import MAX_DAYS, FrozenModel, Identifier, NotBool, Probability, Seconds
-from sim.config.demand import ChannelId
+from sim.config.demand import CALL_CHANNELS, ChannelId
 from sim.config.messages import describe_input, problems_from_validation
 from sim.config.safe_yaml import parse_yaml
 from sim.errors import InputError, Problem
@@ -153,6 +153,19 @@ class Platform(FrozenModel):
     )
     outages: Outages | None = None
     learning_curve: LearningCurve | None = None
+
+    def unknown_channels(self, known: set[str]) -> list[tuple[str, str]]:
+        """``(field, channel)`` of each per-channel setting for a channel not in ``known``.
+
+        999 and 101 are never unknown: a shipped platform names both and is
+        applied to any scenario, whichever of the two it has.
+        """
+        return [
+            (name, channel)
+            for name in ("handling_multiplier", "wrap_up_multiplier", "sms_advice")
+            for channel in getattr(self, name)
+            if channel not in known and channel not in CALL_CHANNELS
+        ]
 
 
 def _shipped_platform_files() -> dict[str, Traversable]:

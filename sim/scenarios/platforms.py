@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from sim.config import (
-    CALL_CHANNELS,
     MINUTES_PER_WEEK,
     InputError,
     Platform,
@@ -144,10 +143,10 @@ def _apply_to_force(force: dict[str, Any], platform: Platform) -> None:
 def _check_platform_channels(scenario: Scenario, platform: Platform) -> None:
     """Refuse a platform field naming a call channel no force of the scenario has.
 
-    999 and 101 are exempt: a shipped platform names both and is applied to any
-    scenario, whichever of the two it has.
+    The scenario checks its own ``platform:``; this catches one applied from
+    outside (an experiment's), whose channels the scenario never saw.
     """
-    known = {c for force in scenario.forces.values() for c in force.channels}
+    known = scenario.channel_ids()
     problems = [
         Problem(
             f"platform {platform.name}",
@@ -155,9 +154,7 @@ def _check_platform_channels(scenario: Scenario, platform: Platform) -> None:
             f"'{channel}' is not a call channel of scenario {scenario.name}; expected one "
             f"of: {', '.join(sorted(known))}",
         )
-        for field in ("handling_multiplier", "wrap_up_multiplier", "sms_advice")
-        for channel in getattr(platform, field)
-        if channel not in known and channel not in CALL_CHANNELS
+        for field, channel in platform.unknown_channels(known)
     ]
     if problems:
         raise InputError(problems)

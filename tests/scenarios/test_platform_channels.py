@@ -53,3 +53,14 @@ def test_shipped_platforms_still_apply_to_a_scenario_with_one_channel() -> None:
         .forces["demo"]
         .channels
     )
+
+
+def test_a_scenario_platform_naming_a_channel_it_lacks_is_refused_when_read() -> None:
+    raw = with_switchboard(priority=2, answer_target_s=300)
+    raw["platform"] = {"wrap_up_multiplier": {"101-switchboard": 0.8, "crime-line": 0.9}}
+    with pytest.raises(InputError) as caught:
+        scenario_from_dict(raw, "s.yaml")
+    (problem,) = caught.value.problems
+    assert problem.path == "platform.wrap_up_multiplier.crime-line"
+    assert "'crime-line' is not a call channel of this scenario" in problem.message
+    assert "101, 101-switchboard, 999" in problem.message
