@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from sim import fit
@@ -139,3 +141,44 @@ def test_the_ranks_of_999_and_101_may_be_given(tmp_path: Path) -> None:
     channels = outcome.result.scenario["forces"]["fitted"]["channels"]
     assert list(channels) == ["999", "101-switchboard", "101"]
     assert channels["101"]["priority"] == 2 and "answer_target_s" not in channels["101"]
+
+
+def test_incidents_alone_give_the_new_channel_its_own_grading(tmp_path: Path) -> None:
+    # A CAD export whose source column has a switchboard code, no telephony export.
+    rng = np.random.default_rng(11)
+    n = 3000
+    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 14 * 86_400, n)), unit="s"
+    )
+    source = rng.choice(["E", "N", "SWB", "WEB"], n, p=[0.3, 0.4, 0.2, 0.1])
+    # The switchboard's calls rarely need a unit: a grading unlike 999's.
+    grade1 = np.where(source == "SWB", 0.02, 0.3)
+    grade = np.where(rng.random(n) < grade1, "grade1", "no_deployment")
+    stamp = "%Y-%m-%d %H:%M:%S"
+    pd.DataFrame(
+        {
+            "created": created.strftime(stamp),
+            "dispatched": (created + pd.Timedelta(minutes=2)).strftime(stamp),
+            "arrived": (created + pd.Timedelta(minutes=10)).strftime(stamp),
+            "cleared": (created + pd.Timedelta(minutes=40)).strftime(stamp),
+            "priority": grade,
+            "area": "urban",
+            "channel": source,
+        }
+    ).to_csv(tmp_path / "cad.csv", index=False)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "incidents:\n  channels: {E: '999', N: '101', SWB: 101-switchboard, WEB: online}\n"
+        "channel_priorities: {101-switchboard: 2}\n"
+        "channel_answer_targets_s: {101-switchboard: 60}\n",
+        encoding="utf-8",
+    )
+    outcome = fit_scenario(tmp_path / "cad.csv", None, mapping, tmp_path / "f.yaml")
+    force = outcome.result.scenario["forces"]["fitted"]
+    assert list(force["channels"]) == CHANNELS and "online" in force
+    for channel, share in (("999", 0.3), ("101-switchboard", 0.02)):
+        grading = outcome.result.fits["grading"][channel]
+        lo, hi = grading["ci"]["grade1"]
+        assert lo <= share <= hi, (channel, lo, hi)
+    assert force["channels"]["101-switchboard"]["priority"] == 2
+    load_scenario(outcome.out)
