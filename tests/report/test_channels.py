@@ -76,6 +76,8 @@ def test_report_lists_every_channel_the_results_have(three_channel_dir: Path) ->
     html = write_report(three_channel_dir).html.read_text(encoding="utf-8")
     assert "calls to 101-switchboard are answered within" in html
     assert "101-switchboard target 1 min" in html
+    # The headline table has the switchboard's columns, judged against its target.
+    assert "P90 answer time, 101-switchboard" in html
 
 
 def test_two_channel_results_keep_their_pair(tmp_path: Path) -> None:
