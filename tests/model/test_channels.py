@@ -10,7 +10,8 @@ exponential service time (Cobham 1954): with ``rho_i = lambda_i / mu`` and
 ``sigma_k = rho_1 + ... + rho_k``, the mean wait in queue of class ``k`` is
 ``W_k = W0 / ((1 - sigma_{k-1}) (1 - sigma_k))``, where ``W0 = sum_i rho_i / mu``
 is the mean residual service a caller finds (exponential: ``E[S^2] / 2 E[S]``
-weighted by load).
+weighted by load). Channels of equal rank are one class of that formula, with
+one mean wait between them.
 """
 
 from __future__ import annotations
@@ -175,3 +176,26 @@ def test_mean_waits_per_rank_match_cobham() -> None:
         # Not vacuous: the 99.8% interval is within 12% of the figure it is checked against.
         assert half < 0.12 * theory[k], (channel, half, theory[k])
         assert abs(centre - theory[k]) <= half, (channel, centre, theory[k], half)
+
+
+def test_equal_ranks_are_answered_in_order_of_arrival_as_one_class() -> None:
+    # 101 and the switchboard share rank 1: together they are one class of
+    # Cobham's formula (rho 0.25 + 0.3), and each has that class's mean wait.
+    ranks = {"999": 0, "101": 1, "101-switchboard": 1}
+    per_hour = {"999": 12.0, "101": 15.0, "101-switchboard": 18.0}
+    theory = cobham_waits([12.0, 15.0 + 18.0], 60.0)  # 56 s, then 225 s for both
+    reps = 20
+    scenario = three_channels(per_hour, 60.0, 1, days=14, ranks=ranks, replications=reps)
+    means = np.array(
+        [[w.mean() for w in waits_by_channel(scenario, r).values()] for r in range(reps)]
+    )
+    t = stats.t.ppf(0.999, reps - 1)
+    for k, expected in ((0, theory[0]), (1, theory[1]), (2, theory[1])):
+        centre = means[:, k].mean()
+        half = t * means[:, k].std(ddof=1) / np.sqrt(reps)
+        assert half < 0.12 * expected, (k, half, expected)
+        assert abs(centre - expected) <= half, (k, centre, expected, half)
+    # Paired by replication (the same calls), the two tied channels' waits agree.
+    difference = means[:, 1] - means[:, 2]
+    half = t * difference.std(ddof=1) / np.sqrt(reps)
+    assert abs(difference.mean()) <= half
