@@ -23,7 +23,7 @@ from sim.config import load_scenario
 from sim.errors import InputError
 from sim.metrics.kpis import contact_metrics
 from sim.model.replication import run_replication
-from tests.fit.three_queues import FIXTURE, MAPPING, export_text, three_queue_scenario
+from tests.fit.three_queues import FIXTURE, MAPPING, three_queue_scenario
 
 CHANNELS = ["999", "101", "101-switchboard"]
 
@@ -32,10 +32,6 @@ CHANNELS = ["999", "101", "101-switchboard"]
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> FitOutcome:
     out = tmp_path_factory.mktemp("three") / "three.yaml"
     return fit_scenario(None, FIXTURE, MAPPING, out)
-
-
-def test_the_fixture_is_what_its_generator_makes() -> None:
-    assert FIXTURE.read_text(encoding="utf-8") == export_text()
 
 
 def test_three_queues_become_three_channels_in_rank_order(fitted: FitOutcome) -> None:

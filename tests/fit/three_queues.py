@@ -1,8 +1,10 @@
 """A telephony export with three queues (999, 101, a switchboard), made by the simulator.
 
 ``tests/fixtures/fit/three_queues_calls.csv`` is :func:`export_frame` written
-out (``python -m tests.fit.three_queues`` rewrites it; a test checks the file
-is still what this code makes). The contact centre behind it is
+out (``python -m tests.fit.three_queues`` rewrites it). It is a stored sample,
+not a golden file: the fit tests check what is fitted from it against
+:func:`three_queue_scenario`, so a change to the simulator's random streams
+does not make it wrong. The contact centre behind it is
 :func:`three_queue_scenario`: a switchboard (queue ``SWBD``, our
 ``101-switchboard``, answered after 101) beside 999 (``EMERG``) and 101
 (``NONEMERG``), one pool of handlers with a day and a night shift, impatient
