@@ -108,7 +108,9 @@ def fit_scenario(
     inc = fit.read_incidents(incidents, mapping.incidents) if incidents is not None else None
     cleaned_calls = fit.read_calls(calls, mapping.calls) if calls is not None else None
     name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in out.stem)[:80] or "fitted"
-    result = fit.build_scenario(inc, cleaned_calls, name=name.lstrip("-_") or "fitted")
+    result = fit.build_scenario(
+        inc, cleaned_calls, name=name.lstrip("-_") or "fitted", mapping=mapping
+    )
     given = [c for c in (inc, cleaned_calls) if c is not None]
     read = {c.source: (c.rows_read, c.rows_kept) for c in given}
     notes = [note for c in given for note in c.notes]

@@ -51,7 +51,9 @@ from sim.config.demand import (
     CALL_CHANNELS,
     CHANNEL_PRIORITY,
     DEFAULT_ANSWER_TARGET_S,
+    ONLINE,
     Channel,
+    ChannelId,
     DeskReview,
     Grading,
     OnlineChannel,
@@ -79,7 +81,6 @@ from sim.config.mechanisms import (
 )
 from sim.config.messages import problems_from_validation
 from sim.config.platform import (
-    CallChannel,
     LearningCurve,
     Multiplier,
     Outages,
@@ -134,6 +135,7 @@ __all__ = [
     "MAX_STAFF",
     "MAX_VOLUME_PER_YEAR",
     "MINUTES_PER_WEEK",
+    "ONLINE",
     "SECONDS_PER_DAY",
     "SECONDS_PER_HOUR",
     "SECONDS_PER_MINUTE",
@@ -142,8 +144,8 @@ __all__ = [
     "Appointments",
     "Area",
     "AreaRef",
-    "CallChannel",
     "Channel",
+    "ChannelId",
     "ClockTime",
     "ConstantTime",
     "CrossFieldError",

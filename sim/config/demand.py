@@ -1,4 +1,4 @@
-"""Demand: the call channels (999, 101) and online reports of a force.
+"""Demand: the call channels (999, 101, and any others) and online reports of a force.
 
 Each has an annual volume, an hour-of-week profile and surges; callers have
 patience and may redial; the grading turns a handled call (or an online report,
@@ -34,10 +34,32 @@ from sim.units import (
     clock_to_seconds,
 )
 
-#: Channels a call handler answers, in priority order: 999 is always answered
-#: before 101 (non-preemptive priority, DESIGN §2).
+#: The standard call channels, in priority order: 999 is answered before 101
+#: (non-preemptive priority, DESIGN §2). A force may have others (a switchboard,
+#: a crime line); each states its own ``priority`` and ``answer_target_s``.
 CALL_CHANNELS: tuple[str, ...] = ("999", "101")
+#: Default priority rank of the standard channels (lower is answered first).
 CHANNEL_PRIORITY: dict[str, int] = {name: rank for rank, name in enumerate(CALL_CHANNELS)}
+#: Not a call channel: the force's online-report block has this name.
+ONLINE = "online"
+
+
+def _not_online(channel_id: str) -> str:
+    if channel_id == ONLINE:
+        raise ValueError(
+            "is 'online', which is not a call channel; expected a call channel id (online "
+            "reports go in the force's online: block)"
+        )
+    return channel_id
+
+
+#: A call channel's id: ``999``, ``101``, ``101-switchboard``, ``crime-line`` (lower
+#: case letters, digits, ``_`` and ``-``; no ``/``, which separates a segment's parts).
+ChannelId = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"), AfterValidator(_not_online)
+]
+#: Highest priority rank a channel may have (0 is answered first).
+MAX_CHANNEL_PRIORITY = 99
 
 #: Default answer targets in seconds, from the metric catalogue. 999: the national
 #: standard (90% within 10 s). 101: "the vast majority of 101 calls within two
@@ -195,7 +217,7 @@ class Grading(FrozenModel):
 
 
 class Channel(FrozenModel):
-    """One way the public calls one force (999 or 101): demand, patience and handling."""
+    """One way the public calls one force (999, 101, a switchboard): demand, patience, handling."""
 
     volume_per_year: Annotated[
         float, Field(ge=0, le=MAX_VOLUME_PER_YEAR, allow_inf_nan=False), NotBool
@@ -217,6 +239,12 @@ class Channel(FrozenModel):
     redial: Redial | None = None
     answer_target_s: Seconds | None = Field(
         default=None, description="Answer target in seconds; defaults 999: 10 s, 101: 120 s."
+    )
+    priority: Annotated[int, Field(ge=0, le=MAX_CHANNEL_PRIORITY), NotBool] | None = Field(
+        default=None,
+        description="Priority rank: a free handler takes a caller of the lowest rank first "
+        "(non-preemptive); equal ranks are answered in order of arrival. Defaults 999: 0, "
+        "101: 1; any other channel must state it.",
     )
     grading: Grading = Field(
         default_factory=Grading,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
 from sim.config.base import CrossFieldError, FrozenModel, Identifier
-from sim.config.demand import DEFAULT_ANSWER_TARGET_S, Channel, OnlineChannel
+from sim.config.demand import (
+    CHANNEL_PRIORITY,
+    DEFAULT_ANSWER_TARGET_S,
+    Channel,
+    ChannelId,
+    OnlineChannel,
+)
 from sim.config.mechanisms import MultiUnit, RightCareRightPerson
 from sim.config.messages import describe_input
 from sim.config.response import (
@@ -30,7 +36,7 @@ class Force(FrozenModel):
     """
 
     name: str = Field(default="", max_length=120)
-    channels: Annotated[dict[Literal["999", "101"], Channel], Field(min_length=1)]
+    channels: Annotated[dict[ChannelId, Channel], Field(min_length=1)]
     online: OnlineChannel | None = None
     areas: dict[Identifier, Area] = Field(default_factory=dict)
     response: ResponsePolicy | None = None
@@ -55,6 +61,8 @@ class Force(FrozenModel):
                 if isinstance(channel, dict) and channel.get("answer_target_s") is None:
                     target = DEFAULT_ANSWER_TARGET_S.get(str(key))
                     channel = {**channel, "answer_target_s": target}
+                if isinstance(channel, dict) and channel.get("priority") is None:
+                    channel = {**channel, "priority": CHANNEL_PRIORITY.get(str(key))}
                 channels[key] = channel
             data["channels"] = channels
         if isinstance(data.get("areas"), dict):
@@ -69,6 +77,32 @@ class Force(FrozenModel):
                 areas[key] = area
             data["areas"] = areas
         return data
+
+    @model_validator(mode="after")
+    def _channels_say_how_they_rank(self) -> Force:
+        # 999 and 101 have national defaults; another channel has none to fall back on.
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for channel_id, channel in self.channels.items():
+            if channel.priority is None:
+                problems.append(
+                    (
+                        ("channels", channel_id, "priority"),
+                        "missing; a channel other than 999 and 101 must state its priority "
+                        "rank (0 is answered first; 999 is 0, 101 is 1; equal ranks are "
+                        "answered in order of arrival)",
+                    )
+                )
+            if channel.answer_target_s is None:
+                problems.append(
+                    (
+                        ("channels", channel_id, "answer_target_s"),
+                        "missing; a channel other than 999 and 101 has no national answer "
+                        "target: state it in seconds",
+                    )
+                )
+        if problems:
+            raise CrossFieldError(problems)
+        return self
 
     @model_validator(mode="after")
     def _parts_for_each_grade(self) -> Force:
@@ -164,8 +198,13 @@ class Force(FrozenModel):
 
     def target_s(self, channel: str) -> float:
         """Answer target of a channel, seconds."""
-        target = self.channels[channel].answer_target_s  # type: ignore[index]
+        target = self.channels[channel].answer_target_s
         return DEFAULT_ANSWER_TARGET_S[channel] if target is None else target
+
+    def priority_of(self, channel: str) -> int:
+        """Priority rank of a channel (lower is answered first)."""
+        rank = self.channels[channel].priority
+        return CHANNEL_PRIORITY[channel] if rank is None else rank
 
     def grade1_target_min(self, area_id: str) -> float:
         """Grade 1 attendance target of an area, minutes."""

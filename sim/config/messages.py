@@ -252,7 +252,7 @@ def problems_from_validation(
             bad_keys.add(key_loc)
             parent = str(key_loc[-2]) if len(key_loc) >= 2 else ""
             what = {
-                "channels": "a known channel",
+                "channels": "a valid channel id",
                 "forces": "a valid force id",
                 "handler_pools": "a valid pool id",
             }.get(parent, "a valid name here")

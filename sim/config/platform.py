@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from sim.config.base import MAX_DAYS, FrozenModel, Identifier, NotBool, Probability, Seconds
+from sim.config.demand import CALL_CHANNELS, ChannelId
 from sim.config.messages import describe_input, problems_from_validation
 from sim.config.safe_yaml import parse_yaml
 from sim.errors import InputError, Problem
@@ -39,7 +40,6 @@ def _at_least_a_minute(hours: float) -> float:
 AtLeastAMinute = AfterValidator(_at_least_a_minute)
 
 Multiplier = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False), NotBool]
-CallChannel = Literal["999", "101"]
 
 
 class SmsAdvice(FrozenModel):
@@ -127,13 +127,13 @@ class Platform(FrozenModel):
 
     name: Identifier = "custom"
     description: str = Field(default="", max_length=4000)
-    handling_multiplier: dict[CallChannel, Multiplier] = Field(
-        default_factory=dict, description="Talk time multiplier per channel (999, 101)."
+    handling_multiplier: dict[ChannelId, Multiplier] = Field(
+        default_factory=dict, description="Talk time multiplier per channel (999, 101, ...)."
     )
-    wrap_up_multiplier: dict[CallChannel, Multiplier] = Field(
-        default_factory=dict, description="Wrap-up time multiplier per channel (999, 101)."
+    wrap_up_multiplier: dict[ChannelId, Multiplier] = Field(
+        default_factory=dict, description="Wrap-up time multiplier per channel (999, 101, ...)."
     )
-    sms_advice: dict[CallChannel, SmsAdvice] = Field(default_factory=dict)
+    sms_advice: dict[ChannelId, SmsAdvice] = Field(default_factory=dict)
     online_shift: Probability = Field(
         default=0.0,
         description="Share of 101 demand moved to the force's online channel (created, "
@@ -153,6 +153,19 @@ class Platform(FrozenModel):
     )
     outages: Outages | None = None
     learning_curve: LearningCurve | None = None
+
+    def unknown_channels(self, known: set[str]) -> list[tuple[str, str]]:
+        """``(field, channel)`` of each per-channel setting for a channel not in ``known``.
+
+        999 and 101 are never unknown: a shipped platform names both and is
+        applied to any scenario, whichever of the two it has.
+        """
+        return [
+            (name, channel)
+            for name in ("handling_multiplier", "wrap_up_multiplier", "sms_advice")
+            for channel in getattr(self, name)
+            if channel not in known and channel not in CALL_CHANNELS
+        ]
 
 
 def _shipped_platform_files() -> dict[str, Traversable]:

@@ -110,9 +110,23 @@ class Scenario(FrozenModel):
                         "handler_pools.*.serves",
                     )
                 )
+        if self.platform is not None:
+            known = self.channel_ids()
+            for field, channel in self.platform.unknown_channels(known):
+                problems.append(
+                    (
+                        ("platform", field, channel),
+                        f"{describe_input(channel)} is not a call channel of this scenario; "
+                        f"expected one of: {', '.join(sorted(known))}",
+                    )
+                )
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    def channel_ids(self) -> set[str]:
+        """Every call channel id of any force (``999``, ``101-switchboard``...)."""
+        return {c for force in self.forces.values() for c in force.channels}
 
     @model_validator(mode="after")
     def _calendar_for_seasonality(self) -> Scenario:

@@ -17,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.config import CHANNEL_PRIORITY
 from sim.errors import InputError, Problem
 from sim.fit.breaks import breaks_while_queued
 from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile, rounded_shares
 from sim.fit.durations import fit_censored_patience, fit_lognormal
-from sim.fit.mapping import TELEPHONE_CHANNELS
+from sim.fit.mapping import TELEPHONE_CHANNELS, ColumnMappingFile
 from sim.fit.read import Cleaned, DataIssue
 from sim.fit.response import add_response
 from sim.fit.rosters import HANDLER_GAP_HOURS, fit_on_duty
@@ -256,11 +257,34 @@ def _require_rows(cleaned: Cleaned, what: str) -> None:
         raise InputError([Problem(cleaned.source, "", message)])
 
 
+def _call_channels(rows: pd.DataFrame | None, mapping: ColumnMappingFile) -> list[str]:
+    """The call channels in the rows (not ``online``), by priority rank, then id."""
+    if rows is None or "channel" not in rows:
+        return list(TELEPHONE_CHANNELS)
+    present = {str(c) for c in rows["channel"].dropna().unique()} - {"online"}
+    ranks = {**CHANNEL_PRIORITY, **mapping.channel_priorities}
+    return sorted(present, key=lambda c: (ranks.get(c, len(ranks)), c))
+
+
+def _ranked(parts: FitParts, channel: str, mapping: ColumnMappingFile) -> dict[str, Any]:
+    """A fitted channel's priority and answer target, where the mapping gives them."""
+    settings = mapping.channel_settings(channel)
+    path = (*parts.force_path, "channels", channel)
+    for key, source in (
+        ("priority", "channel_priorities"),
+        ("answer_target_s", "channel_answer_targets_s"),
+    ):
+        if key in settings:
+            parts.comments[(*path, key)] = f"from the mapping's {source}"
+    return settings
+
+
 def build_scenario(
     incidents: Cleaned | None,
     calls: Cleaned | None,
     name: str = "fitted",
     force_id: str = "fitted",
+    mapping: ColumnMappingFile | None = None,
 ) -> FitResult:
     """Fit every part and assemble a scenario dict with comments.
 
@@ -275,6 +299,10 @@ def build_scenario(
         roster assumed (and marked ASSUMED).
     name, force_id
         Scenario name and force id.
+    mapping
+        The ``--columns`` mapping: the priority rank and answer target of each
+        channel other than 999 and 101 (every such channel in the data must
+        be in it, as :func:`sim.fit.mapping.read_mapping` checks).
 
     Returns
     -------
@@ -285,10 +313,11 @@ def build_scenario(
     ------
     InputError
         If neither export is given, one has no usable row, or no call or
-        incident is on channel 999 or 101.
+        incident is on a call channel.
     """
     if incidents is None and calls is None:
         raise InputError([Problem("fit", "", "give --incidents, --calls or both")])
+    mapping = mapping if mapping is not None else ColumnMappingFile()
     if incidents is not None:
         _require_rows(incidents, "incident")
     if calls is not None:
@@ -312,18 +341,20 @@ def build_scenario(
             handled[str(channel)] = int(group["answered_flag"].sum())
     grading = fit_grading(inc, handled) if inc is not None else {}
     parts.fits["grading"] = grading
-    for channel in TELEPHONE_CHANNELS:
+    for channel in _call_channels(call_rows if call_rows is not None else inc, mapping):
         if call_rows is not None:
             group = call_rows[call_rows["channel"] == channel]
         else:
             assert inc is not None
             group = inc[inc["channel"] == channel].rename(columns={"created": "arrival"})
         if not group.empty:
-            force["channels"][channel] = _channel_section(
+            entry = _channel_section(
                 parts, channel, group, call_rows is not None, grading.get(channel)
             )
+            entry.update(_ranked(parts, channel, mapping))
+            force["channels"][channel] = entry
     if not force["channels"]:
-        message = "no calls or incidents on channel 999 or 101 to fit"
+        message = "no calls or incidents on any call channel (999, 101 or a mapped one) to fit"
         raise InputError([Problem(given[0].source, "channel", message)])
     if inc is None:
         parts.comments[(*parts.force_path, "channels")] = (

@@ -218,8 +218,11 @@ def fit_grading(incidents: pd.DataFrame, handled: Mapping[str, int]) -> dict[str
     """
     out: dict[str, dict[str, Any]] = {}
     by_channel = incidents.groupby("channel", observed=True)["grade"].value_counts()
-    for channel in (*TELEPHONE_CHANNELS, "online"):
-        if channel not in by_channel.index.get_level_values(0):
+    present = set(by_channel.index.get_level_values(0))
+    # The standard channels first, then any others the mapping named, then online.
+    others = sorted(present - {*TELEPHONE_CHANNELS, "online"})
+    for channel in (*TELEPHONE_CHANNELS, *others, "online"):
+        if channel not in present:
             continue
         counts = by_channel.loc[channel]
         base = int(handled.get(channel) or counts.sum())

@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 import pandas as pd
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 
-from sim.config import FrozenModel, problems_from_validation, read_yaml_file
+from sim.config import (
+    CALL_CHANNELS,
+    ONLINE,
+    ChannelId,
+    CrossFieldError,
+    FrozenModel,
+    Identifier,
+    Seconds,
+    problems_from_validation,
+    read_yaml_file,
+)
 from sim.errors import InputError, Problem
 from sim.files import not_a_regular_file
 
@@ -29,11 +39,14 @@ CallColumn = Literal[
     "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id", "wrap_end"
 ]
 OurGrade = Literal["grade1", "grade2", "scheduled", "resolution", "no_deployment"]
-OurChannel = Literal["999", "101", "online"]
+#: Our channel for an incident's source: a call channel id (``999``, ``101``,
+#: ``101-switchboard``), or ``online``.
+OurChannel = Identifier
 #: Our incident grades, the codes an export's priorities map onto.
 GRADES: tuple[str, ...] = get_args(OurGrade)
-#: Our telephone channels (an online report is not a call).
-TELEPHONE_CHANNELS = ("999", "101")
+#: The standard telephone channels, read as themselves without a mapping (an
+#: online report is not a call); any other is named by a mapping's ``channels:``.
+TELEPHONE_CHANNELS = CALL_CHANNELS
 #: A column name or code in the force's export: text, as in the CSV header or cell.
 TheirName = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -120,7 +133,8 @@ class IncidentMapping(_MappingSection):
         default_factory=dict, description="the export's priority code: our grade"
     )
     channels: dict[TheirName, OurChannel] = Field(
-        default_factory=dict, description="the export's source code: 999, 101 or online"
+        default_factory=dict,
+        description="the export's source code: 999, 101, online, or another call channel id",
     )
 
 
@@ -131,16 +145,85 @@ class CallMapping(_MappingSection):
         default_factory=dict,
         description="our column name: the export's column name (or [date column, time column])",
     )
-    channels: dict[TheirName, Literal["999", "101"]] = Field(
-        default_factory=dict, description="the export's channel code (queue, DDI): 999 or 101"
+    channels: dict[TheirName, ChannelId] = Field(
+        default_factory=dict,
+        description="the export's channel code (queue, DDI): 999, 101, or another channel id",
     )
 
 
 class ColumnMappingFile(FrozenModel):
-    """A ``--columns`` mapping file: optional ``incidents:`` and ``calls:`` sections."""
+    """A ``--columns`` mapping file: optional ``incidents:`` and ``calls:`` sections.
+
+    A code may map to a call channel other than 999 and 101 (a switchboard, a
+    crime line): it becomes a channel of the fitted force with its own profile,
+    patience and handling. Such a channel has no national defaults, so the
+    file gives its rank in ``channel_priorities`` (0 is answered first; 999 is
+    0 and 101 is 1 unless given here) and its target in
+    ``channel_answer_targets_s``.
+    """
 
     incidents: IncidentMapping = IncidentMapping()
     calls: CallMapping = CallMapping()
+    channel_priorities: dict[ChannelId, Annotated[int, Field(ge=0, le=99)]] = Field(
+        default_factory=dict,
+        description="our channel id: its priority rank (lower is answered first; equal "
+        "ranks in order of arrival); required for every channel other than 999 and 101",
+    )
+    channel_answer_targets_s: dict[ChannelId, Seconds] = Field(
+        default_factory=dict,
+        description="our channel id: its answer target in seconds; required for every "
+        "channel other than 999 and 101",
+    )
+
+    @model_validator(mode="after")
+    def _new_channels_say_how_they_rank(self) -> ColumnMappingFile:
+        mapped: dict[str, str] = {}
+        for section in ("calls", "incidents"):
+            for code, ours in getattr(self, section).channels.items():
+                if ours != ONLINE:
+                    mapped.setdefault(ours, f"{section}.channels maps {code!r} to {ours!r}")
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for field, what in (
+            ("channel_priorities", "its priority rank (0 is answered first; 999 is 0, 101 is 1)"),
+            ("channel_answer_targets_s", "its answer target in seconds"),
+        ):
+            given = getattr(self, field)
+            for ours, where in mapped.items():
+                if ours not in CALL_CHANNELS and ours not in given:
+                    problems.append(
+                        (
+                            (field, ours),
+                            f"missing; {where}, a channel with no default; expected {what}",
+                        )
+                    )
+            for ours in given:
+                if ours not in mapped and ours not in CALL_CHANNELS:
+                    known = ", ".join(sorted({*CALL_CHANNELS, *mapped}))
+                    problems.append(
+                        (
+                            (field, ours),
+                            f"{ours!r} is not a channel any channels: code maps to; expected "
+                            f"one of {known}",
+                        )
+                    )
+        if problems:
+            raise CrossFieldError(problems)
+        return self
+
+    def channel_settings(self, channel: str) -> dict[str, float | int]:
+        """The ``priority`` and ``answer_target_s`` a fitted channel is written with.
+
+        999 and 101 get a ``priority`` only where the file overrides the default,
+        and never an answer target unless given (their national defaults apply).
+        """
+        settings: dict[str, float | int] = {}
+        rank = self.channel_priorities.get(channel)
+        if rank is not None:
+            settings["priority"] = rank
+        target = self.channel_answer_targets_s.get(channel)
+        if target is not None:
+            settings["answer_target_s"] = target
+        return settings
 
 
 def read_mapping(path: str | Path | None) -> ColumnMappingFile:
@@ -148,14 +231,17 @@ def read_mapping(path: str | Path | None) -> ColumnMappingFile:
 
     Each of the optional ``incidents:`` and ``calls:`` sections may give
     ``columns`` (our name: their column), ``timestamp_format`` (``strftime``
-    codes), ``channels`` (their code: ``999``, ``101``; incidents also
-    ``online``) and, for incidents, ``priorities`` (their code: our grade).
+    codes), ``channels`` (their code: ``999``, ``101`` or another channel id;
+    incidents also ``online``) and, for incidents, ``priorities`` (their code:
+    our grade). Top-level ``channel_priorities`` and ``channel_answer_targets_s``
+    give each channel other than 999 and 101 its rank and answer target.
 
     Raises
     ------
     InputError
         Naming the file and field path of every problem (an unknown key, a
-        grade or channel we do not have, a format with no ``%`` codes).
+        grade we do not have, a channel id that is not valid, a new channel
+        with no rank or target, a format with no ``%`` codes).
     """
     if path is None:
         mapping = ColumnMappingFile()

@@ -1,10 +1,11 @@
 """Wiring one replication's model on a SimPy environment: who is connected to whom.
 
-Queues and the handler pools that serve them (999 first); response areas of
-every force with their neighbours, linked both ways (across forces only where
-both forces allow it); units, resolution teams and desk reviewers following
-their rosters; schedule-car diaries; and the hooks by which a graded call or a
-reviewed online report becomes an incident.
+Queues and the handler pools that serve them (by each channel's priority
+rank: 999 first); response areas of every force with their neighbours,
+linked both ways (across forces only where both forces allow it); units,
+resolution teams and desk reviewers following their rosters; schedule-car
+diaries; and the hooks by which a graded call or a reviewed online report
+becomes an incident.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 import simpy
 
 from sim.config import (
-    CHANNEL_PRIORITY,
     DAY_NAMES,
     SECONDS_PER_MINUTE,
     Platform,
@@ -43,12 +43,19 @@ from sim.model.teams import Team
 
 
 def build_queues_and_pools(scenario: Scenario) -> tuple[list[CallQueue], list[PoolState]]:
-    """One queue per (force, channel), 999 first, and the pools wired to them."""
+    """One queue per (force, channel) in priority order, and the pools wired to them.
+
+    Each pool groups the queues it serves by their channel's ``priority`` rank
+    (999: 0, 101: 1 unless configured): a free handler takes the oldest caller
+    of the lowest rank with anyone waiting, so queues of equal rank (two
+    forces' 999, or two channels given one rank) are answered in order of
+    arrival across them.
+    """
     queues: list[CallQueue] = []
     by_ref: dict[str, CallQueue] = {}
     for force_id, force in scenario.forces.items():
-        for channel_id in sorted(force.channels, key=CHANNEL_PRIORITY.__getitem__):
-            queue = CallQueue(len(queues), force_id, channel_id, CHANNEL_PRIORITY[channel_id])
+        for channel_id in sorted(force.channels, key=force.priority_of):
+            queue = CallQueue(len(queues), force_id, channel_id, force.priority_of(channel_id))
             queues.append(queue)
             by_ref[f"{force_id}/{channel_id}"] = queue
     pools: list[PoolState] = []

@@ -17,9 +17,9 @@ from sim.report.answer import answer_keys, answer_sentences, caveats, question, 
 from sim.report.load import Results
 from sim.report.style import PALETTE, TARGET_COLOUR, ReportFigure, style_figure
 from sim.report.targets import (
-    HEADLINES,
     add_target_line,
     axis_title,
+    headline_figures,
     headline_label,
     reference_scenario,
     scopes,
@@ -104,7 +104,7 @@ def headline_table(results: Results, judged_only: bool = False) -> str:
     rows = [(s, scope) for s in results.scenarios for scope in scopes(results)]
     heads = [
         h
-        for h in HEADLINES
+        for h in headline_figures(results)
         if any(figure_of(results.summary, s, _scoped(h, scope)) for s, scope in rows)
         and (h in reference or not judged_only)
     ]

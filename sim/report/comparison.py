@@ -26,9 +26,9 @@ from sim.report.style import (
     transparent,
 )
 from sim.report.targets import (
-    HEADLINES,
     add_target_line,
     axis_title,
+    headline_figures,
     headline_label,
     reference_scenario,
     targets_for,
@@ -135,7 +135,11 @@ def tradeoff_figure(results: Results) -> list[ReportFigure]:
     setting = setting_name(results, path)
     x_title = f"{setting} (number)"
     summary = results.summary
-    shown = [h for h in HEADLINES if has_figure(summary[summary["scenario"].isin(values)], *h)]
+    shown = [
+        h
+        for h in headline_figures(results)
+        if has_figure(summary[summary["scenario"].isin(values)], *h)
+    ]
 
     def draw(shown: list, key: str, title: str) -> ReportFigure:
         rows, cols = grid(len(shown), 2)
@@ -228,7 +232,7 @@ def difference_figure(results: Results) -> list[ReportFigure]:
         ]
     shown = [
         h
-        for h in HEADLINES
+        for h in headline_figures(results)
         if not comparison[
             (comparison["metric"] == h[0])
             & (comparison["segment"] == h[1])

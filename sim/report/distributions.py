@@ -30,6 +30,7 @@ from sim.report.style import (
 )
 from sim.report.targets import (
     add_target_line,
+    call_channels,
     reference_scenario,
     scopes,
     short_segment,
@@ -38,7 +39,6 @@ from sim.report.targets import (
 from sim.report.words import format_value
 
 ATTENDANCE_MAIN = ("grade1/urban", "grade1/rural", "grade2")
-ANSWER_CHANNELS = ("999", "101")
 
 
 def percentile_figures(
@@ -206,7 +206,8 @@ def cdf_figure(results: Results, kind: str) -> ReportFigure:
     key = f"{kind}-distribution"
     if kind == "answer":
         title = "How long callers wait to be answered: the whole distribution"
-        metric, segments, unit, what = "answer_time", ANSWER_CHANNELS, "s", "answer time"
+        segments: Sequence[str] = call_channels(results)
+        metric, unit, what = "answer_time", "s", "answer time"
     else:
         title = "How long incidents wait for the first officer: the whole distribution"
         metric, segments, unit, what = "attendance_time", ATTENDANCE_MAIN, "min", "attendance time"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.catalogue import METRICS
 from sim.report.load import Results
-from sim.report.targets import HEADLINES, headline_label
+from sim.report.targets import headline_figures, headline_label
 from sim.report.words import format_signed, format_value
 
 #: Paths of changes that act on response directly (then attendance may move for that reason).
@@ -110,7 +110,11 @@ def gains_and_losses(results: Results) -> str:
     pooled = pooled_scenarios(results)
     if not pooled or results.comparison is None:
         return ""
-    heads = [h for h in HEADLINES if h[0] in ("answer_time", "answered_within_target", "abandoned")]
+    heads = [
+        h
+        for h in headline_figures(results)
+        if h[0] in ("answer_time", "answered_within_target", "abandoned")
+    ]
     parts = [
         "<p>When the forces' contact centres are pooled, one force's callers may wait longer so "
         "that another's wait less. Each cell: the force's change from the baseline "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sim.report.comparison import difference_figure, tradeoff_figure
 from sim.report.distributions import (
-    ANSWER_CHANNELS,
     ATTENDANCE_MAIN,
     cdf_figure,
     percentile_figures,
@@ -19,10 +18,12 @@ from sim.report.distributions import (
 from sim.report.hourly import hourly_figure
 from sim.report.load import Results
 from sim.report.style import ReportFigure
+from sim.report.targets import call_channels
 
 
 def build_figures(results: Results) -> list[ReportFigure]:
     """Every figure of the report in order, present or left out with a reason."""
+    channels = call_channels(results)
     return [
         *percentile_figures(
             results,
@@ -35,9 +36,9 @@ def build_figures(results: Results) -> list[ReportFigure]:
         *percentile_figures(
             results,
             "answer_time",
-            ANSWER_CHANNELS,
+            channels,
             "answer-percentiles",
-            "999 and 101: how long until a call is answered",
+            f"{', '.join(channels[:-1])} and {channels[-1]}: how long until a call is answered",
             "answer time",
         ),
         cdf_figure(results, "answer"),

@@ -16,7 +16,7 @@ from sim.report.comparison import describe_changes
 from sim.report.explain import gains_and_losses, mechanism_notes
 from sim.report.load import Results
 from sim.report.style import ReportFigure
-from sim.report.targets import HEADLINES, scopes
+from sim.report.targets import headline_figures, scopes
 from sim.report.verdicts import DEFINITIONS, figure_of
 from sim.report.words import Difference, sentence
 
@@ -212,7 +212,7 @@ def scenario_sentences(results: Results) -> list[tuple[str, str, list[str]]]:
             lead = f"With {change}:" if change else "Compared with the baseline:"
         lines = []
         for scope in scopes(results):
-            for metric_name, segment, stat in HEADLINES:
+            for metric_name, segment, stat in headline_figures(results):
                 head = (metric_name, f"{scope}{segment}", stat)
                 figure = figure_of(results.summary, scenario, head)
                 if figure is None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from sim.catalogue import HIGHER, METRICS, PERCENTILES, THRESHOLD, segment_words
+from sim.catalogue import HIGHER, METRICS, PERCENTILES, THRESHOLD, segment_words, split_force
 from sim.report.load import Results
 from sim.report.style import TARGET_COLOUR
 from sim.report.words import format_duration
@@ -34,6 +34,35 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("callback_time", "resolution", "p90"),
     ("appointment_wait", "scheduled", "p90"),
 )
+
+#: The standard call channels: shown (or said to be missing) in every report.
+STANDARD_CHANNELS = ("999", "101")
+
+
+def call_channels(results: Results) -> list[str]:
+    """The call channels to show: 999 and 101, then every other the results have.
+
+    The others (a switchboard, a crime line) are the segments of ``answer_time``
+    in ``summary.csv``, force prefix taken off, in the order they appear there
+    (the model's queue order: by priority rank).
+    """
+    summary = results.summary
+    segments = summary.loc[summary["metric"] == "answer_time", "segment"].astype(str)
+    forces = frozenset(results.forces)
+    found = dict.fromkeys(split_force(s, forces)[1] for s in segments)
+    return [*STANDARD_CHANNELS, *(c for c in found if c not in STANDARD_CHANNELS)]
+
+
+def headline_figures(results: Results) -> list[tuple[str, str, str]]:
+    """:data:`HEADLINES`, with the P90 answer time and abandonment of every other channel.
+
+    A channel beyond 999 and 101 gets its figures after 101's, so a results
+    directory with a switchboard says how its callers fared too.
+    """
+    others = call_channels(results)[len(STANDARD_CHANNELS) :]
+    extra = [(m, c, s) for c in others for m, s in (("answer_time", "p90"), ("abandoned", "value"))]
+    at = HEADLINES.index(("abandoned", "101", "value")) + 1
+    return [*HEADLINES[:at], *extra, *HEADLINES[at:]]
 
 
 @dataclass(frozen=True)
@@ -171,10 +200,13 @@ def add_target_line(
 
 __all__ = [
     "HEADLINES",
+    "STANDARD_CHANNELS",
     "TargetLine",
     "add_target_line",
     "amount_text",
     "axis_title",
+    "call_channels",
+    "headline_figures",
     "headline_label",
     "reference_scenario",
     "scopes",

@@ -140,6 +140,26 @@ def _apply_to_force(force: dict[str, Any], platform: Platform) -> None:
             response["dispatch_delay_s"] = platform.dispatch_delay_s
 
 
+def _check_platform_channels(scenario: Scenario, platform: Platform) -> None:
+    """Refuse a platform field naming a call channel no force of the scenario has.
+
+    The scenario checks its own ``platform:``; this catches one applied from
+    outside (an experiment's), whose channels the scenario never saw.
+    """
+    known = scenario.channel_ids()
+    problems = [
+        Problem(
+            f"platform {platform.name}",
+            f"{field}.{channel}",
+            f"'{channel}' is not a call channel of scenario {scenario.name}; expected one "
+            f"of: {', '.join(sorted(known))}",
+        )
+        for field, channel in platform.unknown_channels(known)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 def apply_platform(scenario: Scenario, platform: Platform | None = None) -> Scenario:
     """The scenario as it runs on a platform: a new, validated scenario without a platform.
 
@@ -166,6 +186,7 @@ def apply_platform(scenario: Scenario, platform: Platform | None = None) -> Scen
     platform = platform if platform is not None else scenario.platform
     if platform is None:
         return scenario
+    _check_platform_channels(scenario, platform)
     raw = scenario.model_dump()
     raw["platform"] = None
     for force in raw["forces"].values():

@@ -382,16 +382,16 @@ def test_unknown_day_name(tmp_path: Path) -> None:
 
 def test_patience_on_a_channel_that_does_not_exist(tmp_path: Path) -> None:
     raw = demo_raw()
-    raw["forces"]["demo"]["channels"]["112"] = {
+    raw["forces"]["demo"]["channels"]["Crime Line"] = {
         "patience": {"distribution": "exponential", "mean_s": 60}
     }
     result, path = validate_data(tmp_path, raw)
     assert_bad(
         result,
         path,
-        "forces.demo.channels.112",
-        "'112' is not a known channel",
-        "expected '999' or '101'",
+        "forces.demo.channels.'Crime Line'",
+        "'Crime Line' is not a valid channel id",
+        "expected an identifier",
     )
     # One line for the bad name: not also the fields missing under it.
     assert len(problem_lines(result)) == 1, result.stderr

@@ -242,7 +242,9 @@ def test_day_to_day_overdispersion_is_recovered() -> None:
         ("incidents:\n  colums: {created: C}\n", "incidents.colums"),
         ("incidents:\n  columns: {opened: C}\n", "incidents.columns"),
         ("incidents:\n  priorities: {E: grade3}\n", "incidents.priorities.E"),
-        ("calls:\n  channels: {Q1: '112'}\n", "calls.channels.Q1"),
+        ("calls:\n  channels: {Q1: 'Crime Line'}\n", "calls.channels.Q1"),
+        ("calls:\n  channels: {Q1: '112'}\n", "channel_priorities.112"),
+        ("calls:\n  channels: {Q1: online}\n", "calls.channels.Q1"),
         ("calls:\n  priorities: {E: grade1}\n", "calls.priorities"),
         ("incidents:\n  timestamp_format: dd/mm/yyyy\n", "incidents.timestamp_format"),
         ("- just a list\n", "mapping.yaml"),
@@ -357,7 +359,7 @@ def test_back_test_fitted_scenario_reproduces_the_records(fitted, exports, tmp_p
         (b"created,priority\n2024-01-01 10:00,grade1,extra\n", "a number of fields other than"),
         (
             b"created,priority,channel\n2024-01-01 10:00,grade1,online\n",
-            "no calls or incidents on channel",
+            "no calls or incidents on any call channel",
         ),
     ],
 )
