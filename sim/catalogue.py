@@ -192,6 +192,21 @@ METRICS: Mapping[str, MetricDef] = MappingProxyType(
             ),
             MetricDef("incidents", "count", ("count",), None, 0.0, 1e12, True, "incidents"),
             MetricDef(
+                "unit_workload", "%", ("value",), None, 0.0, 100.0, True, "unit workload"
+            ),
+            MetricDef(
+                "cross_beat_dispatch", "%", ("value",), None, 0.0, 100.0, True,
+                "sent from another beat",
+            ),
+            MetricDef(
+                "incidents_lost", "%", ("value",), LOWER, 0.0, 100.0, True, "lost (no unit)"
+            ),
+            MetricDef(
+                "travel_time", "min", ("mean", "p50", "p90"), LOWER, 0.0, _WEEK_MIN, False,
+                "travel time",
+                "{share} {segment} incidents{where} have the unit travel within {v}",
+            ),
+            MetricDef(
                 "platform_outage", "h", ("value",), LOWER, 0.0, 1e9, True, "platform outage",
                 segment_units=MappingProxyType({"share": "%"}),
             ),

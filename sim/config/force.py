@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from sim.config.base import CrossFieldError, FrozenModel, Identifier
 from sim.config.demand import DEFAULT_ANSWER_TARGET_S, Channel, OnlineChannel
+from sim.config.geography import Geography, area_units_from_stations
 from sim.config.messages import describe_input
 from sim.config.response import (
     DEFAULT_GRADE1_TARGET_MIN,
@@ -35,6 +36,7 @@ class Force(FrozenModel):
     response: ResponsePolicy | None = None
     appointments: Appointments | None = None
     resolution: ResolutionTeam | None = None
+    geography: Geography | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -61,7 +63,7 @@ class Force(FrozenModel):
                     area = {**area, "kind": key}
                 areas[key] = area
             data["areas"] = areas
-        return data
+        return area_units_from_stations(data)
 
     @model_validator(mode="after")
     def _parts_for_each_grade(self) -> Force:
@@ -151,9 +153,31 @@ class Force(FrozenModel):
                             f"force; expected one of: {known}",
                         )
                     )
+        problems += self._beats_in_areas()
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    def _beats_in_areas(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every beat in an area of the force; every area with a share has a beat."""
+        if self.geography is None:
+            return []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        known = ", ".join(self.areas) or "none"
+        for i, beat in enumerate(self.geography.beats):
+            if beat.area not in self.areas:
+                problems.append(
+                    (("geography", "beats", i, "area"), f"'{beat.area}' is not an area of this "
+                     f"force; expected one of: {known}")
+                )  # fmt: skip
+        for area_id, area in self.areas.items():
+            weights = [b.weight for b in self.geography.beats if b.area == area_id]
+            if area.share > 0 and not any(w > 0 for w in weights):
+                problems.append(
+                    (("areas", area_id), "has a share of incidents but no beat with a weight "
+                     "above 0 in geography.beats")
+                )  # fmt: skip
+        return problems
 
     def target_s(self, channel: str) -> float:
         """Answer target of a channel, seconds."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.config.geography_files import resolve_geography_files
 from sim.config.messages import (
     describe_input,
     dotted_path,
@@ -140,7 +141,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     InputError
         Listing every problem found, each with the file and field path.
     """
-    raw = read_yaml_file(path)
+    raw = resolve_geography_files(read_yaml_file(path), path)
     if not overrides:
         return scenario_from_dict(raw, str(path))
     raw = apply_overrides(raw, overrides)

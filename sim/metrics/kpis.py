@@ -101,7 +101,15 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    return contact_metrics(output) + response_metrics(output) + platform_metrics(output)
+    # Imported here: sim.metrics.geography builds on this module's helpers.
+    from sim.metrics.geography import geography_metrics
+
+    return (
+        contact_metrics(output)
+        + response_metrics(output)
+        + platform_metrics(output)
+        + geography_metrics(output)
+    )
 
 
 def _distribution(metric: str, segment: str, values: np.ndarray) -> list[MetricValue]:
@@ -277,9 +285,13 @@ def incident_records(output: ReplicationOutput) -> pd.DataFrame:
     """Per-incident records of one replication, for ``records/incidents/<scenario>/<r>.parquet``.
 
     See :meth:`sim.model.records.IncidentRecords.to_frame`; ``in_period`` if the
-    incident got its final grade in the measured period.
+    incident got its final grade in the measured period. With beats, the
+    geography columns too (:func:`sim.metrics.geography.geography_incident_columns`).
     """
-    return output.incidents.to_frame(output, incidents_in_period(output))
+    from sim.metrics.geography import geography_incident_columns
+
+    frame = output.incidents.to_frame(output, incidents_in_period(output))
+    return geography_incident_columns(output, frame)
 
 
 def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:

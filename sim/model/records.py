@@ -28,6 +28,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
+from sim.model.spatial_records import GeographyRecords
+
 
 class CallOutcome(IntEnum):
     """How a call attempt ended (``CallRecords.outcome``)."""
@@ -433,3 +435,5 @@ class ReplicationOutput:
     online: OnlineReports
     platform: str = ""
     outages: OutageRecords | None = None
+    #: Beats, stations and where incidents and units were (forces with geography only).
+    geography: GeographyRecords | None = None

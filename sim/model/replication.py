@@ -36,6 +36,7 @@ from sim.model.records import (
 )
 from sim.model.response import ResponseSystem
 from sim.model.sampling import sample_calls, sample_online
+from sim.model.spatial import SpatialResponseSystem
 from sim.model.streams import Streams
 from sim.model.wiring import build_queues_and_pools, grading_hook, wire_online, wire_response
 
@@ -97,7 +98,9 @@ def run_replication(
 
     queues, pools = build_queues_and_pools(scenario)
     sampled = sample_calls(scenario, queues, pools, streams, days)
-    areas, response, factory, teams = wire_response(scenario, env, roster_window, delay_factor)
+    areas, response, factory, teams = wire_response(
+        scenario, env, roster_window, delay_factor, streams
+    )
     online = sample_online(scenario, streams, days)
     arrivals = Arrivals()
     teams += wire_online(scenario, env, online, factory, roster_window, arrivals)
@@ -167,6 +170,11 @@ def run_replication(
         ),
         platform=platform.name if platform is not None else "",
         outages=OutageRecords(**outages) if outages else None,
+        geography=(
+            response.geography_records(scenario)
+            if isinstance(response, SpatialResponseSystem)
+            else None
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from sim.config.experiment import (
     is_experiment,
     yaml_text,
 )
+from sim.config.geography_files import resolve_geography_files
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
     except ValueError:
         shown = base_path
     try:
-        base_raw = read_yaml_file(base_path)
+        base_raw = resolve_geography_files(read_yaml_file(base_path), base_path)
     except InputError as exc:
         raise InputError(
             [Problem(where, "base", f"{p.path + ': ' if p.path else ''}{p.message} ({shown})")
