@@ -21,6 +21,8 @@ With several forces, segments start with the force id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -68,7 +70,7 @@ def geography_metrics(output: ReplicationOutput) -> list[MetricValue]:
         values += _distribution("attendance_time", where, _finite(attendance[grade1 & here]))
         values.append(_share("attended_within_target", where, within & here, grade1 & here))
     values += _workloads(output, prefix)
-    travel = incidents.travel / SECONDS_PER_MINUTE
+    travel = geo.incident_travel_s / SECONDS_PER_MINUTE
     sent = geo.incident_origin_beat >= 0
     for force in sorted(set(geo.beat_force), key=geo.beat_force.index):
         mine = np.isin(geo.incident_beat, [i for i, f in enumerate(geo.beat_force) if f == force])
@@ -82,7 +84,7 @@ def geography_metrics(output: ReplicationOutput) -> list[MetricValue]:
     return values
 
 
-def _workloads(output: ReplicationOutput, prefix) -> list[MetricValue]:  # type: ignore[no-untyped-def]
+def _workloads(output: ReplicationOutput, prefix: Callable[[str], str]) -> list[MetricValue]:
     """``unit_workload`` per unit and per station: busy over on-duty time in the period."""
     geo = output.geography
     assert geo is not None

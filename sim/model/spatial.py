@@ -46,13 +46,13 @@ from functools import partial
 import numpy as np
 import simpy
 
-from sim.config import Scenario
+from sim.config import Force, Scenario
 from sim.config.geography import BANDS, band_of_hour
 from sim.model.events import Callback, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 from sim.model.response import AreaState, ResponseSystem, Unit
-from sim.model.spatial_records import GeographyRecords
+from sim.model.spatial_records import GeographyRecords, place_fields
 from sim.model.streams import Streams
 
 _GRADE1, _GRADE2 = int(Grade.GRADE1), int(Grade.GRADE2)
@@ -163,7 +163,9 @@ class SpatialResponseSystem(ResponseSystem):
         self._spatial: dict[int, SpatialForce] = {}
         self._rosters: list[tuple[StationState, np.ndarray]] = []
         self.beat_of: dict[int, int] = {}
-        self.origin_of: dict[int, tuple[int, int, float]] = {}
+        #: Per incident row, of its first unit on scene: origin beat, station, expected
+        #: and actual travel (seconds).
+        self.origin_of: dict[int, tuple[int, int, float, float]] = {}
         self.lost: set[int] = set()
         self._beats: list[tuple[int, str, int]] = []  # (force, beat id, area index)
         self._travel_day: list[np.ndarray] = []
@@ -174,8 +176,17 @@ class SpatialResponseSystem(ResponseSystem):
             if force.geography is not None:
                 self._add_force(force_index, force_id, force, by_force[force_index], streams)
 
-    def _add_force(self, force_index, force_id, force, areas, streams) -> None:  # type: ignore[no-untyped-def]
+    def _add_force(
+        self,
+        force_index: int,
+        force_id: str,
+        force: Force,
+        areas: list[AreaState],
+        streams: Streams,
+    ) -> None:
+        """Beats, travel, stations and preference lists of one force with geography."""
         geography = force.geography
+        assert geography is not None
         area_of = {area.area_id: area for area in areas}
         first = len(self._beats)
         beat_index = {beat.id: first + i for i, beat in enumerate(geography.beats)}
@@ -310,9 +321,9 @@ class SpatialResponseSystem(ResponseSystem):
                 factor = 1.0
                 if spatial.trip_sigma > 0:
                     factor = math.exp(spatial.trip_sigma * spatial.trip.next())
-                table.travel[incident] = expected * factor
+                table.travel[incident] = travel = expected * factor
                 if math.isnan(table.arrived[incident]):
-                    self.origin_of[incident] = (origin, place.station.index, expected)
+                    self.origin_of[incident] = (origin, place.station.index, expected, travel)
                 penalty_s = 0.0
                 place.position = beat
             else:
@@ -417,6 +428,7 @@ class SpatialResponseSystem(ResponseSystem):
         origin_beat = np.full(n, -1, dtype=np.int64)
         origin_station = np.full(n, -1, dtype=np.int64)
         expected = np.full(n, np.nan)
+        travel = np.full(n, np.nan)
         lost = np.zeros(n, dtype=bool)
         if self.beat_of:
             rows = np.fromiter(self.beat_of, np.int64)
@@ -426,11 +438,12 @@ class SpatialResponseSystem(ResponseSystem):
         if self.origin_of:
             rows = np.fromiter(self.origin_of, np.int64)
             ids = table.record_ids(rows)
-            values = np.array(list(self.origin_of.values()), dtype=float).reshape(-1, 3)
+            values = np.array(list(self.origin_of.values()), dtype=float).reshape(-1, 4)
             keep = ids >= 0
             origin_beat[ids[keep]] = values[keep, 0].astype(np.int64)
             origin_station[ids[keep]] = values[keep, 1].astype(np.int64)
             expected[ids[keep]] = values[keep, 2]
+            travel[ids[keep]] = values[keep, 3]
         if self.lost:
             ids = table.record_ids(sorted(self.lost))
             lost[ids[ids >= 0]] = True
@@ -442,75 +455,22 @@ class SpatialResponseSystem(ResponseSystem):
             unit_present[index] = place.present_s
             labels[index] = place.label
         return GeographyRecords(
-            **_places(scenario, self._beats, self._travel_day, self.stations),
+            **place_fields(
+                scenario,
+                self._beats,
+                self._travel_day,
+                [(station.station_id, station.beat) for station in self.stations],
+            ),
             incident_beat=beat,
             incident_origin_beat=origin_beat,
             incident_origin_station=origin_station,
             incident_lost=lost,
             incident_expected_travel_s=expected,
+            incident_travel_s=travel,
             unit_station=unit_station,
             unit_label=labels,
             unit_present_s=unit_present,
         )
-
-
-def _places(
-    scenario: Scenario,
-    beats: list[tuple[int, str, int]],
-    travel_day: list[np.ndarray],
-    stations: list[StationState],
-) -> dict[str, object]:
-    """The beats' and stations' fields of :class:`GeographyRecords`."""
-    force_ids = list(scenario.forces)
-    configs = [
-        beat
-        for force in scenario.forces.values()
-        if force.geography is not None
-        for beat in force.geography.beats
-    ]
-    station_beat = np.array([s.beat for s in stations], dtype=np.int64)
-    station_force = np.array([beats[b][0] for b in station_beat], dtype=np.int64)
-    nearest = np.full(len(beats), -1, dtype=np.int64)
-    first = 0
-    for matrix in travel_day:
-        for local in range(len(matrix)):
-            index = first + local
-            mine = np.flatnonzero(station_force == beats[index][0])
-            if mine.size:
-                from_station = matrix[station_beat[mine] - first, local]
-                nearest[index] = mine[int(np.argmin(from_station))]
-        first += len(matrix)
-    x = np.array([np.nan if b.x_km is None else b.x_km for b in configs])
-    y = np.array([np.nan if b.y_km is None else b.y_km for b in configs])
-    station_configs = [
-        station
-        for force in scenario.forces.values()
-        if force.geography is not None
-        for station in force.geography.stations.values()
-    ]
-    return {
-        "beat_id": [b[1] for b in beats],
-        "beat_force": [force_ids[b[0]] for b in beats],
-        "beat_area_index": np.array([b[2] for b in beats], dtype=np.int64),
-        "beat_station_area": nearest,
-        "beat_x_km": x,
-        "beat_y_km": y,
-        "beat_polygon": [b.polygon for b in configs],
-        "station_id": [s.station_id for s in stations],
-        "station_beat": station_beat,
-        "station_x_km": np.array(
-            [
-                x[s.beat] if c.x_km is None else c.x_km
-                for s, c in zip(stations, station_configs, strict=True)
-            ]
-        ),
-        "station_y_km": np.array(
-            [
-                y[s.beat] if c.y_km is None else c.y_km
-                for s, c in zip(stations, station_configs, strict=True)
-            ]
-        ),
-    }
 
 
 __all__ = ["SpatialForce", "SpatialResponseSystem", "StationState", "UnitPlace"]
