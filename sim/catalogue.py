@@ -229,6 +229,15 @@ def metric(name: str) -> MetricDef:
         raise KeyError(f"unknown metric '{name}'; expected one of {', '.join(METRICS)}") from None
 
 
+def is_place_segment(segment: str) -> bool:
+    """Whether a segment is one beat's or one station area's (``grade1/beat/u11``).
+
+    A force with geography has dozens of them; headline tables leave them out.
+    """
+    parts = segment.split("/")
+    return len(parts) >= 3 and parts[-2] in ("beat", "station")
+
+
 def split_force(segment: str, forces: frozenset[str] | None = None) -> tuple[str, str]:
     """``("tvp", "grade1/urban")`` from ``tvp/grade1/urban``; ``("", segment)`` without a force.
 
@@ -332,6 +341,7 @@ __all__ = [
     "MetricDef",
     "default_target",
     "figure_phrase",
+    "is_place_segment",
     "metric",
     "segment_words",
     "split_force",

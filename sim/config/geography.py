@@ -230,6 +230,33 @@ class Geography(FrozenModel):
         return cube * factors[:, None, None]
 
 
+def geography_places(forces: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
+    """The beats and stations of a scenario's forces, as ``geography.json`` holds them.
+
+    ``{"beats": [{"id", "area", "x_km", "y_km", "polygon"}], "stations": [{"id",
+    "beat", "x_km", "y_km"}]}``, kilometres (``None`` where not given; a
+    station without a place is at its beat's centre), each with its ``force``.
+    ``forces`` maps force ids to forces; ``None`` when none has geography.
+    """
+    beats: list[dict[str, Any]] = []
+    stations: list[dict[str, Any]] = []
+    for force_id, force in forces.items():
+        geography: Geography | None = force.geography
+        if geography is None:
+            continue
+        centre = {b.id: (b.x_km, b.y_km) for b in geography.beats}
+        for beat in geography.beats:
+            polygon = [list(p) for p in beat.polygon] if beat.polygon else None
+            beats.append({"id": beat.id, "force": force_id, "area": beat.area,
+                          "x_km": beat.x_km, "y_km": beat.y_km, "polygon": polygon})  # fmt: skip
+        for station_id, station in geography.stations.items():
+            x, y = centre[station.beat]
+            stations.append({"id": station_id, "force": force_id, "beat": station.beat,
+                             "x_km": x if station.x_km is None else station.x_km,
+                             "y_km": y if station.y_km is None else station.y_km})  # fmt: skip
+    return {"beats": beats, "stations": stations} if beats else None
+
+
 def area_units_from_stations(force: dict[str, Any]) -> dict[str, Any]:
     """A raw force mapping whose areas get ``units``: the sum of their stations' rosters.
 
@@ -296,4 +323,5 @@ __all__ = [
     "Travel",
     "area_units_from_stations",
     "band_of_hour",
+    "geography_places",
 ]

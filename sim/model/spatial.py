@@ -16,7 +16,8 @@ the time band of the moment it is sent, times a lognormal factor (median 1,
 90th percentile ``travel.trip_factor_p90``).
 
 Dispatch, by ``geography.dispatch``: ``nearest``, the free unit of the
-incident's area with the shortest expected travel (ties: the lowest unit id);
+incident's area with the shortest expected travel (ties: the one back at its
+station longest, so a station's units share the work);
 for a grade 1, if none is free and the force allows neighbours' help, the
 nearest free unit of a neighbouring area of the same force. ``preference``:
 the first station on the beat's list with a free unit (the nearest of its
@@ -38,104 +39,24 @@ model, per station: a busy unit finishes its job, then goes off duty.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import simpy
 
 from sim.config import Force, Scenario
-from sim.config.geography import BANDS, band_of_hour
+from sim.config.geography import BANDS
 from sim.model.events import Callback, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 from sim.model.response import AreaState, ResponseSystem, Unit
 from sim.model.spatial_records import GeographyRecords, place_fields
+from sim.model.spatial_state import Draws, SpatialForce, StationState, UnitPlace
 from sim.model.streams import Streams
 
 _GRADE1, _GRADE2 = int(Grade.GRADE1), int(Grade.GRADE2)
 _HOURS_PER_WEEK = 168
-#: Draws fetched from a stream at a time: one per call would cost a microsecond each.
-_BLOCK = 4096
-#: The band of each hour of the day.
-_BAND_OF_HOUR = [band_of_hour(hour) for hour in range(24)]
-
-
-class _Draws:
-    """Standard normal or uniform draws from one named stream, fetched in blocks."""
-
-    def __init__(self, generator: np.random.Generator, normal: bool):
-        self._generator = generator
-        self._normal = normal
-        self._values: list[float] = []
-
-    def next(self) -> float:
-        if not self._values:
-            block = (
-                self._generator.standard_normal(_BLOCK)
-                if self._normal
-                else self._generator.random(_BLOCK)
-            )
-            self._values = block.tolist()[::-1]
-        return self._values.pop()
-
-
-@dataclass(eq=False)
-class StationState:
-    """A station during a run: its home units, those on duty and those due to leave."""
-
-    index: int
-    station_id: str
-    beat: int
-    area: AreaState
-    on_duty: int = 0
-    spare: list[Unit] = field(default_factory=list)
-    leaving_since: deque[float] = field(default_factory=deque)
-    created: int = 0
-
-
-@dataclass(eq=False)
-class UnitPlace:
-    """Where a unit is: its home station, its position (a beat) and when it is back home."""
-
-    station: StationState
-    force: SpatialForce
-    label: str
-    position: int
-    back_at: float = -math.inf
-    on_since: float = math.nan
-    present_s: float = 0.0
-
-
-@dataclass(eq=False)
-class SpatialForce:
-    """A force's beats (indexed across forces from ``first_beat``) and travel, seconds."""
-
-    force: int
-    first_beat: int
-    travel_s: list[list[list[float]]]
-    trip_sigma: float
-    trip: _Draws
-    lost_when_no_unit: bool
-    preferences: list[list[StationState]] | None
-    beats_of_area: dict[int, list[int]]
-    cumulative: dict[int, np.ndarray]
-    pick: _Draws
-
-    def draw_beat(self, area: int, now: float) -> int:
-        """A beat of ``area`` for an incident created ``now`` (seconds), by the beats' weights."""
-        weights = self.cumulative[area]
-        hour = int(now // 3600) % _HOURS_PER_WEEK
-        row = weights[hour] if weights.ndim == 2 else weights
-        position = int(np.searchsorted(row, self.pick.next() * row[-1], side="right"))
-        return self.beats_of_area[area][min(position, len(row) - 1)]
-
-    def expected_s(self, origin: int, beat: int, now: float) -> float:
-        """Expected travel from beat ``origin`` to ``beat`` for a unit sent ``now``, seconds."""
-        band = _BAND_OF_HOUR[int(now // 3600) % 24]
-        return self.travel_s[band][origin - self.first_beat][beat - self.first_beat]
 
 
 class SpatialResponseSystem(ResponseSystem):
@@ -224,12 +145,12 @@ class SpatialResponseSystem(ResponseSystem):
             first_beat=first,
             travel_s=(minutes * 60.0).tolist(),
             trip_sigma=geography.travel.trip_sigma,
-            trip=_Draws(streams[f"geography/trip/{force_id}"], normal=True),
+            trip=Draws(streams[f"geography/trip/{force_id}"], normal=True),
             lost_when_no_unit=geography.when_no_unit == "lost",
             preferences=preferences,
             beats_of_area=beats_of_area,
             cumulative=cumulative,
-            pick=_Draws(streams[f"geography/beat/{force_id}"], normal=False),
+            pick=Draws(streams[f"geography/beat/{force_id}"], normal=False),
         )
         for area in areas:
             self._spatial[area.index] = spatial
@@ -286,6 +207,16 @@ class SpatialResponseSystem(ResponseSystem):
         place = self.places[unit.index]
         return place.force.expected_s(self._from(place, now), beat, now)
 
+    def _rank(self, unit: Unit, beat: int, now: float) -> tuple[float, float, int]:
+        """A free unit's place in the order of dispatch to ``beat``: nearest first; of
+        equally near ones, the one back at its station longest (then the lowest id)."""
+        place = self.places[unit.index]
+        return (
+            place.force.expected_s(self._from(place, now), beat, now),
+            place.back_at,
+            unit.index,
+        )
+
     def _choose(
         self, spatial: SpatialForce, area: AreaState, beat: int, now: float, helped: bool
     ) -> Unit | None:
@@ -298,12 +229,12 @@ class SpatialResponseSystem(ResponseSystem):
                 if station.area in allowed:
                     here = [u for u in station.area.free if self.places[u.index].station is station]
                     if here:
-                        return min(here, key=lambda u: (self._expected(u, beat, now), u.index))
+                        return min(here, key=lambda u: self._rank(u, beat, now))
             return None
         for group in ([area], allowed[1:]):
             free = [u for a in group for u in a.free]
             if free:
-                return min(free, key=lambda u: (self._expected(u, beat, now), u.index))
+                return min(free, key=lambda u: self._rank(u, beat, now))
         return None
 
     def _dispatch(self, incident: int, unit: Unit, penalty_s: float) -> None:
