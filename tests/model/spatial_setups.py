@@ -10,6 +10,8 @@ infinite one (``queue``, first come first served).
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 HOURS_PER_YEAR = 8760
@@ -128,3 +130,17 @@ def one_place_scenario(geography: bool, units: int = 5, days: int = 14) -> dict[
         "forces": {"p": force},
         "handler_pools": {"h": {"serves": ["999"], "roster": {"staff": 8}}},
     }
+
+
+def spatial_demo_copy(folder: Path) -> Path:
+    """The shipped spatial demo and station-closure experiment, with this repository's
+    stand-in data (tests/fixtures/spatial/demo) as ``configs/spatial/``; the scenario's path.
+    """
+    root = Path(__file__).resolve().parents[2]
+    (folder / "configs" / "spatial").mkdir(parents=True)
+    (folder / "experiments").mkdir()
+    shutil.copy(root / "configs" / "spatial-demo.yaml", folder / "configs")
+    shutil.copy(root / "experiments" / "station-closure.yaml", folder / "experiments")
+    for data in (root / "tests" / "fixtures" / "spatial" / "demo").glob("*.csv"):
+        shutil.copy(data, folder / "configs" / "spatial")
+    return folder / "configs" / "spatial-demo.yaml"
