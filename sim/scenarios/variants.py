@@ -132,12 +132,14 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
     except ValueError:
         shown = base_path
     try:
-        base_raw = resolve_geography_files(read_yaml_file(base_path), base_path)
+        base_raw = read_yaml_file(base_path)
     except InputError as exc:
         raise InputError(
             [Problem(where, "base", f"{p.path + ': ' if p.path else ''}{p.message} ({shown})")
              for p in exc.problems]
         ) from None  # fmt: skip
+    # A geography data file's problems name that file, its row and column.
+    base_raw = resolve_geography_files(base_raw, base_path)
     if isinstance(base_raw, dict) and is_experiment(base_raw):
         raise InputError(
             [Problem(where, "base", f"{shown} is an experiment; expected a scenario file")]

@@ -214,3 +214,54 @@ def test_a_force_without_beats_has_no_geography() -> None:
     assert output.geography is None
     assert "beat" not in incident_records(output)
     assert not [v for v in replication_metrics(output) if v.metric == "unit_workload"]
+
+
+def test_trip_factor_is_lognormal_with_median_1_and_the_configured_p90() -> None:
+    """Actual over expected travel, from the records: median 1, p90 1.3 (the fixture's)."""
+    scenario = load_scenario(FIXTURES / "small.yaml")
+    ratios = []
+    for replication in range(3):
+        geo = run_replication(scenario, replication).geography
+        sent = geo.incident_expected_travel_s > 0  # a trip within a beat takes 0 here
+        ratios.append(geo.incident_travel_s[sent] / geo.incident_expected_travel_s[sent])
+    logs = np.log(np.concatenate(ratios))
+    assert len(logs) > 1500
+    sigma = np.log(1.3) / stats.norm.ppf(0.9)
+    # Shapiro-Wilk on the logs (normal), and their mean and sd against 0 and sigma.
+    assert stats.shapiro(logs[:4000]).pvalue > 0.01
+    half = 3 * sigma / np.sqrt(len(logs))
+    assert abs(logs.mean()) < half
+    assert abs(logs.std(ddof=1) - sigma) < 3 * sigma / np.sqrt(2 * (len(logs) - 1))
+
+
+def test_trips_take_the_time_band_of_their_dispatch() -> None:
+    """Day 07:00-17:00, evening 17:00-23:00, night 23:00-07:00: each its own matrix."""
+    raw = hypercube_scenario([1.0, 1.0], 30.0, [[0, 1], [1, 0]], 2, when_no_unit="queue")
+    bands = {"day": [[2.0, 10.0], [10.0, 2.0]], "evening": [[3.0, 12.0], [12.0, 3.0]],
+             "night": [[1.0, 5.0], [5.0, 1.0]]}  # fmt: skip
+    raw["forces"]["h"]["geography"]["travel"]["minutes"] = bands
+    output = run_replication(scenario_from_dict(raw), 0)
+    geo, incidents = output.geography, output.incidents
+    sent = np.flatnonzero(geo.incident_origin_beat >= 0)
+    hours = (incidents.dispatched[sent] // 3600 % 24).astype(int)
+    band = np.where((hours >= 7) & (hours < 17), "day",
+                    np.where((hours >= 17) & (hours < 23), "evening", "night"))  # fmt: skip
+    expected = [
+        bands[b][geo.incident_origin_beat[i]][geo.incident_beat[i]] * 60.0
+        for i, b in zip(sent, band, strict=True)
+    ]
+    assert len(sent) > 500 and set(band) == {"day", "evening", "night"}
+    assert np.allclose(geo.incident_expected_travel_s[sent], expected)
+
+
+def test_same_seed_same_places() -> None:
+    scenario = load_scenario(FIXTURES / "small.yaml")
+    first, second = run_replication(scenario, 3), run_replication(scenario, 3)
+    for name in ("incident_beat", "incident_origin_beat", "incident_travel_s", "unit_present_s"):
+        a, b = getattr(first.geography, name), getattr(second.geography, name)
+        assert np.array_equal(a, b, equal_nan=True)
+    values = [[(v.metric, v.segment, v.stat, v.value) for v in replication_metrics(o)]
+              for o in (first, second)]  # fmt: skip
+    assert len(values[0]) == len(values[1])
+    for one, other in zip(*values, strict=True):
+        assert one[:3] == other[:3] and np.array_equal(one[3], other[3], equal_nan=True)
