@@ -265,3 +265,18 @@ def test_same_seed_same_places() -> None:
     assert len(values[0]) == len(values[1])
     for one, other in zip(*values, strict=True):
         assert one[:3] == other[:3] and np.array_equal(one[3], other[3], equal_nan=True)
+
+
+def test_beat_profiles_move_demand_between_beats_by_hour() -> None:
+    """Beat b0 takes demand only 00:00-06:00, b1 the rest of the day: each incident where due."""
+    raw = hypercube_scenario([1.0, 1.0], 30.0, [[0, 1], [1, 0]], 2, when_no_unit="queue")
+    night = ([1.0] * 6 + [0.0] * 18) * 7
+    beats = raw["forces"]["h"]["geography"]["beats"]
+    beats[0]["profile"] = night
+    beats[1]["profile"] = [1.0 - w for w in night]
+    output = run_replication(scenario_from_dict(raw), 0)
+    placed = output.geography.incident_beat >= 0
+    hours = (output.incidents.created[placed] // 3600 % 24).astype(int)
+    beat = output.geography.incident_beat[placed]
+    assert placed.sum() > 500
+    assert np.all(beat[hours < 6] == 0) and np.all(beat[hours >= 6] == 1)
