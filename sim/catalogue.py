@@ -192,6 +192,21 @@ METRICS: Mapping[str, MetricDef] = MappingProxyType(
             ),
             MetricDef("incidents", "count", ("count",), None, 0.0, 1e12, True, "incidents"),
             MetricDef(
+                "unit_workload", "%", ("value",), None, 0.0, 100.0, True, "unit workload"
+            ),
+            MetricDef(
+                "cross_beat_dispatch", "%", ("value",), None, 0.0, 100.0, True,
+                "sent from another beat",
+            ),
+            MetricDef(
+                "incidents_lost", "%", ("value",), LOWER, 0.0, 100.0, True, "lost (no unit)"
+            ),
+            MetricDef(
+                "travel_time", "min", ("mean", "p50", "p90"), LOWER, 0.0, _WEEK_MIN, False,
+                "travel time",
+                "{share} {segment} incidents{where} have the unit travel within {v}",
+            ),
+            MetricDef(
                 "platform_outage", "h", ("value",), LOWER, 0.0, 1e9, True, "platform outage",
                 segment_units=MappingProxyType({"share": "%"}),
             ),
@@ -226,6 +241,15 @@ def metric(name: str) -> MetricDef:
         return METRICS[name]
     except KeyError:
         raise KeyError(f"unknown metric '{name}'; expected one of {', '.join(METRICS)}") from None
+
+
+def is_place_segment(segment: str) -> bool:
+    """Whether a segment is one beat's or one station area's (``grade1/beat/u11``).
+
+    A force with geography has dozens of them; headline tables leave them out.
+    """
+    parts = segment.split("/")
+    return len(parts) >= 3 and parts[-2] in ("beat", "station")
 
 
 def split_force(segment: str, forces: frozenset[str] | None = None) -> tuple[str, str]:
@@ -331,6 +355,7 @@ __all__ = [
     "MetricDef",
     "default_target",
     "figure_phrase",
+    "is_place_segment",
     "metric",
     "segment_words",
     "split_force",

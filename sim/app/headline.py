@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.catalogue import metric, table_label
+from sim.catalogue import is_place_segment, metric, table_label
 from sim.config.experiment import MetricKey
 from sim.runs.results import ResultsWritten
 
@@ -146,6 +146,7 @@ def headline(
 def response_headline(summary: pd.DataFrame) -> pd.DataFrame:
     """Attendance by grade and area (grade 1 per area, grade 2 overall); empty without response."""
     attended = summary[summary["metric"] == "attended_within_target"]["segment"].tolist()
+    attended = [segment for segment in attended if not is_place_segment(segment)]
     return headline(summary, RESPONSE_HEADLINE_STATS, attended)
 
 

@@ -31,6 +31,7 @@ from sim.config import (
 )
 from sim.config.cost import planned_replication_cost
 from sim.config.experiment import is_experiment
+from sim.config.geography_files import resolve_geography_files
 from sim.runs.executors import (
     ClusterLostError,
     DaskExecutor,
@@ -328,7 +329,7 @@ def validate_file(path: Path) -> Validation:
         plan = plan_experiment(expanded)
         check_buildable(plan)
         return Validation(describe_plan(plan), tuple(experiment_warnings(expanded)))
-    scenario = scenario_from_dict(raw, str(path))
+    scenario = scenario_from_dict(resolve_geography_files(raw, path), str(path))
     check_buildable(plan_scenario(scenario, path))
     warnings = scenario_warnings(scenario, str(path))
     warnings += stability_warnings(scenario, str(path), logged=False)

@@ -14,6 +14,7 @@ from sim.config.demand import (
     ChannelId,
     OnlineChannel,
 )
+from sim.config.geography import Geography, area_units_from_stations
 from sim.config.mechanisms import MultiUnit, RightCareRightPerson
 from sim.config.messages import describe_input
 from sim.config.response import (
@@ -48,6 +49,7 @@ class Force(FrozenModel):
     multi_unit: MultiUnit | None = Field(
         default=None, description="Per grade, the share of incidents needing several units."
     )
+    geography: Geography | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -76,7 +78,7 @@ class Force(FrozenModel):
                     area = {**area, "kind": key}
                 areas[key] = area
             data["areas"] = areas
-        return data
+        return area_units_from_stations(data)
 
     @model_validator(mode="after")
     def _channels_say_how_they_rank(self) -> Force:
@@ -192,9 +194,40 @@ class Force(FrozenModel):
                             f"force; expected one of: {known}",
                         )
                     )
+        problems += self._beats_in_areas()
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    def _beats_in_areas(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every beat in an area of the force; every area with a share has a beat."""
+        if self.geography is None:
+            return []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        known = ", ".join(self.areas) or "none"
+        for i, beat in enumerate(self.geography.beats):
+            if beat.area not in self.areas:
+                problems.append(
+                    (("geography", "beats", i, "area"), f"'{beat.area}' is not an area of this "
+                     f"force; expected one of: {known}")
+                )  # fmt: skip
+        for area_id, area in self.areas.items():
+            weights = [b.weight for b in self.geography.beats if b.area == area_id]
+            if area.share > 0 and not any(w > 0 for w in weights):
+                problems.append(
+                    (("areas", area_id), "has a share of incidents but no beat with a weight "
+                     "above 0 in geography.beats")
+                )  # fmt: skip
+        if self.multi_unit is not None and any(
+            rule.share > 0 for rule in (self.multi_unit.grade1, self.multi_unit.grade2) if rule
+        ):
+            # The spatial dispatcher sends one unit per job; sending the others by
+            # travel time is not built yet, and a silent single unit would mislead.
+            problems.append(
+                (("multi_unit",), "cannot be combined with geography yet (the spatial "
+                 "dispatcher sends one unit per job); remove one of the two blocks")
+            )  # fmt: skip
+        return problems
 
     def target_s(self, channel: str) -> float:
         """Answer target of a channel, seconds."""

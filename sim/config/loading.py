@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.config.geography_files import resolve_geography_files
 from sim.config.messages import (
     describe_input,
     dotted_path,
@@ -140,11 +141,14 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     InputError
         Listing every problem found, each with the file and field path.
     """
-    raw = read_yaml_file(path)
+    # Geography files are read before the overrides (so --set reaches a station read
+    # from a file) and again after them (a file named by --set), beside the scenario.
+    raw = resolve_geography_files(read_yaml_file(path), path)
     if not overrides:
         return scenario_from_dict(raw, str(path))
     raw = apply_overrides(raw, overrides)
     try:
+        raw = resolve_geography_files(raw, path)
         return scenario_from_dict(raw, str(path))
     except InputError as exc:
         raise InputError([_blame_override(p, overrides) for p in exc.problems]) from None

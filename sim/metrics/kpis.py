@@ -101,7 +101,9 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    # Imported here: sim.metrics.mechanisms builds on this module's helpers.
+    # Imported here: sim.metrics.mechanisms and sim.metrics.geography build on this
+    # module's helpers.
+    from sim.metrics.geography import geography_metrics
     from sim.metrics.mechanisms import mechanism_metrics
 
     return (
@@ -109,6 +111,7 @@ def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
         + response_metrics(output)
         + platform_metrics(output)
         + mechanism_metrics(output)
+        + geography_metrics(output)
     )
 
 
@@ -285,16 +288,18 @@ def incident_records(output: ReplicationOutput) -> pd.DataFrame:
     """Per-incident records of one replication, for ``records/incidents/<scenario>/<r>.parquet``.
 
     See :meth:`sim.model.records.IncidentRecords.to_frame`; ``in_period`` if the
-    incident got its final grade in the measured period.
+    incident got its final grade in the measured period. With beats, the
+    geography columns too (:func:`sim.metrics.geography.geography_incident_columns`).
     """
-    # Imported here: sim.metrics.mechanisms builds on this module.
+    # Imported here: sim.metrics.mechanisms and sim.metrics.geography build on this module.
+    from sim.metrics.geography import geography_incident_columns
     from sim.metrics.mechanisms import mechanism_columns
 
     frame = output.incidents.to_frame(output, incidents_in_period(output))
     if len(frame):
         for name, values in mechanism_columns(output).items():
             frame[name] = values
-    return frame
+    return geography_incident_columns(output, frame)
 
 
 def replication_records(output: ReplicationOutput) -> dict[str, pd.DataFrame]:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.model.spatial_records import GeographyRecords
+
 if TYPE_CHECKING:
     from sim.model.mechanism_records import MechanismRecords
 
@@ -439,3 +441,5 @@ class ReplicationOutput:
     outages: OutageRecords | None = None
     #: RCRP, multi-unit jobs and crewing, when a force uses any (``None``: none).
     mechanisms: MechanismRecords | None = None
+    #: Beats, stations and where incidents and units were (forces with geography only).
+    geography: GeographyRecords | None = None

@@ -38,6 +38,7 @@ from sim.model.records import (
 )
 from sim.model.response import ResponseSystem
 from sim.model.sampling import sample_calls, sample_online
+from sim.model.spatial import SpatialResponseSystem
 from sim.model.streams import Streams
 from sim.model.wiring import build_queues_and_pools, grading_hook, wire_online, wire_response
 
@@ -175,6 +176,11 @@ def run_replication(
         platform=platform.name if platform is not None else "",
         outages=OutageRecords(**outages) if outages else None,
         mechanisms=mechanism_records(scenario, response, desk),
+        geography=(
+            response.geography_records(scenario)
+            if isinstance(response, SpatialResponseSystem)
+            else None
+        ),
     )
 
 

@@ -38,6 +38,7 @@ from sim.model.outages import PlatformClock
 from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
 from sim.model.sampling import SampledCalls
+from sim.model.spatial import SpatialResponseSystem
 from sim.model.streams import Streams
 from sim.model.teams import Team
 
@@ -172,21 +173,26 @@ def wire_response(
     """Areas, units on their rosters, schedule cars and resolution teams, ready to run.
 
     ``delay_factor`` multiplies the dispatch delay of a unit sent at a given time
-    (a platform's degraded mode); ``None`` for none. ``streams`` feed the
+    (a platform's degraded mode); ``None`` for none. ``streams`` are the
+    replication's, for forces with geography (beats and trip times) and the
     optional mechanisms (multi-unit jobs); ``None`` only for a dry build.
     """
     incidents = IncidentTable()
     areas, force_settings = _build_areas(scenario)
     forces = list(scenario.forces.values())
-    response = response_system(
-        scenario,
-        streams,
+    response_args = (
         env,
         areas,
         incidents,
         [f.response.dispatch_delay_s if f.response else 0.0 for f in forces],
         {i: f.appointments.cars for i, f in enumerate(forces) if f.appointments is not None},
         delay_factor,
+    )
+    spatial = any(f.geography is not None for f in forces)
+    response = (
+        SpatialResponseSystem(*response_args, scenario, streams or Streams(scenario.seed, 0))
+        if spatial
+        else response_system(scenario, streams, *response_args)
     )
     factory = IncidentFactory(env, incidents, response, force_settings)
     teams: list[tuple[str, str, Team]] = []
@@ -203,13 +209,17 @@ def wire_response(
             teams.append((force_id, "resolution", team))
             changes = roster_changes(force.resolution.available_per_minute(), *roster_window)
             follow_roster(env, changes, team.set_available)
-    area_configs = [area for force in forces for area in force.areas.values()]
-    for state, config in zip(areas, area_configs, strict=True):
+    area_configs = [(area, f) for f in forces for area in f.areas.values()]
+    for state, (config, force) in zip(areas, area_configs, strict=True):
+        if force.geography is not None:
+            continue  # its stations' rosters put its units on duty
         follow_roster(
             env,
             roster_changes(config.units.staff_per_minute(), *roster_window),
             partial(response.set_available, state),
         )
+    if isinstance(response, SpatialResponseSystem):
+        response.follow_station_rosters(roster_window)
     return areas, response, factory, teams
 
 

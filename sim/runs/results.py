@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Scenario
+from sim.config.geography import geography_places
 from sim.files import write_json, write_table
 from sim.metrics.statistics import compare
 from sim.metrics.warmup import summarise_warmup
@@ -116,6 +117,10 @@ def write_results(
             elapsed_s=elapsed_s,
         )
         write_json(_manifest(written, started, command), root / "manifest.json")
+        # The baseline's beats and stations, for the report's map (forces with geography).
+        places = geography_places(dict(plan.scenario(plan.baseline).scenario.forces))
+        if places is not None:
+            write_json(places, root / "geography.json")
     return written
 
 

@@ -72,6 +72,7 @@ SUMMARY_FILES = (
     "manifest.json",
     "targets.csv",
     "changes.csv",
+    "geography.json",
 )
 #: Where ``demandsim report`` writes its page by default (deleted with the results it shows).
 REPORT_FILE = "report.html"

@@ -34,6 +34,7 @@ from sim.config.experiment import (
     is_experiment,
     yaml_text,
 )
+from sim.config.geography_files import resolve_geography_files
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
             [Problem(where, "base", f"{p.path + ': ' if p.path else ''}{p.message} ({shown})")
              for p in exc.problems]
         ) from None  # fmt: skip
+    # A geography data file's problems name that file, its row and column.
+    base_raw = resolve_geography_files(base_raw, base_path)
     if isinstance(base_raw, dict) and is_experiment(base_raw):
         raise InputError(
             [Problem(where, "base", f"{shown} is an experiment; expected a scenario file")]
@@ -161,7 +164,7 @@ def expand_experiment(raw: Any, source: Path) -> ExpandedExperiment:
     descriptions = {named.name: named.description for named in experiment.scenarios}
     for name, changes in variants:
         overrides = (*shared, *changes, Override("name", name, "name"))
-        scenario, found = _build(base_raw, overrides, name, where)
+        scenario, found = _build(base_raw, overrides, name, where, base_path)
         problems.extend(found)
         if scenario is not None:
             planned.append(Variant(name, scenario, overrides, descriptions.get(name, "")))
@@ -293,9 +296,12 @@ def _shared_field_problem(source: str, where: str, field: str) -> Problem:
 
 
 def _build(
-    base_raw: Any, overrides: Sequence[Override], name: str, source: str
+    base_raw: Any, overrides: Sequence[Override], name: str, source: str, base_path: Path
 ) -> tuple[Scenario | None, list[Problem]]:
-    """Apply overrides to the base and validate; problems blamed on the experiment's fields."""
+    """Apply overrides to the base and validate; problems blamed on the experiment's fields.
+
+    A geography file an override names is read beside the base scenario.
+    """
     by_set = {o.as_set(): o for o in overrides}
     try:
         raw = apply_overrides(base_raw, list(by_set))
@@ -310,7 +316,7 @@ def _build(
             problems.append(Problem(source, origin, f"{detail}{problem.message}"))
         return None, problems
     try:
-        return scenario_from_dict(raw, source), []
+        return scenario_from_dict(resolve_geography_files(raw, base_path), source), []
     except InputError as exc:
         return None, [_blame(problem, overrides, name, source) for problem in exc.problems]
 
