@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from sim.config.base import CrossFieldError, FrozenModel, Identifier
 from sim.config.demand import DEFAULT_ANSWER_TARGET_S, Channel, OnlineChannel
 from sim.config.messages import describe_input
+from sim.config.reactions import reaction_problems
 from sim.config.response import (
     DEFAULT_GRADE1_TARGET_MIN,
     DEFAULT_GRADE2_TARGET_MIN,
@@ -70,6 +71,9 @@ class Force(FrozenModel):
         for channel_id, channel in self.channels.items():
             for grade in channel.grading.deploys():
                 grades.setdefault(grade, f"channels.{channel_id}.grading.{grade}")
+            if channel.displaced_grading is not None:
+                for grade in channel.displaced_grading.deploys():
+                    grades.setdefault(grade, f"channels.{channel_id}.displaced_grading.{grade}")
         if self.online is not None:
             for grade in self.online.grading.deploys():
                 grades.setdefault(grade, f"online.grading.{grade}")
@@ -151,6 +155,7 @@ class Force(FrozenModel):
                             f"force; expected one of: {known}",
                         )
                     )
+        problems += reaction_problems(self.channels, self.online is not None)
         if problems:
             raise CrossFieldError(problems)
         return self

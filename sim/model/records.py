@@ -24,9 +24,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model.choice_records import ChoiceRecords
 
 
 class CallOutcome(IntEnum):
@@ -34,8 +38,14 @@ class CallOutcome(IntEnum):
 
     ANSWERED = 0
     ABANDONED = 1
-    #: Still queuing when the run (measured period plus drain) ended.
+    #: Still queuing (or owed a call-back) when the run (measured period plus drain) ended.
     WAITING = 2
+    #: Took a call-back (virtual hold) and was rung back and answered.
+    CALLED_BACK = 3
+    #: Took a call-back but answered none of the tries.
+    UNREACHED = 4
+    #: Left on hearing the expected wait (rang 999 or went online instead).
+    LEFT = 5
 
     @property
     def label(self) -> str:
@@ -68,10 +78,12 @@ class IncidentSource(IntEnum):
 
     CALL = 0
     ONLINE = 1
+    #: An online report made by a 101 caller instead of waiting (source_id: the call).
+    ONLINE_INSTEAD = 2
 
     @property
     def label(self) -> str:
-        """``call`` or ``online``."""
+        """``call``, ``online`` or ``online_instead``."""
         return self.name.lower()
 
 
@@ -190,6 +202,8 @@ class CallRecords(_Records):
             frame["talk_multiplier"] = self.talk_multiplier
         if output.outages is not None:
             frame["in_outage"] = output.outages.contains(self.answered_s)
+        if output.choices is not None:
+            output.choices.add_columns(frame)
         return frame
 
 
@@ -433,3 +447,5 @@ class ReplicationOutput:
     online: OnlineReports
     platform: str = ""
     outages: OutageRecords | None = None
+    #: Call-backs and reactions to waiting, when some channel has them (``None``: none).
+    choices: ChoiceRecords | None = None
