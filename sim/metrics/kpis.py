@@ -101,7 +101,14 @@ def contact_metrics(output: ReplicationOutput) -> list[MetricValue]:
 
 def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
-    return contact_metrics(output) + response_metrics(output) + platform_metrics(output)
+    from sim.metrics.choices import choice_metrics  # it builds on this module's helpers
+
+    return (
+        contact_metrics(output)
+        + response_metrics(output)
+        + platform_metrics(output)
+        + choice_metrics(output)
+    )
 
 
 def _distribution(metric: str, segment: str, values: np.ndarray) -> list[MetricValue]:

@@ -273,6 +273,8 @@ class ReactiveCentre(ContactCentre):
         switched_from = np.full(n, -1, dtype=np.int64)
         _fill(switched_from, self.calls.switched_from)
         return records, ChoiceRecords(
+            hold_queues=tuple(q for q, c in self.choices.items() if c.hold is not None),
+            reaction_queues=tuple(q for q, c in self.choices.items() if c.reaction is not None),
             expected_wait_s=expected,
             callback=callback,
             callback_tries=tries,

@@ -15,7 +15,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from sim.model.records import _labels, _Records
+from sim.model.records import _labels
 
 
 class Reaction(IntEnum):
@@ -59,11 +59,14 @@ class CallbackState(IntEnum):
 
 
 @dataclass(frozen=True, eq=False)
-class ChoiceRecords(_Records):
+class ChoiceRecords:
     """Per-call columns of the callers' choices, aligned with ``CallRecords``.
 
     Attributes
     ----------
+    hold_queues, reaction_queues
+        Indices of the queues (``ReplicationOutput.queues``) with call-backs,
+        and with reactions to waiting.
     expected_wait_s
         The ACD estimate of the wait when the caller joined the queue, seconds
         (NaN: answered at once, or a channel without call-backs or reactions).
@@ -77,6 +80,8 @@ class ChoiceRecords(_Records):
         For a 999 call a 101 caller switched to, the 101 call's id (-1: none).
     """
 
+    hold_queues: tuple[int, ...]
+    reaction_queues: tuple[int, ...]
     expected_wait_s: np.ndarray
     callback: np.ndarray
     callback_tries: np.ndarray
