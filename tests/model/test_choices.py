@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,7 @@ def test_every_101_caller_is_accounted_for_once(both) -> None:
     # A call-back is answered at no try (unreached after max_tries), or at one of them.
     tries = choices.callback_tries[is101]
     assert np.all(tries[outcome == CallOutcome.UNREACHED] == CALLBACK["max_tries"])
-    assert np.all((tries[outcome == CallOutcome.CALLED_BACK] >= 1))
+    assert np.all(tries[outcome == CallOutcome.CALLED_BACK] >= 1)
     assert np.all(tries[~accepted] == 0)
     # Who abandoned reacted (no redials here): rang 999, went online or gave up.
     abandoned = outcome == CallOutcome.ABANDONED
@@ -182,16 +183,14 @@ def test_the_switch_probability_is_recovered_from_the_records() -> None:
     """
     intercept, slope = -1.0, 0.25
     reaction = {"switch_to_999": {"intercept": intercept, "slope_per_min": slope}}
-    frames = [
-        call_records(run_replication(_scenario(None, reaction), r)) for r in range(4)
-    ]
+    frames = [call_records(run_replication(_scenario(None, reaction), r)) for r in range(4)]
     decided = [f[f["reaction_reason"] == "abandoned"] for f in frames]
     wait_min = np.concatenate([d["reaction_wait_s"].to_numpy() / 60 for d in decided])
     rang = np.concatenate([(d["reaction"] == "rang_999").to_numpy() for d in decided])
     assert len(wait_min) > 2000
     p = 1 / (1 + np.exp(-(intercept + slope * wait_min)))
     edges = np.quantile(wait_min, [0, 1 / 3, 2 / 3, 1])
-    for low, high in zip(edges, edges[1:]):
+    for low, high in itertools.pairwise(edges):
         group = (wait_min >= low) & (wait_min <= high)
         expected, sd = p[group].sum(), np.sqrt((p[group] * (1 - p[group])).sum())
         assert abs(rang[group].sum() - expected) <= 3.29 * sd, (low, high)

@@ -52,11 +52,10 @@ def _within_target(threshold_s: float, replication: int) -> float:
 
 @pytest.mark.slow
 def test_a_higher_callback_threshold_never_lowers_answered_within_target() -> None:
-    shares = np.array(
-        [[_within_target(t, r) for r in range(REPLICATIONS)] for t in THRESHOLDS_S]
-    )
+    shares = np.array([[_within_target(t, r) for r in range(REPLICATIONS)] for t in THRESHOLDS_S])
     t99 = stats.t.ppf(0.995, REPLICATIONS - 1)
-    for lower, higher, diff in zip(THRESHOLDS_S, THRESHOLDS_S[1:], np.diff(shares, axis=0)):
+    steps = zip(THRESHOLDS_S, THRESHOLDS_S[1:], np.diff(shares, axis=0), strict=False)
+    for lower, higher, diff in steps:
         half = t99 * diff.std(ddof=1) / np.sqrt(REPLICATIONS)
         assert diff.mean() + half >= 0, (
             f"threshold {lower:g} -> {higher:g} s lowered answered within target by "
