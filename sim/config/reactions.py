@@ -95,7 +95,9 @@ class VirtualHold(FrozenModel):
         description="Expected wait (s) above which a call-back is offered."
     )
     accept_probability: Probability = Field(
-        description="Share of callers offered a call-back who accept it."
+        default=0.5,
+        description="Share of callers offered a call-back who accept it; 0.5 is an "
+        "assumption (no published take-up figure), a round middle value.",
     )
     outbound_talk: Duration | None = Field(
         default=None,
