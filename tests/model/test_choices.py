@@ -208,3 +208,16 @@ def test_without_the_blocks_the_centre_and_records_are_unchanged() -> None:
     assert "callback" not in frame.columns and "reaction" not in frame.columns
     names = {"callbacks_offered", "callback_wait", "switched_to_999", "displaced_101"}
     assert not [m for m in replication_metrics(output) if m.metric in names]
+
+
+def test_a_callback_nobody_accepts_changes_nothing() -> None:
+    """The reactive centre with every offer declined runs exactly as the plain centre."""
+    plain = run_replication(_scenario(None, None), 0)
+    declined = run_replication(_scenario({**CALLBACK, "accept_probability": 0.0}, None), 0)
+    assert declined.choices is not None and plain.choices is None
+    assert (declined.choices.callback == CallbackState.DECLINED).sum() > 100
+    for name in ("arrival_s", "answered_s", "outcome", "pool", "talk_s"):
+        assert np.array_equal(
+            getattr(plain.calls, name), getattr(declined.calls, name), equal_nan=name != "outcome"
+        ), name
+    assert plain.pools == declined.pools
