@@ -72,6 +72,8 @@ class ReactiveCentre(ContactCentre):
         self.callback_state: dict[int, CallbackState] = {}
         self.tries: dict[int, int] = {}
         self.reaction: dict[int, tuple[ReactionReason, Reaction, float]] = {}
+        #: The expected wait each caller was told, seconds.
+        self.announced: dict[int, float] = {}
         #: Unanswered outbound calls: (pool index, start, end), seconds.
         self.unanswered: list[tuple[int, float, float]] = []
         self._patience: dict[int, float] = {}
@@ -117,10 +119,11 @@ class ReactiveCentre(ContactCentre):
             reaction is not None
             and reaction.announce_threshold_s is not None
             and wait_s > reaction.announce_threshold_s
-            and self._react(call, choices, wait_s, ReactionReason.ANNOUNCED) != Reaction.NONE
         ):
-            self.outcome[call] = CallOutcome.LEFT
-            return
+            self.announced[call] = wait_s
+            if self._react(call, choices, wait_s, ReactionReason.ANNOUNCED) != Reaction.NONE:
+                self.outcome[call] = CallOutcome.LEFT
+                return
         self._line[queue.index].add(call)
         heappush(self._line_deadlines[queue.index], (calls.deadline[call], call))
         queue.waiting.append(call)
@@ -197,10 +200,10 @@ class ReactiveCentre(ContactCentre):
         """The caller decides at a wait of ``wait_s`` seconds: 999, online, or neither."""
         reaction = choices.reaction
         assert reaction is not None
-        if reaction.switch_u(call) < reaction.curve.probability(wait_s):
+        if reaction.switch_u[reason](call) < reaction.curve.probability(wait_s):
             choice = Reaction.RANG_999
             self._ring_999(call, choices)
-        elif reaction.online_u(call) < reaction.online_probability:
+        elif reaction.online_u[reason](call) < reaction.online_probability:
             choice = Reaction.ONLINE
             reaction.report_online(call)
         else:
@@ -260,6 +263,8 @@ class ReactiveCentre(ContactCentre):
         records = replace(records, outcome=outcome, patience_s=patience)
         expected = np.full(n, np.nan)
         _fill(expected, self.expected_wait)
+        announced = np.full(n, np.nan)
+        _fill(announced, self.announced)
         callback = np.zeros(n, dtype=np.int8)
         _fill(callback, self.callback_state)
         tries = np.zeros(n, dtype=np.int64)
@@ -276,6 +281,7 @@ class ReactiveCentre(ContactCentre):
             hold_queues=tuple(q for q, c in self.choices.items() if c.hold is not None),
             reaction_queues=tuple(q for q, c in self.choices.items() if c.reaction is not None),
             expected_wait_s=expected,
+            announced_wait_s=announced,
             callback=callback,
             callback_tries=tries,
             reaction=reaction,

@@ -70,12 +70,16 @@ class ChoiceRecords:
     expected_wait_s
         The ACD estimate of the wait when the caller joined the queue, seconds
         (NaN: answered at once, or a channel without call-backs or reactions).
+    announced_wait_s
+        The expected wait the caller was told, seconds (NaN: no announcement).
     callback, callback_tries
         :class:`CallbackState` code, and the outbound calls made to the caller.
     reaction, reaction_reason, reaction_wait_s
-        :class:`Reaction` and :class:`ReactionReason` codes, and the wait the
-        decision was taken at (time waited, or the expected wait announced),
-        seconds (NaN: no decision).
+        :class:`Reaction` and :class:`ReactionReason` codes of the caller's last
+        decision, and the wait it was taken at (time waited, or the expected
+        wait announced), seconds (NaN: no decision). A caller told the wait who
+        stays in line and later abandons decides twice; the first decision is
+        then ``none`` at ``announced_wait_s``.
     switched_from
         For a 999 call a 101 caller switched to, the 101 call's id (-1: none).
     """
@@ -83,6 +87,7 @@ class ChoiceRecords:
     hold_queues: tuple[int, ...]
     reaction_queues: tuple[int, ...]
     expected_wait_s: np.ndarray
+    announced_wait_s: np.ndarray
     callback: np.ndarray
     callback_tries: np.ndarray
     reaction: np.ndarray
@@ -93,6 +98,7 @@ class ChoiceRecords:
     def add_columns(self, frame: pd.DataFrame) -> None:
         """Add the columns to a ``records/calls/`` frame (one row per call, in call-id order)."""
         frame["expected_wait_s"] = self.expected_wait_s
+        frame["announced_wait_s"] = self.announced_wait_s
         frame["callback"] = pd.Categorical(_labels(CallbackState)[self.callback])
         frame["callback_tries"] = self.callback_tries
         frame["reaction"] = pd.Categorical(_labels(Reaction)[self.reaction])

@@ -20,10 +20,14 @@ import numpy as np
 
 from sim.config import OnlineChannel, Scenario
 from sim.config.reactions import SwitchCurve, VirtualHold
+from sim.model.choice_records import ReactionReason
 from sim.model.incidents import IncidentFactory, RedialAttributes
 from sim.model.records import NO_GRADE, IncidentSource
 from sim.model.sampling import SampledCalls, _redial_grade
 from sim.model.streams import Streams, buffered_durations, buffered_uniforms
+
+#: The occasions a caller decides on.
+DECISIONS = (ReactionReason.ABANDONED, ReactionReason.ANNOUNCED)
 
 
 class CallUniforms:
@@ -74,8 +78,10 @@ class ReactionPolicy:
     announce_threshold_s: float | None
     curve: SwitchCurve
     online_probability: float
-    switch_u: CallUniforms
-    online_u: CallUniforms
+    #: The uniforms of each kind of decision (a caller may decide twice: on
+    #: hearing the wait, then on abandoning), so each is a fresh draw.
+    switch_u: dict[ReactionReason, CallUniforms]
+    online_u: dict[ReactionReason, CallUniforms]
     switched: SwitchedCalls
     report_online: Callable[[int], None]
 
@@ -140,8 +146,14 @@ def caller_choices(
                 announce_threshold_s=channel.reaction.announce_threshold_s,
                 curve=channel.reaction.switch_to_999,
                 online_probability=channel.reaction.online_probability,
-                switch_u=CallUniforms(stream("switch"), first_attempts),
-                online_u=CallUniforms(stream("online"), first_attempts),
+                switch_u={
+                    why: CallUniforms(stream(f"switch_{why.label}"), first_attempts)
+                    for why in DECISIONS
+                },
+                online_u={
+                    why: CallUniforms(stream(f"online_{why.label}"), first_attempts)
+                    for why in DECISIONS
+                },
                 switched=switched,
                 report_online=_online_reporter(
                     factory, force_index[queue.force], force.online, stream

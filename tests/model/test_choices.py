@@ -184,9 +184,37 @@ def test_the_switch_probability_is_recovered_from_the_records() -> None:
     intercept, slope = -1.0, 0.25
     reaction = {"switch_to_999": {"intercept": intercept, "slope_per_min": slope}}
     frames = [call_records(run_replication(_scenario(None, reaction), r)) for r in range(4)]
-    decided = [f[f["reaction_reason"] == "abandoned"] for f in frames]
-    wait_min = np.concatenate([d["reaction_wait_s"].to_numpy() / 60 for d in decided])
-    rang = np.concatenate([(d["reaction"] == "rang_999").to_numpy() for d in decided])
+    _check_switches(frames, "abandoned", intercept, slope)
+
+
+def test_the_switch_probability_at_the_announcement_is_recovered_from_the_records() -> None:
+    """As above, for callers told an expected wait over 2 minutes (the wait announced)."""
+    intercept, slope = -2.0, 0.3
+    reaction = {
+        "announce_threshold_s": 120,
+        "switch_to_999": {"intercept": intercept, "slope_per_min": slope},
+    }
+    frames = [call_records(run_replication(_scenario(None, reaction), r)) for r in range(4)]
+    _check_switches(frames, "announced", intercept, slope)
+
+
+def _check_switches(frames: list, reason: str, intercept: float, slope: float) -> None:
+    """Switches to 999 in each third of the decisions' waits, against the logistic.
+
+    Every caller told the wait decided then (``announced_wait_s``), and rang
+    999 then if its last decision is a switch on the announcement; every caller
+    who abandoned (no redials here) decided then, last.
+    """
+    column = "announced_wait_s" if reason == "announced" else "reaction_wait_s"
+    if reason == "announced":
+        decided = [f[f["announced_wait_s"].notna()] for f in frames]
+    else:
+        decided = [f[f["reaction_reason"] == reason] for f in frames]
+    wait_min = np.concatenate([d[column].to_numpy() / 60 for d in decided])
+    rang = np.concatenate(
+        [((d["reaction"] == "rang_999") & (d["reaction_reason"] == reason)).to_numpy()
+         for d in decided]
+    )  # fmt: skip
     assert len(wait_min) > 2000
     p = 1 / (1 + np.exp(-(intercept + slope * wait_min)))
     edges = np.quantile(wait_min, [0, 1 / 3, 2 / 3, 1])
