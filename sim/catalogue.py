@@ -224,6 +224,42 @@ METRICS: Mapping[str, MetricDef] = MappingProxyType(
                       "officer-hours on jobs"),
             MetricDef("multi_unit_jobs", "count", ("count",), None, 0.0, 1e12, True,
                       "jobs needing several units"),
+            # Call-backs (virtual hold) and callers who react to waiting: sim.metrics.choices.
+            MetricDef(
+                "callbacks_offered", "calls", ("count",), None, 0.0, 1e12, True,
+                "call-backs offered",
+            ),
+            MetricDef(
+                "callbacks_accepted", "calls", ("count",), None, 0.0, 1e12, True,
+                "call-backs accepted",
+            ),
+            MetricDef(
+                "callbacks_completed", "calls", ("count",), None, 0.0, 1e12, True,
+                "call-backs completed",
+            ),
+            MetricDef(
+                "callbacks_unreached", "calls", ("count",), LOWER, 0.0, 1e12, True,
+                "call-backs unreached",
+            ),
+            MetricDef(
+                "callback_wait", "min", _DISTRIBUTION, LOWER, 0.0, _WEEK_MIN, False,
+                "wait for a call-back",
+                "{share} callers to {segment}{where} who take a call-back are rung back within {v}",
+            ),
+            MetricDef(
+                "switched_to_999", "calls", ("count",), LOWER, 0.0, 1e12, True,
+                "switched to 999",
+            ),
+            MetricDef(
+                "switched_online", "calls", ("count",), None, 0.0, 1e12, True,
+                "switched online",
+            ),
+            MetricDef("gave_up", "calls", ("count",), LOWER, 0.0, 1e12, True, "gave up"),
+            MetricDef(
+                "displaced_101", "%", ("value",), LOWER, 0.0, 100.0, True,
+                "displaced 101 demand",
+                "{v} of {segment}{where} are 101 callers who gave up waiting",
+            ),
         )
     }
 )  # fmt: skip

@@ -26,6 +26,7 @@ from sim.config.base import (
 from sim.config.durations import ConstantTime, Duration, ExponentialTime, LognormalTime, Patience
 from sim.config.handlers import Roster, after_shrinkage, check_staff_left
 from sim.config.mechanisms import GrowthPerYear, Seasonality
+from sim.config.reactions import VirtualHold, WaitReaction
 from sim.units import (
     DAYS_PER_YEAR,
     HOURS_PER_WEEK,
@@ -259,6 +260,16 @@ class Channel(FrozenModel):
         default=0.0, description="Demand growth per year (fraction), over the scenario's year."
     )
     seasonality: Seasonality | None = None
+    reaction: WaitReaction | None = Field(
+        default=None, description="Callers who ring 999, go online or give up (101); off."
+    )
+    callback: VirtualHold | None = Field(
+        default=None, description="Call-backs offered above an expected wait (101); off."
+    )
+    displaced_grading: Grading | None = Field(
+        default=None,
+        description="Grading of calls switched here from 101 (999); null: the 101 grading.",
+    )
 
     def mean_rate_per_s(self) -> float:
         """Mean arrival rate over a week, calls per second (before surges)."""

@@ -17,6 +17,7 @@ from sim.config.demand import (
 from sim.config.geography import Geography, area_units_from_stations
 from sim.config.mechanisms import MultiUnit, RightCareRightPerson
 from sim.config.messages import describe_input
+from sim.config.reactions import reaction_problems
 from sim.config.response import (
     DEFAULT_GRADE1_TARGET_MIN,
     DEFAULT_GRADE2_TARGET_MIN,
@@ -113,6 +114,9 @@ class Force(FrozenModel):
         for channel_id, channel in self.channels.items():
             for grade in channel.grading.deploys():
                 grades.setdefault(grade, f"channels.{channel_id}.grading.{grade}")
+            if channel.displaced_grading is not None:
+                for grade in channel.displaced_grading.deploys():
+                    grades.setdefault(grade, f"channels.{channel_id}.displaced_grading.{grade}")
         if self.online is not None:
             for grade in self.online.grading.deploys():
                 grades.setdefault(grade, f"online.grading.{grade}")
@@ -195,6 +199,7 @@ class Force(FrozenModel):
                         )
                     )
         problems += self._beats_in_areas()
+        problems += reaction_problems(self.channels, self.online is not None)
         if problems:
             raise CrossFieldError(problems)
         return self

@@ -103,6 +103,7 @@ def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
     """Every KPI of one replication (the runner's single entry point into this module)."""
     # Imported here: sim.metrics.mechanisms and sim.metrics.geography build on this
     # module's helpers.
+    from sim.metrics.choices import choice_metrics
     from sim.metrics.geography import geography_metrics
     from sim.metrics.mechanisms import mechanism_metrics
 
@@ -112,6 +113,7 @@ def replication_metrics(output: ReplicationOutput) -> list[MetricValue]:
         + platform_metrics(output)
         + mechanism_metrics(output)
         + geography_metrics(output)
+        + choice_metrics(output)
     )
 
 

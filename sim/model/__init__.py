@@ -12,4 +12,7 @@ telephone resolution team, online desk review), ``outages`` is a platform's
 clock of outages and learning, ``events`` is the run loop (pre-sampled arrivals
 merged with SimPy's queue without events, cheap ``Callback`` events) and follows
 rosters in time, and ``streams`` gives each named random stream its generator.
+Callers who choose -- call-backs and reactions to waiting -- are ``callbacks``
+(the contact centre that lets them), ``reactions`` (their samplers, built only
+when a channel has them) and ``choice_records`` (what they chose).
 """

@@ -47,6 +47,8 @@ class CallTable:
         self.served_by: list[int] = []
         self.grade: list[int] = []
         self.grading_delay: list[float] = []
+        #: A 999 call a 101 caller switched to: its id -> the 101 call's id.
+        self.switched_from: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.arrival)

@@ -256,6 +256,10 @@ class ContactCentre:
             if pool.busy < pool.available:
                 self._answer(call, pool)
                 return
+        self._queue_call(call, queue)
+
+    def _queue_call(self, call: int, queue: CallQueue) -> None:
+        """No handler is free: the caller joins the back of its queue."""
         queue.waiting.append(call)
         for pool in queue.pools:
             self._wake_when_free(pool)
@@ -370,15 +374,19 @@ class ContactCentre:
         ``records`` are this run's calls (:func:`sim.model.replication.run_replication`
         makes them from the call table).
         """
-        answered = records.answered_s
-        # The time each finish was scheduled for: the answer plus talk and wrap-up.
-        handled = answered + (records.talk_s + records.wrap_s)
+        answered, handled, served_by = self._handler_busy(records)
         totals = []
         for pool in self.pools:
-            mine = records.pool == pool.index
+            mine = served_by == pool.index
             busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
             totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
         return totals
+
+    def _handler_busy(self, records: CallRecords) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """When each spell of handler work started and ended (seconds), and its pool index."""
+        # The time each finish was scheduled for: the answer plus talk and wrap-up.
+        handled = records.answered_s + (records.talk_s + records.wrap_s)
+        return records.answered_s, handled, records.pool
 
     def _on_patience_end(self, event: Callback) -> None:
         call = event._value

@@ -32,6 +32,7 @@ import pandas as pd
 from sim.model.spatial_records import GeographyRecords
 
 if TYPE_CHECKING:
+    from sim.model.choice_records import ChoiceRecords
     from sim.model.mechanism_records import MechanismRecords
 
 
@@ -40,8 +41,14 @@ class CallOutcome(IntEnum):
 
     ANSWERED = 0
     ABANDONED = 1
-    #: Still queuing when the run (measured period plus drain) ended.
+    #: Still queuing (or owed a call-back) when the run (measured period plus drain) ended.
     WAITING = 2
+    #: Took a call-back (virtual hold) and was rung back and answered.
+    CALLED_BACK = 3
+    #: Took a call-back but answered none of the tries.
+    UNREACHED = 4
+    #: Left on hearing the expected wait (rang 999 or went online instead).
+    LEFT = 5
 
     @property
     def label(self) -> str:
@@ -74,10 +81,12 @@ class IncidentSource(IntEnum):
 
     CALL = 0
     ONLINE = 1
+    #: An online report made by a 101 caller instead of waiting (source_id: the call).
+    ONLINE_INSTEAD = 2
 
     @property
     def label(self) -> str:
-        """``call`` or ``online``."""
+        """``call``, ``online`` or ``online_instead``."""
         return self.name.lower()
 
 
@@ -196,6 +205,8 @@ class CallRecords(_Records):
             frame["talk_multiplier"] = self.talk_multiplier
         if output.outages is not None:
             frame["in_outage"] = output.outages.contains(self.answered_s)
+        if output.choices is not None:
+            output.choices.add_columns(frame)
         return frame
 
 
@@ -443,3 +454,5 @@ class ReplicationOutput:
     mechanisms: MechanismRecords | None = None
     #: Beats, stations and where incidents and units were (forces with geography only).
     geography: GeographyRecords | None = None
+    #: Call-backs and reactions to waiting, when some channel has them (``None``: none).
+    choices: ChoiceRecords | None = None

@@ -20,11 +20,13 @@ import simpy
 
 from sim.config import SECONDS_PER_DAY, Platform, Scenario
 from sim.model.call_table import CallTable
+from sim.model.callbacks import ReactiveCentre
 from sim.model.contact import ContactCentre
 from sim.model.events import Arrivals, roster_changes, run_counting
 from sim.model.mechanism_records import mechanism_records
 from sim.model.outages import OUTAGE_STREAM, PlatformClock, sample_outages
 from sim.model.rcrp import attach_rcrp
+from sim.model.reactions import caller_choices
 from sim.model.records import (
     AreaTotals,
     CallOutcome,
@@ -106,7 +108,8 @@ def run_replication(
     online = sample_online(scenario, streams, days)
     arrivals = Arrivals()
     teams += wire_online(scenario, env, online, factory, roster_window, arrivals)
-    centre = ContactCentre(
+    choices = caller_choices(scenario, sampled, streams, factory)
+    centre = (ReactiveCentre if choices else ContactCentre)(
         env,
         sampled.queues,
         sampled.pools,
@@ -115,6 +118,7 @@ def run_replication(
         redial_cutoff=horizon_s,
         on_graded=grading_hook(sampled, streams, factory, scenario, end_s),
         handling_factor=handling_factor,
+        **({"choices": choices} if choices else {}),
     )
     desk = attach_rcrp(
         scenario, streams, factory, sampled.calls.queue, [q.channel for q in sampled.queues]
@@ -136,6 +140,9 @@ def run_replication(
     if handling_factor is not None:
         talk_changes = (centre.sampled_talk, centre.talk_factor)
     calls = _call_records(sampled.calls, end_s, talk_changes)
+    choice_records = None
+    if isinstance(centre, ReactiveCentre):
+        calls, choice_records = centre.settle_records(calls)
     return ReplicationOutput(
         scenario=scenario.name,
         replication=replication,
@@ -181,6 +188,7 @@ def run_replication(
             if isinstance(response, SpatialResponseSystem)
             else None
         ),
+        choices=choice_records,
     )
 
 

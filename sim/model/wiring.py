@@ -255,13 +255,23 @@ def grading_hook(
         )
         for q in sampled.queues
     }
+    switched_attributes = {
+        q.index: RedialAttributes(
+            factory.forces[queue_force[q.index]],
+            streams[f"choice/switched_incident/{q.force}/{q.channel}"],
+        )
+        for q in sampled.queues
+    }
 
     def graded(call: int) -> None:
         if call < first_attempts:
             factory.open(row_of_call[call])
             return
         queue, grade = calls.queue[call], calls.grade[call]
-        attributes = redial_attributes[queue](grade)
+        if call in calls.switched_from:  # a 101 caller's switch to 999: a stream of its own
+            attributes = switched_attributes[queue](grade)
+        else:
+            attributes = redial_attributes[queue](grade)
         factory.create(queue_force[queue], grade, IncidentSource.CALL, call, attributes)
 
     def recorded(call: int, graded_s: float) -> None:

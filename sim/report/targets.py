@@ -33,6 +33,11 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("attendance_time", "grade2", "p90"),
     ("callback_time", "resolution", "p90"),
     ("appointment_wait", "scheduled", "p90"),
+    # Shown only where a channel has call-backs or reactions (sim.metrics.choices).
+    ("callbacks_accepted", "101", "count"),
+    ("callback_wait", "101", "p90"),
+    ("switched_to_999", "101", "count"),
+    ("displaced_101", "999", "value"),
 )
 
 #: The standard call channels: shown (or said to be missing) in every report.

@@ -27,13 +27,15 @@ def demo_output() -> ReplicationOutput:
 
 
 def test_codes_keep_their_numbers_and_names() -> None:
-    assert [int(o) for o in CallOutcome] == [0, 1, 2]
-    assert [o.label for o in CallOutcome] == ["answered", "abandoned", "waiting"]
+    assert [int(o) for o in CallOutcome] == [0, 1, 2, 3, 4, 5]
+    assert [o.label for o in CallOutcome] == [
+        "answered", "abandoned", "waiting", "called_back", "unreached", "left",
+    ]  # fmt: skip
     assert [g.label for g in Grade] == [
         "grade1", "grade2", "scheduled", "resolution", "no_deployment",
     ]  # fmt: skip
     assert [int(g) for g in Grade] == [0, 1, 2, 3, 4]
-    assert [s.label for s in IncidentSource] == ["call", "online"]
+    assert [s.label for s in IncidentSource] == ["call", "online", "online_instead"]
 
 
 def test_grading_shares_are_in_grade_order() -> None:
