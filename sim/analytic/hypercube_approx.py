@@ -69,15 +69,7 @@ def correction_factors(units: int, offered_load: float, capacity: str) -> np.nda
     ``sum_{i>=k} P_i [i! (N-k-1)! (N-i)] / [(i-k)! N!]`` over the symmetric
     chain's ``P_i`` (:func:`busy_count_distribution`), with ``rho`` the mean
     workload. ``Q(N, rho, 0) = 1`` when every unit is free at least sometimes.
-
-    Parameters
-    ----------
-    units : int
-        N, number of units.
-    offered_load : float
-        lambda / mu, Erlangs.
-    capacity : str
-        ``'zero line'`` or ``'infinite line'``.
+    Parameters are those of :func:`busy_count_distribution`.
 
     Returns
     -------
@@ -119,9 +111,9 @@ def solve_approximate(
 ) -> HypercubeSolution:
     """Larson's (1975) approximate hypercube model, for any number of units.
 
-    Parameters are those of :func:`sim.analytic.hypercube.solve_exact`, plus ``tolerance`` (largest
-    change of a workload between iterations at which to stop) and
-    ``max_iterations``. ``state_probabilities`` is ``None``.
+    Parameters are those of :func:`sim.analytic.hypercube.solve_exact`, plus
+    ``tolerance`` (largest change of a workload between iterations at which to
+    stop) and ``max_iterations``. ``state_probabilities`` is ``None``.
 
     Returns
     -------
