@@ -57,11 +57,22 @@ every road is two-way:
 
 ``minutes`` is ``length_km / speed_kmh * 60``; the shortest paths between beats
 (computed by the scenario loader) give the expected travel time.
+
+The same force for ``demandsim hypercube``
+-------------------------------------------
+``configs/hypercube/spatial-demo.yaml`` and its ``spatial-demo-travel.csv``: the
+16 units at their stations, the 40 beats as atoms, each unit's travel the
+shortest road time from its station's beat (Dijkstra, here). ASSUMED: 4
+response incidents an hour (grade 1 and 2, about 35,000 a year), 60% urban
+(the town holds most of the people), and an hour a job (travel, on scene and
+the paperwork before the unit is free): 4 Erlangs on 16 units. Sixteen units
+are past the exact model's 12, so it is solved by Larson's approximation.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 import itertools
 import math
 from pathlib import Path
@@ -228,17 +239,90 @@ def _cell(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def main(folder: Path = HERE) -> None:
-    """Write beats.csv, stations.csv and roads.csv into ``folder``."""
+def road_minutes(roads: list[dict], origin: str) -> dict[str, float]:
+    """Shortest road time (minutes) from ``origin`` to every node: Dijkstra's algorithm."""
+    links: dict[str, list[tuple[str, float]]] = {}
+    for road in roads:
+        links.setdefault(road["from"], []).append((road["to"], road["minutes"]))
+        links.setdefault(road["to"], []).append((road["from"], road["minutes"]))
+    best = {origin: 0.0}
+    frontier = [(0.0, origin)]
+    while frontier:
+        time, node = heapq.heappop(frontier)
+        if time > best[node]:
+            continue
+        for nxt, minutes in links[node]:
+            if time + minutes < best.get(nxt, math.inf):
+                best[nxt] = time + minutes
+                heapq.heappush(frontier, (time + minutes, nxt))
+    return best
+
+
+#: The hypercube example's assumptions (see the module docstring).
+INCIDENTS_PER_HOUR = 4.0
+URBAN_SHARE = 0.6
+JOBS_PER_HOUR = 1.0
+
+
+def write_hypercube(
+    folder: Path, beats: list[dict], stations: list[dict], roads: list[dict]
+) -> None:
+    """The force as a hypercube file and its atom x unit travel CSV."""
+    units = [(f"{s['id']}-{n + 1}", s) for s in stations for n in range(s["units"])]
+    times = {s["id"]: road_minutes(roads, s["beat"]) for s in stations}
+    weight = {
+        area: sum(b["weight"] for b in beats if b["area"] == area) for area in ("urban", "rural")
+    }
+    share = {"urban": URBAN_SHARE, "rural": 1.0 - URBAN_SHARE}
+    lines = [
+        "# The spatial demo's force for the hypercube model: written by",
+        "# configs/spatial/make_spatial_demo.py (its docstring states every assumption).",
+        "#",
+        "#   demandsim hypercube configs/hypercube/spatial-demo.yaml",
+        "#",
+        f"# {INCIDENTS_PER_HOUR:g} response incidents an hour, {URBAN_SHARE:.0%} urban, spread "
+        "over each area's",
+        "# beats by their demand weight; an hour a job; a call finding every unit busy",
+        "# waits. Preferences: stations by road time, nearest first; a station's units",
+        "# in an order turned by one from beat to beat, so that they share the work.",
+        f"service_rate_per_hour: {JOBS_PER_HOUR:g}",
+        "capacity: infinite line",
+        f"units: [{', '.join(u for u, _ in units)}]",
+        "travel_csv: spatial-demo-travel.csv",
+        "atoms:",
+    ]
+    for index, beat in enumerate(beats):
+        rate = INCIDENTS_PER_HOUR * share[beat["area"]] * beat["weight"] / weight[beat["area"]]
+        # Stations by road time; a station's units in an order turned by one per beat,
+        # so that no unit of a station is always first (dispatchers share the work).
+        order = sorted(stations, key=lambda s: times[s["id"]][beat["id"]])
+        prefs = []
+        for station in order:
+            own = [u for u, s in units if s is station]
+            turn = index % len(own)
+            prefs += own[turn:] + own[:turn]
+        listed = ", ".join(prefs)
+        lines.append(
+            f"  - {{id: {beat['id']}, calls_per_hour: {rate:.4f}, preferences: [{listed}]}}"
+        )
+    (folder / "spatial-demo.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_csv(folder / "spatial-demo-travel.csv", ["atom", *(u for u, _ in units)],
+              [{"atom": b["id"], **{u: times[s["id"]][b["id"]] for u, s in units}}
+               for b in beats])  # fmt: skip
+
+
+def main(folder: Path = HERE, hypercube_folder: Path = HERE.parent / "hypercube") -> None:
+    """Write beats.csv, stations.csv and roads.csv into ``folder``, the hypercube files beside."""
     beats = make_beats()
     for beat in beats:
         beat["polygon_text"] = polygon_text(beat["polygon"])
+    stations = make_stations(beats)
+    roads = make_roads(beats)
     write_csv(folder / "beats.csv", ["id", "area", "weight", "x_km", "y_km", "polygon"],
               [{**b, "polygon": b["polygon_text"]} for b in beats])  # fmt: skip
-    write_csv(folder / "stations.csv", ["id", "beat", "units", "x_km", "y_km"],
-              make_stations(beats))  # fmt: skip
-    write_csv(folder / "roads.csv", ["from", "to", "length_km", "speed_kmh", "minutes"],
-              make_roads(beats))  # fmt: skip
+    write_csv(folder / "stations.csv", ["id", "beat", "units", "x_km", "y_km"], stations)
+    write_csv(folder / "roads.csv", ["from", "to", "length_km", "speed_kmh", "minutes"], roads)
+    write_hypercube(hypercube_folder, beats, stations, roads)
 
 
 if __name__ == "__main__":

@@ -322,7 +322,8 @@ def solve(
     """
     if method not in ("auto", "exact", "approximate"):
         raise ValueError(f"method must be 'auto', 'exact' or 'approximate', got {method!r}")
-    exact = method == "exact" or (method == "auto" and len(preferences[0]) <= MAX_EXACT_UNITS)
+    units = len(preferences[0]) if len(preferences) else 0
+    exact = method == "exact" or (method == "auto" and units <= MAX_EXACT_UNITS)
     if exact:
         return solve_exact(rates_per_hour, mu_per_hour, preferences, capacity, travel_min)
     # Imported here: the approximate model builds on this module's inputs and outputs.

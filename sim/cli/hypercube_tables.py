@@ -19,6 +19,11 @@ def _minutes(value: float | None) -> str:
     return "" if value is None or math.isnan(value) else f"{value:.1f}"
 
 
+def _percent(share: float) -> str:
+    # A share too small for two decimals still says it is not zero.
+    return f"{share:.2%}" if share == 0.0 or share >= 5e-5 else f"{100 * share:.1e}%"
+
+
 def hypercube_json(outcome: Any) -> dict[str, Any]:
     """Every figure of a solved hypercube file, keyed by unit and atom ids."""
     inputs, sol = outcome.inputs, outcome.solution
@@ -69,7 +74,7 @@ def print_hypercube(outcome: Any, json_output: bool = False) -> None:
         ("model", f"{sol.method} hypercube, {sol.capacity}"),
         ("units, atoms", f"{len(inputs.unit_ids)}, {len(inputs.atom_ids)}"),
         ("offered load", f"{load:.3f} Erlangs ({inputs.rates_per_hour.sum():g} calls per hour)"),
-        (f"calls {unserved} (every unit busy)", f"{sol.all_busy:.2%}"),
+        (f"calls {unserved} (every unit busy)", _percent(sol.all_busy)),
     ]
     if sol.mean_travel_min is not None:
         summary.append(("mean travel time", f"{sol.mean_travel_min:.2f} min"))

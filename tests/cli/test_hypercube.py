@@ -50,6 +50,20 @@ def test_town_example_reads_its_travel_csv_and_orders_cars_by_travel() -> None:
     assert sum(figures["workloads"].values()) == pytest.approx(5.8 / 1.25)
 
 
+def test_spatial_demo_force_is_solved_by_the_approximation() -> None:
+    result = runner.invoke(
+        app, ["hypercube", str(CONFIGS / "hypercube" / "spatial-demo.yaml"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["method"] == "approximate"  # 16 units, past the exact model's 12
+    assert len(figures["workloads"]) == 16 and len(figures["dispatch_fractions"]) == 40
+    # Every call is served in the end (infinite line): workloads add up to 4 Erlangs.
+    assert sum(figures["workloads"].values()) == pytest.approx(4.0, rel=0.02)
+    for shares in figures["dispatch_fractions"].values():
+        assert sum(shares.values()) == pytest.approx(1.0)
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "model.yaml"
     path.write_text(text)

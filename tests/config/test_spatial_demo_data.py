@@ -14,6 +14,7 @@ from tests.helpers import CONFIGS
 
 SPATIAL = CONFIGS / "spatial"
 FILES = ("beats.csv", "stations.csv", "roads.csv")
+HYPERCUBE_FILES = ("spatial-demo.yaml", "spatial-demo-travel.csv")
 
 
 def generator():
@@ -46,9 +47,11 @@ def shoelace(points: list[tuple[float, float]]) -> float:
 
 
 def test_the_shipped_files_are_what_the_script_writes(tmp_path: Path) -> None:
-    generator().main(tmp_path)
+    generator().main(tmp_path, tmp_path)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SPATIAL / name).read_bytes(), name
+    for name in HYPERCUBE_FILES:
+        assert (tmp_path / name).read_bytes() == (CONFIGS / "hypercube" / name).read_bytes(), name
 
 
 def test_forty_beats_tile_the_force_an_urban_core_in_a_rural_periphery() -> None:
