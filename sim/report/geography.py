@@ -5,6 +5,10 @@ A results directory of a force with beats carries ``geography.json``::
     {"beats": [{"id", "area", "x_km", "y_km", "polygon": [[x_km, y_km], ...] or null}],
      "stations": [{"id", "beat", "x_km", "y_km"}]}
 
+(each item may also name its ``force``; a beat's ``x_km``/``y_km`` may be null,
+when its centre is then its polygon's mean corner, and a beat with neither is
+left off the map but kept in the table)
+
 and ``summary.csv`` rows of ``attendance_time`` (``mean``, ``p50``, ``p90``,
 ``p95``) and ``attended_within_target`` (``value``) for segments
 ``grade1/beat/<beat id>``. Each beat is judged against the grade 1 attendance
@@ -51,13 +55,14 @@ NO_DATA = "#bdbdbd"
 
 @dataclass(frozen=True)
 class Beat:
-    """One beat of ``geography.json``: id, area, centre (km) and optional polygon (km)."""
+    """One beat of ``geography.json``: id, area, centre (km; None: no place), polygon (km)."""
 
     id: str
     area: str
-    x_km: float
-    y_km: float
+    x_km: float | None
+    y_km: float | None
     polygon: tuple[tuple[float, float], ...] | None
+    force: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Station:
     beat: str
     x_km: float
     y_km: float
+    force: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,13 +115,22 @@ def parse_geography(data: Any) -> Geography:
                     raise ValueError(f"beats.{n}.polygon.{k} expected [x_km, y_km]")
                 where = f"beats.{n}.polygon.{k}"
                 points.append((_number(point[0], where), _number(point[1], where)))
+        x, y = (
+            None if item.get(k) is None else _number(item[k], f"beats.{n}.{k}")
+            for k in ("x_km", "y_km")
+        )
+        if x is None or y is None:
+            # No centre given: the polygon's mean corner, or no place at all.
+            x = sum(p[0] for p in points) / len(points) if points else None
+            y = sum(p[1] for p in points) / len(points) if points else None
         beats.append(
             Beat(
                 item["id"],
                 str(item.get("area", "")),
-                _number(item.get("x_km"), f"beats.{n}.x_km"),
-                _number(item.get("y_km"), f"beats.{n}.y_km"),
+                x,
+                y,
                 tuple(points) if points else None,
+                str(item.get("force") or ""),
             )
         )
     stations = []
@@ -128,6 +143,7 @@ def parse_geography(data: Any) -> Geography:
                 str(item.get("beat", "")),
                 _number(item.get("x_km"), f"stations.{n}.x_km"),
                 _number(item.get("y_km"), f"stations.{n}.y_km"),
+                str(item.get("force") or ""),
             )
         )
     return Geography(tuple(beats), tuple(stations))
@@ -160,7 +176,7 @@ def beat_attendance(results: Results, scenario: str, geography: Geography) -> li
             float(r.ci_high),
         )
         for r in summary.itertuples(index=False)
-        if str(r.segment).startswith("grade1/beat/")
+        if "grade1/beat/" in str(r.segment)
     }
     targets = results.scenario_targets(scenario)
     thresholds = {
@@ -170,9 +186,11 @@ def beat_attendance(results: Results, scenario: str, geography: Geography) -> li
     }
     rows = []
     for beat in geography.beats:
-        segment = f"grade1/beat/{beat.id}"
+        # With several forces every segment starts with the force id (DESIGN §3).
+        force = f"{beat.force}/" if results.forces and beat.force else ""
+        segment = f"{force}grade1/beat/{beat.id}"
         p90 = cells.get(("attendance_time", segment, "p90"))
-        area = f"grade1/{beat.area}"
+        area = f"{force}grade1/{beat.area}"
         target = thresholds.get(area, default_target("attendance_time", area, THRESHOLD))
         within = cells.get(("attended_within_target", segment, "value"))
         value = p90[0] if p90 is not None and math.isfinite(p90[0]) else math.nan
@@ -230,6 +248,7 @@ def map_figure(results: Results, scenario: str, geography: Geography, limit: flo
         )  # fmt: skip
     # One marker per beat centre: the only mark of a beat without a polygon, and the
     # carrier of the colour bar (minutes over target) for every beat.
+    rows = [r for r in rows if r["beat"].x_km is not None]
     overs = [r["over"] if math.isfinite(r["over"]) else None for r in rows]
     fig.add_trace(
         go.Scatter(
@@ -267,6 +286,8 @@ def map_figures(results: Results) -> tuple[list[ReportFigure], Geography | None,
     geography, reason = read_geography(results.root)
     if geography is None:
         return [], None, reason
+    if all(b.x_km is None for b in geography.beats):
+        return [], geography, f"no beat of {GEOGRAPHY_FILE} has a centre or a polygon to draw"
     order = [s for s in ([results.baseline] if results.baseline else []) if s in results.scenarios]
     order += [s for s in results.scenarios if s not in order]
     rows = [r for s in order for r in beat_attendance(results, s, geography)]
@@ -286,12 +307,22 @@ def map_figures(results: Results) -> tuple[list[ReportFigure], Geography | None,
         for n, scenario in enumerate(order[:MAX_MAPS])
     ]
     skipped = order[MAX_MAPS:]
-    note = f"maps of {', '.join(skipped)} left out (at most {MAX_MAPS})" if skipped else ""
-    return figures, geography, note
+    notes = [f"maps of {', '.join(skipped)} left out (at most {MAX_MAPS})"] if skipped else []
+    unplaced = [b.id for b in geography.beats if b.x_km is None]
+    if unplaced:
+        notes.append(
+            f"{len(unplaced)} beat(s) have no centre or polygon in {GEOGRAPHY_FILE} and are "
+            f"left off the map ({', '.join(unplaced[:5])}{'...' if len(unplaced) > 5 else ''})"
+        )
+    return figures, geography, "; ".join(notes)
+
+
+def _label(beat: Beat, results: Results) -> str:
+    return f"{beat.force}/{beat.id}" if results.forces and beat.force else beat.id
 
 
 def worst_beats_table(results: Results, geography: Geography) -> str:
-    """HTML: the beats furthest over target in the reference scenario, others beside."""
+    """HTML: the beats furthest over target in the reference scenario, others beside ("": none)."""
     reference = results.baseline or results.scenarios[0]
     others = [s for s in results.scenarios if s != reference]
     rows = [r for r in beat_attendance(results, reference, geography) if math.isfinite(r["over"])]
@@ -300,6 +331,8 @@ def worst_beats_table(results: Results, geography: Geography) -> str:
                  for s in others}  # fmt: skip
     head = ["beat", "area", f"P90 (min), {reference}", "target (min)", "over target (min)",
             "within target (%)", *(f"P90 (min), {s}" for s in others)]  # fmt: skip
+    if not rows:
+        return ""
     cells = []
     for row in rows[:WORST_BEATS]:
         mean, low, high = row["p90"]
@@ -309,7 +342,7 @@ def worst_beats_table(results: Results, geography: Geography) -> str:
             p = other_p90[s].get(row["beat"].id)
             extra.append(f"{p[0]:.1f}" if p is not None and math.isfinite(p[0]) else "–")
         values = [
-            html.escape(row["beat"].id), html.escape(row["beat"].area),
+            html.escape(_label(row["beat"], results)), html.escape(row["beat"].area),
             f"{mean:.1f} ± {(high - low) / 2:.1f}", f"{row['target']:g}", f"{row['over']:+.1f}",
             f"{row['within']:.1f}" if math.isfinite(row["within"]) else "–", *extra,
         ]  # fmt: skip
@@ -337,12 +370,12 @@ def geography_section(results: Results, figure_html: Any) -> str:
     if note:
         body.append(f"<p class='partial' data-note='geography'>Note: {html.escape(note)}.</p>")
     body.extend(figure_html(f) for f in figures)
-    if figures and geography is not None:
+    table = worst_beats_table(results, geography) if geography is not None else ""
+    if table:
         body.append(
             f"<h3>The {WORST_BEATS} beats furthest from target</h3>"
             "<p class='note'>Grade 1 P90 attendance per beat, mean ± half-width of the 95% "
-            "interval over replications, against the target of the beat's area.</p>"
-            + worst_beats_table(results, geography)
+            "interval over replications, against the target of the beat's area.</p>" + table
         )
     body.append("</section>")
     return "".join(body)

@@ -187,3 +187,46 @@ def test_the_map_draws_offline_screenshots_and_prints(tmp_path: Path) -> None:
             chromium.close()
     assert shot.read_bytes()[:8] == PNG_MAGIC and shot.stat().st_size > 30_000
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+
+
+def test_beats_without_a_place_are_named_and_kept_in_the_table(tmp_path: Path) -> None:
+    geography = write_results(tmp_path, ("baseline",))
+    for beat in geography["beats"]:
+        if beat["id"] == "b05":  # the worst beat: no centre, no polygon
+            beat["x_km"] = beat["y_km"] = beat["polygon"] = None
+        elif beat["id"] == "b11":  # a polygon without a centre: its mean corner
+            beat["x_km"] = beat["y_km"] = None
+    (tmp_path / "geography.json").write_text(json.dumps(geography))
+    figures, parsed, note = map_figures(load_results(tmp_path))
+    assert parsed is not None and len(figures) == 1
+    assert "1 beat(s) have no centre or polygon" in note and "(b05)" in note
+    b11 = next(b for b in parsed.beats if b.id == "b11")
+    assert (b11.x_km, b11.y_km) == pytest.approx((4.5, 4.5))
+    centres = next(t for t in figures[0].figure.data if t.name == "beats")
+    assert len(centres.x) == 29
+    page = write_report(tmp_path).html.read_text()
+    assert "<tr data-beat='b05'>" in page
+
+
+def test_several_forces_read_their_own_segments_and_targets(tmp_path: Path) -> None:
+    beats = [
+        {"id": "b1", "force": "north", "area": "rural", "x_km": 1.0, "y_km": 1.0, "polygon": None},
+        {"id": "b1", "force": "south", "area": "urban", "x_km": 5.0, "y_km": 1.0, "polygon": None},
+    ]
+    figures = []
+    for force, p90 in (("north", 25.0), ("south", 11.0)):
+        figures.append(("run", "attendance_time", f"{force}/grade1/beat/b1", "p90", "min", p90))
+        figures.append(("run", "attendance_time", f"{force}/grade1/urban", "p90", "min", 12.0))
+    write_summary(tmp_path, figures)
+    write_targets(tmp_path, {("attendance_time", "south/grade1/urban", "threshold"): 10.0})
+    write_changes(tmp_path)
+    (tmp_path / "geography.json").write_text(json.dumps({"beats": beats, "stations": []}))
+    results = load_results(tmp_path)
+    assert results.forces == ["north", "south"]
+    parsed, _ = read_geography(tmp_path)
+    assert parsed is not None
+    rows = beat_attendance(results, "run", parsed)
+    # north's rural beat: 25 against the national 20; south's: 11 against its own 10.
+    assert [(r["p90"][0], r["target"]) for r in rows] == [(25.0, 20.0), (11.0, 10.0)]
+    page = write_report(tmp_path).html.read_text()
+    assert "<td>north/b1</td>" in page and "<td>south/b1</td>" in page
