@@ -6,7 +6,9 @@ Operations Research 23(5), 1975. The exact model's chance that a call from atom
 replaced by ``Q(N, rho, k) rho_1 ... rho_k (1 - rho_{k+1})``: the units taken as
 independently busy with their own workloads, corrected by Larson's factor ``Q``
 for the dependence an M/M/N system has between its servers. The workloads then
-solve a fixed point, found by iteration from the mean workload. Larson reports
+solve a fixed point, found by iteration from the mean workload, rescaled at
+every step to add up to the load carried (without that, fleets of many units
+and few atoms run away to every unit busy). Larson reports
 errors of about 1-2% in the workloads against the exact model; the cost is
 O(atoms x units) per iteration for any number of units. Inputs and outputs are
 those of :mod:`sim.analytic.hypercube`.
@@ -154,6 +156,13 @@ def solve_approximate(
         load_first = np.zeros(units)
         np.add.at(load_first, order, atom_load[:, None] * terms)
         updated = (load_first + queued_load) / (1.0 + load_first)
+        # The workloads must add up to the load carried (known exactly: N rho). The
+        # bare iteration need not keep that: with many units and few atoms, units
+        # deep in the lists have Q in the hundreds, a small excess feeds itself and
+        # every workload runs to 1. Rescaling to the total each step keeps the fixed
+        # point the one Larson's Q is derived for (his mean workload rho).
+        updated *= units * rho_mean / updated.sum()
+        updated = np.minimum(updated, 1.0)
         change = float(np.abs(updated - workloads).max())
         workloads = updated
         if change < tolerance:
