@@ -311,3 +311,12 @@ def test_approximate_model_matches_the_chain_on_large_fleets(
     error = np.abs(mean - approx.workloads)
     assert np.all(error <= LARGE_FLEET_EACH + STANDARD_ERRORS * standard_error)
     assert error.sum() / mean.sum() <= 0.05
+
+
+def test_many_units_on_one_list_converge_to_the_load_carried() -> None:
+    # One atom, 70 units in one order: the bare iteration swung between two states
+    # for ever; half steps reach the fixed point, whose workloads add up exactly.
+    load = 0.325 * 70
+    approx = solve_approximate([load], 1.0, [list(range(70))], ZERO_LINE)
+    assert approx.workloads.sum() == pytest.approx(load * (1 - erlang_b(70, load)), rel=1e-9)
+    assert approx.all_busy == pytest.approx(erlang_b(70, load), rel=1e-12)
