@@ -113,6 +113,13 @@ def check_hypercube_inputs(
     capacity: str,
     travel_min: np.ndarray | Sequence[Sequence[float]] | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The inputs as arrays: rates (J,), preference order (J, N), travel (J, N) or None.
+
+    Raises
+    ------
+    ValueError
+        Naming the first argument out of range.
+    """
     rates = np.asarray(rates_per_hour, dtype=float)
     if rates.ndim != 1 or rates.size == 0:
         raise ValueError("rates_per_hour must be a non-empty list of calls per hour, one per atom")
@@ -131,12 +138,12 @@ def check_hypercube_inputs(
     units = len(preferences[0])
     if units < 1 or units > MAX_UNITS:
         raise ValueError(f"the model needs 1 to {MAX_UNITS} units, got {units}")
-    order = np.asarray([list(p) for p in preferences] if units else [], dtype=np.int64)
     for j, row in enumerate(preferences):
-        if sorted(row) != list(range(units)):
+        if sorted(int(n) for n in row) != list(range(units)):
             raise ValueError(
                 f"preferences[{j}] must list every unit 0..{units - 1} once, got {list(row)}"
             )
+    order = np.asarray([list(p) for p in preferences], dtype=np.int64)
     travel = None
     if travel_min is not None:
         travel = np.asarray(travel_min, dtype=float)
