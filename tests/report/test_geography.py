@@ -230,3 +230,12 @@ def test_several_forces_read_their_own_segments_and_targets(tmp_path: Path) -> N
     assert [(r["p90"][0], r["target"]) for r in rows] == [(25.0, 20.0), (11.0, 10.0)]
     page = write_report(tmp_path).html.read_text()
     assert "<td>north/b1</td>" in page and "<td>south/b1</td>" in page
+
+
+def test_png_export_includes_the_maps(tmp_path: Path) -> None:
+    chromium_or_skip()
+    write_results(tmp_path / "results", ("baseline", "close-west"))
+    outcome = write_report(tmp_path / "results", png_dir=tmp_path / "png")
+    maps = [p for p in outcome.pngs if p.name.startswith("beat-map-")]
+    assert [p.name for p in maps] == ["beat-map-0.png", "beat-map-1.png"]
+    assert all(p.read_bytes()[:8] == PNG_MAGIC and p.stat().st_size > 20_000 for p in maps)
