@@ -303,5 +303,8 @@ def load_hypercube(path: str | Path) -> HypercubeInputs:
     InputError
         With every problem, each naming the file and the field path.
     """
+    reason = not_a_regular_file(Path(path))
+    if reason == "does not exist":
+        raise InputError([Problem(str(path), "", "file not found; expected a hypercube YAML file")])
     raw = read_yaml_file(path)
     return hypercube_from_dict(raw, str(path), Path(path).parent)

@@ -125,7 +125,7 @@ def test_travel_csv_problems_name_row_and_column(tmp_path: Path) -> None:
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["hypercube", str(tmp_path / "nothing.yaml")])
     assert result.exit_code == 2
-    assert "nothing.yaml" in result.output
+    assert "nothing.yaml: file not found; expected a hypercube YAML file" in result.output
 
 
 def test_preferences_left_out_follow_travel(tmp_path: Path) -> None:
