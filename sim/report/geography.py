@@ -54,7 +54,7 @@ NO_DATA = "#bdbdbd"
 
 
 @dataclass(frozen=True)
-class Beat:
+class BeatPlace:
     """One beat of ``geography.json``: id, area, centre (km; None: no place), polygon (km)."""
 
     id: str
@@ -66,7 +66,7 @@ class Beat:
 
 
 @dataclass(frozen=True)
-class Station:
+class StationPlace:
     """One station of ``geography.json``: id, its beat and position (km)."""
 
     id: str
@@ -77,11 +77,11 @@ class Station:
 
 
 @dataclass(frozen=True)
-class Geography:
+class Places:
     """The beats and stations of a results directory."""
 
-    beats: tuple[Beat, ...]
-    stations: tuple[Station, ...]
+    beats: tuple[BeatPlace, ...]
+    stations: tuple[StationPlace, ...]
 
 
 def _number(value: Any, where: str) -> float:
@@ -90,7 +90,7 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
-def parse_geography(data: Any) -> Geography:
+def parse_geography(data: Any) -> Places:
     """Check and read a parsed ``geography.json``.
 
     Raises
@@ -124,7 +124,7 @@ def parse_geography(data: Any) -> Geography:
             x = sum(p[0] for p in points) / len(points) if points else None
             y = sum(p[1] for p in points) / len(points) if points else None
         beats.append(
-            Beat(
+            BeatPlace(
                 item["id"],
                 str(item.get("area", "")),
                 x,
@@ -138,7 +138,7 @@ def parse_geography(data: Any) -> Geography:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise ValueError(f"stations.{n} needs an id (text)")
         stations.append(
-            Station(
+            StationPlace(
                 item["id"],
                 str(item.get("beat", "")),
                 _number(item.get("x_km"), f"stations.{n}.x_km"),
@@ -146,10 +146,10 @@ def parse_geography(data: Any) -> Geography:
                 str(item.get("force") or ""),
             )
         )
-    return Geography(tuple(beats), tuple(stations))
+    return Places(tuple(beats), tuple(stations))
 
 
-def read_geography(root: Path) -> tuple[Geography | None, str]:
+def read_geography(root: Path) -> tuple[Places | None, str]:
     """The results directory's geography, or ``None`` and why not ("" when there is none)."""
     path = root / GEOGRAPHY_FILE
     if not path.exists():
@@ -166,7 +166,7 @@ def read_geography(root: Path) -> tuple[Geography | None, str]:
     return None, f"{GEOGRAPHY_FILE} {reason}"
 
 
-def beat_attendance(results: Results, scenario: str, geography: Geography) -> list[dict[str, Any]]:
+def beat_attendance(results: Results, scenario: str, geography: Places) -> list[dict[str, Any]]:
     """Per beat of one scenario: P90 and its CI (min), target (min), share within target (%)."""
     summary = results.summary[results.summary["scenario"] == scenario]
     cells = {
@@ -213,7 +213,7 @@ def _colour_of(over: float, limit: float) -> str:
 
 
 def _hover(row: dict[str, Any], scenario: str) -> str:
-    beat: Beat = row["beat"]
+    beat: BeatPlace = row["beat"]
     lines = [f"<b>beat {html.escape(beat.id)}</b> ({html.escape(beat.area)}), {scenario}"]
     if row["p90"] is None or not math.isfinite(row["p90"][0]):
         lines.append("no grade 1 attendance in these results")
@@ -227,12 +227,12 @@ def _hover(row: dict[str, Any], scenario: str) -> str:
     return "<br>".join(lines)
 
 
-def map_figure(results: Results, scenario: str, geography: Geography, limit: float) -> go.Figure:
+def map_figure(results: Results, scenario: str, geography: Places, limit: float) -> go.Figure:
     """One scenario's map; ``limit`` (min over or under target) is the colour scale's end."""
     rows = beat_attendance(results, scenario, geography)
     fig = go.Figure()
     for row in rows:
-        beat: Beat = row["beat"]
+        beat: BeatPlace = row["beat"]
         if beat.polygon is None:
             continue
         xs = [p[0] for p in beat.polygon] + [beat.polygon[0][0]]
@@ -281,7 +281,7 @@ def map_figure(results: Results, scenario: str, geography: Geography, limit: flo
     return fig
 
 
-def map_figures(results: Results) -> tuple[list[ReportFigure], Geography | None, str]:
+def map_figures(results: Results) -> tuple[list[ReportFigure], Places | None, str]:
     """The maps (baseline first, at most :data:`MAX_MAPS`), the geography, and any reason."""
     geography, reason = read_geography(results.root)
     if geography is None:
@@ -317,11 +317,11 @@ def map_figures(results: Results) -> tuple[list[ReportFigure], Geography | None,
     return figures, geography, "; ".join(notes)
 
 
-def _label(beat: Beat, results: Results) -> str:
+def _label(beat: BeatPlace, results: Results) -> str:
     return f"{beat.force}/{beat.id}" if results.forces and beat.force else beat.id
 
 
-def worst_beats_table(results: Results, geography: Geography) -> str:
+def worst_beats_table(results: Results, geography: Places) -> str:
     """HTML: the beats furthest over target in the reference scenario, others beside ("": none)."""
     reference = results.baseline or results.scenarios[0]
     others = [s for s in results.scenarios if s != reference]
