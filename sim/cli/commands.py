@@ -17,6 +17,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 import sim
 from sim.cli.deferred import deferred
+from sim.cli.hypercube_tables import print_hypercube
 from sim.cli.output import (
     bad_input_exits_2,
     err,
@@ -394,6 +395,23 @@ def erlang_a_command(
         target_s=target,
         patience_s=patience,
     )
+
+
+@app.command("hypercube", cls=_PlainHelpCommand)
+def hypercube_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Hypercube YAML: units, atoms (calls per hour, preferences), mu, capacity.",
+        ),
+    ],
+    json_: Json = False,
+) -> None:
+    """Larson's hypercube model: unit workloads, dispatch fractions, mean travel."""
+    with bad_input_exits_2():
+        outcome = app_analytic.hypercube(file)
+    print_hypercube(outcome, json_)
 
 
 @app.command(cls=_PlainHelpCommand)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.errors import InputError, Problem
 from sim.report.figures import build_figures
+from sim.report.geography import map_figures
 from sim.report.html import render_brief_html, render_html
 from sim.report.load import Results, load_results
 from sim.report.pdf import print_to_pdf
@@ -36,7 +37,7 @@ class ReportOutcome:
     figures
         Every figure, present or left out with its reason.
     pngs
-        PNG files written with ``png_dir``.
+        PNG files written with ``png_dir`` (the figures', and the maps of beats).
     pdf
         The printed brief, with ``pdf``.
     """
@@ -201,7 +202,9 @@ def write_report(
         message = f"cannot be written: {exc.strerror or exc}; expected an .html file to write"
         raise InputError([Problem("--out", str(out), message)]) from None
     log.info("report written to %s", out)
-    pngs = write_pngs(figures, Path(png_dir)) if png_dir is not None else []
+    # The maps of beats (with geography.json) are PNGs too, beside the other figures.
+    drawn = [*figures, *map_figures(results)[0]] if png_dir is not None else []
+    pngs = write_pngs(drawn, Path(png_dir)) if png_dir is not None else []
     printed = print_to_pdf(render_brief_html(results, title), Path(pdf), browser) if pdf else None
     return ReportOutcome(out, figures, pngs, printed)
 
