@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fit.demand import rounded_shares
-from sim.fit.dispatch import add_dispatch_delay, travel_by_grade
+from sim.fit.dispatch import add_dispatch_delay, fit_travel_by_grade, travel_by_grade_note
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
 from sim.units import HOURS_PER_WEEK
@@ -108,8 +108,11 @@ def _area_section(
     if travel is not None:
         area["travel"] = travel.config()
         comments[(*path, "travel")] = (
-            "dispatched to arrived; " + travel.note() + travel_by_grade(rows)
+            "dispatched to arrived; " + travel.note() + travel_by_grade_note(rows)
         )
+        own = fit_travel_by_grade(parts, area_id, rows, travel)
+        if own:
+            area["travel_by_grade"] = own
         busy_s = travel.median_s * 2 + mean_scene_s
     else:
         area["travel"] = {"distribution": "exponential", "mean_s": 600}
@@ -263,6 +266,35 @@ def _add_teams(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> Non
         parts.comments[(*fpath, "resolution")] = (
             "ASSUMED, not fitted: team sized from the resolution volume"
         )
+        escalation, note = _escalation(inc)
+        if escalation:
+            force["resolution"]["escalation"] = escalation
+            parts.comments[(*fpath, "resolution", "escalation")] = note
+
+
+def _escalation(inc: pd.DataFrame) -> tuple[dict[str, float], str]:
+    """Shares of call-backs escalated to a deployment: resolution incidents a unit was sent to.
+
+    Sent a response unit (one seen on grade 1 and 2 jobs), it became a grade 2;
+    sent any other (a schedule car), an appointment; without unit ids, a
+    grade 2. Empty when none was sent or the export has no dispatch times.
+    """
+    resolution = inc[inc["grade"] == "resolution"]
+    if "dispatched" not in inc or resolution.empty:
+        return {}, ""
+    sent = resolution[resolution["dispatched"].notna()]
+    to_grade2 = len(sent)
+    if "unit" in inc:
+        response_units = set(inc.loc[inc["grade"].isin(["grade1", "grade2"]), "unit"].dropna())
+        to_grade2 = int(sent["unit"].isin(response_units).sum())
+    if not len(sent):
+        return {}, ""
+    n = len(resolution)
+    exact = rounded_shares({"grade2": to_grade2 / n, "scheduled": (len(sent) - to_grade2) / n})
+    return exact, (
+        f"{len(sent)} of {len(resolution)} resolution incidents had a unit sent: {to_grade2} "
+        "a response unit (grade 2), the rest another unit (an appointment)"
+    )
 
 
 def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> None:
@@ -307,5 +339,5 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
             area["share"] = exact.get(area_id, 1e-6)
         force["areas"] = areas
         force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
-        add_dispatch_delay(parts, force, deployed)
+        add_dispatch_delay(parts, force, deployed, inc)
     _add_teams(parts, force, inc)

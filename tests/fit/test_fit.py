@@ -188,15 +188,19 @@ def test_online_channel_is_fitted_from_online_incidents(fitted, exports) -> None
 def test_handlers_on_duty_recover_the_roster(fitted, exports) -> None:
     _, _, raw = exports
     per_minute = scenario_from_dict(raw).handler_pools["contact_centre"].available_per_minute()
-    truth = _hourly_truth(per_minute)
+    # Half-hourly, as shifts change on the half hour.
+    truth = per_minute.reshape(-1, 30).mean(axis=1)
     on_duty = fitted.result.fits["handlers_on_duty"]
     assert on_duty is not None and on_duty.people == int(per_minute.max())
-    # Spells of duty miss only the minutes before a shift's first call and after its last.
-    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.97
+    assert on_duty.fitted.shape == truth.shape
+    # Spells of duty miss only the minutes before a shift's first call and after its last:
+    # measured 96% of half hours within one, the misses in the first half hour of the
+    # early shift (07:00, few calls: new handlers wait for their first).
+    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.95
     assert abs(on_duty.fitted.sum() / truth.sum() - 1) < 0.03
     roster = load_scenario(fitted.out).handler_pools["contact_centre"]
-    assert roster.shrinkage == 0
-    assert list(roster.roster.staff_per_minute()[::60]) == list(on_duty.fitted)
+    assert roster.shrinkage == 0 and roster.roster.interval_minutes == 30
+    assert list(roster.roster.staff_per_minute()[::30]) == list(on_duty.fitted)
 
 
 def test_units_on_duty_are_a_lower_bound_that_is_tight_when_busy(fitted, exports) -> None:
