@@ -84,11 +84,13 @@ def _area_section(
     columns: set[str],
     share: tuple[int, int],
     mean_scene_s: float,
+    also_busy: pd.DataFrame,
 ) -> dict[str, Any]:
     """One area from its grade 1 and 2 incidents: kind, share, travel and units.
 
     ``share`` is (the area's incidents, all areas' incidents); ``mean_scene_s``
-    sizes the units when no unit ids are given.
+    sizes the units when no unit ids are given; ``also_busy`` are the other
+    jobs the area's response units did (escalated call-backs), with unit ids.
     """
     path = (*parts.force_path, "areas", area_id)
     comments = parts.comments
@@ -131,12 +133,18 @@ def _area_section(
         )
     parts.fits[f"units/{area_id}"] = units
     if units is not None and units.fitted.sum() > 0:
-        area["units"] = {"staff": [int(v) for v in units.fitted], "allow_gaps": True}
+        # Seen is a lower bound (a unit free all spell is not seen): at least enough
+        # units to carry the work the units were seen doing, sized as without ids.
+        carried, _ = _units_from_workload(parts, area_id, rows, k, busy_s, also_busy)
+        staff = np.maximum(units.fitted, np.asarray(carried["staff"]))
+        area["units"] = {"staff": [int(v) for v in staff], "allow_gaps": True}
         comments[(*path, "units")] = (
             f"fitted from {units.people} unit ids on grade 1 and 2 jobs: on duty from "
             f"first dispatch to last clear of each spell (split at {UNIT_GAP_HOURS:g} h "
             f"idle), most seen in any of {len(units.per_week)} weeks per hour of the "
-            "week; a unit free all spell is not seen, so this is a lower bound"
+            "week (a lower bound: a unit free all spell is not seen), or, where more, the "
+            f"mean busy units (their escalated call-backs too) for {UNIT_UTILISATION:.0%} "
+            f"utilisation ({int((staff > units.fitted).sum())} hours of the week)"
         )
     else:
         area["units"], comments[(*path, "units")] = _units_from_workload(
@@ -146,7 +154,12 @@ def _area_section(
 
 
 def _units_from_workload(
-    parts: FitParts, area_id: str, rows: pd.DataFrame, jobs: int, assumed_busy_s: float
+    parts: FitParts,
+    area_id: str,
+    rows: pd.DataFrame,
+    jobs: int,
+    assumed_busy_s: float,
+    also_busy: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Units on duty, with no unit ids, sized from the area's mean busy units in each hour.
 
@@ -155,19 +168,29 @@ def _units_from_workload(
     :data:`UNIT_UTILISATION` is the roster. Real job times are long-tailed, so
     the mean workload, not a median job time, is what the units must carry.
     Without dispatch and clear times the units are sized from ``assumed_busy_s``.
+    ``also_busy`` jobs (dispatched and cleared) add to the workload only.
     """
     timed = rows[:0]
     if {"dispatched", "cleared"} <= set(rows.columns):
         timed = rows[rows["dispatched"].notna() & rows["cleared"].notna()]
+    worked = timed
+    if also_busy is not None and not also_busy.empty and not timed.empty:
+        extra = also_busy[also_busy["dispatched"].notna() & also_busy["cleared"].notna()]
+        worked = pd.concat([timed, extra])
     if timed.empty:
         staff = _units_for(jobs / parts.hours, assumed_busy_s, UNIT_UTILISATION)
         return {"staff": staff}, (
             f"ASSUMED, not fitted (no unit ids, no dispatch and clear times): sized for about "
             f"{UNIT_UTILISATION:.0%} utilisation"
         )
-    each_job = pd.Series(np.arange(len(timed)), index=timed.index).astype(str)
+    each_job = pd.Series(np.arange(len(worked))).astype(str)
     busy = fit_on_duty(
-        each_job, timed["dispatched"], timed["cleared"], parts.start, parts.end, gap_hours=0.0
+        each_job,
+        worked["dispatched"].reset_index(drop=True),
+        worked["cleared"].reset_index(drop=True),
+        parts.start,
+        parts.end,
+        gap_hours=0.0,
     )
     assert busy is not None
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -210,6 +233,15 @@ def _saturated_hours(jobs: pd.DataFrame) -> np.ndarray:
     jobs_in = np.bincount(slot, minlength=HOURS_PER_WEEK)
     waited_in = np.bincount(slot, weights=waited, minlength=HOURS_PER_WEEK)
     return (jobs_in >= 5) & (waited_in >= SATURATED_SHARE * np.maximum(jobs_in, 1))
+
+
+def _escalated_to_response_units(inc: pd.DataFrame, deployed: pd.DataFrame) -> pd.DataFrame:
+    """Resolution incidents a response unit (one seen on grade 1 and 2 jobs) was sent to."""
+    if not {"unit", "dispatched", "cleared"} <= set(inc.columns):
+        return inc[:0]
+    response_units = set(deployed["unit"].dropna())
+    sent = (inc["grade"] == "resolution") & inc["dispatched"].notna()
+    return inc[sent & inc["unit"].isin(response_units)]
 
 
 def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:
@@ -318,6 +350,7 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
         counts = deployed["area"].value_counts()
         total = int(counts.sum())
         ids = valid_ids(str(name) for name in counts.index)
+        escalated = _escalated_to_response_units(inc, deployed)
         mean_scene_s = np.mean(
             [f.median_s for f in on_scene_fits.values() if f is not None] or [ASSUMED_ON_SCENE_S]
         )
@@ -329,6 +362,7 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
                 set(inc.columns),
                 (int(k), total),
                 float(mean_scene_s),
+                escalated[escalated["area"] == name],
             )
             for name, k in counts.items()
         }

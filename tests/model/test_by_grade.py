@@ -1,4 +1,4 @@
-"""Travel and dispatch decision time per grade (``travel_by_grade``, ``response.dispatch_delay``)."""
+"""Travel and decision time per grade (``travel_by_grade``, ``response.dispatch_delay``)."""
 
 from __future__ import annotations
 
