@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fit.durations import LognormalFit, fit_lognormal
-from sim.fit.rosters import UNIT_GAP_HOURS, duty_spells
+from sim.fit.rosters import duty_spells
 
 if TYPE_CHECKING:
     from sim.fit.assemble import FitParts
@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 DEPLOYED_GRADES = ("grade1", "grade2")
 #: Fewest incidents of a grade its own decision time or travel is fitted from.
 MIN_BY_GRADE = 30
+#: Units seen free at an incident's creation for it to count as not waiting for one, and
+#: the longest idle time (hours) a unit counts as on duty then: a callsign off duty
+#: between two shifts a few hours apart must not look free (missing a unit idle on duty
+#: longer only leaves an incident out of the sample).
+FREE_UNITS = 2
+FREE_GAP_HOURS = 1.0
 #: A decision time at most this long (s) is "at once": the export's clock has whole seconds.
 AT_ONCE_S = 1.0
 
@@ -51,10 +57,10 @@ def free_unit_at_creation(jobs: pd.DataFrame, every: pd.DataFrame) -> np.ndarray
     The area's response units are those seen on its grade 1 and 2 ``jobs``
     (schedule cars are not); each is on duty over a spell of everything it
     did in ``every`` incident (an escalated call-back too), from first
-    dispatch to last clear, split at :data:`sim.fit.rosters.UNIT_GAP_HOURS`
-    idle, and busy from each dispatch to its clear; on duty and not busy is
-    free. Counted half a second before the job was created, so the job's own
-    unit (sent in the same second) is not counted busy with it.
+    job to last clear, split at :data:`FREE_GAP_HOURS` idle, and busy from
+    being taken for each job (:func:`_taken`) to its clear; on duty and not
+    busy is free, and :data:`FREE_UNITS` free make the answer yes. Counted half a second before the
+    job was created, so the job's own unit is not counted busy with it.
 
     Returns
     -------
@@ -74,7 +80,7 @@ def free_unit_at_creation(jobs: pd.DataFrame, every: pd.DataFrame) -> np.ndarray
         return frame["unit"].astype("string").str.strip().fillna("").to_numpy()
 
     created = seconds(jobs, "created") - 0.5
-    dispatched, cleared = seconds(every, "dispatched"), seconds(every, "cleared")
+    opened, dispatched, cleared = (seconds(every, c) for c in ("created", "dispatched", "cleared"))
     unit, job_unit = units(every), units(jobs)
     timed = np.isfinite(dispatched) & np.isfinite(cleared) & (unit != "")
     area = jobs["area"].to_numpy()
@@ -84,11 +90,29 @@ def free_unit_at_creation(jobs: pd.DataFrame, every: pd.DataFrame) -> np.ndarray
         if not mine.any():
             continue
         codes, _ = pd.factorize(unit[mine])
-        on, off = duty_spells(codes, dispatched[mine], cleared[mine], UNIT_GAP_HOURS)
+        taken = _taken(codes, opened[mine], dispatched[mine], cleared[mine])
+        on, off = duty_spells(codes, taken, cleared[mine], FREE_GAP_HOURS)
         on_duty = _count_at(created[here], on, off)
-        busy = _count_at(created[here], dispatched[mine], cleared[mine])
-        free[here] = on_duty - busy >= 1
+        busy = _count_at(created[here], taken, cleared[mine])
+        free[here] = on_duty - busy >= FREE_UNITS
     return free
+
+
+def _taken(
+    codes: np.ndarray, opened: np.ndarray, dispatched: np.ndarray, cleared: np.ndarray
+) -> np.ndarray:
+    """When each job's unit was taken for it (seconds): its creation, or the unit's last clear.
+
+    A unit is sent while the decision is being made, so it is no longer free
+    from the moment it is chosen: when the job was raised if the unit was
+    free then, else when it cleared its previous job; never after dispatch.
+    """
+    order = np.lexsort((dispatched, codes))
+    previous_clear = np.full(len(codes), -np.inf)
+    same = np.r_[False, codes[order][1:] == codes[order][:-1]]
+    previous_clear[order[1:][same[1:]]] = cleared[order][:-1][same[1:]]
+    taken = np.maximum(np.where(np.isfinite(opened), opened, dispatched), previous_clear)
+    return np.minimum(taken, dispatched)
 
 
 def _decision_time(delay_s: np.ndarray) -> tuple[dict[str, Any], str]:
@@ -177,13 +201,15 @@ def add_dispatch_delay(
 def fit_travel_by_grade(
     parts: FitParts, area_id: str, rows: pd.DataFrame, travel: LognormalFit
 ) -> dict[str, Any]:
-    """Each grade's own travel in one area, where it differs from the area's (empty if none).
+    """Each grade's own travel in one area, where the grades differ (empty if they do not).
 
-    A grade with at least :data:`MIN_BY_GRADE` timed jobs whose fitted median's
-    95% interval leaves out the area's median (all grades) gets its own
-    lognormal (``parts.fits["travel/AREA/GRADE"]`` holds every grade's fit).
+    Where a grade with at least :data:`MIN_BY_GRADE` timed jobs has a fitted
+    median whose 95% interval leaves out the area's median (all grades), each
+    grade gets its own lognormal (the area's ``travel`` mixes them);
+    ``parts.fits["travel/AREA/GRADE"]`` holds every grade's fit.
     """
-    own: dict[str, Any] = {}
+    fits: dict[str, LognormalFit] = {}
+    differs = False
     for grade in DEPLOYED_GRADES:
         travel_s = rows.loc[rows["grade"] == grade, "travel_s"].to_numpy(dtype=float)
         fitted = fit_lognormal(travel_s) if len(travel_s) >= MIN_BY_GRADE else None
@@ -191,14 +217,16 @@ def fit_travel_by_grade(
         if fitted is None:
             continue
         parts.samples[f"travel/{area_id}/{grade}"] = travel_s
+        fits[grade] = fitted
         low, high = fitted.mu_ci
-        differs = not low <= math.log(travel.median_s) <= high
-        if differs:
-            own[grade] = fitted.config()
-            parts.comments[(*parts.force_path, "areas", area_id, "travel_by_grade", grade)] = (
-                f"dispatched to arrived of {grade} jobs, unlike the area's median; " + fitted.note()
-            )
-    return own
+        differs |= not low <= math.log(travel.median_s) <= high
+    if not differs:
+        return {}
+    for grade, fitted in fits.items():
+        parts.comments[(*parts.force_path, "areas", area_id, "travel_by_grade", grade)] = (
+            f"dispatched to arrived of {grade} jobs (the grades' medians differ); " + fitted.note()
+        )
+    return {grade: fitted.config() for grade, fitted in fits.items()}
 
 
 def travel_by_grade_note(rows: pd.DataFrame) -> str:

@@ -308,17 +308,16 @@ def _escalation(inc: pd.DataFrame) -> tuple[dict[str, float], str]:
     """Shares of call-backs escalated to a deployment: resolution incidents a unit was sent to.
 
     Sent a response unit (one seen on grade 1 and 2 jobs), it became a grade 2;
-    sent any other (a schedule car), an appointment; without unit ids, a
-    grade 2. Empty when none was sent or the export has no dispatch times.
+    sent any other (a schedule car), an appointment. Empty when none was sent,
+    or the export has no dispatch times or no unit ids (a response unit and a
+    schedule car cannot be told apart then).
     """
     resolution = inc[inc["grade"] == "resolution"]
-    if "dispatched" not in inc or resolution.empty:
+    if not {"dispatched", "unit"} <= set(inc.columns) or resolution.empty:
         return {}, ""
     sent = resolution[resolution["dispatched"].notna()]
-    to_grade2 = len(sent)
-    if "unit" in inc:
-        response_units = set(inc.loc[inc["grade"].isin(["grade1", "grade2"]), "unit"].dropna())
-        to_grade2 = int(sent["unit"].isin(response_units).sum())
+    response_units = set(inc.loc[inc["grade"].isin(["grade1", "grade2"]), "unit"].dropna())
+    to_grade2 = int(sent["unit"].isin(response_units).sum())
     if not len(sent):
         return {}, ""
     n = len(resolution)

@@ -14,6 +14,7 @@ from sim.app.fit import fit_scenario
 from sim.app.run import run_scenario
 from sim.config import load_scenario, scenario_from_dict
 from sim.errors import InputError
+from sim.fit.backtest import MIN_REPLICATIONS
 from sim.units import HOURS_PER_WEEK
 from tests.fit.known_force import ROOT, simulated_exports
 
@@ -457,10 +458,13 @@ def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
 
 
 def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
-    """The known force sends a unit the moment one is free (dispatch_delay_s 0)."""
+    """The known force sends a unit the moment one is free (a decision time of 0)."""
     cad_path, _, _ = exports
     scenario = load_scenario(fitted.out)
-    assert scenario.forces["fitted"].response.dispatch_delay_s == 0
+    response = scenario.forces["fitted"].response
+    assert (
+        response.decision_delay("grade1").value_s == response.decision_delay("grade2").value_s == 0
+    )
     cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
     both = cad[(cad["dispatched"] != "") & cad["priority"].isin(["grade1", "grade2"])]
     delay_s = (pd.to_datetime(both["dispatched"]) - pd.to_datetime(both["created"])).dt.seconds
@@ -470,7 +474,8 @@ def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
     assert grade2 is not None and grade2.n == len(waited)
     assert _within(float(np.log(waited).mean()), grade2.mu_ci)
     text = fitted.out.read_text()
-    assert "dispatch_delay_s: 0  # the median grade 1 created-to-dispatched time" in text
+    # With unit ids the decision time is per grade (tests/fit/test_by_grade.py).
+    assert "grade1: {distribution: constant, value_s: 0}  # created to dispatched" in text
     assert "grade2 median" in text and "at once" in text
 
 
@@ -498,7 +503,7 @@ def test_backtest_of_the_known_force_is_within_15_percent(exports, tmp_path: Pat
     cad, calls, _ = exports
     outcome = fit_scenario(cad, calls, None, tmp_path / "bt.yaml", backtest=True)
     table = outcome.backtest
-    assert table is not None and table.replications == 5
+    assert table is not None and table.replications == MIN_REPLICATIONS
     shown = {(r.metric, r.segment, r.stat) for r in table.rows}
     for key in (
         ("answer_time", "999", "p90"),
