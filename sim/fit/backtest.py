@@ -31,7 +31,7 @@ MIN_VALUES = 20
 #: Fewest replications the back-test simulates: a grade 2 percentile of one area
 #: varies by about 10% from one four-week replication to the next, so five leave
 #: the simulated mean alone about 5% uncertain, a third of the flag.
-MIN_REPLICATIONS = 10
+BACKTEST_REPLICATIONS = 10
 
 
 @dataclass(frozen=True)
@@ -147,11 +147,11 @@ def backtest(scenario: Scenario, incidents: Cleaned | None, calls: Cleaned | Non
     ----------
     scenario
         The fitted scenario, validated; simulated with its replications, at
-        least :data:`MIN_REPLICATIONS`.
+        least :data:`BACKTEST_REPLICATIONS`.
     incidents, calls
         The cleaned exports it was fitted from.
     """
-    replications = max(scenario.replications, MIN_REPLICATIONS)
+    replications = max(scenario.replications, BACKTEST_REPLICATIONS)
     scenario = scenario.model_copy(update={"replications": replications})
     results = simulate([scenario], MetricReducer(warmup=False), name="fit back-test")
     replicated = results[scenario.name]

@@ -14,7 +14,7 @@ from sim.app.fit import fit_scenario
 from sim.app.run import run_scenario
 from sim.config import load_scenario, scenario_from_dict
 from sim.errors import InputError
-from sim.fit.backtest import MIN_REPLICATIONS
+from sim.fit.backtest import BACKTEST_REPLICATIONS
 from sim.units import HOURS_PER_WEEK
 from tests.fit.known_force import ROOT, simulated_exports
 
@@ -503,7 +503,7 @@ def test_backtest_of_the_known_force_is_within_15_percent(exports, tmp_path: Pat
     cad, calls, _ = exports
     outcome = fit_scenario(cad, calls, None, tmp_path / "bt.yaml", backtest=True)
     table = outcome.backtest
-    assert table is not None and table.replications == MIN_REPLICATIONS
+    assert table is not None and table.replications == BACKTEST_REPLICATIONS
     shown = {(r.metric, r.segment, r.stat) for r in table.rows}
     for key in (
         ("answer_time", "999", "p90"),
