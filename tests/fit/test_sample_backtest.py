@@ -43,7 +43,9 @@ def test_the_sample_backtest_matches_the_data_and_the_true_scenario(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     where = tmp_path_factory.mktemp("sample-backtest")
-    write_sample(where, scenario_from_dict(read_yaml_file(ROOT / "configs" / "demo.yaml")))
+    # As demandsim fit-sample writes it.
+    demo = as_a_fit_sees_it(read_yaml_file(ROOT / "configs" / "demo.yaml"))
+    write_sample(where, scenario_from_dict(demo))
     outcome = fit_scenario(
         where / "cad.csv",
         where / "calls.csv",
