@@ -37,6 +37,17 @@ DEFAULT_GRADE1_TARGET_MIN: dict[str, float] = {
 DEFAULT_GRADE2_TARGET_MIN = national_threshold("attendance_time", "grade2")
 
 
+class ByGrade(FrozenModel):
+    """A duration for grade 1 and grade 2 incidents, each optional (seconds).
+
+    A grade left out keeps what applies without this block (the area's
+    ``travel``, or ``response.dispatch_delay_s``).
+    """
+
+    grade1: Duration | None = None
+    grade2: Duration | None = None
+
+
 class Area(FrozenModel):
     """A response area of a force: where incidents happen and units patrol.
 
@@ -59,6 +70,11 @@ class Area(FrozenModel):
     share: Probability
     units: Roster
     travel: Duration
+    travel_by_grade: ByGrade | None = Field(
+        default=None,
+        description="Travel of grade 1 or grade 2 units where it differs from travel "
+        "(e.g. grade 1 driven under blue lights); a grade left out takes travel.",
+    )
     neighbours: list[AreaRef] = Field(default_factory=list)
     help_penalty_s: Seconds = 0.0
     grade1_target_min: (
@@ -69,6 +85,11 @@ class Area(FrozenModel):
         description="1 (single-crewed) or 2 (double-crewed): officers per unit, for "
         "officer-hours; null: not reported.",
     )
+
+    def travel_for(self, grade: Literal["grade1", "grade2"]) -> Duration:
+        """The travel time distribution of a ``grade`` incident's unit (seconds)."""
+        chosen = getattr(self.travel_by_grade, grade, None) if self.travel_by_grade else None
+        return chosen if chosen is not None else self.travel
 
 
 class OnScene(FrozenModel):
@@ -106,9 +127,19 @@ class ResponsePolicy(FrozenModel):
     dispatch_delay_s: Seconds = Field(
         default=0.0, description="Decision time from an incident being ready to a unit sent."
     )
+    dispatch_delay: ByGrade | None = Field(
+        default=None,
+        description="Decision time per grade as a distribution, drawn afresh for each "
+        "unit sent; a grade left out takes dispatch_delay_s.",
+    )
     grade2_target_min: Annotated[float, Field(gt=0, le=10_080, allow_inf_nan=False), NotBool] = (
         DEFAULT_GRADE2_TARGET_MIN
     )
+
+    def decision_delay(self, grade: Literal["grade1", "grade2"]) -> Duration | float:
+        """A ``grade`` incident's decision time: its distribution, or the constant (seconds)."""
+        chosen = getattr(self.dispatch_delay, grade, None) if self.dispatch_delay else None
+        return chosen if chosen is not None else self.dispatch_delay_s
 
 
 class Appointments(FrozenModel):

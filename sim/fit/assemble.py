@@ -25,7 +25,7 @@ from sim.fit.durations import fit_censored_patience, fit_lognormal
 from sim.fit.mapping import TELEPHONE_CHANNELS, ColumnMappingFile
 from sim.fit.read import Cleaned, DataIssue
 from sim.fit.response import add_response
-from sim.fit.rosters import HANDLER_GAP_HOURS, fit_on_duty
+from sim.fit.rosters import HANDLER_GAP_HOURS, HANDLER_INTERVAL_MIN, fit_on_duty
 
 
 @dataclass
@@ -224,14 +224,19 @@ def _handler_pool(
             parts.end,
             gap_hours=HANDLER_GAP_HOURS,
             breaks=breaks_while_queued(calls, HANDLER_GAP_HOURS),
+            interval_minutes=HANDLER_INTERVAL_MIN,
         )
     parts.fits["handlers_on_duty"] = on_duty
     if on_duty is not None and on_duty.fitted.sum() > 0:
-        pool["roster"] = {"staff": [int(v) for v in on_duty.fitted], "allow_gaps": True}
+        pool["roster"] = {
+            "interval_minutes": HANDLER_INTERVAL_MIN,
+            "staff": [int(v) for v in on_duty.fitted],
+            "allow_gaps": True,
+        }
         parts.comments[path] = (
             f"fitted from {on_duty.people} handler ids: on duty from first to last call "
             f"of each spell (split at {HANDLER_GAP_HOURS:g} h idle), median of "
-            f"{len(on_duty.per_week)} weeks per hour of the week; idle spells of 5 min or "
+            f"{len(on_duty.per_week)} weeks per half hour of the week; idle spells of 5 min or "
             f"more while callers queued taken out as breaks ({on_duty.break_share:.1%} of the "
             "time on duty, the fitted shrinkage), so no shrinkage on top"
         )

@@ -191,6 +191,9 @@ def fit_diagnostics(
             continue
         shown = part.replace("grade", "grade ") if kind in ("on_scene", "dispatch_delay") else part
         heading = _TITLES[kind].format(shown)
+        if kind == "travel" and "/" in part:  # one grade's travel in an area
+            area, grade = part.split("/", 1)
+            heading = f"{_TITLES[kind].format(area)}, {grade.replace('grade', 'grade ')}"
         if kind == "patience":
             distributions.append(_patience_check(key, heading, fitted, result.samples[key]))
         else:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fit.demand import rounded_shares
-from sim.fit.dispatch import add_dispatch_delay, travel_by_grade
+from sim.fit.dispatch import add_dispatch_delay, fit_travel_by_grade, travel_by_grade_note
 from sim.fit.durations import LognormalFit, fit_lognormal
 from sim.fit.rosters import UNIT_GAP_HOURS, fit_on_duty
 from sim.units import HOURS_PER_WEEK
@@ -84,11 +84,13 @@ def _area_section(
     columns: set[str],
     share: tuple[int, int],
     mean_scene_s: float,
+    also_busy: pd.DataFrame,
 ) -> dict[str, Any]:
     """One area from its grade 1 and 2 incidents: kind, share, travel and units.
 
     ``share`` is (the area's incidents, all areas' incidents); ``mean_scene_s``
-    sizes the units when no unit ids are given.
+    sizes the units when no unit ids are given; ``also_busy`` are the other
+    jobs the area's response units did (escalated call-backs), with unit ids.
     """
     path = (*parts.force_path, "areas", area_id)
     comments = parts.comments
@@ -108,8 +110,11 @@ def _area_section(
     if travel is not None:
         area["travel"] = travel.config()
         comments[(*path, "travel")] = (
-            "dispatched to arrived; " + travel.note() + travel_by_grade(rows)
+            "dispatched to arrived; " + travel.note() + travel_by_grade_note(rows)
         )
+        own = fit_travel_by_grade(parts, area_id, rows, travel)
+        if own:
+            area["travel_by_grade"] = own
         busy_s = travel.median_s * 2 + mean_scene_s
     else:
         area["travel"] = {"distribution": "exponential", "mean_s": 600}
@@ -128,12 +133,18 @@ def _area_section(
         )
     parts.fits[f"units/{area_id}"] = units
     if units is not None and units.fitted.sum() > 0:
-        area["units"] = {"staff": [int(v) for v in units.fitted], "allow_gaps": True}
+        # Seen is a lower bound (a unit free all spell is not seen): at least enough
+        # units to carry the work the units were seen doing, sized as without ids.
+        carried, _ = _units_from_workload(parts, area_id, rows, k, busy_s, also_busy)
+        staff = np.maximum(units.fitted, np.asarray(carried["staff"]))
+        area["units"] = {"staff": [int(v) for v in staff], "allow_gaps": True}
         comments[(*path, "units")] = (
             f"fitted from {units.people} unit ids on grade 1 and 2 jobs: on duty from "
             f"first dispatch to last clear of each spell (split at {UNIT_GAP_HOURS:g} h "
             f"idle), most seen in any of {len(units.per_week)} weeks per hour of the "
-            "week; a unit free all spell is not seen, so this is a lower bound"
+            "week (a lower bound: a unit free all spell is not seen), or, where more, the "
+            f"mean busy units (their escalated call-backs too) for {UNIT_UTILISATION:.0%} "
+            f"utilisation ({int((staff > units.fitted).sum())} hours of the week)"
         )
     else:
         area["units"], comments[(*path, "units")] = _units_from_workload(
@@ -143,7 +154,12 @@ def _area_section(
 
 
 def _units_from_workload(
-    parts: FitParts, area_id: str, rows: pd.DataFrame, jobs: int, assumed_busy_s: float
+    parts: FitParts,
+    area_id: str,
+    rows: pd.DataFrame,
+    jobs: int,
+    assumed_busy_s: float,
+    also_busy: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Units on duty, with no unit ids, sized from the area's mean busy units in each hour.
 
@@ -152,19 +168,29 @@ def _units_from_workload(
     :data:`UNIT_UTILISATION` is the roster. Real job times are long-tailed, so
     the mean workload, not a median job time, is what the units must carry.
     Without dispatch and clear times the units are sized from ``assumed_busy_s``.
+    ``also_busy`` jobs (dispatched and cleared) add to the workload only.
     """
     timed = rows[:0]
     if {"dispatched", "cleared"} <= set(rows.columns):
         timed = rows[rows["dispatched"].notna() & rows["cleared"].notna()]
+    worked = timed
+    if also_busy is not None and not also_busy.empty and not timed.empty:
+        extra = also_busy[also_busy["dispatched"].notna() & also_busy["cleared"].notna()]
+        worked = pd.concat([timed, extra])
     if timed.empty:
         staff = _units_for(jobs / parts.hours, assumed_busy_s, UNIT_UTILISATION)
         return {"staff": staff}, (
             f"ASSUMED, not fitted (no unit ids, no dispatch and clear times): sized for about "
             f"{UNIT_UTILISATION:.0%} utilisation"
         )
-    each_job = pd.Series(np.arange(len(timed)), index=timed.index).astype(str)
+    each_job = pd.Series(np.arange(len(worked))).astype(str)
     busy = fit_on_duty(
-        each_job, timed["dispatched"], timed["cleared"], parts.start, parts.end, gap_hours=0.0
+        each_job,
+        worked["dispatched"].reset_index(drop=True),
+        worked["cleared"].reset_index(drop=True),
+        parts.start,
+        parts.end,
+        gap_hours=0.0,
     )
     assert busy is not None
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -207,6 +233,15 @@ def _saturated_hours(jobs: pd.DataFrame) -> np.ndarray:
     jobs_in = np.bincount(slot, minlength=HOURS_PER_WEEK)
     waited_in = np.bincount(slot, weights=waited, minlength=HOURS_PER_WEEK)
     return (jobs_in >= 5) & (waited_in >= SATURATED_SHARE * np.maximum(jobs_in, 1))
+
+
+def _escalated_to_response_units(inc: pd.DataFrame, deployed: pd.DataFrame) -> pd.DataFrame:
+    """Resolution incidents a response unit (one seen on grade 1 and 2 jobs) was sent to."""
+    if not {"unit", "dispatched", "cleared"} <= set(inc.columns):
+        return inc[:0]
+    response_units = set(deployed["unit"].dropna())
+    sent = (inc["grade"] == "resolution") & inc["dispatched"].notna()
+    return inc[sent & inc["unit"].isin(response_units)]
 
 
 def _on_scene_section(parts: FitParts, fits: dict[str, LognormalFit | None]) -> dict[str, Any]:
@@ -263,6 +298,34 @@ def _add_teams(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> Non
         parts.comments[(*fpath, "resolution")] = (
             "ASSUMED, not fitted: team sized from the resolution volume"
         )
+        escalation, note = _escalation(inc)
+        if escalation:
+            force["resolution"]["escalation"] = escalation
+            parts.comments[(*fpath, "resolution", "escalation")] = note
+
+
+def _escalation(inc: pd.DataFrame) -> tuple[dict[str, float], str]:
+    """Shares of call-backs escalated to a deployment: resolution incidents a unit was sent to.
+
+    Sent a response unit (one seen on grade 1 and 2 jobs), it became a grade 2;
+    sent any other (a schedule car), an appointment. Empty when none was sent,
+    or the export has no dispatch times or no unit ids (a response unit and a
+    schedule car cannot be told apart then).
+    """
+    resolution = inc[inc["grade"] == "resolution"]
+    if not {"dispatched", "unit"} <= set(inc.columns) or resolution.empty:
+        return {}, ""
+    sent = resolution[resolution["dispatched"].notna()]
+    response_units = set(inc.loc[inc["grade"].isin(["grade1", "grade2"]), "unit"].dropna())
+    to_grade2 = int(sent["unit"].isin(response_units).sum())
+    if not len(sent):
+        return {}, ""
+    n = len(resolution)
+    exact = rounded_shares({"grade2": to_grade2 / n, "scheduled": (len(sent) - to_grade2) / n})
+    return exact, (
+        f"{len(sent)} of {len(resolution)} resolution incidents had a unit sent: {to_grade2} "
+        "a response unit (grade 2), the rest another unit (an appointment)"
+    )
 
 
 def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> None:
@@ -286,6 +349,7 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
         counts = deployed["area"].value_counts()
         total = int(counts.sum())
         ids = valid_ids(str(name) for name in counts.index)
+        escalated = _escalated_to_response_units(inc, deployed)
         mean_scene_s = np.mean(
             [f.median_s for f in on_scene_fits.values() if f is not None] or [ASSUMED_ON_SCENE_S]
         )
@@ -297,6 +361,7 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
                 set(inc.columns),
                 (int(k), total),
                 float(mean_scene_s),
+                escalated[escalated["area"] == name],
             )
             for name, k in counts.items()
         }
@@ -307,5 +372,5 @@ def add_response(parts: FitParts, force: dict[str, Any], inc: pd.DataFrame) -> N
             area["share"] = exact.get(area_id, 1e-6)
         force["areas"] = areas
         force["response"] = {"on_scene": _on_scene_section(parts, on_scene_fits)}
-        add_dispatch_delay(parts, force, deployed)
+        add_dispatch_delay(parts, force, deployed, inc)
     _add_teams(parts, force, inc)

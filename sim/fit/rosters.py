@@ -1,4 +1,4 @@
-"""Staff on duty per hour of the week, from the ids of who was seen working.
+"""Staff on duty per interval of the week, from the ids of who was seen working.
 
 A telephony export that names the handler of each call, or a CAD export that
 names the unit of each incident, shows when each was working: on duty from
@@ -23,17 +23,20 @@ from sim.units import HOURS_PER_WEEK
 
 #: Longest idle time within one spell of duty (hours): longer means a new shift.
 HANDLER_GAP_HOURS = 2.0
+#: Interval of a fitted handler roster (minutes): shifts change on the half hour.
+HANDLER_INTERVAL_MIN = 30
 #: Response units can sit free for hours at night; a spell ends only after this long (hours).
 UNIT_GAP_HOURS = 4.0
 
 
 @dataclass(frozen=True)
 class OnDutyFit:
-    """Staff on duty per hour of the week, estimated from who was seen working.
+    """Staff on duty per interval of the week, estimated from who was seen working.
 
-    ``per_week`` has one row per calendar week (Monday first) and 168 columns:
-    the mean number on duty in that hour (NaN outside the data). ``fitted`` is
-    the whole number per hour of the week written to the roster. ``people`` is
+    ``per_week`` has one row per calendar week (Monday first) and one column per
+    ``interval_minutes`` interval of the week (168 for hours):
+    the mean number on duty in that interval (NaN outside the data). ``fitted`` is
+    the whole number per interval written to the roster. ``people`` is
     how many distinct ids were seen, ``sessions`` how many spells of duty;
     ``break_share`` the share of time on duty taken out as breaks.
     """
@@ -45,6 +48,7 @@ class OnDutyFit:
     gap_hours: float
     summary: str
     break_share: float = 0.0
+    interval_minutes: int = 60
 
 
 def _sessions(
@@ -66,6 +70,19 @@ def _sessions(
     return starts, ends
 
 
+def duty_spells(
+    ids: np.ndarray, busy_from_s: np.ndarray, busy_to_s: np.ndarray, gap_hours: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spells of duty (starts, ends; seconds) of each id from its jobs (seconds from any origin).
+
+    A spell runs from an id's first job to its last with no idle gap longer
+    than ``gap_hours``.
+    """
+    if len(ids) == 0:
+        return np.empty(0), np.empty(0)
+    return _sessions(ids, busy_from_s, busy_to_s, gap_hours * 3600.0)
+
+
 def fit_on_duty(
     ids: pd.Series,
     busy_from: pd.Series,
@@ -75,13 +92,14 @@ def fit_on_duty(
     gap_hours: float,
     summary: Literal["median", "max"] = "median",
     breaks: tuple[pd.Series, pd.Series] | None = None,
+    interval_minutes: int = 60,
 ) -> OnDutyFit | None:
-    """Staff on duty per hour of the week from the jobs each person (or unit) did.
+    """Staff on duty per interval of the week from the jobs each person (or unit) did.
 
     A person is on duty from their first job to their last in a spell of
     work; a spell ends where they did nothing for more than ``gap_hours``
-    (between shifts). The mean number on duty in each hour of each week is
-    then summarised over the weeks observed.
+    (between shifts). The mean number on duty in each interval of each week
+    is then summarised over the weeks observed.
 
     Parameters
     ----------
@@ -101,6 +119,10 @@ def fit_on_duty(
     breaks
         Times off within spells (starts, ends), taken out of the time on duty
         (:func:`sim.fit.breaks.breaks_while_queued`).
+    interval_minutes
+        Length of the roster's intervals (minutes: 15, 30 or 60). Shifts that
+        change on the half hour need 30: a roster rounded to whole hours puts
+        a handover's extra staff in the busy half hour after it instead.
 
     Returns
     -------
@@ -127,15 +149,17 @@ def fit_on_duty(
     steps = np.r_[np.ones(len(on)), -np.ones(len(off)), -np.ones(len(away_from))]
     level = np.cumsum(np.r_[steps, np.ones(len(away_to))][order])
     integral = np.r_[0.0, np.cumsum(level[:-1] * np.diff(times))]
-    first_hour = math.floor((start - origin).total_seconds() / 3600.0)
-    last_hour = math.ceil((end - origin).total_seconds() / 3600.0)
-    edges = np.arange(first_hour, last_hour + 1) * 3600.0
+    interval_s = interval_minutes * 60.0
+    per_week_count = HOURS_PER_WEEK * 60 // interval_minutes
+    first = math.floor((start - origin).total_seconds() / interval_s)
+    last = math.ceil((end - origin).total_seconds() / interval_s)
+    edges = np.arange(first, last + 1) * interval_s
     covered = np.interp(edges, times, integral, left=0.0, right=integral[-1])
-    mean_on_duty = np.diff(covered) / 3600.0
-    hour = np.arange(first_hour, last_hour)
-    weeks = int(hour[-1] // HOURS_PER_WEEK) + 1
-    per_week = np.full((weeks, HOURS_PER_WEEK), np.nan)
-    per_week[hour // HOURS_PER_WEEK, hour % HOURS_PER_WEEK] = mean_on_duty
+    mean_on_duty = np.diff(covered) / interval_s
+    interval = np.arange(first, last)
+    weeks = int(interval[-1] // per_week_count) + 1
+    per_week = np.full((weeks, per_week_count), np.nan)
+    per_week[interval // per_week_count, interval % per_week_count] = mean_on_duty
     with warnings.catch_warnings():
         # An hour of the week no week covers is all-NaN: it stays NaN, then 0.
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -144,4 +168,6 @@ def fit_on_duty(
     fitted = np.floor(np.nan_to_num(summarised, nan=0.0) + 0.5).astype(int)
     away_s = float(np.sum(away_to - away_from))
     share = away_s / max(float(np.sum(off - on)), 1.0)
-    return OnDutyFit(per_week, fitted, len(people), len(on), gap_hours, summary, share)
+    return OnDutyFit(
+        per_week, fitted, len(people), len(on), gap_hours, summary, share, interval_minutes
+    )

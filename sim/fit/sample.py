@@ -107,8 +107,21 @@ def acd_handler_ids(
 
 
 def _stamps(seconds: pd.Series) -> pd.Series:
-    """Seconds from the start as the force's systems write them (blank where missing)."""
-    moments = SAMPLE_START + pd.to_timedelta(seconds.to_numpy(dtype=float), unit="s")
+    """Seconds from the start as the force's systems write them (blank where missing).
+
+    The simulated clock is the force's wall clock: its shifts start at 07:00
+    local time and its callers keep local hours either side of the clock change,
+    so seconds from the start are added to the local start time, not to an
+    instant. Read as elapsed time instead, the whole service would move an hour
+    on the local clock from 30 March, which no force's does (and a fit on the
+    local clock would then see each roster smeared across two hours). The
+    simulated hour that does not exist locally (01:00 to 02:00 on 30 March, a
+    Sunday night) is written as 02:00, as a system clock shifted forward would.
+    """
+    local = SAMPLE_START.tz_localize(None) + pd.to_timedelta(
+        seconds.to_numpy(dtype=float), unit="s"
+    )
+    moments = local.tz_localize(SAMPLE_START.tz, nonexistent="shift_forward")
     text = pd.Series(moments.strftime(SAMPLE_FORMAT), index=seconds.index)
     return text.where(seconds.notna().to_numpy(), "")
 

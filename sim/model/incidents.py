@@ -58,6 +58,8 @@ class ForceIncidents:
     areas: list[AreaState] = field(default_factory=list)
     cumulative_shares: np.ndarray = field(default_factory=lambda: np.empty(0))
     travel: list[DurationModel] = field(default_factory=list)
+    #: Per area (in ``areas`` order), travel of the grade codes that have their own.
+    travel_by_grade: list[dict[int, DurationModel]] = field(default_factory=list)
     on_scene: dict[int, DurationModel] = field(default_factory=dict)
     escalation: tuple[float, float] = (0.0, 0.0)
     callback: DurationModel | None = None
@@ -118,6 +120,11 @@ def incident_attributes(
         np.where(resolution & (escalate < to_grade2 + to_scheduled), Grade.SCHEDULED, NO_GRADE),
     ).astype(np.int64)
     deployed_as = np.where(resolution, escalate_to, grade)
+    # A grade's own travel takes the same uniform: no draw is added or shifted.
+    for p, models in enumerate(settings.travel_by_grade if settings.areas else []):
+        for code, model in models.items():
+            here = (position == p) & (deployed_as == code)
+            travel[here] = quantile(model, u[here, U_TRAVEL])
     on_scene = np.zeros(n)
     for deployed, model in settings.on_scene.items():
         here = deployed_as == deployed

@@ -140,7 +140,10 @@ class MultiUnitResponse(ResponseSystem):
         """When a unit sent to ``job`` now would arrive, seconds."""
         now = self.env._now
         table = self.incidents
-        delay = self.dispatch_delay_s[table.force[job.incident]]
+        force = table.force[job.incident]
+        # A follower decides as the first unit did: the grade's own decision time if set.
+        drawn = self.decision_delay.get((force, table.grade[job.incident]))
+        delay = drawn() if drawn is not None else self.dispatch_delay_s[force]
         if self.delay_factor is not None:
             delay *= self.delay_factor(now)
         return now + delay + table.travel[job.incident] + job.penalty_s

@@ -39,7 +39,7 @@ from sim.model.records import (
     UnitAssignments,
 )
 from sim.model.response import ResponseSystem
-from sim.model.sampling import sample_calls, sample_online
+from sim.model.sampling import decision_delays, sample_calls, sample_online
 from sim.model.spatial import SpatialResponseSystem
 from sim.model.streams import Streams
 from sim.model.wiring import build_queues_and_pools, grading_hook, wire_online, wire_response
@@ -105,6 +105,7 @@ def run_replication(
     areas, response, factory, teams = wire_response(
         scenario, env, roster_window, delay_factor, streams
     )
+    response.decision_delay = decision_delays(scenario, streams)
     online = sample_online(scenario, streams, days)
     arrivals = Arrivals()
     teams += wire_online(scenario, env, online, factory, roster_window, arrivals)

@@ -162,6 +162,9 @@ class ResponseSystem:
         self.areas = areas
         self.incidents = incidents
         self.dispatch_delay_s = dispatch_delay_s
+        #: Decision time draws per (force index, grade code) where a scenario gives a
+        #: distribution (``response.dispatch_delay``); set after wiring.
+        self.decision_delay: dict[tuple[int, int], Callable[[], float]] = {}
         self.units: list[Unit] = []
         self._off_duty: dict[int, list[Unit]] = {area.index: [] for area in areas}
         # One row per unit assignment: who went to what, from when to when.
@@ -263,7 +266,9 @@ class ResponseSystem:
             # An appointment: the car is booked to be there at the slot's start.
             decided = arrives = now
         else:
-            delay = self.dispatch_delay_s[table.force[incident]]
+            force = table.force[incident]
+            drawn = self.decision_delay.get((force, table.grade[incident]))
+            delay = drawn() if drawn is not None else self.dispatch_delay_s[force]
             if self.delay_factor is not None:
                 delay *= self.delay_factor(now)
             decided = now + delay

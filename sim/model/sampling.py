@@ -20,7 +20,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.config import Channel, OnlineChannel, Scenario
+from sim.config import Area, Channel, OnlineChannel, Scenario
 from sim.model.call_table import CallTable
 from sim.model.contact import CallQueue, PoolState, RedialPolicy
 from sim.model.demand import (
@@ -31,8 +31,11 @@ from sim.model.demand import (
     with_calendar,
 )
 from sim.model.incidents import UNIFORMS_PER_INCIDENT, grade_codes
-from sim.model.records import NO_GRADE
-from sim.model.streams import Streams, buffered_durations, buffered_uniforms, draw
+from sim.model.records import NO_GRADE, Grade
+from sim.model.streams import DurationModel, Streams, buffered_durations, buffered_uniforms, draw
+
+#: The grades a response unit is sent to, with their own travel and decision time.
+_DEPLOYED = {"grade1": int(Grade.GRADE1), "grade2": int(Grade.GRADE2)}
 
 
 def _stream(kind: str, force: str, channel: str, warmup: bool) -> str:
@@ -251,3 +254,37 @@ def sample_online(
                 )
             )  # fmt: skip
     return _merge_in_time_order(batches) if batches else {}
+
+
+def travel_by_grade(area: Area) -> dict[int, DurationModel]:
+    """The grade codes with travel of their own in ``area`` (empty: its ``travel`` for all).
+
+    They are drawn from each incident's travel uniform like the area's own
+    travel, so adding one changes that grade's travel times and no other draw.
+    """
+    own = area.travel_by_grade
+    if own is None:
+        return {}
+    return {code: getattr(own, name) for name, code in _DEPLOYED.items() if getattr(own, name)}
+
+
+def decision_delays(
+    scenario: Scenario, streams: Streams
+) -> dict[tuple[int, int], Callable[[], float]]:
+    """Decision time draws (seconds) per ``(force index, grade code)`` given as distributions.
+
+    Each comes from a stream of its own, ``dispatch_delay/FORCE/GRADE``, one draw per
+    unit sent, so a scenario without ``response.dispatch_delay`` (a constant
+    ``dispatch_delay_s`` only) draws nothing and every other stream is unchanged.
+    """
+    draws: dict[tuple[int, int], Callable[[], float]] = {}
+    for index, (force_id, force) in enumerate(scenario.forces.items()):
+        policy = force.response
+        if policy is None or policy.dispatch_delay is None:
+            continue
+        for name, code in _DEPLOYED.items():
+            distribution = getattr(policy.dispatch_delay, name)
+            if distribution is not None:
+                stream = streams[f"dispatch_delay/{force_id}/{name}"]
+                draws[(index, code)] = buffered_durations(distribution, stream)
+    return draws

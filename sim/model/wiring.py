@@ -37,7 +37,7 @@ from sim.model.multi_unit import response_system
 from sim.model.outages import PlatformClock
 from sim.model.records import Grade, IncidentSource
 from sim.model.response import AreaState, ResponseSystem
-from sim.model.sampling import SampledCalls
+from sim.model.sampling import SampledCalls, travel_by_grade
 from sim.model.spatial import SpatialResponseSystem
 from sim.model.streams import Streams
 from sim.model.teams import Team
@@ -133,6 +133,7 @@ def _build_areas(scenario: Scenario) -> tuple[list[AreaState], list[ForceInciden
                 areas=list(mine.values()),
                 cumulative_shares=np.cumsum([a.share for a in force.areas.values()]),
                 travel=[a.travel for a in force.areas.values()],
+                travel_by_grade=[travel_by_grade(a) for a in force.areas.values()],
                 on_scene=on_scene,
                 escalation=(escalation.grade2, escalation.scheduled) if escalation else (0.0, 0.0),
                 callback=force.resolution.callback if force.resolution else None,

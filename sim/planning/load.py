@@ -210,7 +210,8 @@ def area_offered_load(setup: AreaSetup, samples: int = SAMPLES) -> AreaLoad:
             if share <= 0:
                 continue
             here = arrivals * share * area.share
-            job = _stratified([response.dispatch_delay_s, area.travel, on_scene[grade]], samples)
+            parts = [response.decision_delay(grade), area.travel_for(grade), on_scene[grade]]
+            job = _stratified(parts, samples)
             load += _in_progress(here, wait, wait + job)
             ready += _in_progress(here, wait, wait + SECONDS_PER_MINUTE)  # per minute
             mean_rate = float(here.mean())

@@ -137,7 +137,9 @@ def _apply_to_force(force: dict[str, Any], platform: Platform) -> None:
         response["help_from_neighbours"] = platform.dispatch_scope != "area"
         response["help_across_forces"] = platform.dispatch_scope == "cross_force"
         if platform.dispatch_delay_s is not None:
+            # The platform's decision time is every grade's: per-grade ones give way.
             response["dispatch_delay_s"] = platform.dispatch_delay_s
+            response.pop("dispatch_delay", None)
 
 
 def _check_platform_channels(scenario: Scenario, platform: Platform) -> None:

@@ -121,20 +121,43 @@ def long_tailed_scenario() -> dict:
     return raw
 
 
+#: The by-grade force's travel and decision times (seconds), for the fit to recover.
+BY_GRADE_TRAVEL = {
+    "urban": {"grade1": {"distribution": "lognormal", "median_s": 330, "p90_s": 540}},
+    "rural": {"grade1": {"distribution": "lognormal", "median_s": 600, "p90_s": 1080}},
+}
+BY_GRADE_DECISION = {
+    "grade1": {"distribution": "lognormal", "median_s": 40, "p90_s": 120},
+    "grade2": {"distribution": "lognormal", "median_s": 180, "p90_s": 600},
+}
+
+
+def by_grade_scenario() -> dict:
+    """The known force with its own grade 1 travel per area and a decision time per grade."""
+    raw = known_scenario()
+    raw["name"] = "by-grade"
+    force = raw["forces"]["demo"]
+    for area, travel in BY_GRADE_TRAVEL.items():
+        force["areas"][area]["travel_by_grade"] = travel
+    force["response"]["dispatch_delay"] = BY_GRADE_DECISION
+    return raw
+
+
 def simulated_exports(
     tmp_path_factory: pytest.TempPathFactory, variant: str = "known"
 ) -> tuple[Path, Path, dict]:
     """Simulate the known scenario (or a ``variant``) with records and write CAD and telephony CSVs.
 
     ``variant`` ``long-tailed`` is :func:`long_tailed_scenario`, its CAD export
-    without unit ids.
+    without unit ids; ``by-grade`` is :func:`by_grade_scenario`.
 
     Returns
     -------
     (cad, calls, raw)
         The two CSV files and the known scenario as a raw dict.
     """
-    raw = long_tailed_scenario() if variant == "long-tailed" else known_scenario()
+    variants = {"long-tailed": long_tailed_scenario, "by-grade": by_grade_scenario}
+    raw = variants.get(variant, known_scenario)()
     where = tmp_path_factory.getbasetemp() / f"fit-{variant}-force"
     cad, calls = where / "cad.csv", where / "calls.csv"
     if calls.exists():

@@ -14,6 +14,7 @@ from sim.app.fit import fit_scenario
 from sim.app.run import run_scenario
 from sim.config import load_scenario, scenario_from_dict
 from sim.errors import InputError
+from sim.fit.backtest import BACKTEST_REPLICATIONS
 from sim.units import HOURS_PER_WEEK
 from tests.fit.known_force import ROOT, simulated_exports
 
@@ -188,15 +189,19 @@ def test_online_channel_is_fitted_from_online_incidents(fitted, exports) -> None
 def test_handlers_on_duty_recover_the_roster(fitted, exports) -> None:
     _, _, raw = exports
     per_minute = scenario_from_dict(raw).handler_pools["contact_centre"].available_per_minute()
-    truth = _hourly_truth(per_minute)
+    # Half-hourly, as shifts change on the half hour.
+    truth = per_minute.reshape(-1, 30).mean(axis=1)
     on_duty = fitted.result.fits["handlers_on_duty"]
     assert on_duty is not None and on_duty.people == int(per_minute.max())
-    # Spells of duty miss only the minutes before a shift's first call and after its last.
-    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.97
+    assert on_duty.fitted.shape == truth.shape
+    # Spells of duty miss only the minutes before a shift's first call and after its last:
+    # measured 96% of half hours within one, the misses in the first half hour of the
+    # early shift (07:00, few calls: new handlers wait for their first).
+    assert np.mean(np.abs(on_duty.fitted - truth) <= 1) >= 0.95
     assert abs(on_duty.fitted.sum() / truth.sum() - 1) < 0.03
     roster = load_scenario(fitted.out).handler_pools["contact_centre"]
-    assert roster.shrinkage == 0
-    assert list(roster.roster.staff_per_minute()[::60]) == list(on_duty.fitted)
+    assert roster.shrinkage == 0 and roster.roster.interval_minutes == 30
+    assert list(roster.roster.staff_per_minute()[::30]) == list(on_duty.fitted)
 
 
 def test_units_on_duty_are_a_lower_bound_that_is_tight_when_busy(fitted, exports) -> None:
@@ -455,10 +460,13 @@ def test_units_without_ids_carry_the_mean_workload_of_long_tailed_jobs(
 
 
 def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
-    """The known force sends a unit the moment one is free (dispatch_delay_s 0)."""
+    """The known force sends a unit the moment one is free (a decision time of 0)."""
     cad_path, _, _ = exports
     scenario = load_scenario(fitted.out)
-    assert scenario.forces["fitted"].response.dispatch_delay_s == 0
+    response = scenario.forces["fitted"].response
+    assert (
+        response.decision_delay("grade1").value_s == response.decision_delay("grade2").value_s == 0
+    )
     cad = pd.read_csv(cad_path, dtype=str, keep_default_na=False)
     both = cad[(cad["dispatched"] != "") & cad["priority"].isin(["grade1", "grade2"])]
     delay_s = (pd.to_datetime(both["dispatched"]) - pd.to_datetime(both["created"])).dt.seconds
@@ -468,7 +476,8 @@ def test_dispatch_delay_is_fitted_per_grade(fitted, exports) -> None:
     assert grade2 is not None and grade2.n == len(waited)
     assert _within(float(np.log(waited).mean()), grade2.mu_ci)
     text = fitted.out.read_text()
-    assert "dispatch_delay_s: 0  # the median grade 1 created-to-dispatched time" in text
+    # With unit ids the decision time is per grade (tests/fit/test_by_grade.py).
+    assert "grade1: {distribution: constant, value_s: 0}  # created to dispatched" in text
     assert "grade2 median" in text and "at once" in text
 
 
@@ -496,7 +505,7 @@ def test_backtest_of_the_known_force_is_within_15_percent(exports, tmp_path: Pat
     cad, calls, _ = exports
     outcome = fit_scenario(cad, calls, None, tmp_path / "bt.yaml", backtest=True)
     table = outcome.backtest
-    assert table is not None and table.replications == 5
+    assert table is not None and table.replications == BACKTEST_REPLICATIONS
     shown = {(r.metric, r.segment, r.stat) for r in table.rows}
     for key in (
         ("answer_time", "999", "p90"),
