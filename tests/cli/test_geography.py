@@ -34,7 +34,8 @@ def test_a_bad_road_file_exits_2_naming_file_row_and_column(tmp_path: Path) -> N
     scenario = spatial_demo_copy(tmp_path)
     roads = scenario.parent / "spatial" / "roads.csv"
     lines = roads.read_text().splitlines()
-    lines[4] = lines[4].replace(lines[4].split(",")[2], "far")
+    fields = lines[4].split(",")
+    lines[4] = ",".join([*fields[:-1], "far"])  # the minutes column, read first
     roads.write_text("\n".join(lines) + "\n")
     for command in (
         ["validate", str(scenario)],
@@ -43,4 +44,4 @@ def test_a_bad_road_file_exits_2_naming_file_row_and_column(tmp_path: Path) -> N
         result = runner.invoke(app, command)
         assert result.exit_code == 2, result.output
         said = " ".join(result.output.split())
-        assert "roads.csv: row 5, column length_km: is 'far'; expected a number" in said
+        assert "roads.csv: row 5, column minutes: is 'far'; expected a number" in said

@@ -133,14 +133,14 @@ def one_place_scenario(geography: bool, units: int = 5, days: int = 14) -> dict[
 
 
 def spatial_demo_copy(folder: Path) -> Path:
-    """The shipped spatial demo and station-closure experiment, with this repository's
-    stand-in data (tests/fixtures/spatial/demo) as ``configs/spatial/``; the scenario's path.
+    """A copy of the shipped spatial demo, its data (``configs/spatial/``) and the
+    station-closure experiment, laid out as in the repository; the scenario's path.
     """
     root = Path(__file__).resolve().parents[2]
     (folder / "configs" / "spatial").mkdir(parents=True)
     (folder / "experiments").mkdir()
     shutil.copy(root / "configs" / "spatial-demo.yaml", folder / "configs")
     shutil.copy(root / "experiments" / "station-closure.yaml", folder / "experiments")
-    for data in (root / "tests" / "fixtures" / "spatial" / "demo").glob("*.csv"):
+    for data in (root / "configs" / "spatial").glob("*.csv"):
         shutil.copy(data, folder / "configs" / "spatial")
     return folder / "configs" / "spatial-demo.yaml"

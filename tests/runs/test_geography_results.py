@@ -25,10 +25,10 @@ def test_run_writes_the_map_contract(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_scenario(scenario, ["days=7", "warmup_days=1", "replications=2"], out, keep_records=True)
     places = json.loads((out / "geography.json").read_text())
-    assert len(places["beats"]) == 40 and len(places["stations"]) == 8
+    assert len(places["beats"]) == 40 and len(places["stations"]) == 5
     assert {"id", "area", "x_km", "y_km", "polygon"} <= set(places["beats"][0])
     assert {"id", "beat", "x_km", "y_km"} <= set(places["stations"][0])
-    assert all(len(b["polygon"]) == 4 for b in places["beats"])
+    assert all(len(b["polygon"]) >= 3 for b in places["beats"])
     summary = pd.read_csv(out / "summary.csv", dtype={"segment": str})
     for beat in places["beats"]:
         for grade in ("grade1", "grade2"):
@@ -53,12 +53,8 @@ def test_closing_a_rural_station_lengthens_attendance_in_its_area(tmp_path: Path
     experiment.write_text(yaml.safe_dump(raw))
     written = run_experiment_file(experiment, tmp_path / "out", workers=1)
     comparison = written.comparison.set_index(["scenario", "metric", "segment", "stat"])
-    closed = comparison.loc[
-        ("close-far-moor", "attendance_time", "grade1/station/far-moor", "mean")
-    ]
-    moved = comparison.loc[
-        ("two-to-far-moor", "attendance_time", "grade1/station/far-moor", "mean")
-    ]
-    # Paired differences (common random numbers): the unit now drives in from west-cross.
+    closed = comparison.loc[("close-east", "attendance_time", "grade1/station/east", "mean")]
+    moved = comparison.loc[("two-to-east", "attendance_time", "grade1/station/east", "mean")]
+    # Paired differences (common random numbers): its units now drive out from central.
     assert closed["difference"] > 0 and closed["excludes_zero"]
     assert moved["difference"] < 0
