@@ -153,9 +153,17 @@ def judge(results: Results, scenario: str, key: tuple[str, str, str]) -> Verdict
 
 
 def replications_of(results: Results) -> int:
-    """The fewest replications behind any figure of the results."""
-    counts = pd.to_numeric(results.summary["replications"], errors="coerce").dropna()
-    return int(counts.min()) if len(counts) else 0
+    """Replications run per scenario: the fewest across scenarios.
+
+    A scenario's count is the most behind any of its figures: a rare figure
+    (the wait for a call-back, in a replication where no caller took one) has
+    fewer rows, and is judged on its own count by :func:`judge`, not allowed
+    to make every other figure look under-replicated.
+    """
+    summary = results.summary
+    counts = pd.to_numeric(summary["replications"], errors="coerce")
+    per_scenario = counts.groupby(summary["scenario"]).max().dropna()
+    return int(per_scenario.min()) if len(per_scenario) else 0
 
 
 __all__ = [

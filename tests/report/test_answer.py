@@ -19,7 +19,7 @@ from sim.report.answer import answer_sentences, question
 from sim.report.explain import mechanism_notes
 from sim.report.load import load_results
 from sim.report.targets import TargetLine
-from sim.report.verdicts import judge, judged_targets, verdict
+from sim.report.verdicts import judge, judged_targets, replications_of, verdict
 from tests.report.results_files import write_changes, write_summary, write_targets
 
 LATE = "handler_pools.contact_centre.roster.shifts.2.count"
@@ -101,3 +101,16 @@ def test_fewer_handlers_quicker_grade2_is_explained_by_fewer_incidents(tmp_path:
         in notes[0]
     )
     assert "(4%)" in notes[0] and "callers giving up" in notes[0]
+
+
+def test_a_rare_figure_with_fewer_replications_does_not_unjudge_the_rest(tmp_path: Path) -> None:
+    """A call-back wait seen in 2 of 10 replications is judged alone, not the whole report."""
+    root = sweep(tmp_path / "r")
+    summary = pd.read_csv(root / "summary.csv", dtype={"segment": str})
+    rare = summary.iloc[[0]].assign(
+        metric="callback_wait", segment="101", stat="p90", unit="min", replications=2
+    )
+    pd.concat([summary, rare]).to_csv(root / "summary.csv", index=False)
+    results = load_results(root)
+    assert replications_of(results) == 10
+    assert answer_sentences(results)[0].startswith("No scenario tried meets the 999 standard")
