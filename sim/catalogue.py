@@ -265,6 +265,20 @@ METRICS: Mapping[str, MetricDef] = MappingProxyType(
 )  # fmt: skip
 
 
+#: Metrics an optional mechanism adds (geography, Right Care Right Person, multi-unit
+#: jobs and crewing, call-backs, callers who react to waiting): present only when a
+#: scenario switches it on, so the report gives them a section of their own.
+MECHANISM_METRICS: frozenset[str] = frozenset(
+    {
+        "unit_workload", "cross_beat_dispatch", "incidents_lost", "travel_time",
+        "rcrp_incidents", "officer_hours_released", "officer_hours", "multi_unit_jobs",
+        "callbacks_offered", "callbacks_accepted", "callbacks_completed",
+        "callbacks_unreached", "callback_wait", "switched_to_999", "switched_online",
+        "gave_up", "displaced_101",
+    }
+)  # fmt: skip
+
+
 def metric(name: str) -> MetricDef:
     """The catalogue entry of one metric.
 
@@ -381,6 +395,7 @@ __all__ = [
     "GRADE_WORDS",
     "HIGHER",
     "LOWER",
+    "MECHANISM_METRICS",
     "METRICS",
     "PERCENTILES",
     "SECONDS_PER_UNIT",

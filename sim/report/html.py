@@ -14,6 +14,7 @@ from sim.report.appendix import appendix
 from sim.report.brief import brief_pages, headline_chart, headline_table
 from sim.report.comparison import describe_changes
 from sim.report.explain import gains_and_losses, mechanism_notes
+from sim.report.further import further_html
 from sim.report.geography import geography_section
 from sim.report.load import Results
 from sim.report.style import ReportFigure
@@ -313,6 +314,9 @@ def render_html(results: Results, figures: list[ReportFigure], title: str) -> st
     body.append("</section>")
     # The map of beats, when the results carry geography.json ("" otherwise).
     body.append(geography_section(results, figure_block))
+    further = further_html(results)
+    if further:
+        body.append(f"<section id='further'><h2>Every other figure</h2>{further}</section>")
     body.append("<section id='left-out'><h2>Left out, and why</h2>")
     if left_out or partial:
         body.append("<ul class='left-out'>")
