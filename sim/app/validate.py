@@ -8,7 +8,9 @@ The kinds, told apart by their top-level keys:
 - **shift patterns** for ``staff --shifts`` (``patterns:``);
 - a **fit mapping** for ``fit --columns`` (only ``incidents:`` and ``calls:``);
 - a **platform** (only the fields of a platform: ``handling_multiplier:``,
-  ``outages:``...), as in ``sim/config/platforms/``.
+  ``outages:``...), as in ``sim/config/platforms/``;
+- a **hypercube model** for ``demandsim hypercube`` (``atoms:`` and
+  ``service_rate_per_hour:``), as in ``configs/hypercube/``.
 
 Any other file is checked as a scenario (the commonest kind). The first line of
 the answer says which kind was checked.
@@ -24,6 +26,7 @@ from pydantic import ValidationError
 from sim.app.run import Validation, validate_file
 from sim.config import problems_from_validation, read_yaml_file
 from sim.config.experiment import is_experiment
+from sim.config.hypercube import load_hypercube
 from sim.config.platform import Platform
 from sim.errors import InputError
 from sim.fit.mapping import ColumnMappingFile, read_mapping
@@ -46,6 +49,8 @@ def file_kind(raw: Any) -> str | None:
         return "experiment"
     if "patterns" in keys:
         return "shift patterns"
+    if {"atoms", "service_rate_per_hour"} <= keys:
+        return "hypercube model"
     if keys <= MAPPING_KEYS:
         return "fit mapping"
     if keys <= PLATFORM_KEYS and keys - {"name", "description"}:
@@ -93,6 +98,12 @@ def validate_any_file(path: Path) -> Validation:
         )
     if kind == "platform":
         return Validation(_platform(path, raw))
+    if kind == "hypercube model":
+        model = load_hypercube(path)
+        return Validation(
+            f"{path}: valid hypercube model: {len(model.unit_ids)} unit(s), "
+            f"{len(model.atom_ids)} atom(s), {model.capacity}, for demandsim hypercube"
+        )
     # Anything else is read as a scenario, the commonest kind: its problems say what
     # a scenario needs (forces:, handler_pools:...).
     return validate_file(path)

@@ -30,8 +30,9 @@ def _file(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
         (CONFIGS / "demo.yaml", "valid scenario 'demo'"),
         (ROOT / "experiments" / "handler-staffing.yaml", "valid experiment 'handler-staffing'"),
         (ROOT / "sim" / "config" / "platforms" / "cmp.yaml", "valid platform 'cmp'"),
+        (CONFIGS / "hypercube" / "two-unit.yaml", "valid hypercube model: 2 unit(s), 2 atom(s)"),
     ],
-    ids=["scenario", "experiment", "platform"],
+    ids=["scenario", "experiment", "platform", "hypercube"],
 )
 def test_each_shipped_kind_is_valid_and_named(path: Path, kind: str) -> None:
     code, said = _validate(path)
@@ -73,3 +74,14 @@ def test_a_file_of_no_known_kind_is_checked_as_a_scenario(tmp_path) -> None:
     code, said = _validate(path)
     assert code == 2
     assert f"{path}: forces:" in said
+
+
+def test_a_hypercube_file_with_a_bad_rate_names_its_field(tmp_path) -> None:
+    path = _file(
+        tmp_path,
+        "service_rate_per_hour: 2\ncapacity: zero line\nunits: [a]\n"
+        "atoms:\n  - {id: x, calls_per_hour: -1}\n",
+    )
+    code, said = _validate(path)
+    assert code == 2
+    assert "atoms.0.calls_per_hour: is -1; expected 0 or more" in said
