@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.config import Roster, Scenario
 from sim.planning.targets import Target
@@ -62,6 +63,35 @@ log = logging.getLogger(__name__)
 
 #: Figures of a target per replication (rows) and interval (columns), from reduced runs.
 Figures = Callable[[Sequence[Any]], list[tuple[Target, np.ndarray]]]
+
+
+@dataclass(frozen=True)
+class FiguresReducer:
+    """Reduce a replication, where it ran, to each target's figure per interval.
+
+    ``keep`` takes what the figures need of the replication (the pool's
+    calls, the area's incidents); ``figures`` turns that into one row per
+    target and one column per interval of the week. Doing both in the worker
+    spreads the figures' cost over the workers and sends back a few hundred
+    numbers instead of every call.
+    """
+
+    keep: Reducer
+    figures: Callable[[Any], np.ndarray]
+
+    def __call__(self, output: Any, scenario: Scenario) -> np.ndarray:
+        """Targets x intervals figures of this replication."""
+        return self.figures(self.keep(output, scenario))
+
+
+def stacked(targets: Sequence[Target]) -> Figures:
+    """:data:`Figures` from replications reduced by a :class:`FiguresReducer`."""
+
+    def figures(runs: Sequence[Any]) -> list[tuple[Target, np.ndarray]]:
+        table = np.stack([np.asarray(run) for run in runs])  # replications x targets x intervals
+        return [(target, table[:, k, :]) for k, target in enumerate(targets)]
+
+    return figures
 
 
 def fresh_seed(seed: int, attempt: int) -> int:
@@ -118,11 +148,23 @@ def _judged(figures: list[tuple[Target, np.ndarray]], confidence: Confidence) ->
     return [judge_intervals(target, per_run, confidence) for target, per_run in figures]
 
 
-def _short(judged: list[Judgement], n: int, cap: int) -> np.ndarray:
-    """Intervals short of some target: shown short, or still not held at ``cap`` replications."""
+def _short(judged: list[Judgement], n: int, cap: int, level: float) -> np.ndarray:
+    """Intervals to give one more: not held, and more replications would not make them hold.
+
+    That is: shown short (even the other bound is on the wrong side), or the
+    mean on the wrong side, or the mean on the right side but so close that
+    even ``cap`` replications would not bring the bound across if the mean
+    and spread stayed where they are (``(t s / margin)^2 > cap``, with the
+    ``t`` of ``cap`` replications), or still not held at ``cap``. Deciding
+    this at the first few replications, rather than only after doubling to
+    the cap, is what keeps the search to a few cheap rounds.
+    """
+    t_cap = float(stats.t.ppf(level, max(cap - 1, 1)))
     bad = np.zeros(judged[0].mean.size, dtype=bool)
     for j in judged:
-        bad |= j.refuted | (~j.held & (n >= cap))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reachable = (j.margin > 0) & ((t_cap * j.sd / j.margin) ** 2 <= cap)
+        bad |= ~j.held & (j.refuted | (n >= cap))
     return bad
 
 
@@ -191,7 +233,7 @@ def search_staffing(
     for round_ in range(max_rounds):
         step(f"search round {round_ + 1}: simulating {n} replications")
         judged = _judged(trials.run(staff, n, seed), confidence)
-        short = _short(judged, n, cap)
+        short = _short(judged, n, cap, confidence.level)
         iterations.append(_row(f"search-{round_ + 1}", staff, hours, n, judged))
         log.info("search round %d: %d intervals short at %d replications", round_, short.sum(), n)
         if short.any():

@@ -38,7 +38,8 @@ the pool's shrinkage back (``available = round(rostered * (1 - shrinkage))``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,7 +49,7 @@ from sim.config import Scenario
 from sim.metrics.windows import in_period, interval_of
 from sim.planning.load import expected_offered_load, sipp_loads
 from sim.planning.pool import PoolSetup, erlang_requirement
-from sim.planning.search import TrialRunner, finish, search_staffing
+from sim.planning.search import FiguresReducer, TrialRunner, finish, search_staffing, stacked
 from sim.planning.simulation import PoolCalls, PoolCallsReducer
 from sim.planning.targets import Target
 from sim.planning.verification import (
@@ -126,20 +127,23 @@ def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.nda
     return interval_percentiles(slots, waits, n, PERCENTILES[target.stat])
 
 
-def pool_figures(setup: PoolSetup) -> Callable[[Sequence[PoolCalls]], list]:
-    """Each target's figure per replication (rows) and interval (columns), from the pool's calls."""
+@dataclass(frozen=True)
+class PoolFigures:
+    """Each target's figure per interval (targets x intervals) of one replication's pool calls."""
 
-    def figures(runs: Sequence[PoolCalls]) -> list[tuple[Target, np.ndarray]]:
-        return [
-            (target, np.vstack([interval_figures(run, setup, target) for run in runs]))
-            for target in setup.targets
-        ]
+    setup: PoolSetup
 
-    return figures
+    def __call__(self, run: PoolCalls) -> np.ndarray:
+        """One row per target of :func:`interval_figures`."""
+        return np.vstack([interval_figures(run, self.setup, t) for t in self.setup.targets])
 
 
 def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
-    """Trial staffings of the pool, simulated on the contact side of the scenario only."""
+    """Trial staffings of the pool, simulated on the contact side of the scenario only.
+
+    Each replication is reduced to the targets' figures per interval in the
+    worker that ran it (:class:`sim.planning.search.FiguresReducer`).
+    """
     base = contact_only(setup.scenario)
 
     def build(staff: np.ndarray) -> Scenario:
@@ -147,8 +151,8 @@ def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
 
     return TrialRunner(
         build,
-        PoolCallsReducer(tuple(setup.refs())),
-        pool_figures(setup),
+        FiguresReducer(PoolCallsReducer(tuple(setup.refs())), PoolFigures(setup)),
+        stacked(setup.targets),
         executor,
         f"{setup.scenario.name} staffing",
     )
@@ -177,9 +181,7 @@ def pool_estimate(setup: PoolSetup, max_staff: int = 2000, max_iterations: int =
         if converged:
             break
         previous, extra = extra, redial_load(setup, staff, first_load + extra, sipp_aht)
-        proposed = np.maximum(
-            erlang_requirement(setup, first_load + extra, sipp_aht, max_staff), staff
-        )
+        proposed = erlang_requirement(setup, first_load + extra, sipp_aht, max_staff, staff)
         changed = int(np.sum(proposed != staff))
         iterations.append(
             {

@@ -35,7 +35,8 @@ is the requirement.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,7 +45,7 @@ from sim.config import Scenario
 from sim.metrics.windows import interval_of
 from sim.planning.area import AreaSetup, erlang_units
 from sim.planning.load import area_offered_load
-from sim.planning.search import TrialRunner, finish, search_staffing
+from sim.planning.search import FiguresReducer, TrialRunner, finish, search_staffing, stacked
 from sim.planning.simulation import AreaIncidents, AreaIncidentsReducer
 from sim.planning.targets import Target
 from sim.planning.verification import Confidence, Estimate, StaffingResult, interval_percentiles
@@ -87,19 +88,32 @@ def area_interval_figures(
     return interval_percentiles(slot, values, n, PERCENTILES[target.stat])
 
 
+@dataclass(frozen=True)
+class AreaFigures:
+    """Each target's figure per interval (targets x intervals) of one replication's incidents."""
+
+    setup: AreaSetup
+
+    def __call__(self, run: AreaIncidents) -> np.ndarray:
+        """One row per target of :func:`area_interval_figures`."""
+        return np.vstack(
+            [
+                area_interval_figures(run, self.setup, target, grade)
+                for target, grade in zip(self.setup.targets, self.setup.target_grades, strict=True)
+            ]
+        )
+
+
 def area_trials(setup: AreaSetup, executor: Executor | None) -> TrialRunner:
-    """Trial unit rosters of the area, simulated through the run pipeline."""
+    """Trial unit rosters of the area, simulated through the run pipeline.
 
-    def figures(runs: Sequence[AreaIncidents]) -> list[tuple[Target, np.ndarray]]:
-        return [
-            (target, np.vstack([area_interval_figures(run, setup, target, grade) for run in runs]))
-            for target, grade in zip(setup.targets, setup.target_grades, strict=True)
-        ]
-
+    Each replication is reduced to the targets' figures per interval in the
+    worker that ran it (:class:`sim.planning.search.FiguresReducer`).
+    """
     return TrialRunner(
         lambda units: with_units(setup, units),
-        AreaIncidentsReducer((setup.force_id, setup.area_id)),
-        figures,
+        FiguresReducer(AreaIncidentsReducer((setup.force_id, setup.area_id)), AreaFigures(setup)),
+        stacked(setup.targets),
         executor,
         f"{setup.scenario.name} unit staffing",
     )
