@@ -52,7 +52,7 @@ class Confidence:
     max_replications
         Most replications per staffing tried in the search.
     confirm_factor
-        The confirmation run has this many times the search's final replications.
+        The confirmation run has this many times ``max_replications``.
     min_confirm
         ... and at least this many.
     """
