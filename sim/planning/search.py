@@ -79,27 +79,8 @@ EDGE = 0.1
 Figures = Callable[[Sequence[Any]], list[tuple[Target, np.ndarray]]]
 
 
-@dataclass(frozen=True)
-class FiguresReducer:
-    """Reduce a replication, where it ran, to each target's figure per interval.
-
-    ``keep`` takes what the figures need of the replication (the pool's
-    calls, the area's incidents); ``figures`` turns that into one row per
-    target and one column per interval of the week. Doing both in the worker
-    spreads the figures' cost over the workers and sends back a few hundred
-    numbers instead of every call.
-    """
-
-    keep: Reducer
-    figures: Callable[[Any], np.ndarray]
-
-    def __call__(self, output: Any, scenario: Scenario) -> np.ndarray:
-        """Targets x intervals figures of this replication."""
-        return self.figures(self.keep(output, scenario))
-
-
 def stacked(targets: Sequence[Target]) -> Figures:
-    """:data:`Figures` from replications reduced by a :class:`FiguresReducer`."""
+    """:data:`Figures` from replications reduced by :class:`sim.planning.figures.FiguresReducer`."""
 
     def figures(runs: Sequence[Any]) -> list[tuple[Target, np.ndarray]]:
         table = np.stack([np.asarray(run) for run in runs])  # replications x targets x intervals

@@ -39,24 +39,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim.analytic import erlang_a_figures
-from sim.catalogue import PERCENTILES
 from sim.config import Scenario
-from sim.metrics.windows import in_period, interval_of
+from sim.planning.figures import FiguresReducer, PoolFigures
 from sim.planning.load import expected_offered_load, sipp_loads
 from sim.planning.pool import PoolSetup, erlang_requirement
-from sim.planning.search import FiguresReducer, TrialRunner, finish, search_staffing, stacked
-from sim.planning.simulation import PoolCalls, PoolCallsReducer
-from sim.planning.targets import Target
+from sim.planning.search import TrialRunner, finish, search_staffing, stacked
+from sim.planning.simulation import PoolCallsReducer
 from sim.planning.verification import (
     Confidence,
     Estimate,
     StaffingResult,
-    interval_percentiles,
     rostered_for,
 )
 from sim.runs.executors import Executor
@@ -104,45 +100,11 @@ def redial_load(
     return extra
 
 
-def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.ndarray:
-    """One replication's figure for a target in each interval of the week (NaN: no calls)."""
-    inside = in_period(run.arrival_s, run.horizon_s)
-    inside &= np.isin(run.ref, list(setup.segments[target.segment]))
-    slot = interval_of(run.arrival_s[inside], setup.interval_minutes)
-    n = setup.intervals
-    offered = np.bincount(slot, minlength=n).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if target.metric == "answered_within_target":
-            hits = np.bincount(slot, weights=run.within[inside], minlength=n)
-            return np.where(offered > 0, 100.0 * hits / offered, np.nan)
-        if target.metric == "abandoned":
-            hits = np.bincount(slot, weights=run.abandoned[inside], minlength=n)
-            return np.where(offered > 0, 100.0 * hits / offered, np.nan)
-        answered = run.answered[inside]
-        waits, slots = run.wait_s[inside][answered], slot[answered]
-        if target.stat == "mean":
-            total = np.bincount(slots, weights=waits, minlength=n)
-            counted = np.bincount(slots, minlength=n)
-            return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slots, waits, n, PERCENTILES[target.stat])
-
-
-@dataclass(frozen=True)
-class PoolFigures:
-    """Each target's figure per interval (targets x intervals) of one replication's pool calls."""
-
-    setup: PoolSetup
-
-    def __call__(self, run: PoolCalls) -> np.ndarray:
-        """One row per target of :func:`interval_figures`."""
-        return np.vstack([interval_figures(run, self.setup, t) for t in self.setup.targets])
-
-
 def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
     """Trial staffings of the pool, simulated on the contact side of the scenario only.
 
     Each replication is reduced to the targets' figures per interval in the
-    worker that ran it (:class:`sim.planning.search.FiguresReducer`).
+    worker that ran it (:class:`sim.planning.figures.FiguresReducer`).
     """
     base = contact_only(setup.scenario)
 
@@ -151,7 +113,7 @@ def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
 
     return TrialRunner(
         build,
-        FiguresReducer(PoolCallsReducer(tuple(setup.refs())), PoolFigures(setup)),
+        FiguresReducer(PoolCallsReducer(tuple(setup.refs())), PoolFigures.of(setup)),
         stacked(setup.targets),
         executor,
         f"{setup.scenario.name} staffing",

@@ -201,52 +201,6 @@ def interval_label(index: int, interval_minutes: int) -> str:
     )
 
 
-def interval_percentiles(slots: np.ndarray, values: np.ndarray, n: int, q: float) -> np.ndarray:
-    """Percentile ``q`` (0..100) of the values falling in each of ``n`` intervals.
-
-    The same figure as :func:`numpy.percentile` (its default, linear
-    interpolation) of each interval's values, computed for all intervals at
-    once from one sort: this runs once per replication and target in the
-    staffing search, where one call of :func:`numpy.percentile` per interval
-    cost about as much as a fifth of the simulation.
-
-    Parameters
-    ----------
-    slots
-        Interval of each value (0 .. ``n - 1``).
-    values
-        The values, finite (e.g. waits, seconds, or attendance times, minutes).
-    n
-        Intervals in a week.
-    q
-        The percentile, 0..100.
-
-    Returns
-    -------
-    numpy.ndarray
-        One figure per interval, in the values' unit (NaN: no values there).
-    """
-    result = np.full(n, np.nan)
-    slots = np.asarray(slots, dtype=np.int64)
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        return result
-    order = np.lexsort((values, slots))  # by interval, then by value
-    ordered = values[order]
-    counts = np.bincount(slots, minlength=n)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    has = counts > 0
-    position = (counts[has] - 1) * (q / 100.0)
-    below = np.floor(position).astype(np.int64)
-    t = position - below
-    a = ordered[first[has] + below]
-    b = ordered[first[has] + np.minimum(below + 1, counts[has] - 1)]
-    # numpy's own interpolation, so the figures are the same to the last bit.
-    diff = b - a
-    result[has] = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
-    return result
-
-
 @dataclass(frozen=True)
 class Estimate:
     """The analytic first estimate, before any simulation (per interval of the week).

@@ -19,11 +19,12 @@ from scipy import stats
 
 from sim.analytic import agents_for_service_level
 from sim.config import scenario_from_dict
+from sim.planning.figures import interval_percentiles
 from sim.planning.pool import resolve_pool
 from sim.planning.search import SEARCH_REPLICATIONS, TrialRunner, fresh_seed, search_staffing
 from sim.planning.staffing import pool_estimate, pool_trials, staffing_requirement
 from sim.planning.targets import parse_target
-from sim.planning.verification import Confidence, interval_percentiles, judge_intervals
+from sim.planning.verification import Confidence, judge_intervals
 from sim.runs.executors import ProcessExecutor
 from tests.helpers import single_queue
 
