@@ -112,13 +112,18 @@ def interval_figures(
         if target.metric == "abandoned":
             hits = np.bincount(slot, weights=run.abandoned[inside], minlength=n)
             return np.where(offered > 0, 100.0 * hits / offered, np.nan)
-        answered = run.answered[inside]
-        waits, slots = run.wait_s[inside][answered], slot[answered]
-        if target.stat == "mean":
-            total = np.bincount(slots, weights=waits, minlength=n)
-            counted = np.bincount(slots, minlength=n)
+    answered = run.answered[inside]
+    return _statistic(slot[answered], run.wait_s[inside][answered], n, target.stat)
+
+
+def _statistic(slots: np.ndarray, values: np.ndarray, n: int, stat: str) -> np.ndarray:
+    """The mean or a percentile (``p50``, ``p90``...) of the values in each interval."""
+    if stat == "mean":
+        total = np.bincount(slots, weights=values, minlength=n)
+        counted = np.bincount(slots, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slots, waits, n, PERCENTILES[target.stat])
+    return interval_percentiles(slots, values, n, PERCENTILES[stat])
 
 
 @dataclass(frozen=True)
@@ -164,12 +169,7 @@ def area_interval_figures(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(counted > 0, 100.0 * hits / counted, np.nan)
     finite = np.isfinite(values)
-    values, slot = values[finite], slot[finite]
-    if target.stat == "mean":
-        total = np.bincount(slot, weights=values, minlength=n)
-        counted = np.bincount(slot, minlength=n)
-        return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slot, values, n, PERCENTILES[target.stat])
+    return _statistic(slot[finite], values[finite], n, target.stat)
 
 
 @dataclass(frozen=True)

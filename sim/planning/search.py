@@ -11,14 +11,20 @@ differ only where their staff do) and looks at each interval's mean and spread
 * an interval whose mean clears every target by what the confirmation's
   one-sided bound will need, plus :data:`SEARCH_SAFETY_SE` standard errors
   of the search's own mean, is kept as it is;
-* every other interval gets one more handler or unit at once -- no
-  replications are spent making sure of an interval that would only just
-  hold -- and the round is repeated. An interval kept in an earlier round,
-  whose figures moved only because a neighbour got more, stays kept while its
-  mean still clears the confirmation's margin, so the search ends in a few
-  rounds instead of chasing intervals on the edge; and when a round gives one
-  more to at most :data:`FEW_SHORT` of the intervals, the confirmation judges
-  them without another search round.
+* one that even the upper bound of its mean shows short of that gets one more
+  handler or unit at once -- no replications are spent on an interval that
+  would at best only just hold -- and the round is repeated;
+* the rest are unsure: when no interval is short, replications are added to
+  the same staffing (doubling, only the new ones simulated, up to
+  ``max_replications``, where an unsure interval whose mean does not clear the
+  confirmation's margin gets one more after all).
+
+An interval kept in an earlier round, whose figures moved only because a
+neighbour got more, stays kept while its mean still clears the confirmation's
+margin, so the search ends in a few rounds instead of chasing intervals on
+the edge; and when a round gives one more to at most :data:`FEW_SHORT` of the
+intervals and none is unsure, the confirmation judges them without another
+search round.
 
 Then a **confirmation run** simulates the staffing on fresh seeds (no
 replication the search saw) with ``confirm_factor`` times ``max_replications``
@@ -143,33 +149,40 @@ def _judged(figures: list[tuple[Target, np.ndarray]], confidence: Confidence) ->
     return [judge_intervals(target, per_run, confidence) for target, per_run in figures]
 
 
-def _short(
-    judged: list[Judgement], n: int, confirm_n: int, level: float, fresh: np.ndarray
-) -> np.ndarray:
-    """Intervals to give one more: those not likely to hold in the confirmation run.
+def _sorted(
+    judged: list[Judgement], n: int, cap: int, confirm_n: int, level: float, fresh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals to give one more now (short), and intervals not yet clear (unsure).
 
     The confirmation's bound will need the mean to clear the target by
     ``t s / sqrt(confirm_n)`` (the ``t`` of ``confirm_n`` replications). An
-    interval whose staffing is new (``fresh``: the first round, or just given
-    one more) is kept only if its mean on the search's ``n`` replications
-    clears that by :data:`SEARCH_SAFETY_SE` standard errors of its own more
-    (``s / sqrt(n)``), so that it is likely to hold on fresh seeds too and the
-    confirmation seldom has to be repeated. One kept before, whose figures
-    moved only because a neighbour got more, stays kept while its mean still
-    clears the confirmation's margin: otherwise every round would find a few
-    intervals on the edge and the search would never end. Everything else --
-    the mean on the wrong side, or too close -- gets one more at once: no
-    replications are spent making sure of an interval that would only just hold.
+    interval is *short* when even the upper one-sided bound of its mean on the
+    search's ``n`` replications falls below that: it gets one more at once, no
+    replications being spent on an interval that would at best only just hold.
+    One whose staffing is new (``fresh``: not yet judged clear at it) is clear
+    when its mean clears that margin by :data:`SEARCH_SAFETY_SE` standard errors
+    of its own more (``s / sqrt(n)``), so that it is likely to hold on fresh
+    seeds too and the confirmation seldom has to be repeated; one judged clear
+    before, whose figures moved only because a neighbour got more, needs only
+    the confirmation's margin (otherwise every round would find a few intervals
+    on the edge and the search would never end). Anything else is *unsure*:
+    more replications, not more staff, settle it -- up to ``cap``, where one
+    whose mean does not clear the confirmation's margin is short after all.
     """
     margin = float(stats.t.ppf(level, max(confirm_n - 1, 1))) / math.sqrt(confirm_n)
-    needs = np.where(fresh, margin + SEARCH_SAFETY_SE / math.sqrt(n), margin)
-    bad = np.zeros(judged[0].mean.size, dtype=bool)
+    t_n = float(stats.t.ppf(level, max(n - 1, 1)))
+    safe = np.where(fresh, margin + SEARCH_SAFETY_SE / math.sqrt(n), margin)
+    short = np.zeros(judged[0].mean.size, dtype=bool)
+    unsure = np.zeros(judged[0].mean.size, dtype=bool)
     for j in judged:
         empty = j.replications == 0
         with np.errstate(invalid="ignore"):
-            kept = empty | (j.margin - needs * j.sd >= -1e-9)
-        bad |= ~kept  # NaN spread (one replication with calls): not kept
-    return bad
+            hopeless = ~empty & (j.margin + t_n * j.sd / math.sqrt(n) < margin * j.sd)
+            clear = empty | (j.margin - margin * j.sd >= -1e-9)  # NaN spread: not clear
+            safely = empty | (j.margin - safe * j.sd >= -1e-9)
+        short |= hopeless | (~clear & (n >= cap))
+        unsure |= ~safely & (n < cap)
+    return short, unsure & ~short
 
 
 def _row(step: str, staff: np.ndarray, hours: float, n: int, judged: list[Judgement]) -> dict:
@@ -241,15 +254,25 @@ def search_staffing(
     for round_ in range(max_rounds):
         step(f"search round {round_ + 1}: simulating {n} replications")
         judged = _judged(trials.run(staff, n, seed), confidence)
-        short = _short(judged, n, confirm_n, confidence.level, fresh)
+        short, unsure = _sorted(judged, n, cap, confirm_n, confidence.level, fresh)
         iterations.append(_row(f"search-{round_ + 1}", staff, hours, n, judged))
-        log.info("search round %d: %d intervals short at %d replications", round_, short.sum(), n)
+        log.info(
+            "search round %d: %d intervals short, %d unsure at %d replications",
+            round_ + 1, short.sum(), unsure.sum(), n,
+        )  # fmt: skip
+        if not short.any():
+            if not unsure.any():
+                break  # every interval clear
+            # Doubling, only the new replications simulated: most settle on the way.
+            n = min(cap, 2 * n)
+            fresh = unsure
+            continue
         grown = add_one(short)
-        if not short.any() or np.array_equal(grown, staff):
-            break  # every interval likely to hold, or at max_staff where short
-        fresh = grown != staff
+        if np.array_equal(grown, staff):
+            break  # at max_staff where short
+        fresh = (grown != staff) | unsure
         staff = grown
-        if short.sum() <= FEW_SHORT * staff.size:
+        if short.sum() <= FEW_SHORT * staff.size and not unsure.any():
             # A last few, each clear of the rest: the confirmation judges them with
             # everything else, rather than a search round of their own.
             break

@@ -255,8 +255,8 @@ def test_search_adds_where_needed_in_a_few_rounds_and_confirms_on_fresh_seeds() 
     assert extra.min() >= 1 and extra.max() <= 2
     assert np.mean(extra == 1) >= 0.9
     search_rounds = [c for c in trials.calls if c[1] == 1]
-    assert len(search_rounds) <= 5
-    assert {c[0] for c in search_rounds} == {SEARCH_REPLICATIONS}
+    assert len(search_rounds) <= 6  # two short each time, then the unsure settled
+    assert {c[0] for c in search_rounds} <= {SEARCH_REPLICATIONS, 2 * SEARCH_REPLICATIONS}
     fresh = [c for c in trials.calls if c[1] != 1]
     assert fresh and {c[0] for c in fresh} == {2 * Confidence().max_replications}
     confirmation = verified.verification.query("stage == 'confirmation'")
