@@ -12,7 +12,7 @@ patience) says meet every target. The loads come from :mod:`sim.planning.load`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +149,8 @@ def erlang_staff(
     aht_s: float,
     targets: Sequence[tuple[Target, float, float | None]],
     max_staff: int,
+    floor: int = 1,
+    hint: int | None = None,
 ) -> int:
     """Smallest number of handlers for which Erlang C/A meets every target.
 
@@ -164,11 +166,17 @@ def erlang_staff(
         patience in seconds (``None``: Erlang C, callers never hang up).
     max_staff
         Largest number to consider.
+    floor
+        Fewest to consider: the result is the larger of this and the smallest
+        number meeting every target.
+    hint
+        A guess at the answer (the neighbouring interval's, say): the search
+        steps from it, so a good guess costs two or three Erlang evaluations.
 
     Returns
     -------
     int
-        At least 1.
+        At least ``floor`` (and 1).
 
     Raises
     ------
@@ -176,7 +184,8 @@ def erlang_staff(
         If ``max_staff`` handlers do not meet some target.
     """
     rate_per_hour = load / aht_s * SECONDS_PER_HOUR
-    need = 1
+    need = max(1, floor)
+    guess = min(math.ceil(load) + 1, max_staff) if hint is None else hint
     for target, answer_target_s, patience_s in targets:
         wait_s = answer_target_s if target.metric == "answered_within_target" else target.value
         if target.metric == "answer_time" and target.stat == "mean":
@@ -188,7 +197,7 @@ def erlang_staff(
 
         if meets(need):
             continue
-        found = smallest_meeting(meets, need, min(math.ceil(load) + 1, max_staff), max_staff)
+        found = _smallest_from(meets, need, guess, max_staff)
         if found is None:
             raise ValueError(
                 f"{target} is not reachable with {max_staff} handlers at an offered load "
@@ -199,13 +208,18 @@ def erlang_staff(
 
 
 def erlang_requirement(
-    setup: PoolSetup, loads: np.ndarray, aht_s: np.ndarray, max_staff: int
+    setup: PoolSetup,
+    loads: np.ndarray,
+    aht_s: np.ndarray,
+    max_staff: int,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Erlang requirement per interval at the given offered loads.
 
     The pool's calls are taken together (one queue with the load-weighted
     handling time); each target is judged with its own channel's answer target
-    and patience.
+    and patience. With ``floor`` (per interval), never fewer than that: the
+    same as ``np.maximum(floor, erlang_requirement(...))``, found faster.
 
     Raises
     ------
@@ -217,9 +231,12 @@ def erlang_requirement(
         queue = _first_queue(setup, target.segment)
         targets.append((target, queue.answer_target_s, queue.patience_s))
     staff = np.empty(len(loads), dtype=np.int64)
+    hint: int | None = None
     for i, (load, aht) in enumerate(zip(loads, aht_s, strict=True)):
+        least = 1 if floor is None else int(floor[i])
         try:
-            staff[i] = erlang_staff(float(load), float(aht), targets, max_staff)
+            # The neighbouring interval's answer is a close guess: loads change slowly.
+            staff[i] = hint = erlang_staff(float(load), float(aht), targets, max_staff, least, hint)
         except ValueError as exc:
             raise InputError(
                 [
@@ -232,6 +249,32 @@ def erlang_requirement(
                 ]
             ) from None
     return staff
+
+
+def _smallest_from(meets: Callable[[int], bool], below: int, guess: int, limit: int) -> int | None:
+    """Smallest whole number in ``(below, limit]`` for which monotone ``meets`` holds.
+
+    Steps from ``guess`` (a few steps either way), then leaves it to the
+    galloping search of :func:`sim.analytic.smallest_meeting`.
+    """
+    at = min(max(guess, below + 1), limit)
+    if meets(at):
+        for _ in range(_STEPS):
+            if at - 1 <= below or not meets(at - 1):
+                return at
+            at -= 1
+        return smallest_meeting(meets, below, at, limit)
+    for _ in range(_STEPS):
+        if at >= limit:
+            return None
+        at += 1
+        if meets(at):
+            return at
+    return smallest_meeting(meets, at, at + 1, limit)
+
+
+#: Steps from a guess before the galloping search takes over.
+_STEPS = 4
 
 
 def _first_queue(setup: PoolSetup, segment: str) -> QueueInfo:

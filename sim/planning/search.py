@@ -1,33 +1,41 @@
-"""The staffing search: simulate, add staff or replications where a target is not yet sure, confirm.
+"""The staffing search: simulate, add staff where a target is not yet safe, confirm.
 
 Shared by handler (:mod:`sim.planning.staffing`) and unit
 (:mod:`sim.planning.unit_staffing`) staffing. Starting from the analytic
-requirement, every round simulates the staffing (replications ``0 .. n-1`` of
-the scenario's seed, so every staffing is tried on the same calls: common
-random numbers) and judges each interval at the stated confidence
+requirement, every round simulates the staffing on the same replications
+(``0 .. n-1`` of the scenario's seed, ``n`` = :data:`SEARCH_REPLICATIONS`
+unless ``max_replications`` is lower: common random numbers, so two staffings
+differ only where their staff do) and looks at each interval's mean and spread
 (:func:`sim.planning.verification.judge_intervals`):
 
-* an interval that holds every target is left alone;
-* one shown short of a target at the same confidence (even the other
-  one-sided bound is on the wrong side), or still undecided at
-  ``max_replications``, gets one more handler or unit, and the round is
-  repeated;
-* when no interval is short but some are undecided (neither bound settles
-  it), replications are added to the same staffing -- only the new ones are
-  simulated -- doubling, up to ``max_replications``; then the round is judged
-  again.
+* an interval whose mean clears every target by what the confirmation's
+  one-sided bound will need, plus :data:`SEARCH_SAFETY_SE` standard errors
+  of the search's own mean, is kept as it is;
+* one that even the upper bound of its mean shows short of that gets one more
+  handler or unit at once -- no replications are spent on an interval that
+  would at best only just hold -- and the round is repeated;
+* the rest are unsure: when no interval is short, replications are added to
+  the same staffing (doubling, only the new ones simulated, up to
+  ``max_replications``, where an unsure interval whose mean does not clear the
+  confirmation's margin gets one more after all).
 
-When every interval holds, a **confirmation run** simulates the staffing on
-fresh seeds (no replication the search saw) with more replications
-(``confirm_factor`` times, at least ``min_confirm``): the search picked
-intervals whose replications happened to look good, and the fresh seeds take
-that selection away. Only if every interval holds every target there too is
-the staffing reported as verified. Otherwise the intervals that failed get one
-more and the confirmation is repeated on the same fresh seeds (at most
-``max_confirmations`` times; the same random numbers, so the intervals that
-held are very nearly unchanged -- more staff nearby only helps -- and the
-corrected ones are judged anew), and if it still
-fails the result says so.
+An interval kept in an earlier round, whose figures moved only because a
+neighbour got more, stays kept while its mean still clears the confirmation's
+margin, so the search ends in a few rounds instead of chasing intervals on
+the edge; and when a round gives one more to at most :data:`FEW_SHORT` of the
+intervals and none is unsure, the confirmation judges them without another
+search round.
+
+Then a **confirmation run** simulates the staffing on fresh seeds (no
+replication the search saw) with ``confirm_factor`` times ``max_replications``
+(at least ``min_confirm``): the search picked intervals whose replications
+happened to look good, and the fresh seeds take that selection away. Only if
+every interval holds every target there -- its one-sided bound on the right
+side -- is the staffing reported as verified. Otherwise the intervals that
+failed get one more (two where even the mean missed; one also where the bound
+held by a hair, :data:`EDGE`, since the staff added nearby moves every figure a
+little) and the confirmation is repeated on the same fresh seeds (at most
+``max_confirmations`` times); if it still fails the result says so.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.config import Roster, Scenario
 from sim.planning.targets import Target
@@ -60,8 +69,30 @@ from sim.runs.replicate import Reducer
 
 log = logging.getLogger(__name__)
 
+#: Replications per staffing in the search, unless ``--max-replications`` is lower.
+SEARCH_REPLICATIONS = 10
+#: Standard errors of the search's mean an interval must be clear by, beyond
+#: what the confirmation's bound will need, to be kept without one more.
+SEARCH_SAFETY_SE = 1.0
+#: When a search round gives one more to at most this share of the intervals,
+#: the search ends there and the confirmation judges them.
+FEW_SHORT = 0.02
+#: After a failed confirmation, an interval whose bound cleared its target by
+#: less than this share of its half-width gets one more too.
+EDGE = 0.1
+
 #: Figures of a target per replication (rows) and interval (columns), from reduced runs.
 Figures = Callable[[Sequence[Any]], list[tuple[Target, np.ndarray]]]
+
+
+def stacked(targets: Sequence[Target]) -> Figures:
+    """:data:`Figures` from replications reduced by :class:`sim.planning.figures.FiguresReducer`."""
+
+    def figures(runs: Sequence[Any]) -> list[tuple[Target, np.ndarray]]:
+        table = np.stack([np.asarray(run) for run in runs])  # replications x targets x intervals
+        return [(target, table[:, k, :]) for k, target in enumerate(targets)]
+
+    return figures
 
 
 def fresh_seed(seed: int, attempt: int) -> int:
@@ -118,12 +149,40 @@ def _judged(figures: list[tuple[Target, np.ndarray]], confidence: Confidence) ->
     return [judge_intervals(target, per_run, confidence) for target, per_run in figures]
 
 
-def _short(judged: list[Judgement], n: int, cap: int) -> np.ndarray:
-    """Intervals short of some target: shown short, or still not held at ``cap`` replications."""
-    bad = np.zeros(judged[0].mean.size, dtype=bool)
+def _sorted(
+    judged: list[Judgement], n: int, cap: int, confirm_n: int, level: float, fresh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals to give one more now (short), and intervals not yet clear (unsure).
+
+    The confirmation's bound will need the mean to clear the target by
+    ``t s / sqrt(confirm_n)`` (the ``t`` of ``confirm_n`` replications). An
+    interval is *short* when even the upper one-sided bound of its mean on the
+    search's ``n`` replications falls below that: it gets one more at once, no
+    replications being spent on an interval that would at best only just hold.
+    One whose staffing is new (``fresh``: not yet judged clear at it) is clear
+    when its mean clears that margin by :data:`SEARCH_SAFETY_SE` standard errors
+    of its own more (``s / sqrt(n)``), so that it is likely to hold on fresh
+    seeds too and the confirmation seldom has to be repeated; one judged clear
+    before, whose figures moved only because a neighbour got more, needs only
+    the confirmation's margin (otherwise every round would find a few intervals
+    on the edge and the search would never end). Anything else is *unsure*:
+    more replications, not more staff, settle it -- up to ``cap``, where one
+    whose mean does not clear the confirmation's margin is short after all.
+    """
+    margin = float(stats.t.ppf(level, max(confirm_n - 1, 1))) / math.sqrt(confirm_n)
+    t_n = float(stats.t.ppf(level, max(n - 1, 1)))
+    safe = np.where(fresh, margin + SEARCH_SAFETY_SE / math.sqrt(n), margin)
+    short = np.zeros(judged[0].mean.size, dtype=bool)
+    unsure = np.zeros(judged[0].mean.size, dtype=bool)
     for j in judged:
-        bad |= j.refuted | (~j.held & (n >= cap))
-    return bad
+        empty = j.replications == 0
+        with np.errstate(invalid="ignore"):
+            hopeless = ~empty & (j.margin + t_n * j.sd / math.sqrt(n) < margin * j.sd)
+            clear = empty | (j.margin - margin * j.sd >= -1e-9)  # NaN spread: not clear
+            safely = empty | (j.margin - safe * j.sd >= -1e-9)
+        short |= hopeless | (~clear & (n >= cap))
+        unsure |= ~safely & (n < cap)
+    return short, unsure & ~short
 
 
 def _row(step: str, staff: np.ndarray, hours: float, n: int, judged: list[Judgement]) -> dict:
@@ -146,11 +205,11 @@ def search_staffing(
     interval_minutes: int,
     confidence: Confidence,
     max_rounds: int = 12,
-    max_confirmations: int = 3,
+    max_confirmations: int = 4,
     max_staff: int | None = None,
     step: Callable[[str], None] = lambda text: None,
 ) -> Verified:
-    """Search from ``staff`` until every interval holds every target, then confirm.
+    """Search from ``staff`` until every interval is likely to hold every target, then confirm.
 
     Parameters
     ----------
@@ -162,13 +221,14 @@ def search_staffing(
         The scenario's seed (the search's replications); the confirmation
         runs use :func:`fresh_seed` of it.
     start_replications
-        Replications per staffing to begin with (at least 3).
+        Replications per staffing in the search: at least this, and at least
+        :data:`SEARCH_REPLICATIONS`, but not more than ``max_replications``.
     interval_minutes
         Staffing interval, minutes.
     confidence
         Level, tolerance and replication limits.
     max_rounds
-        Simulation rounds of the search at most (each one adds staff or replications).
+        Simulation rounds of the search at most (each one adds staff).
     max_confirmations
         Confirmation runs at most.
     max_staff
@@ -177,40 +237,49 @@ def search_staffing(
         Called with a short description before each simulation (progress).
     """
     hours = interval_minutes / 60
-    cap = max(confidence.max_replications, start_replications, 3)
-    n = max(3, start_replications)
+    cap = max(confidence.max_replications, 3)
+    n = min(cap, max(3, start_replications, SEARCH_REPLICATIONS))
+    confirm_n = max(confidence.min_confirm, math.ceil(confidence.confirm_factor * cap))
     staff = np.asarray(staff, dtype=np.int64).copy()
     iterations: list[dict[str, object]] = []
 
-    def add_one(where: np.ndarray) -> np.ndarray:
-        more = staff.copy()
-        more[where] += 1
+    def add_one(where: np.ndarray, twice: np.ndarray | None = None) -> np.ndarray:
+        more = staff + where.astype(np.int64)
+        if twice is not None:
+            more += twice.astype(np.int64)
         return more if max_staff is None else np.minimum(more, max_staff)
 
     judged: list[Judgement] = []
+    fresh = np.ones(staff.size, dtype=bool)
     for round_ in range(max_rounds):
         step(f"search round {round_ + 1}: simulating {n} replications")
         judged = _judged(trials.run(staff, n, seed), confidence)
-        short = _short(judged, n, cap)
+        short, unsure = _sorted(judged, n, cap, confirm_n, confidence.level, fresh)
         iterations.append(_row(f"search-{round_ + 1}", staff, hours, n, judged))
-        log.info("search round %d: %d intervals short at %d replications", round_, short.sum(), n)
-        if short.any():
-            grown = add_one(short)
-            if np.array_equal(grown, staff):
-                break  # at max_staff everywhere short: nothing more to try
-            staff = grown
+        log.info(
+            "search round %d: %d intervals short, %d unsure at %d replications",
+            round_ + 1, short.sum(), unsure.sum(), n,
+        )  # fmt: skip
+        if not short.any():
+            if not unsure.any():
+                break  # every interval clear
+            # Doubling, only the new replications simulated: most settle on the way.
+            n = min(cap, 2 * n)
+            fresh = unsure
             continue
-        if not any(j.close.any() for j in judged) or n >= cap:
+        grown = add_one(short)
+        if np.array_equal(grown, staff):
+            break  # at max_staff where short
+        fresh = (grown != staff) | unsure
+        staff = grown
+        if short.sum() <= FEW_SHORT * staff.size and not unsure.any():
+            # A last few, each clear of the rest: the confirmation judges them with
+            # everything else, rather than a search round of their own.
             break
-        # Doubling, not straight to the cap: most undecided intervals settle on the
-        # way, and those shown short get staff at fewer replications.
-        n = int(min(cap, 2 * n))
     search_rows = verification_frame(judged, interval_minutes, "fmmw", "search", confidence)
 
     confirmed = False
-    confirm_n = 0
     confirmation = pd.DataFrame()
-    confirm_n = max(confidence.min_confirm, math.ceil(confidence.confirm_factor * n))
     for attempt in range(max_confirmations):
         step(f"confirmation run {attempt + 1}: {confirm_n} replications on fresh seeds")
         judged = _judged(trials.run(staff, confirm_n, fresh_seed(seed, 0)), confidence)
@@ -219,14 +288,25 @@ def search_staffing(
         )
         iterations.append(_row(f"confirm-{attempt + 1}", staff, hours, confirm_n, judged))
         failed = np.zeros(staff.size, dtype=bool)
+        missed = np.zeros(staff.size, dtype=bool)
+        on_edge = np.zeros(staff.size, dtype=bool)
         for j in judged:
             failed |= ~j.held
+            missed |= ~j.held & (j.margin < 0)
+            half = np.abs(j.mean - j.bound)
+            with np.errstate(invalid="ignore"):
+                on_edge |= j.held & (j.margin - half < EDGE * half)
         if not failed.any():
             confirmed = True
             break
         log.info("confirmation %d: %d intervals not held", attempt + 1, failed.sum())
         if attempt + 1 < max_confirmations:
-            staff = add_one(failed)
+            # Every repeat of the confirmation costs as much as the first, so the
+            # repeat should hold: two more where even the mean misses (one more
+            # seldom clears it by the margin the bound needs), and one more where
+            # the bound held by a hair -- the staff added nearby moves every
+            # figure a little, and one of those would otherwise tip over.
+            staff = add_one(failed | on_edge, missed)
     verification = pd.concat([search_rows, confirmation], ignore_index=True)
     return Verified(staff, verification, iterations, confirmed, n, confirm_n)
 

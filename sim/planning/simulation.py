@@ -20,7 +20,6 @@ from sim.config import SECONDS_PER_MINUTE, Scenario
 from sim.model.records import CallOutcome, Grade
 from sim.model.replication import ReplicationOutput
 from sim.runs.executors import Executor
-from sim.runs.pipeline import simulate
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,8 @@ def simulate_calls(
     seed: int | None = None,
 ) -> list[PoolCalls]:
     """``replications`` replications (0, 1, ...) of ``seed`` (default the scenario's), in order."""
+    from sim.runs.pipeline import simulate  # here: the reducers above go to workers without it
+
     update = {"replications": replications} | ({} if seed is None else {"seed": seed})
     runs = simulate(
         [scenario.model_copy(update=update)],
@@ -142,6 +143,8 @@ def simulate_incidents(
     seed: int | None = None,
 ) -> list[AreaIncidents]:
     """``replications`` replications (0, 1, ...) of ``seed`` (default the scenario's), in order."""
+    from sim.runs.pipeline import simulate  # here: the reducers above go to workers without it
+
     update = {"replications": replications} | ({} if seed is None else {"seed": seed})
     runs = simulate(
         [scenario.model_copy(update=update)],

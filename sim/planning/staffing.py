@@ -38,24 +38,21 @@ the pool's shrinkage back (``available = round(rostered * (1 - shrinkage))``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from sim.analytic import erlang_a_figures
-from sim.catalogue import PERCENTILES
 from sim.config import Scenario
-from sim.metrics.windows import in_period, interval_of
+from sim.planning.figures import FiguresReducer, PoolFigures
 from sim.planning.load import expected_offered_load, sipp_loads
 from sim.planning.pool import PoolSetup, erlang_requirement
-from sim.planning.search import TrialRunner, finish, search_staffing
-from sim.planning.simulation import PoolCalls, PoolCallsReducer
-from sim.planning.targets import Target
+from sim.planning.search import TrialRunner, finish, search_staffing, stacked
+from sim.planning.simulation import PoolCallsReducer
 from sim.planning.verification import (
     Confidence,
     Estimate,
     StaffingResult,
-    interval_percentiles,
     rostered_for,
 )
 from sim.runs.executors import Executor
@@ -103,43 +100,12 @@ def redial_load(
     return extra
 
 
-def interval_figures(run: PoolCalls, setup: PoolSetup, target: Target) -> np.ndarray:
-    """One replication's figure for a target in each interval of the week (NaN: no calls)."""
-    inside = in_period(run.arrival_s, run.horizon_s)
-    inside &= np.isin(run.ref, list(setup.segments[target.segment]))
-    slot = interval_of(run.arrival_s[inside], setup.interval_minutes)
-    n = setup.intervals
-    offered = np.bincount(slot, minlength=n).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if target.metric == "answered_within_target":
-            hits = np.bincount(slot, weights=run.within[inside], minlength=n)
-            return np.where(offered > 0, 100.0 * hits / offered, np.nan)
-        if target.metric == "abandoned":
-            hits = np.bincount(slot, weights=run.abandoned[inside], minlength=n)
-            return np.where(offered > 0, 100.0 * hits / offered, np.nan)
-        answered = run.answered[inside]
-        waits, slots = run.wait_s[inside][answered], slot[answered]
-        if target.stat == "mean":
-            total = np.bincount(slots, weights=waits, minlength=n)
-            counted = np.bincount(slots, minlength=n)
-            return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slots, waits, n, PERCENTILES[target.stat])
-
-
-def pool_figures(setup: PoolSetup) -> Callable[[Sequence[PoolCalls]], list]:
-    """Each target's figure per replication (rows) and interval (columns), from the pool's calls."""
-
-    def figures(runs: Sequence[PoolCalls]) -> list[tuple[Target, np.ndarray]]:
-        return [
-            (target, np.vstack([interval_figures(run, setup, target) for run in runs]))
-            for target in setup.targets
-        ]
-
-    return figures
-
-
 def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
-    """Trial staffings of the pool, simulated on the contact side of the scenario only."""
+    """Trial staffings of the pool, simulated on the contact side of the scenario only.
+
+    Each replication is reduced to the targets' figures per interval in the
+    worker that ran it (:class:`sim.planning.figures.FiguresReducer`).
+    """
     base = contact_only(setup.scenario)
 
     def build(staff: np.ndarray) -> Scenario:
@@ -147,8 +113,8 @@ def pool_trials(setup: PoolSetup, executor: Executor | None) -> TrialRunner:
 
     return TrialRunner(
         build,
-        PoolCallsReducer(tuple(setup.refs())),
-        pool_figures(setup),
+        FiguresReducer(PoolCallsReducer(tuple(setup.refs())), PoolFigures.of(setup)),
+        stacked(setup.targets),
         executor,
         f"{setup.scenario.name} staffing",
     )
@@ -177,9 +143,7 @@ def pool_estimate(setup: PoolSetup, max_staff: int = 2000, max_iterations: int =
         if converged:
             break
         previous, extra = extra, redial_load(setup, staff, first_load + extra, sipp_aht)
-        proposed = np.maximum(
-            erlang_requirement(setup, first_load + extra, sipp_aht, max_staff), staff
-        )
+        proposed = erlang_requirement(setup, first_load + extra, sipp_aht, max_staff, staff)
         changed = int(np.sum(proposed != staff))
         iterations.append(
             {

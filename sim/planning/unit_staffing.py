@@ -35,19 +35,17 @@ is the requirement.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
-from sim.catalogue import PERCENTILES
 from sim.config import Scenario
-from sim.metrics.windows import interval_of
 from sim.planning.area import AreaSetup, erlang_units
+from sim.planning.figures import AreaFigures, FiguresReducer
 from sim.planning.load import area_offered_load
-from sim.planning.search import TrialRunner, finish, search_staffing
-from sim.planning.simulation import AreaIncidents, AreaIncidentsReducer
-from sim.planning.targets import Target
-from sim.planning.verification import Confidence, Estimate, StaffingResult, interval_percentiles
+from sim.planning.search import TrialRunner, finish, search_staffing, stacked
+from sim.planning.simulation import AreaIncidentsReducer
+from sim.planning.verification import Confidence, Estimate, StaffingResult
 from sim.runs.executors import Executor
 from sim.scenarios.staffing import with_area_units
 
@@ -64,42 +62,18 @@ def with_units(setup: AreaSetup, units: np.ndarray | int) -> Scenario:
     )
 
 
-def area_interval_figures(
-    run: AreaIncidents, setup: AreaSetup, target: Target, grade: int
-) -> np.ndarray:
-    """One replication's figure for a target in each interval of the week (NaN: no incidents)."""
-    inside = (run.ready_s >= 0) & (run.ready_s < run.horizon_s) & (run.grade == grade)
-    slot = interval_of(run.ready_s[inside], setup.interval_minutes)
-    n = setup.intervals
-    values = run.dispatch_min if target.metric == "dispatch_delay" else run.attendance_min
-    values = values[inside]
-    if target.metric == "attended_within_target":
-        hits = np.bincount(slot, weights=values <= setup.within_min[grade], minlength=n)
-        counted = np.bincount(slot, minlength=n).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(counted > 0, 100.0 * hits / counted, np.nan)
-    finite = np.isfinite(values)
-    values, slot = values[finite], slot[finite]
-    if target.stat == "mean":
-        total = np.bincount(slot, weights=values, minlength=n)
-        counted = np.bincount(slot, minlength=n)
-        return np.where(counted > 0, total / np.maximum(counted, 1), np.nan)
-    return interval_percentiles(slot, values, n, PERCENTILES[target.stat])
-
-
 def area_trials(setup: AreaSetup, executor: Executor | None) -> TrialRunner:
-    """Trial unit rosters of the area, simulated through the run pipeline."""
+    """Trial unit rosters of the area, simulated through the run pipeline.
 
-    def figures(runs: Sequence[AreaIncidents]) -> list[tuple[Target, np.ndarray]]:
-        return [
-            (target, np.vstack([area_interval_figures(run, setup, target, grade) for run in runs]))
-            for target, grade in zip(setup.targets, setup.target_grades, strict=True)
-        ]
-
+    Each replication is reduced to the targets' figures per interval in the
+    worker that ran it (:class:`sim.planning.figures.FiguresReducer`).
+    """
     return TrialRunner(
         lambda units: with_units(setup, units),
-        AreaIncidentsReducer((setup.force_id, setup.area_id)),
-        figures,
+        FiguresReducer(
+            AreaIncidentsReducer((setup.force_id, setup.area_id)), AreaFigures.of(setup)
+        ),
+        stacked(setup.targets),
         executor,
         f"{setup.scenario.name} unit staffing",
     )

@@ -52,7 +52,7 @@ class Confidence:
     max_replications
         Most replications per staffing tried in the search.
     confirm_factor
-        The confirmation run has this many times the search's final replications.
+        The confirmation run has this many times ``max_replications``.
     min_confirm
         ... and at least this many.
     """
@@ -84,6 +84,8 @@ class Judgement:
     refuted: np.ndarray
     close: np.ndarray
     needed: np.ndarray
+    sd: np.ndarray  # standard deviation across replications (NaN with fewer than two)
+    margin: np.ndarray  # how far the mean is on the right side of the target less tolerance
 
 
 def judge_intervals(target: Target, per_run: np.ndarray, confidence: Confidence) -> Judgement:
@@ -121,7 +123,7 @@ def judge_intervals(target: Target, per_run: np.ndarray, confidence: Confidence)
             np.ceil((t * sd / np.where(margin > 0, margin, 1.0)) ** 2),
             np.inf,
         )
-    return Judgement(target, mean, mean - sign * half, n, held, refuted, close, needed)
+    return Judgement(target, mean, mean - sign * half, n, held, refuted, close, needed, sd, margin)
 
 
 def verification_frame(
@@ -197,37 +199,6 @@ def interval_label(index: int, interval_minutes: int) -> str:
         f"{day} {start % 1440 // 60:02d}:{start % 60:02d}-"
         f"{end % 1440 // 60 if end % 1440 else 24:02d}:{end % 60:02d}"
     )
-
-
-def interval_percentiles(slots: np.ndarray, values: np.ndarray, n: int, q: float) -> np.ndarray:
-    """Percentile ``q`` (0..100) of the values falling in each of ``n`` intervals.
-
-    Parameters
-    ----------
-    slots
-        Interval of each value (0 .. ``n - 1``).
-    values
-        The values (e.g. waits, seconds, or attendance times, minutes).
-    n
-        Intervals in a week.
-    q
-        The percentile, 0..100.
-
-    Returns
-    -------
-    numpy.ndarray
-        One figure per interval, in the values' unit (NaN: no values there).
-    """
-    result = np.full(n, np.nan)
-    order = np.argsort(slots, kind="stable")
-    sorted_slots, sorted_values = slots[order], values[order]
-    cuts = np.flatnonzero(np.diff(sorted_slots)) + 1
-    for group_slots, group in zip(
-        np.split(sorted_slots, cuts), np.split(sorted_values, cuts), strict=True
-    ):
-        if group.size:
-            result[group_slots[0]] = np.percentile(group, q)
-    return result
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,38 @@ def test_roster_keeps_to_max_starts_and_reports_paid_hours(tmp_path: Path) -> No
     block = yaml.safe_load((out / "roster.yaml").read_text())["roster"]
     assert len({s["start"] for s in block["shifts"]}) <= 3
     assert "paid hours" in result.output and "on the requirement's" in result.output
+
+
+def test_demo_default_roster_uses_its_own_shift_times_and_max_starts(tmp_path: Path) -> None:
+    """No ``--shifts``: the demo is rostered on its own shifts' start times and lengths only.
+
+    End to end on the demo itself (one week, a short search: the roster's
+    shape, not the requirement's precision, is under test): at most
+    ``--max-starts`` distinct start times, all of them the scenario's, each
+    shift as long as the scenario's, and the paid hours reported against the
+    requirement's minimum and the current roster.
+    """
+    demo = load_scenario(DEMO)
+    own = {(s.start, s.length_hours) for s in demo.handler_pools["contact_centre"].roster.shifts}
+    assert len({start for start, _ in own}) == 4  # early, middle, late, night
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["staff", DEMO, "--pool", "contact_centre", "--target", "answered_within_target:999>=90",
+         "--set", "days=7", "--set", "warmup_days=1", "--set", "replications=2",
+         "--max-replications", "3", "--max-starts", "3", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shifts = load_scenario(out / "scenario.yaml").handler_pools["contact_centre"].roster.shifts
+    used = {(s.start, s.length_hours) for s in shifts}
+    assert used <= own, used
+    assert len({start for start, _ in used}) <= 3
+    paid = re.search(r"([\d,.]+) paid hours, \+[\d.]+% on the requirement's ([\d,.]+) "
+                     r"\(current roster ([\d,.]+)\)", result.output)  # fmt: skip
+    assert paid, result.output
+    hours = sum(s.count * s.length_hours * len(s.days) for s in shifts)
+    assert float(paid.group(1).replace(",", "")) == pytest.approx(hours)
+    assert "roster from the scenario's own shifts" in result.output
+    # The roster covers the rostered requirement in every interval.
+    requirement = pd.read_csv(out / "requirement.csv")
+    assert (requirement["rostered_cover"] >= requirement["required_rostered"]).all()

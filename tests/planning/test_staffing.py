@@ -201,3 +201,16 @@ def test_analytic_redial_load_matches_the_simulated_redials() -> None:
     # Erlang A per interval against the simulated redials, over the week: within a fifth.
     assert analytic.sum() == pytest.approx(simulated.sum(), rel=0.2)
     assert analytic.sum() > 1.0
+
+
+def test_erlang_staff_from_a_guess_or_a_floor_is_the_same_number() -> None:
+    """Stepping from a hint, or starting at a floor, changes the work, never the answer."""
+    target = parse_target("answered_within_target:101>=80")
+    targets = [(target, 20.0, 300.0)]
+    for load in (0.3, 2.5, 9.0, 40.0, 120.0):
+        plain = erlang_staff(load, 300.0, targets, 1000)
+        for hint in (1, plain - 7, plain - 1, plain, plain + 1, plain + 9, 1000):
+            assert erlang_staff(load, 300.0, targets, 1000, hint=max(hint, 1)) == plain
+        for floor in (1, plain - 3, plain, plain + 4):
+            floored = erlang_staff(load, 300.0, targets, 1000, floor=max(floor, 1), hint=plain)
+            assert floored == max(plain, floor)
