@@ -50,6 +50,9 @@ class GeographyRecords:
         label ``<station>.<k>`` (the k-th unit created at that station).
     unit_present_s
         Seconds each unit was on duty in the measured period.
+    unit_home_beat
+        Per unit id: the beat it waits in when free (its station's, or its
+        patrol beat with ``patrol: home_beat``; -1: no station).
     """
 
     beat_id: list[str]
@@ -72,6 +75,7 @@ class GeographyRecords:
     unit_station: np.ndarray
     unit_label: list[str]
     unit_present_s: np.ndarray
+    unit_home_beat: np.ndarray
 
     def incident_columns(self) -> pd.DataFrame:
         """The incident records' geography columns: ``beat``, ``origin_beat``,
