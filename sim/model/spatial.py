@@ -72,7 +72,7 @@ from sim.model.events import Callback, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 from sim.model.response import AreaState, ResponseSystem, Unit
-from sim.model.spatial_records import GeographyRecords, place_fields
+from sim.model.spatial_records import GeographyRecords, incident_places, place_fields
 from sim.model.spatial_state import BorderState, Draws, SpatialForce, StationState, UnitPlace
 from sim.model.streams import Streams
 
@@ -412,31 +412,6 @@ class SpatialResponseSystem(ResponseSystem):
 
     def geography_records(self, scenario: Scenario) -> GeographyRecords:
         """Where every incident and unit was, in the order of the incident records."""
-        table = self.incidents
-        n = len(table)
-        beat = np.full(n, -1, dtype=np.int64)
-        origin_beat = np.full(n, -1, dtype=np.int64)
-        origin_station = np.full(n, -1, dtype=np.int64)
-        expected = np.full(n, np.nan)
-        travel = np.full(n, np.nan)
-        lost = np.zeros(n, dtype=bool)
-        if self.beat_of:
-            rows = np.fromiter(self.beat_of, np.int64)
-            ids = table.record_ids(rows)
-            keep = ids >= 0
-            beat[ids[keep]] = np.fromiter(self.beat_of.values(), np.int64)[keep]
-        if self.origin_of:
-            rows = np.fromiter(self.origin_of, np.int64)
-            ids = table.record_ids(rows)
-            values = np.array(list(self.origin_of.values()), dtype=float).reshape(-1, 4)
-            keep = ids >= 0
-            origin_beat[ids[keep]] = values[keep, 0].astype(np.int64)
-            origin_station[ids[keep]] = values[keep, 1].astype(np.int64)
-            expected[ids[keep]] = values[keep, 2]
-            travel[ids[keep]] = values[keep, 3]
-        if self.lost:
-            ids = table.record_ids(sorted(self.lost))
-            lost[ids[ids >= 0]] = True
         unit_station = np.full(len(self.units), -1, dtype=np.int64)
         unit_home = np.full(len(self.units), -1, dtype=np.int64)
         unit_present = np.zeros(len(self.units))
@@ -453,12 +428,7 @@ class SpatialResponseSystem(ResponseSystem):
                 self._travel_day,
                 [(station.station_id, station.beat) for station in self.stations],
             ),
-            incident_beat=beat,
-            incident_origin_beat=origin_beat,
-            incident_origin_station=origin_station,
-            incident_lost=lost,
-            incident_expected_travel_s=expected,
-            incident_travel_s=travel,
+            **incident_places(self.incidents, self.beat_of, self.origin_of, self.lost),
             unit_station=unit_station,
             unit_home_beat=unit_home,
             unit_label=labels,

@@ -128,10 +128,14 @@ def test_border_travel_is_the_shortest_path_over_the_border_roads() -> None:
     assert cube[0, ids.index("w41"), n + eids.index("e11")] == pytest.approx(4.88)
 
 
-def test_borderless_grade1_never_sends_a_farther_free_unit_than_the_nearest_of_both_forces() -> (
-    None
-):
+@pytest.mark.parametrize("grade2", [False, True])
+def test_borderless_dispatch_never_sends_a_farther_free_unit_than_the_nearest_of_both_forces(
+    grade2: bool,
+) -> None:
+    """A grade 1 (and a grade 2 with ``border_travel.grade2``) dispatched at once takes
+    the nearest free unit of either force; a grade 2 otherwise its own force's nearest."""
     raw = _borderless(_one_area_per_force(_raw()), True, divert_from_grade2=False)
+    raw["border_travel"]["grade2"] = grade2
     scenario = scenario_from_dict(raw)
     output = run_replication(scenario, 0)
     cube = border_minutes(scenario.border_travel, scenario.forces) * 60.0
@@ -143,12 +147,12 @@ def test_borderless_grade1_never_sends_a_farther_free_unit_than_the_nearest_of_b
         & (geo.incident_origin_beat >= 0)
     )  # fmt: skip
     checked = {int(Grade.GRADE1): 0, int(Grade.GRADE2): 0}
-    across = 0
+    across = {int(Grade.GRADE1): 0, int(Grade.GRADE2): 0}
     for incident in immediate:
         grade = int(incidents.grade[incident])
         places = _free_units_and_places(output, cube, incident)
         force = np.array(geo.beat_force)[geo.incident_beat[incident]]
-        if grade != int(Grade.GRADE1):  # a grade 2 keeps to its own force's units
+        if grade != int(Grade.GRADE1) and not grade2:  # its own force's units only
             places = {u: p for u, p in places.items() if unit_force[u] == force}
         travel = _band_travel(cube, incidents.created[incident])
         options = {u: travel[p, geo.incident_beat[incident]] for u, p in places.items()}
@@ -156,10 +160,12 @@ def test_borderless_grade1_never_sends_a_farther_free_unit_than_the_nearest_of_b
         assert chosen in options
         assert options[chosen] <= min(options.values()) + 1e-6
         assert options[chosen] == pytest.approx(geo.incident_expected_travel_s[incident])
-        across += unit_force[chosen] != force
+        across[grade] += unit_force[chosen] != force
         checked[grade] += 1
     assert checked[int(Grade.GRADE1)] > 300 and checked[int(Grade.GRADE2)] > 200
-    assert across > 30  # the border is crossed: the check is not vacuous
+    # The border is crossed (the check is not vacuous), by a grade 2 only if allowed.
+    assert across[int(Grade.GRADE1)] > 30
+    assert (across[int(Grade.GRADE2)] > 20) if grade2 else (across[int(Grade.GRADE2)] == 0)
     # and the incident records say which force's unit went
     went = incidents.unit_force[immediate]
     assert np.array_equal(np.array(output.forces)[went], unit_force[incidents.unit[immediate]])
