@@ -147,9 +147,18 @@ def border_minutes(border: BorderTravel, forces: dict[str, Force]) -> np.ndarray
     An array (band, from, to) with bands as :data:`sim.config.geography.BANDS`
     and the beats of the forces with geography in scenario order. Blocks within
     a force are its own :meth:`Geography.travel_minutes`; across forces, the
-    shortest path over the forces' matrices and the border roads.
+    shortest path over the graph of each force's matrix (every pair of its
+    beats joined directly) and the border roads.
+
+    Computed through the *portals* (beats at an end of a border road): a path
+    from a beat of one force to a beat of another leaves its force at a portal
+    and enters the other at one, so it is the shortest within-force path to a
+    portal (scipy, from and to the portals only), portal to portal over the
+    small graph of roads, junctions and within-force portal pairs (networkx),
+    and portal to beat: exact, without an edge per pair of beats.
     """
     import networkx as nx  # only for scenarios with border travel
+    from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
     names: list[str] = []
     cubes: list[np.ndarray] = []
@@ -157,35 +166,61 @@ def border_minutes(border: BorderTravel, forces: dict[str, Force]) -> np.ndarray
         if force.geography is not None:
             names.extend(f"{force_id}/{beat.id}" for beat in force.geography.beats)
             cubes.append(force.geography.travel_minutes())
+    index = {name: k for k, name in enumerate(names)}
+    starts = np.cumsum([0] + [cube.shape[1] for cube in cubes])
+    portals = sorted(
+        {index[p] for road in border.roads for p in (road.start, road.end) if p in index}
+    )
     total = len(names)
-    result = np.zeros((len(_BANDS), total, total))
+    result = np.full((len(_BANDS), total, total), np.inf)
     for band_index, band in enumerate(_BANDS):
         graph = nx.DiGraph()
-        first = 0
-        for cube in cubes:
-            size = cube.shape[1]
+        # Per force: within-force shortest paths from its portals and to them.
+        away: dict[int, np.ndarray] = {}  # portal -> minutes to each beat of its force
+        back: dict[int, np.ndarray] = {}  # portal -> minutes from each beat of its force
+        for f, cube in enumerate(cubes):
+            first, last = starts[f], starts[f + 1]
             block = cube[band_index]
-            for i in range(size):
-                for j in range(size):
-                    if i != j:
-                        graph.add_edge(names[first + i], names[first + j], minutes=block[i, j])
-            result[band_index, first : first + size, first : first + size] = block
-            first += size
+            result[band_index, first:last, first:last] = block
+            mine = [p for p in portals if first <= p < last]
+            if not mine:
+                continue
+            edges = block.copy()
+            np.fill_diagonal(edges, np.inf)  # a road ends at the beat's centre: no within-beat time
+            sparse = csgraph_from_dense(edges, null_value=np.inf)
+            local = [p - first for p in mine]
+            from_portal = shortest_path(sparse, method="D", indices=local)
+            to_portal = shortest_path(sparse.T.tocsr(), method="D", indices=local)
+            for k, p in enumerate(mine):
+                away[p], back[p] = from_portal[k], to_portal[k]
+                for q, other in zip(mine, local, strict=True):
+                    if q != p:
+                        graph.add_edge(names[p], names[q], minutes=from_portal[k][other])
         factor = border.band_factors.get(band, 1.0)
         for road in border.roads:
             minutes = road.minutes * factor
             for a, b in ((road.start, road.end), (road.end, road.start)):
                 if not graph.has_edge(a, b) or graph[a][b]["minutes"] > minutes:
                     graph.add_edge(a, b, minutes=minutes)
-        first = 0
-        for cube in cubes:
-            size = cube.shape[1]
-            for i in range(first, first + size):
-                reach = nx.single_source_dijkstra_path_length(graph, names[i], weight="minutes")
-                for j in range(total):
-                    if not first <= j < first + size:
-                        result[band_index, i, j] = reach[names[j]]
-            first += size
+        between = {
+            p: nx.single_source_dijkstra_path_length(graph, names[p], weight="minutes")
+            for p in portals
+        }
+        for f in range(len(cubes)):
+            for g in range(len(cubes)):
+                if f == g:
+                    continue
+                rows, cols = slice(starts[f], starts[f + 1]), slice(starts[g], starts[g + 1])
+                entry = [p for p in portals if starts[g] <= p < starts[g + 1]]
+                best = np.full((starts[f + 1] - starts[f], starts[g + 1] - starts[g]), np.inf)
+                for p in (p for p in portals if starts[f] <= p < starts[f + 1]):
+                    # From portal p of f: the best way into g, to each of g's beats.
+                    onward = np.full(starts[g + 1] - starts[g], np.inf)
+                    for q in entry:
+                        if names[q] in between[p]:
+                            onward = np.minimum(onward, between[p][names[q]] + away[q])
+                    best = np.minimum(best, back[p][:, None] + onward[None, :])
+                result[band_index, rows, cols] = best
     return result
 
 

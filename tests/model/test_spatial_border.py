@@ -128,6 +128,57 @@ def test_border_travel_is_the_shortest_path_over_the_border_roads() -> None:
     assert cube[0, ids.index("w41"), n + eids.index("e11")] == pytest.approx(4.88)
 
 
+def _every_pair_by_networkx(scenario: Any) -> np.ndarray:
+    """The reference: one graph with an edge per pair of beats of each force and every
+    road, all-pairs shortest paths across forces by networkx."""
+    import networkx as nx
+
+    names = [f"{f}/{b.id}" for f, force in scenario.forces.items() for b in force.geography.beats]
+    cubes = [force.geography.travel_minutes() for force in scenario.forces.values()]
+    starts = np.cumsum([0] + [c.shape[1] for c in cubes])
+    force_of = np.repeat(np.arange(len(cubes)), np.diff(starts))
+    out = np.zeros((3, len(names), len(names)))
+    for band in range(3):
+        graph = nx.DiGraph()
+        for f, cube in enumerate(cubes):
+            for i in range(cube.shape[1]):
+                for j in range(cube.shape[1]):
+                    if i != j:
+                        graph.add_edge(names[starts[f] + i], names[starts[f] + j],
+                                       minutes=cube[band][i, j])  # fmt: skip
+        factor = scenario.border_travel.band_factors.get(("day", "evening", "night")[band], 1.0)
+        for road in scenario.border_travel.roads:
+            for a, b in ((road.start, road.end), (road.end, road.start)):
+                graph.add_edge(a, b, minutes=road.minutes * factor)
+        for i, name in enumerate(names):
+            reach = nx.single_source_dijkstra_path_length(graph, name, weight="minutes")
+            for j in range(len(names)):
+                out[band, i, j] = (
+                    reach[names[j]] if force_of[i] != force_of[j]
+                    else cubes[force_of[i]][band][i - starts[force_of[i]], j - starts[force_of[j]]]
+                )  # fmt: skip
+    return out
+
+
+def test_border_travel_through_junctions_and_back_across_is_every_pairs_shortest_path() -> None:
+    """Roads through junctions, one that crosses twice, and a slow direct road that a
+    detour beats: the portal computation against every pair by networkx."""
+    raw = _raw()
+    raw["border_travel"]["roads"] = [
+        {"start": "west/w41", "end": "j1", "minutes": 2.0},
+        {"start": "j1", "end": "east/e11", "minutes": 2.5},
+        {"start": "j1", "end": "j2", "minutes": 4.0},
+        {"start": "j2", "end": "east/e13", "minutes": 1.0},
+        {"start": "west/w43", "end": "east/e13", "minutes": 30.0},
+        {"start": "east/e12", "end": "west/w22", "minutes": 6.0},
+    ]
+    raw["border_travel"].pop("file")
+    scenario = scenario_from_dict(raw)
+    assert border_minutes(scenario.border_travel, scenario.forces) == pytest.approx(
+        _every_pair_by_networkx(scenario)
+    )
+
+
 @pytest.mark.parametrize("grade2", [False, True])
 def test_borderless_dispatch_never_sends_a_farther_free_unit_than_the_nearest_of_both_forces(
     grade2: bool,
