@@ -41,7 +41,8 @@ A grade 2 stays with its own area's units unless ``border_travel.grade2``:
 neighbours' help has always been for grade 1 (a car sent across the border to a
 grade 2 is not there for its own force's next grade 1, and a grade 2's 60
 minutes leave room to wait for a local unit). A unit that frees up takes a
-neighbouring force's waiting grade 1 as it takes a neighbouring area's. Such a
+neighbouring force's waiting grade 1 as it takes a neighbouring area's (and
+only its own area's waiting grade 2s, even with ``border_travel.grade2``). Such a
 trip has no ``help_penalty_s``: the border roads give its time. The trip's
 random factor is drawn from the unit's force's stream. ``preference`` dispatch
 keeps to its lists (stations of the beat's own force).
