@@ -20,6 +20,11 @@ response units based at stations; a force without it keeps the aggregate model
   ``minutes``, so the resolved scenario (and its manifest) holds the matrix.
   Each trip is the expected time times a lognormal factor of median 1 and 90th
   percentile ``trip_factor_p90`` (1: no randomness).
+- ``patrol``: ``station`` (a free unit waits at its station) or ``home_beat``
+  (it patrols a beat: unit k of a station the k-th of the station's
+  ``patrol_beats``, in turn, or the station's own beat). A unit's position is a
+  beat, its centre (its row of the matrix): patrolling the station's own beat
+  is the same as waiting at the station.
 
 Time bands (for per-band matrices and ``band_factors``): day 07:00-17:00,
 evening 17:00-23:00, night 23:00-07:00, every day of the week.
@@ -77,6 +82,11 @@ class Station(FrozenModel):
     units: Roster
     x_km: Km | None = None
     y_km: Km | None = None
+    patrol_beats: Annotated[list[Identifier], Field(max_length=2000)] = Field(
+        default_factory=list,
+        description="With patrol: home_beat, the beats its units patrol when free, one "
+        "per unit in turn (default: the station's own beat).",
+    )
 
 
 class Travel(FrozenModel):
@@ -158,6 +168,11 @@ class Geography(FrozenModel):
     dispatch: Literal["nearest", "preference"] = "nearest"
     preferences: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
     when_no_unit: Literal["queue", "lost"] = "queue"
+    patrol: Literal["station", "home_beat"] = Field(
+        default="station",
+        description="Where a free unit waits: at its station, or patrolling its home beat "
+        "(the station's patrol_beats in turn, else the station's beat).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Geography:
@@ -174,6 +189,11 @@ class Geography(FrozenModel):
                 problems.append(
                     (("stations", station_id, "beat"), f"'{station.beat}' is not a beat")
                 )
+            for i, beat_id in enumerate(station.patrol_beats):
+                if beat_id not in known:
+                    problems.append(
+                        (("stations", station_id, "patrol_beats", i), f"'{beat_id}' is not a beat")
+                    )
         for beat_id, order in self.preferences.items():
             if beat_id not in known:
                 problems.append((("preferences", beat_id), "is not a beat"))

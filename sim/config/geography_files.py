@@ -17,7 +17,9 @@ File formats (CSV: UTF-8, comma-separated, a header row):
 - roads: GraphML with an edge attribute ``minutes`` or ``length_km``, or a CSV
   ``from, to`` with ``minutes`` or ``length_km`` (and ``speed_kmh`` per edge or
   ``travel.speed_kmh``); nodes named by beat id (other nodes are junctions);
-  roads are two-way.
+  roads are two-way;
+- border travel (scenario-level ``border_travel.file``): ``from, to, minutes``,
+  beats named ``FORCE/BEAT`` (other names are junctions), roads two-way.
 
 Every problem names the file, the row (as a spreadsheet numbers it, the
 header being row 1) and the column.
@@ -32,6 +34,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sim.config.border import place_problem
 from sim.errors import InputError, Problem
 from sim.files import not_a_regular_file
 
@@ -69,9 +72,42 @@ def resolve_geography_files(raw: Any, scenario_path: str | Path) -> Any:
             _resolve_force(geography, folder, where)
         except InputError as exc:
             problems.extend(exc.problems)
+    border = raw.get("border_travel")
+    if isinstance(border, dict) and isinstance(border.get("file"), str):
+        if result is None:
+            result = copy.deepcopy(raw)
+        try:
+            table = _open(folder, border["file"], "border_travel.file")
+            result["border_travel"]["roads"] = _read_border(table, result["forces"])
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     return raw if result is None else result
+
+
+def _read_border(table: _Table, forces: dict[str, Any]) -> list[dict[str, Any]]:
+    """The roads of a border travel CSV (``from, to, minutes``), each end checked."""
+    table.need("from", "to", "minutes")
+    beats = {
+        str(force_id): {str(b.get("id")) for b in geography["beats"] if isinstance(b, dict)}
+        for force_id, force in forces.items()
+        if isinstance(force, dict)
+        and isinstance(geography := force.get("geography"), dict)
+        and isinstance(geography.get("beats"), list)
+    }
+    roads = []
+    for i, row in enumerate(table.rows):
+        for column in ("from", "to"):
+            message = place_problem(row[column], beats)
+            if message is not None:
+                table.fail(i, column, message)
+        roads.append(
+            {"start": row["from"], "end": row["to"], "minutes": table.number(i, "minutes", 0.0)}
+        )
+    if not roads:
+        raise InputError([Problem(table.name, "", "has no rows")])
+    return roads
 
 
 def _resolve_force(geography: dict[str, Any], folder: Path, where: str) -> None:

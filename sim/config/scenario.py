@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from sim.config.base import MAX_DAYS, CrossFieldError, FrozenModel, Identifier, NotBool
+from sim.config.border import BorderTravel, border_problems
 from sim.config.cost import cost_problems
 from sim.config.force import Force
 from sim.config.handlers import HandlerPool
@@ -57,6 +58,10 @@ class Scenario(FrozenModel):
         default=None,
         description="A platform applied on top of this scenario: a name from "
         "sim/config/platforms/ (cmp, legacy...) or its fields inline.",
+    )
+    border_travel: BorderTravel | None = Field(
+        default=None,
+        description="Roads between the beats of forces with geography (sim/config/border.py).",
     )
 
     @model_validator(mode="after")
@@ -110,6 +115,11 @@ class Scenario(FrozenModel):
                         "handler_pools.*.serves",
                     )
                 )
+        if self.border_travel is not None:
+            problems.extend(
+                (("border_travel", *path), message)
+                for path, message in border_problems(self.border_travel, self.forces)
+            )
         if self.platform is not None:
             known = self.channel_ids()
             for field, channel in self.platform.unknown_channels(known):

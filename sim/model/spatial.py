@@ -28,9 +28,30 @@ unit is lost (recorded, never attended): the hypercube's zero line. Otherwise
 it queues, first come first served, grade 1 first; a unit that frees up takes
 jobs as in the aggregate model, driving from where it is.
 
-Help across a force border (a force without beats, or another force's
-beats) has no travel matrix: such a trip takes the incident's aggregate
-travel draw plus the area's ``help_penalty_s``.
+Help across a force border to a force without beats, or to another force's
+beats when the scenario gives no ``border_travel``, has no travel matrix: such
+a trip takes the incident's aggregate travel draw plus the area's
+``help_penalty_s``. With ``border_travel`` (:mod:`sim.config.border`) and
+forces that help across forces (``response.help_across_forces``, or a
+platform's ``dispatch_scope: cross_force``), dispatch is **borderless**: a
+grade 1 takes the nearest free unit of its own area *and* of the other forces'
+neighbouring areas (``neighbours: [hampshire/rural]``), by expected travel over
+the border roads; only if none is free, a same-force neighbour's, as before.
+A grade 2 stays with its own area's units unless ``border_travel.grade2``:
+neighbours' help has always been for grade 1 (a car sent across the border to a
+grade 2 is not there for its own force's next grade 1, and a grade 2's 60
+minutes leave room to wait for a local unit). A unit that frees up takes a
+neighbouring force's waiting grade 1 as it takes a neighbouring area's (and
+only its own area's waiting grade 2s, even with ``border_travel.grade2``). Such a
+trip has no ``help_penalty_s``: the border roads give its time. The trip's
+random factor is drawn from the unit's force's stream. ``preference`` dispatch
+keeps to its lists (stations of the beat's own force).
+
+``patrol: home_beat``: a free unit waits in its home beat (a station's
+``patrol_beats`` in turn, else the station's beat) instead of its station, so
+it is sent from there, drives back there after a job, and starts its shift
+there (it is not driven out from the station). A position is a beat: its
+centre, its row of the travel matrix.
 
 Each station follows its own roster; end of shift is as in the aggregate
 model, per station: a busy unit finishes its job, then goes off duty.
@@ -46,13 +67,14 @@ import numpy as np
 import simpy
 
 from sim.config import Force, Scenario
+from sim.config.border import border_minutes
 from sim.config.geography import BANDS
 from sim.model.events import Callback, follow_roster, roster_changes
 from sim.model.incident_table import IncidentTable
 from sim.model.records import Grade
 from sim.model.response import AreaState, ResponseSystem, Unit
-from sim.model.spatial_records import GeographyRecords, place_fields
-from sim.model.spatial_state import Draws, SpatialForce, StationState, UnitPlace
+from sim.model.spatial_records import GeographyRecords, incident_places, place_fields
+from sim.model.spatial_state import BorderState, Draws, SpatialForce, StationState, UnitPlace
 from sim.model.streams import Streams
 
 _GRADE1, _GRADE2 = int(Grade.GRADE1), int(Grade.GRADE2)
@@ -96,6 +118,19 @@ class SpatialResponseSystem(ResponseSystem):
         for force_index, (force_id, force) in enumerate(scenario.forces.items()):
             if force.geography is not None:
                 self._add_force(force_index, force_id, force, by_force[force_index], streams)
+        self._border: BorderState | None = None
+        #: Per area index: the other forces' neighbouring areas it may take units from.
+        self._across: dict[int, list[AreaState]] = {}
+        border = scenario.border_travel
+        if border is not None and len({s.force for s in self._spatial.values()}) > 1:
+            seconds = border_minutes(border, scenario.forces) * 60.0
+            self._border = BorderState(seconds.tolist(), border.grade2)
+            for area in areas:
+                across = [
+                    n for n in area.neighbours if n.force != area.force and n.index in self._spatial
+                ]
+                if across and area.index in self._spatial:
+                    self._across[area.index] = across
 
     def _add_force(
         self,
@@ -132,6 +167,8 @@ class SpatialResponseSystem(ResponseSystem):
             beat = beat_index[station.beat]
             state = StationState(len(self.stations), station_id, beat, area_of[
                 geography.beats[beat - first].area])  # fmt: skip
+            if geography.patrol == "home_beat":
+                state.patrol_beats = [beat_index[b] for b in station.patrol_beats]
             self.stations.append(state)
             stations[station_id] = state
             self._rosters.append((state, station.units.staff_per_minute()))
@@ -165,7 +202,14 @@ class SpatialResponseSystem(ResponseSystem):
 
     def _from(self, place: UnitPlace, now: float) -> int:
         """The beat a unit would be sent from now."""
-        return place.position if now < place.back_at else place.station.beat
+        return place.position if now < place.back_at else place.home
+
+    def _travel(self, place: UnitPlace, origin: int, beat: int, now: float) -> float:
+        """Expected travel of a unit from beat ``origin`` to ``beat`` sent now, seconds."""
+        border = self._border
+        if border is None:
+            return place.force.expected_s(origin, beat, now)
+        return border.expected_s(origin, beat, now)
 
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now): placed in a beat, then dispatched."""
@@ -180,7 +224,10 @@ class SpatialResponseSystem(ResponseSystem):
         if beat is None:
             beat = self.beat_of[incident] = spatial.draw_beat(area.index, now)
         grade1 = table.grade[incident] == _GRADE1
-        unit = self._choose(spatial, area, beat, now, grade1 and area.help_allowed)
+        across = self._across.get(area.index)
+        if across and not (area.help_allowed and (grade1 or self._border.grade2)):  # type: ignore[union-attr]
+            across = None
+        unit = self._choose(spatial, area, beat, now, grade1 and area.help_allowed, across)
         if unit is not None:
             if unit.area is not area:
                 table.helped[incident] = True
@@ -205,22 +252,31 @@ class SpatialResponseSystem(ResponseSystem):
 
     def _expected(self, unit: Unit, beat: int, now: float) -> float:
         place = self.places[unit.index]
-        return place.force.expected_s(self._from(place, now), beat, now)
+        return self._travel(place, self._from(place, now), beat, now)
 
     def _rank(self, unit: Unit, beat: int, now: float) -> tuple[float, float, int]:
         """A free unit's place in the order of dispatch to ``beat``: nearest first; of
         equally near ones, the one back at its station longest (then the lowest id)."""
         place = self.places[unit.index]
         return (
-            place.force.expected_s(self._from(place, now), beat, now),
+            self._travel(place, self._from(place, now), beat, now),
             place.back_at,
             unit.index,
         )
 
     def _choose(
-        self, spatial: SpatialForce, area: AreaState, beat: int, now: float, helped: bool
+        self,
+        spatial: SpatialForce,
+        area: AreaState,
+        beat: int,
+        now: float,
+        helped: bool,
+        across: list[AreaState] | None = None,
     ) -> Unit | None:
-        """The unit to send to ``beat`` now, by the force's rule (None: none free)."""
+        """The unit to send to ``beat`` now, by the force's rule (None: none free).
+
+        ``across``: other forces' areas whose free units compete with the area's
+        own by expected travel (borderless dispatch)."""
         allowed = [area]
         if helped:
             allowed += [n for n in area.neighbours if self._spatial.get(n.index) is spatial]
@@ -231,7 +287,7 @@ class SpatialResponseSystem(ResponseSystem):
                     if here:
                         return min(here, key=lambda u: self._rank(u, beat, now))
             return None
-        for group in ([area], allowed[1:]):
+        for group in ([area, *across] if across else [area], allowed[1:]):
             free = [u for a in group for u in a.free]
             if free:
                 return min(free, key=lambda u: self._rank(u, beat, now))
@@ -246,9 +302,12 @@ class SpatialResponseSystem(ResponseSystem):
             beat = self.beat_of.get(incident, -1)
             table = self.incidents
             spatial = place.force
-            if beat >= 0 and self._spatial.get(table.area[incident]) is spatial:
+            target = self._spatial.get(table.area[incident])
+            if beat >= 0 and (
+                target is spatial or (target is not None and self._border is not None)
+            ):
                 origin = self._from(place, now)
-                expected = spatial.expected_s(origin, beat, now)
+                expected = self._travel(place, origin, beat, now)
                 factor = 1.0
                 if spatial.trip_sigma > 0:
                     factor = math.exp(spatial.trip_sigma * spatial.trip.next())
@@ -258,8 +317,8 @@ class SpatialResponseSystem(ResponseSystem):
                 penalty_s = 0.0
                 place.position = beat
             else:
-                # Across a border with no travel matrix: back at its station after the job.
-                place.position = place.station.beat
+                # Across a border with no travel matrix: back home after the job.
+                place.position = place.home
             place.back_at = math.inf
         super()._dispatch(incident, unit, penalty_s)
 
@@ -270,8 +329,7 @@ class SpatialResponseSystem(ResponseSystem):
             super()._on_clear(event)
             return
         now = self.env._now
-        home = place.station.beat
-        place.back_at = now + place.force.expected_s(place.position, home, now)
+        place.back_at = now + self._travel(place, place.position, place.home, now)
         station = place.station
         if not station.leaving_since:
             super()._on_clear(event)
@@ -302,7 +360,7 @@ class SpatialResponseSystem(ResponseSystem):
             for _ in range(extra):
                 unit = station.spare.pop() if station.spare else self._new_station_unit(station)
                 place = self.places[unit.index]
-                place.position, place.back_at, place.on_since = station.beat, -math.inf, now
+                place.position, place.back_at, place.on_since = place.home, -math.inf, now
                 station.on_duty += 1
                 if not self._take_next(unit):
                     area.free.append(unit)
@@ -317,12 +375,14 @@ class SpatialResponseSystem(ResponseSystem):
     def _new_station_unit(self, station: StationState) -> Unit:
         unit = Unit(len(self.units), station.area)
         self.units.append(unit)
+        home = station.home_of_next_unit()
         station.created += 1
         self.places[unit.index] = UnitPlace(
             station=station,
             force=self._spatial[station.area.index],
             label=f"{station.station_id}.{station.created}",
-            position=station.beat,
+            position=home,
+            home=home,
         )
         return unit
 
@@ -353,36 +413,13 @@ class SpatialResponseSystem(ResponseSystem):
 
     def geography_records(self, scenario: Scenario) -> GeographyRecords:
         """Where every incident and unit was, in the order of the incident records."""
-        table = self.incidents
-        n = len(table)
-        beat = np.full(n, -1, dtype=np.int64)
-        origin_beat = np.full(n, -1, dtype=np.int64)
-        origin_station = np.full(n, -1, dtype=np.int64)
-        expected = np.full(n, np.nan)
-        travel = np.full(n, np.nan)
-        lost = np.zeros(n, dtype=bool)
-        if self.beat_of:
-            rows = np.fromiter(self.beat_of, np.int64)
-            ids = table.record_ids(rows)
-            keep = ids >= 0
-            beat[ids[keep]] = np.fromiter(self.beat_of.values(), np.int64)[keep]
-        if self.origin_of:
-            rows = np.fromiter(self.origin_of, np.int64)
-            ids = table.record_ids(rows)
-            values = np.array(list(self.origin_of.values()), dtype=float).reshape(-1, 4)
-            keep = ids >= 0
-            origin_beat[ids[keep]] = values[keep, 0].astype(np.int64)
-            origin_station[ids[keep]] = values[keep, 1].astype(np.int64)
-            expected[ids[keep]] = values[keep, 2]
-            travel[ids[keep]] = values[keep, 3]
-        if self.lost:
-            ids = table.record_ids(sorted(self.lost))
-            lost[ids[ids >= 0]] = True
         unit_station = np.full(len(self.units), -1, dtype=np.int64)
+        unit_home = np.full(len(self.units), -1, dtype=np.int64)
         unit_present = np.zeros(len(self.units))
         labels = [""] * len(self.units)
         for index, place in self.places.items():
             unit_station[index] = place.station.index
+            unit_home[index] = place.home
             unit_present[index] = place.present_s
             labels[index] = place.label
         return GeographyRecords(
@@ -392,13 +429,9 @@ class SpatialResponseSystem(ResponseSystem):
                 self._travel_day,
                 [(station.station_id, station.beat) for station in self.stations],
             ),
-            incident_beat=beat,
-            incident_origin_beat=origin_beat,
-            incident_origin_station=origin_station,
-            incident_lost=lost,
-            incident_expected_travel_s=expected,
-            incident_travel_s=travel,
+            **incident_places(self.incidents, self.beat_of, self.origin_of, self.lost),
             unit_station=unit_station,
+            unit_home_beat=unit_home,
             unit_label=labels,
             unit_present_s=unit_present,
         )

@@ -8,11 +8,15 @@ records and summaries of every other scenario are unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
+
+if TYPE_CHECKING:  # the incident table imports the records, which hold these
+    from sim.model.incident_table import IncidentTable
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +54,9 @@ class GeographyRecords:
         label ``<station>.<k>`` (the k-th unit created at that station).
     unit_present_s
         Seconds each unit was on duty in the measured period.
+    unit_home_beat
+        Per unit id: the beat it waits in when free (its station's, or its
+        patrol beat with ``patrol: home_beat``; -1: no station).
     """
 
     beat_id: list[str]
@@ -72,6 +79,7 @@ class GeographyRecords:
     unit_station: np.ndarray
     unit_label: list[str]
     unit_present_s: np.ndarray
+    unit_home_beat: np.ndarray
 
     def incident_columns(self) -> pd.DataFrame:
         """The incident records' geography columns: ``beat``, ``origin_beat``,
@@ -154,4 +162,50 @@ def place_fields(
     }
 
 
-__all__ = ["GeographyRecords", "place_fields"]
+def incident_places(
+    table: IncidentTable,
+    beat_of: dict[int, int],
+    origin_of: dict[int, tuple[int, int, float, float]],
+    lost_rows: set[int],
+) -> dict[str, np.ndarray]:
+    """The per-incident fields of :class:`GeographyRecords`, in the order of the records.
+
+    ``beat_of`` maps incident table rows to beats, ``origin_of`` to the first
+    unit's origin beat, home station, expected and actual travel (seconds);
+    ``lost_rows`` are the rows lost for want of a unit.
+    """
+    n = len(table)
+    beat = np.full(n, -1, dtype=np.int64)
+    origin_beat = np.full(n, -1, dtype=np.int64)
+    origin_station = np.full(n, -1, dtype=np.int64)
+    expected = np.full(n, np.nan)
+    travel = np.full(n, np.nan)
+    lost = np.zeros(n, dtype=bool)
+    if beat_of:
+        rows = np.fromiter(beat_of, np.int64)
+        ids = table.record_ids(rows)
+        keep = ids >= 0
+        beat[ids[keep]] = np.fromiter(beat_of.values(), np.int64)[keep]
+    if origin_of:
+        rows = np.fromiter(origin_of, np.int64)
+        ids = table.record_ids(rows)
+        values = np.array(list(origin_of.values()), dtype=float).reshape(-1, 4)
+        keep = ids >= 0
+        origin_beat[ids[keep]] = values[keep, 0].astype(np.int64)
+        origin_station[ids[keep]] = values[keep, 1].astype(np.int64)
+        expected[ids[keep]] = values[keep, 2]
+        travel[ids[keep]] = values[keep, 3]
+    if lost_rows:
+        ids = table.record_ids(sorted(lost_rows))
+        lost[ids[ids >= 0]] = True
+    return {
+        "incident_beat": beat,
+        "incident_origin_beat": origin_beat,
+        "incident_origin_station": origin_station,
+        "incident_lost": lost,
+        "incident_expected_travel_s": expected,
+        "incident_travel_s": travel,
+    }
+
+
+__all__ = ["GeographyRecords", "incident_places", "place_fields"]

@@ -54,16 +54,28 @@ class StationState:
     spare: list[Unit] = field(default_factory=list)
     leaving_since: deque[float] = field(default_factory=deque)
     created: int = 0
+    #: With ``patrol: home_beat``: the beats its units patrol, unit k the k-th in turn.
+    patrol_beats: list[int] = field(default_factory=list)
+
+    def home_of_next_unit(self) -> int:
+        """The home beat of the unit about to be created here: where it waits when free."""
+        if not self.patrol_beats:
+            return self.beat
+        return self.patrol_beats[self.created % len(self.patrol_beats)]
 
 
 @dataclass(eq=False)
 class UnitPlace:
-    """Where a unit is: its home station, its position (a beat) and when it is back home."""
+    """Where a unit is: its home station, its position (a beat) and when it is back home.
+
+    ``home`` is the beat it waits in when free: its station's, or its patrol beat.
+    """
 
     station: StationState
     force: SpatialForce
     label: str
     position: int
+    home: int
     back_at: float = -math.inf
     on_since: float = math.nan
     present_s: float = 0.0
@@ -98,4 +110,20 @@ class SpatialForce:
         return self.travel_s[band][origin - self.first_beat][beat - self.first_beat]
 
 
-__all__ = ["Draws", "SpatialForce", "StationState", "UnitPlace"]
+@dataclass(eq=False)
+class BorderState:
+    """Expected travel between the beats of every force with geography, seconds.
+
+    ``travel_s[band][from][to]``, beats indexed across forces as everywhere in
+    the spatial model; within a force the same figures as the force's own.
+    """
+
+    travel_s: list[list[list[float]]]
+    grade2: bool
+
+    def expected_s(self, origin: int, beat: int, now: float) -> float:
+        """Expected travel from beat ``origin`` to ``beat`` for a unit sent ``now``, seconds."""
+        return self.travel_s[_BAND_OF_HOUR[int(now // 3600) % 24]][origin][beat]
+
+
+__all__ = ["BorderState", "Draws", "SpatialForce", "StationState", "UnitPlace"]
