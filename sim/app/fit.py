@@ -21,7 +21,8 @@ class FitOutcome:
 
     ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``);
     ``warnings`` what ``demandsim validate`` warns about the fitted scenario;
-    ``backtest`` the fitted scenario simulated beside the data (``--backtest``).
+    ``backtest`` the fitted scenario simulated beside the data (``--backtest``);
+    ``files`` the beats and travel-matrix CSVs written beside ``out`` (geography).
     """
 
     out: Path
@@ -32,6 +33,7 @@ class FitOutcome:
     pngs: list[Path]
     warnings: tuple[str, ...] = ()
     backtest: fit.BacktestTable | None = None
+    files: tuple[Path, ...] = ()
 
 
 def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
@@ -143,4 +145,7 @@ def fit_scenario(
     page = write_fit_report(
         diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir, table
     )
-    return FitOutcome(out, report, report_text, result, page.html, page.pngs, warnings, table)
+    files = tuple(out.with_name(name) for name in result.files)
+    return FitOutcome(
+        out, report, report_text, result, page.html, page.pngs, warnings, table, files
+    )

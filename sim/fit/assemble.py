@@ -380,7 +380,7 @@ def build_scenario(
         force["online"] = _online_section(parts, online, grading["online"])
     add_response(parts, force, inc)
     metres = mapping.incidents.coordinates == "metres"
-    files = add_geography(parts, force, inc, name, metres)
+    files = add_geography(parts, force, inc, name, metres, mapping.incidents.stations)
     scenario = _scenario(name, force_id, force, _handler_pool(parts, force["channels"], call_rows))
     issues = [issue for cleaned in given for issue in cleaned.issues]
     return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples, files)

@@ -16,14 +16,16 @@ are in the YAML (a station read from a CSV has its units on duty all week).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.fit.beats import METRES_PER_KM, BeatFit, fit_beats
+from sim.fit.origins import AT_BASE_AFTER_MIN, derive_origins
 from sim.fit.response import valid_ids
-from sim.fit.travel_matrix import TravelMatrixFit, fit_travel_matrix
+from sim.fit.travel_matrix import fit_travel_matrix
 from sim.units import HOURS_PER_WEEK
 
 if TYPE_CHECKING:
@@ -65,6 +67,23 @@ def _beats_csv(fits: dict[str, BeatFit], ids: dict[str, str], area_ids: dict[str
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+def _trips(deployed: pd.DataFrame) -> pd.DataFrame:
+    """Grade 1 and 2 jobs with a beat, an origin beat and a travel time."""
+    known = deployed["beat_key"].notna() & deployed["origin_key"].notna()
+    return deployed[known & deployed["travel_s"].notna()]
+
+
+def _frame(trips: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:
+    """Trips as :func:`fit_travel_matrix` takes them: origin and destination beat ids."""
+    return pd.DataFrame(
+        {
+            "origin": trips["origin_key"].map(ids),
+            "destination": trips["beat_key"].map(ids),
+            "travel_s": trips["travel_s"],
+        }
+    )
+
+
 def _homes(trips: pd.DataFrame) -> pd.Series:
     """Each unit id's station beat key: the origin it was most often sent from."""
     with_unit = trips[trips["unit"].notna()]
@@ -77,6 +96,7 @@ def add_geography(
     inc: pd.DataFrame,
     name: str,
     metres: bool = True,
+    station_prefixes: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Add ``geography`` to a fitted force where the export locates its incidents.
 
@@ -95,6 +115,10 @@ def add_geography(
         Stem of the files written beside the YAML.
     metres
         ``x`` and ``y`` are metres (British National Grid); else kilometres.
+    station_prefixes
+        Callsign prefix -> station beat (the mapping's ``stations:``): with no
+        ``origin_beat`` column, each trip's origin is derived from them
+        (:func:`sim.fit.origins.derive_origins`).
 
     Returns
     -------
@@ -107,16 +131,17 @@ def add_geography(
         return {}
     deployed = inc[inc["grade"].isin(["grade1", "grade2"]) & inc["area"].notna()]
     area_ids = valid_ids(str(n) for n in deployed["area"].value_counts().index)
-    needed = {"origin_key", "unit", "travel_s"}
-    if not needed <= set(inc.columns):
+    derived = "origin_key" not in inc and bool(station_prefixes)
+    if derived and {"unit", "dispatched", "cleared"} <= set(inc.columns):
+        deployed = deployed.assign(origin_key=derive_origins(deployed, station_prefixes))
+    if not {"origin_key", "unit", "travel_s"} <= set(deployed.columns):
         parts.comments[(*parts.force_path, "areas")] = (
             "the export has beats but not the unit and its origin beat: no geography fitted "
-            "(map unit and origin_beat to fit stations and a travel matrix)"
+            "(map unit and origin_beat, or give stations: callsign prefixes, to fit "
+            "stations and a travel matrix)"
         )
         return {}
-    trips = deployed[
-        deployed["beat_key"].notna() & deployed["origin_key"].notna() & deployed["travel_s"].notna()
-    ]
+    trips = _trips(deployed)
     located = set(deployed["beat_key"].dropna())
     extra = {
         str(key): str(_mode(group["area"]))
@@ -125,6 +150,34 @@ def add_geography(
     }
     fits = fit_beats(deployed, area_ids, extra, 1.0 / METRES_PER_KM if metres else 1.0)
     ids = valid_ids(list(fits), fallback="beat")
+    centres = {
+        ids[k]: (f.x_km, f.y_km)
+        for k, f in fits.items()
+        if f.x_km is not None and f.y_km is not None
+    }
+    matrix = fit_travel_matrix(list(ids.values()), _frame(trips, ids), centres)
+    if derived and matrix is not None:
+        # Pass 2: a unit sent while still driving back is sent from its last job's beat.
+        at = {beat: i for i, beat in enumerate(matrix.beats)}
+        first = matrix
+
+        def back(beat_keys: pd.Series, station_keys: pd.Series) -> np.ndarray:
+            # Roads are two-way: back from a beat as long as out from the station to it.
+            rows = station_keys.map(ids).map(at).to_numpy(dtype=float)
+            cols = beat_keys.map(ids).map(at).to_numpy(dtype=float)
+            known = np.isfinite(rows) & np.isfinite(cols)
+            out = np.full(len(rows), np.inf)
+            out[known] = first.minutes[rows[known].astype(int), cols[known].astype(int)]
+            return out
+
+        deployed = deployed.assign(origin_key=derive_origins(deployed, station_prefixes, back))
+        trips = _trips(deployed)
+        matrix = fit_travel_matrix(list(ids.values()), _frame(trips, ids), centres)
+    if matrix is None:
+        parts.comments[(*parts.force_path, "areas")] = (
+            "too few trips from a known origin beat to another beat: no geography fitted"
+        )
+        return {}
     homes = _homes(trips)
     area_of_beat = {key: fit.area for key, fit in fits.items()}
     homeless = [a for a in area_ids if not (homes.map(area_of_beat) == a).any()]
@@ -132,24 +185,6 @@ def add_geography(
         parts.comments[(*parts.force_path, "areas")] = (
             f"no unit is based in a beat of area '{homeless[0]}' (by its origin beats): "
             "no geography fitted"
-        )
-        return {}
-    centres = {
-        ids[k]: (f.x_km, f.y_km)
-        for k, f in fits.items()
-        if f.x_km is not None and f.y_km is not None
-    }
-    frame = pd.DataFrame(
-        {
-            "origin": trips["origin_key"].map(ids),
-            "destination": trips["beat_key"].map(ids),
-            "travel_s": trips["travel_s"],
-        }
-    )
-    matrix: TravelMatrixFit | None = fit_travel_matrix(list(ids.values()), frame, centres)
-    if matrix is None:
-        parts.comments[(*parts.force_path, "areas")] = (
-            "too few trips from a known origin beat to another beat: no geography fitted"
         )
         return {}
     stations: dict[str, dict[str, Any]] = {}
@@ -199,7 +234,13 @@ def add_geography(
         f"{len(stations)} stations, each a beat {homes.size} unit ids were most often sent "
         "from; each area's fitted units split between its stations by the unit ids based there"
     )
-    parts.comments[(*path, "travel", "matrix_file")] = matrix.note()
+    parts.comments[(*path, "travel", "matrix_file")] = matrix.note() + (
+        f"; origins derived from the callsigns' stations: from the station after "
+        f"{AT_BASE_AFTER_MIN:g} min idle or while back there by the fitted trip, else from "
+        "the job just cleared"
+        if derived
+        else ""
+    )
     parts.comments[(*path, "travel", "trip_factor_p90")] = (
         f"trips about their pair's median, pooled: log-sd {matrix.trip_sigma:.3f}"
     )

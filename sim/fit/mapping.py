@@ -153,6 +153,11 @@ class IncidentMapping(_MappingSection):
         description="unit of the x and y columns: metres (British National Grid easting and "
         "northing, as most CAD systems export them) or km",
     )
+    stations: dict[TheirName, TheirName] = Field(
+        default_factory=dict,
+        description="callsign prefix: the beat (as the export names it) of the station its "
+        "units are based at; used where the export has no origin_beat column",
+    )
 
 
 class CallMapping(_MappingSection):

@@ -119,8 +119,17 @@ def spatial_export(
         }
     )
     frame.to_csv(cad, index=False)
-    truth_cols = ["beat", "origin_beat", "expected_travel_s", "first_grade", "area"]
-    incidents[truth_cols].astype({"beat": str, "origin_beat": str}).to_parquet(truth)
+    truth_cols = [
+        "beat",
+        "origin_beat",
+        "origin_station",
+        "expected_travel_s",
+        "first_grade",
+        "area",
+    ]
+    incidents[truth_cols].astype(
+        {"beat": str, "origin_beat": str, "origin_station": str}
+    ).to_parquet(truth)
     return cad, pd.read_parquet(truth), beats, raw
 
 

@@ -38,6 +38,24 @@ def _true_minutes(raw: dict, beat_ids: list[str]) -> dict[tuple[str, str], float
     return {(a, b): float(cube[ids.index(a), ids.index(b)]) for a in beat_ids for b in beat_ids}
 
 
+def _well_observed_pairs_hold(matrix, true: dict[tuple[str, str], float]) -> int:
+    """Check every pair of 20 trips or more against the truth; return how many were checked."""
+    sigma, k = matrix.trip_sigma, matrix.prior_count
+    checked = 0
+    for i, a in enumerate(matrix.beats):
+        for j, b in enumerate(matrix.beats):
+            n = int(matrix.trips[i, j])
+            if n < 20:
+                continue
+            checked += 1
+            log_true = math.log(true[(a, b)])
+            # 4 standard errors of a mean log trip, plus the pull of the model's own error.
+            pull = k / (n + k) * abs(math.log(matrix.model[i, j]) - log_true)
+            error = abs(math.log(matrix.minutes[i, j]) - log_true)
+            assert error <= 4 * sigma / math.sqrt(n) + pull, (a, b, n, error)
+    return checked
+
+
 def test_every_beat_is_found_once_whatever_the_spaces_and_case(spatial) -> None:
     outcome, _, beats, _ = spatial
     fits = outcome.result.fits["beats"]
@@ -83,20 +101,7 @@ def test_well_observed_pairs_hold_the_true_expected_trip(spatial) -> None:
     for (a, b), row in pair_truth.iterrows():
         assert row["min"] / 60 == pytest.approx(true[(a, b)], rel=1e-6)
         assert row["max"] == pytest.approx(row["min"])
-    sigma, k = matrix.trip_sigma, matrix.prior_count
-    checked = 0
-    for i, a in enumerate(matrix.beats):
-        for j, b in enumerate(matrix.beats):
-            n = int(matrix.trips[i, j])
-            if n < 20:
-                continue
-            checked += 1
-            log_true = math.log(true[(a, b)])
-            # 4 standard errors of a mean log trip, plus the pull of the model's own error.
-            pull = k / (n + k) * abs(math.log(matrix.model[i, j]) - log_true)
-            error = abs(math.log(matrix.minutes[i, j]) - log_true)
-            assert error <= 4 * sigma / math.sqrt(n) + pull, (a, b, n, error)
-    assert checked >= 60
+    assert _well_observed_pairs_hold(matrix, true) >= 60
 
 
 def test_thin_pairs_lie_near_the_distance_model(spatial) -> None:
