@@ -292,8 +292,10 @@ def clean_incidents(
         ``grade``, ``area``, ``channel`` (empty where not recorded) and, where
         the times are there, ``delay_s`` (created to dispatched), ``travel_s``
         (dispatched to arrived) and ``on_scene_s`` (arrived to cleared), in
-        seconds; rows with unparseable or stray timestamps, times out of order
-        or unknown codes excluded and counted.
+        seconds; ``beat_key`` and ``origin_key`` (beat names matched
+        whatever their spaces and case) and numeric ``x``, ``y`` where the
+        export has them; rows with unparseable or stray timestamps, times out
+        of order or unknown codes excluded and counted.
 
     Raises
     ------
