@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.config.geography import band_of_hour
 from sim.fit.beats import METRES_PER_KM, BeatFit, fit_beats
 from sim.fit.origins import AT_BASE_AFTER_MIN, derive_origins
 from sim.fit.response import valid_ids
@@ -80,6 +81,7 @@ def _frame(trips: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:
             "origin": trips["origin_key"].map(ids),
             "destination": trips["beat_key"].map(ids),
             "travel_s": trips["travel_s"],
+            "band": trips["dispatched"].dt.hour.map(band_of_hour),
         }
     )
 
@@ -241,6 +243,28 @@ def add_geography(
         if derived
         else ""
     )
+    # A band's factor is written only where it is clearly not 1 (beyond 2 standard errors).
+    bands = {
+        band: round(factor, 3)
+        for band, factor in matrix.band_factors.items()
+        if abs(np.log(factor)) > 2 * matrix.band_log_se[band]
+    }
+    if bands:
+        force["geography"]["travel"]["band_factors"] = bands
+    band_note = "; ".join(
+        f"{band} {factor:.3f} (95% CI {factor * np.exp(-1.96 * matrix.band_log_se[band]):.3f}-"
+        f"{factor * np.exp(1.96 * matrix.band_log_se[band]):.3f})"
+        for band, factor in matrix.band_factors.items()
+    )
+    if bands:
+        parts.comments[(*path, "travel", "band_factors")] = (
+            f"trips by band of dispatch over the day's: {band_note}; a band within 2 standard "
+            "errors of 1 left out (the matrix is the day's)"
+        )
+    elif band_note:
+        parts.comments[(*path, "travel", "matrix_file")] += (
+            f"; no band differs from the day's beyond 2 standard errors: {band_note}"
+        )
     parts.comments[(*path, "travel", "trip_factor_p90")] = (
         f"trips about their pair's median, pooled: log-sd {matrix.trip_sigma:.3f}"
     )

@@ -24,17 +24,27 @@ every pair of different beats, the pooled median of those trips.
 The trip factor's 90th percentile comes from the trips' spread about their
 own pair's median (``s``, pooled with ``n - 1`` degrees of freedom per pair),
 so it does not mistake the model's error for randomness of trips.
+
+Where trips are given their time band (of the dispatch: day 07:00-17:00,
+evening 17:00-23:00, night 23:00-07:00), each of evening and night gets a
+factor over the day (``travel.band_factors``): a pair effect and a band effect
+fitted together on the log scale (alternating means), every trip then taken
+as a day trip for the matrix.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 #: z of the 90th percentile of a standard normal.
 _Z90 = 1.2815515655446004
+#: Trips a band needs before its factor is fitted.
+MIN_BAND_TRIPS = 30
+#: Rounds of alternating least squares for the pair and band effects.
+_BAND_ROUNDS = 20
 #: Bounds of the prior count ``k`` (trips the distance model is worth).
 PRIOR_COUNT_BOUNDS = (0.5, 200.0)
 
@@ -57,6 +67,10 @@ class TravelMatrixFit:
     prior_count: float
     trip_sigma: float
     trip_count: int
+    #: Multiplier of each band's trips over the day's (``evening``, ``night``), where fitted.
+    band_factors: dict[str, float] = field(default_factory=dict)
+    #: Standard error of each band factor's log.
+    band_log_se: dict[str, float] = field(default_factory=dict)
 
     @property
     def trip_factor_p90(self) -> float:
@@ -118,6 +132,33 @@ def _distance_model(
     return intercept, slope
 
 
+def _band_effects(
+    flat: np.ndarray, band: np.ndarray, log_min: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each band's log effect over the day band (0), with pair effects, by alternating means.
+
+    ``band`` indexes ``BANDS`` (0 day, 1 evening, 2 night); a band with fewer
+    than :data:`MIN_BAND_TRIPS` trips keeps 0. Returns the effects and their
+    standard errors (residual spread over the band's and the day's trips).
+    """
+    effect = np.zeros(3)
+    fitted = np.array([(band == b).sum() >= MIN_BAND_TRIPS for b in range(3)])
+    if not fitted[0] or not fitted[1:].any():
+        return effect, np.full(3, np.inf)
+    n = np.bincount(flat, minlength=size * size).astype(float)
+    for _ in range(_BAND_ROUNDS):
+        adjusted = log_min - effect[band]
+        pair = np.bincount(flat, weights=adjusted, minlength=size * size) / np.maximum(n, 1)
+        residual = log_min - pair[flat]
+        for b in (1, 2):
+            if fitted[b]:
+                effect[b] = residual[band == b].mean() - residual[band == 0].mean()
+    spread = float(np.std(log_min - effect[band] - pair[flat]))
+    counts = np.array([(band == b).sum() for b in range(3)], dtype=float)
+    se = np.where(fitted, spread * np.sqrt(1 / np.maximum(counts, 1) + 1 / counts[0]), np.inf)
+    return effect, se
+
+
 def fit_travel_matrix(
     beats: list[str],
     trips: pd.DataFrame,
@@ -131,7 +172,9 @@ def fit_travel_matrix(
         Beat ids, in the matrix's order.
     trips
         ``origin``, ``destination`` (beat ids in ``beats``) and ``travel_s``
-        (dispatched to arrived, seconds, above 0).
+        (dispatched to arrived, seconds, above 0); optionally ``band`` (0 day,
+        1 evening, 2 night, of the dispatch), for a factor per band over the
+        day (the matrix is then the day's).
     centres_km
         Beat id -> centre (x, y), km, where known.
 
@@ -149,6 +192,16 @@ def fit_travel_matrix(
         return None
     log_min = np.log(trips["travel_s"].to_numpy(dtype=float) / 60.0)
     size = len(beats)
+    bands: dict[str, float] = {}
+    band_se: dict[str, float] = {}
+    if "band" in trips:
+        band = trips["band"].to_numpy(dtype=int)
+        effect, se = _band_effects(origin * size + destination, band, log_min, size)
+        for b, label in ((1, "evening"), (2, "night")):
+            if np.isfinite(se[b]):
+                bands[label], band_se[label] = float(np.exp(effect[b])), float(se[b])
+        # Every trip as if in the day band: the matrix is the day's.
+        log_min = log_min - effect[band]
     n, mean_log, variance, _df = _pair_stats(origin, destination, log_min, size)
     km = None
     if centres_km:
@@ -188,4 +241,6 @@ def fit_travel_matrix(
         prior_count=k,
         trip_sigma=float(np.sqrt(variance)),
         trip_count=len(log_min),
+        band_factors=bands,
+        band_log_se=band_se,
     )

@@ -29,12 +29,13 @@ ORIGIN_M = (420_000.0, 560_000.0)
 SCATTER_M = 600.0
 
 
-def spatial_known_scenario() -> dict:
+def spatial_known_scenario(bands: bool = False) -> dict:
     """The spatial demo made identifiable: one unit per incident, one travel band.
 
     No help from the other area and no diversion (each incident has one unit,
     dispatched to cleared, sent from where it was); no time bands (each pair's
-    expected trip is one figure); eight weeks, so that the busier pairs are
+    expected trip is one figure, unless ``bands``: the demo's evening and night
+    factors); eight weeks, so that the busier pairs are
     well observed. Geography files are made absolute so the scenario can be
     written anywhere.
     """
@@ -47,7 +48,8 @@ def spatial_known_scenario() -> dict:
     force["response"]["help_from_neighbours"] = False
     force["response"]["divert_from_grade2"] = False
     geography = force["geography"]
-    geography["travel"].pop("band_factors")
+    if not bands:
+        geography["travel"].pop("band_factors")
     for key in ("beats", "stations"):
         geography[key] = str(ROOT / "configs" / geography[key])
     geography["travel"]["roads_file"] = str(ROOT / "configs" / geography["travel"]["roads_file"])
@@ -69,9 +71,11 @@ def _messy(names: pd.Series, rng: np.random.Generator) -> pd.Series:
 
 
 def spatial_export(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, bands: bool = False
 ) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict]:
     """Simulate :func:`spatial_known_scenario` once per session and write its CAD export.
+
+    ``bands``: the force whose trips are longer in the evening and shorter at night.
 
     Returns
     -------
@@ -80,8 +84,8 @@ def spatial_export(
         export row, in order); the true beats (``id, area, weight, x_km, y_km``);
         the scenario as a raw dict.
     """
-    raw = spatial_known_scenario()
-    where = tmp_path_factory.getbasetemp() / "fit-spatial-force"
+    raw = spatial_known_scenario(bands)
+    where = tmp_path_factory.getbasetemp() / ("fit-spatial-bands" if bands else "fit-spatial-force")
     cad, truth = where / "cad.csv", where / "truth.parquet"
     beats = pd.read_csv(ROOT / "configs" / "spatial" / "beats.csv")
     if cad.exists():

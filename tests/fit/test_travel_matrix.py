@@ -139,3 +139,25 @@ def test_beats_with_a_profile_are_written_in_the_yaml_and_validate(
     assert geography is not None
     assert next(b for b in geography.beats if b.id == "r13").profile is not None
     assert yaml.safe_load(text)["forces"]["fitted"]["geography"]["beats"][0]["id"]
+
+
+def test_evening_and_night_factors_are_recovered_and_the_matrix_is_the_days(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from sim.app.fit import fit_scenario
+    from tests.fit.test_geography_fit import _true_minutes, _well_observed_pairs_hold
+
+    cad, _, _, raw = spatial_export(tmp_path_factory, bands=True)
+    where = tmp_path_factory.mktemp("bands")
+    (where / "mapping.yaml").write_text(yaml.safe_dump(SPATIAL_MAPPING))
+    outcome = fit_scenario(cad, None, where / "mapping.yaml", where / "fitted.yaml")
+    matrix = outcome.result.fits["travel_matrix"]
+    true_bands = raw["forces"]["spatial"]["geography"]["travel"]["band_factors"]
+    for band, factor in true_bands.items():
+        # Within 3.3 standard errors (99.9%) of the fitted factor.
+        log_error = math.log(matrix.band_factors[band] / factor)
+        assert abs(log_error) <= 3.3 * matrix.band_log_se[band], (band, matrix.band_factors)
+    written = yaml.safe_load(outcome.out.read_text())["forces"]["fitted"]["geography"]["travel"]
+    assert set(written["band_factors"]) == {"evening", "night"}
+    # The matrix is the day's: the road graph's times with no band factor.
+    assert _well_observed_pairs_hold(matrix, _true_minutes(raw | {}, matrix.beats)) >= 40
