@@ -51,6 +51,28 @@ def beat_keys(names: pd.Series) -> pd.Series:
     return text.str.casefold()
 
 
+def locate_columns(frame: pd.DataFrame, located: pd.Series) -> list[tuple[str, str, pd.Series]]:
+    """Add ``beat_key``, ``origin_key`` and numeric ``x``, ``y`` to a CAD frame, in place.
+
+    A NULL beat keeps the row (it still counts for its area) but leaves it out
+    of the beat fit. Returns the kinds of row kept with a field empty, for the
+    data report, as (kind, column, mask); only ``located`` rows (grade 1 and 2,
+    the ones the beat fit uses) are counted.
+    """
+    for column, key in (("beat", "beat_key"), ("origin_beat", "origin_key")):
+        if column in frame:
+            frame[key] = beat_keys(frame[column])
+    found: list[tuple[str, str, pd.Series]] = []
+    if "beat" in frame:
+        found.append(("of grade 1 or 2 with no beat", "beat", frame["beat"].isna() & located))
+    if "x" in frame and "y" in frame:
+        for axis in ("x", "y"):
+            frame[axis] = pd.to_numeric(frame[axis], errors="coerce")
+        unplaced = (frame["x"].isna() | frame["y"].isna()) & located
+        found.append(("of grade 1 or 2 with no or unreadable coordinates", "x, y", unplaced))
+    return found
+
+
 @dataclass(frozen=True)
 class BeatFit:
     """One fitted beat: its area, incidents, weight, centre (km) and optional profile."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, Problem
-from sim.fit.beats import beat_keys
+from sim.fit.beats import locate_columns
 from sim.fit.mapping import GRADES, TELEPHONE_CHANNELS, CallMapping, IncidentMapping
 from sim.fit.source import read_export
 from sim.fit.timestamps import TimeReading, local_times, parse_time_columns
@@ -331,7 +331,9 @@ def clean_incidents(
     unknown = frame["grade"].isna()
     _issue(source, "with no or an unknown priority code", "priority", unknown, issues)
     bad |= unknown
-    _locate(frame, source, issues, bad)
+    located = frame["grade"].isin(["grade1", "grade2"]) & ~bad
+    for kind, column, mask in locate_columns(frame, located):
+        _issue(source, kind, column, mask, issues, left_out=False)
     if "area" in frame:
         _issue(source, "with no area", "area", frame["area"].isna() & ~bad, issues, left_out=False)
     if "channel" in frame:
@@ -345,29 +347,6 @@ def clean_incidents(
         _issue(source, "with no channel", "channel", ~recorded & ~bad, issues, left_out=False)
     kept = frame[~bad].drop(columns=["priority"])
     return Cleaned(kept, issues, len(raw), source, notes)
-
-
-def _locate(frame: pd.DataFrame, source: str, issues: list[DataIssue], bad: pd.Series) -> None:
-    """Beat keys (``beat_key``, ``origin_key``) and numeric ``x``, ``y``; rows without kept.
-
-    A beat is matched by :func:`sim.fit.beats.beat_key` (spaces and case do not
-    make a new beat); a NULL beat keeps the row (it still counts for its area)
-    but leaves it out of the beat fit. Only grade 1 and 2 incidents are counted
-    as missing one: they are the ones the beat fit uses.
-    """
-    located = frame["grade"].isin(["grade1", "grade2"]) & ~bad
-    for column, key in (("beat", "beat_key"), ("origin_beat", "origin_key")):
-        if column in frame:
-            frame[key] = beat_keys(frame[column])
-    if "beat" in frame:
-        no_beat = frame["beat"].isna() & located
-        _issue(source, "of grade 1 or 2 with no beat", "beat", no_beat, issues, False)
-    if "x" in frame and "y" in frame:
-        for axis in ("x", "y"):
-            frame[axis] = pd.to_numeric(frame[axis], errors="coerce")
-        unplaced = (frame["x"].isna() | frame["y"].isna()) & located
-        what = "of grade 1 or 2 with no or unreadable coordinates"
-        _issue(source, what, "x, y", unplaced, issues, False)
 
 
 def clean_calls(raw: pd.DataFrame, mapping: CallMapping, source: str = "calls") -> Cleaned:
