@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,8 @@ import yaml
 
 from sim.app.fit import fit_scenario
 from sim.config import load_scenario
-from sim.fit.mapping import IncidentMapping
+from sim.errors import InputError
+from sim.fit.mapping import IncidentMapping, read_mapping
 from sim.fit.origins import derive_origins
 from sim.fit.read import read_incidents
 from tests.fit.spatial_force import SPATIAL_MAPPING, spatial_export
@@ -73,3 +76,23 @@ def test_a_matrix_fitted_from_derived_origins_holds_the_true_trips(no_origin) ->
     assert geography is not None
     assert set(geography.stations) == {"u32", "r35", "r31", "r13", "r53"}
     assert "origins derived from the callsigns' stations" in outcome.out.read_text()
+
+
+def test_a_coordinate_unit_the_fit_does_not_know_names_the_field(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(yaml.safe_dump({"incidents": {"coordinates": "miles"}}))
+    with pytest.raises(InputError) as raised:
+        read_mapping(mapping)
+    problem = raised.value.problems[0]
+    assert problem.path == "incidents.coordinates" and "metres" in problem.message
+
+
+def test_beats_without_units_or_origins_keep_the_aggregate_model(no_origin) -> None:
+    where, _, _ = no_origin
+    mapping = yaml.safe_load((where / "mapping.yaml").read_text())
+    mapping["incidents"].pop("stations")
+    (where / "plain.yaml").write_text(yaml.safe_dump(mapping))
+    outcome = fit_scenario(where / "cad.csv", None, where / "plain.yaml", where / "plain-fit.yaml")
+    force = load_scenario(outcome.out).forces["fitted"]
+    assert force.geography is None and outcome.files == ()
+    assert "no geography fitted" in outcome.out.read_text()
