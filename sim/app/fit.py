@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sim import fit
 from sim.config import Scenario, parse_yaml, scenario_from_dict, scenario_warnings
+from sim.config.geography_files import resolve_geography_files
 from sim.errors import InputError, Problem
 from sim.files import atomic_write
 
@@ -20,7 +21,8 @@ class FitOutcome:
 
     ``pngs`` lists the diagnostic figures written as PNG (with ``png_dir``);
     ``warnings`` what ``demandsim validate`` warns about the fitted scenario;
-    ``backtest`` the fitted scenario simulated beside the data (``--backtest``).
+    ``backtest`` the fitted scenario simulated beside the data (``--backtest``);
+    ``files`` the beats and travel-matrix CSVs written beside ``out`` (geography).
     """
 
     out: Path
@@ -31,6 +33,7 @@ class FitOutcome:
     pngs: list[Path]
     warnings: tuple[str, ...] = ()
     backtest: fit.BacktestTable | None = None
+    files: tuple[Path, ...] = ()
 
 
 def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
@@ -44,7 +47,8 @@ def _checked(text: str, out: Path) -> tuple[Scenario, tuple[str, ...]]:
         of ``validate``, an error here): reported before anything is written.
     """
     try:
-        scenario = scenario_from_dict(parse_yaml(text, str(out)), str(out))
+        raw = resolve_geography_files(parse_yaml(text, str(out)), out)
+        scenario = scenario_from_dict(raw, str(out))
     except InputError as exc:
         note = "the fitted scenario does not validate (a bug in demandsim fit; please report it)"
         raise InputError([*exc.problems, Problem(str(out), "", note)]) from None
@@ -127,6 +131,9 @@ def fit_scenario(
     out.parent.mkdir(parents=True, exist_ok=True)
     report = out.with_name(out.stem + ".data-report.txt")
     atomic_write(report, lambda p: p.write_text(report_text + "\n"))
+    for file_name, file_text in result.files.items():
+        # Beside the YAML, which names them relative to itself; needed to check it.
+        atomic_write(out.with_name(file_name), lambda p, t=file_text: p.write_text(t))
     scenario, warnings = _checked(text, out)
     atomic_write(out, lambda p: p.write_text(text))
     from sim.report.fit_report import write_fit_report  # plotly is imported only for reports
@@ -138,4 +145,7 @@ def fit_scenario(
     page = write_fit_report(
         diagnostics, html or out.with_name(out.stem + ".fit-report.html"), png_dir, table
     )
-    return FitOutcome(out, report, report_text, result, page.html, page.pngs, warnings, table)
+    files = tuple(out.with_name(name) for name in result.files)
+    return FitOutcome(
+        out, report, report_text, result, page.html, page.pngs, warnings, table, files
+    )

@@ -639,6 +639,9 @@ def fit_command(
     ]
     if outcome.pngs:
         lines.append(f"{len(outcome.pngs)} PNG figure(s) in {png_dir}")
+    if outcome.files:
+        shown = ", ".join(str(path) for path in outcome.files)
+        lines.append(f"beats and travel matrix in {shown} (the scenario names them)")
     lines += [f"warning: {warning}" for warning in outcome.warnings]
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
     if outcome.backtest is not None:

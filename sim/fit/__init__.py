@@ -19,6 +19,11 @@ command ``demandsim fit`` goes through the modules in order:
   (:func:`fit_on_duty`);
 - :mod:`sim.fit.assemble` and :mod:`sim.fit.response`: the scenario dict,
   a comment for every value (:func:`build_scenario`);
+- :mod:`sim.fit.geography_fit`, with :mod:`sim.fit.beats`,
+  :mod:`sim.fit.origins` and :mod:`sim.fit.travel_matrix`: a force's
+  ``geography`` (beats, stations, a travel matrix) where the export has beats
+  (:func:`add_geography`, :func:`fit_beats`, :func:`derive_origins`,
+  :func:`fit_travel_matrix`);
 - :mod:`sim.fit.diagnostics`: each fit beside its data, for the report page
   (:func:`fit_diagnostics`);
 - :mod:`sim.fit.emit`: the commented YAML (:func:`scenario_yaml`);
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 from sim.fit.assemble import FitResult, build_scenario
 from sim.fit.backtest import BacktestRow, BacktestTable, backtest
+from sim.fit.beats import BeatFit, fit_beats
 from sim.fit.breaks import breaks_while_queued
 from sim.fit.demand import ProfileFit, fit_grading, fit_profile, rounded_shares
 from sim.fit.diagnostics import (
@@ -51,7 +57,9 @@ from sim.fit.durations import (
     kaplan_meier,
 )
 from sim.fit.emit import scenario_yaml
+from sim.fit.geography_fit import add_geography
 from sim.fit.mapping import CallMapping, ColumnMappingFile, IncidentMapping, read_mapping
+from sim.fit.origins import derive_origins
 from sim.fit.read import (
     Cleaned,
     DataIssue,
@@ -65,10 +73,12 @@ from sim.fit.response import valid_ids
 from sim.fit.rosters import OnDutyFit, fit_on_duty
 from sim.fit.source import ExportText, read_export
 from sim.fit.timestamps import TimeReading, parse_time_columns
+from sim.fit.travel_matrix import TravelMatrixFit, fit_travel_matrix
 
 __all__ = [
     "BacktestRow",
     "BacktestTable",
+    "BeatFit",
     "CallMapping",
     "Cleaned",
     "ColumnMappingFile",
@@ -85,17 +95,22 @@ __all__ = [
     "ProfileFit",
     "RosterCheck",
     "TimeReading",
+    "TravelMatrixFit",
+    "add_geography",
     "backtest",
     "breaks_while_queued",
     "build_scenario",
     "clean_calls",
     "clean_incidents",
+    "derive_origins",
+    "fit_beats",
     "fit_censored_patience",
     "fit_diagnostics",
     "fit_grading",
     "fit_lognormal",
     "fit_on_duty",
     "fit_profile",
+    "fit_travel_matrix",
     "issues_text",
     "kaplan_meier",
     "parse_time_columns",

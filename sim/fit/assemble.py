@@ -22,6 +22,7 @@ from sim.errors import InputError, Problem
 from sim.fit.breaks import breaks_while_queued
 from sim.fit.demand import HOURS_PER_YEAR, fit_grading, fit_profile, rounded_shares
 from sim.fit.durations import fit_censored_patience, fit_lognormal
+from sim.fit.geography_fit import add_geography
 from sim.fit.mapping import TELEPHONE_CHANNELS, ColumnMappingFile
 from sim.fit.read import Cleaned, DataIssue
 from sim.fit.response import add_response
@@ -39,6 +40,8 @@ class FitResult:
     #: The data behind each distribution fit, by the same key as ``fits``:
     #: durations in seconds, or for patience a pair (wait in seconds, abandoned).
     samples: dict[str, Any] = field(default_factory=dict)
+    #: Files to write beside the YAML (name relative to it -> text): beats, travel matrix.
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -376,9 +379,11 @@ def build_scenario(
     if not online.empty:
         force["online"] = _online_section(parts, online, grading["online"])
     add_response(parts, force, inc)
+    metres = mapping.incidents.coordinates == "metres"
+    files = add_geography(parts, force, inc, name, metres, mapping.incidents.stations)
     scenario = _scenario(name, force_id, force, _handler_pool(parts, force["channels"], call_rows))
     issues = [issue for cleaned in given for issue in cleaned.issues]
-    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples)
+    return FitResult(scenario, parts.comments, issues, parts.fits, parts.samples, files)
 
 
 def _scenario(

@@ -33,7 +33,19 @@ from sim.errors import InputError, Problem
 from sim.files import not_a_regular_file
 
 IncidentColumn = Literal[
-    "created", "priority", "dispatched", "arrived", "cleared", "area", "channel", "call_id", "unit"
+    "created",
+    "priority",
+    "dispatched",
+    "arrived",
+    "cleared",
+    "area",
+    "channel",
+    "call_id",
+    "unit",
+    "beat",
+    "x",
+    "y",
+    "origin_beat",
 ]
 CallColumn = Literal[
     "arrival", "answered", "ended", "channel", "abandoned", "handler_id", "call_id", "wrap_end"
@@ -135,6 +147,16 @@ class IncidentMapping(_MappingSection):
     channels: dict[TheirName, OurChannel] = Field(
         default_factory=dict,
         description="the export's source code: 999, 101, online, or another call channel id",
+    )
+    coordinates: Literal["metres", "km"] = Field(
+        default="metres",
+        description="unit of the x and y columns: metres (British National Grid easting and "
+        "northing, as most CAD systems export them) or km",
+    )
+    stations: dict[TheirName, TheirName] = Field(
+        default_factory=dict,
+        description="callsign prefix: the beat (as the export names it) of the station its "
+        "units are based at; used where the export has no origin_beat column",
     )
 
 

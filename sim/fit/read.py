@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, Problem
+from sim.fit.beats import locate_columns
 from sim.fit.mapping import GRADES, TELEPHONE_CHANNELS, CallMapping, IncidentMapping
 from sim.fit.source import read_export
 from sim.fit.timestamps import TimeReading, local_times, parse_time_columns
@@ -43,6 +44,10 @@ INCIDENT_EXPORT_COLUMNS = {
     "channel": False,
     "call_id": False,
     "unit": False,
+    "beat": False,
+    "x": False,
+    "y": False,
+    "origin_beat": False,
 }
 #: Our call columns: True where the fit cannot do without it.
 CALL_EXPORT_COLUMNS = {
@@ -287,8 +292,10 @@ def clean_incidents(
         ``grade``, ``area``, ``channel`` (empty where not recorded) and, where
         the times are there, ``delay_s`` (created to dispatched), ``travel_s``
         (dispatched to arrived) and ``on_scene_s`` (arrived to cleared), in
-        seconds; rows with unparseable or stray timestamps, times out of order
-        or unknown codes excluded and counted.
+        seconds; ``beat_key`` and ``origin_key`` (beat names matched
+        whatever their spaces and case) and numeric ``x``, ``y`` where the
+        export has them; rows with unparseable or stray timestamps, times out
+        of order or unknown codes excluded and counted.
 
     Raises
     ------
@@ -324,6 +331,9 @@ def clean_incidents(
     unknown = frame["grade"].isna()
     _issue(source, "with no or an unknown priority code", "priority", unknown, issues)
     bad |= unknown
+    located = frame["grade"].isin(["grade1", "grade2"]) & ~bad
+    for kind, column, mask in locate_columns(frame, located):
+        _issue(source, kind, column, mask, issues, left_out=False)
     if "area" in frame:
         _issue(source, "with no area", "area", frame["area"].isna() & ~bad, issues, left_out=False)
     if "channel" in frame:
