@@ -40,3 +40,18 @@ class DeferredModule:
 def deferred(name: str) -> Any:
     """A :class:`DeferredModule` for ``name``, typed ``Any`` as the module's names are."""
     return DeferredModule(name)
+
+
+# The app modules import pandas, scipy, SimPy and the model: only a command that runs
+# loads them, so `demandsim --help` and `--version` answer at once.
+app_analytic = deferred("sim.app.analytic")
+app_compare = deferred("sim.app.compare")
+app_demo = deferred("sim.app.demo")
+app_excel = deferred("sim.app.excel")
+app_fit = deferred("sim.app.fit")
+app_headline = deferred("sim.app.headline")
+app_report = deferred("sim.app.report")
+app_run = deferred("sim.app.run")
+app_sample = deferred("sim.app.sample")
+app_staff = deferred("sim.app.staff")
+app_validate = deferred("sim.app.validate")

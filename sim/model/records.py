@@ -7,7 +7,7 @@ unit-second totals. Codes are :class:`enum.IntEnum` s (:class:`CallOutcome`,
 :class:`Grade`, :class:`IncidentSource`), so a reader compares
 ``calls.outcome == CallOutcome.ANSWERED``, never a bare number; the numbers
 themselves (0, 1, 2 ...) are what the arrays hold and what the records files
-store as names.
+store as names (the codes are in :mod:`sim.model.record_codes`).
 
 ``CallRecords.to_frame``, ``IncidentRecords.to_frame`` and
 ``OutageRecords.to_frame`` are the schemas of a results directory's
@@ -23,76 +23,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+# The codes are re-exported: the model and its readers import them from here.
+from sim.model.record_codes import NO_GRADE as NO_GRADE
+from sim.model.record_codes import CallOutcome, Grade, IncidentSource, _labels
 from sim.model.spatial_records import GeographyRecords
 
 if TYPE_CHECKING:
     from sim.model.choice_records import ChoiceRecords
     from sim.model.mechanism_records import MechanismRecords
-
-
-class CallOutcome(IntEnum):
-    """How a call attempt ended (``CallRecords.outcome``)."""
-
-    ANSWERED = 0
-    ABANDONED = 1
-    #: Still queuing (or owed a call-back) when the run (measured period plus drain) ended.
-    WAITING = 2
-    #: Took a call-back (virtual hold) and was rung back and answered.
-    CALLED_BACK = 3
-    #: Took a call-back but answered none of the tries.
-    UNREACHED = 4
-    #: Left on hearing the expected wait (rang 999 or went online instead).
-    LEFT = 5
-
-    @property
-    def label(self) -> str:
-        """The name written to the records files: ``answered``, ``abandoned``, ``waiting``."""
-        return self.name.lower()
-
-
-class Grade(IntEnum):
-    """An incident's grade, in the order of a channel's grading shares."""
-
-    GRADE1 = 0
-    GRADE2 = 1
-    SCHEDULED = 2
-    RESOLUTION = 3
-    NO_DEPLOYMENT = 4
-
-    @property
-    def label(self) -> str:
-        """The name used in configs, metric segments and records files (``grade1`` ...)."""
-        return self.name.lower()
-
-
-#: Grade code of a handled call (or online report) that creates no incident, and
-#: the escalation code of an incident that is not escalated.
-NO_GRADE = -1
-
-
-class IncidentSource(IntEnum):
-    """What created an incident (``IncidentRecords.source``)."""
-
-    CALL = 0
-    ONLINE = 1
-    #: An online report made by a 101 caller instead of waiting (source_id: the call).
-    ONLINE_INSTEAD = 2
-
-    @property
-    def label(self) -> str:
-        """``call``, ``online`` or ``online_instead``."""
-        return self.name.lower()
-
-
-def _labels(codes: type[CallOutcome] | type[Grade] | type[IncidentSource]) -> np.ndarray:
-    """The labels of an enum's members, indexable by code."""
-    return np.array([member.label for member in codes], dtype=object)
 
 
 @dataclass(frozen=True, eq=False)
