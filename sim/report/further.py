@@ -20,7 +20,7 @@ import math
 
 import pandas as pd
 
-from sim.catalogue import MECHANISM_METRICS, METRICS, is_place_segment
+from sim.catalogue import MECHANISM_METRICS, METRICS, is_place_segment, split_force
 from sim.report.load import Results
 from sim.report.targets import headline_figures
 from sim.report.words import format_value
@@ -45,21 +45,17 @@ def further_metrics(results: Results) -> list[str]:
     summary = results.summary
     if summary.empty:
         return []
-    shown = {(m, s) for m, _, s in headline_figures(results)}
+    headline = set(headline_figures(results))
+    forces = frozenset(results.forces)
     names: list[str] = []
     for name, rows in summary.groupby("metric", sort=False):
         if name in DRAWN_IN_FULL:
             continue
         kept = rows[~rows["segment"].astype(str).map(is_place_segment)]
-        if kept.empty:
-            continue
-        if (
-            all((name, stat) in shown for stat in kept["stat"])
-            and kept["segment"]
-            .isin([seg for m, seg, _ in headline_figures(results) if m == name])
-            .all()
-        ):
-            continue
+        keys = zip(kept["segment"].astype(str), kept["stat"], strict=True)
+        # The headline table shows each force's figures too: judge them without the force.
+        if all((name, split_force(seg, forces)[1], stat) in headline for seg, stat in keys):
+            continue  # nothing left once the headline and per-place rows are out
         names.append(str(name))
     return sorted(names, key=lambda name: name not in MECHANISM_METRICS)
 
