@@ -221,7 +221,8 @@ class StoreClaim:
         if held.get("fingerprint") != identity["fingerprint"]:
             raise self._refused(
                 f"holds results of a different {what} ({held.get('name', '?')}, "
-                "or the same one with different scenarios or settings); expected "
+                "or the same one with different scenarios or settings, or one written "
+                "by a version of demandsim whose scenarios resolve differently); expected "
                 f"a new directory, the same {what} to resume, or --overwrite to replace them"
             )
         if not resume:
