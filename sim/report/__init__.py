@@ -11,6 +11,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.errors import InputError, Problem
 from sim.report.figures import build_figures
@@ -130,7 +131,36 @@ def write_pngs(figures: list[ReportFigure], png_dir: Path) -> list[Path]:
             reason = exc.args[0] if exc.args else type(exc).__name__
             message = f"Chromium ({browser}) failed to draw the PNGs: {reason}"
             raise InputError([Problem("--png", str(png_dir), message)]) from None
+        _redraw_missing(pio, shown, paths, png_dir)
     return paths
+
+
+def _redraw_missing(pio: Any, shown: list[ReportFigure], paths: list[Path], png_dir: Path) -> None:
+    """Draw again, one by one, any PNG the batch left unwritten; refuse if one is still missing.
+
+    kaleido's batch export has been seen to return without writing one of its
+    files on a loaded machine; a report that lists a PNG it does not have
+    would mislead, so each is checked.
+    """
+
+    def unwritten() -> list[int]:
+        return [i for i, path in enumerate(paths) if not path.exists() or not path.stat().st_size]
+
+    for i in unwritten():
+        figure = shown[i].figure
+        log.warning("kaleido left %s unwritten; drawing it again", paths[i].name)
+        pio.write_image(
+            figure,
+            paths[i],
+            format="png",
+            width=WIDTH_PX,
+            height=int(figure.layout.height or 500),
+            scale=1,
+        )
+    missing = [paths[i].name for i in unwritten()]
+    if missing:
+        message = f"Chromium did not draw {', '.join(missing)}; try again, or without --png"
+        raise InputError([Problem("--png", str(png_dir), message)])
 
 
 def _make_folder(option: str, folder: Path) -> None:

@@ -64,3 +64,35 @@ def test_a_browser_that_fails_to_start(results: Path, tmp_path: Path, monkeypatc
     assert line.startswith(f"--png: {tmp_path / 'png'}: Chromium (/bin/true) failed")
     assert "close immediately" in line
     assert (tmp_path / "r.html").exists()  # the page itself is written
+
+
+def _batch_that_drops_the_first(figures: list, paths: list, **kwargs: object) -> None:
+    """kaleido's batch as seen on a loaded machine: every file but one written."""
+    for path in paths[1:]:
+        Path(path).write_bytes(b"png")
+
+
+def test_a_png_the_batch_left_unwritten_is_drawn_again(
+    results: Path, tmp_path: Path, monkeypatch
+) -> None:
+    redrawn: list[str] = []
+
+    def write_image(figure: object, path: Path, **kwargs: object) -> None:
+        redrawn.append(Path(path).name)
+        Path(path).write_bytes(b"png")
+
+    monkeypatch.setattr(plotly.io, "write_images", _batch_that_drops_the_first)
+    monkeypatch.setattr(plotly.io, "write_image", write_image)
+    monkeypatch.setenv("BROWSER_PATH", "/bin/true")
+    outcome = write_report(results, out=tmp_path / "r.html", png_dir=tmp_path / "png")
+    assert len(redrawn) == 1
+    assert all(path.exists() and path.stat().st_size for path in outcome.pngs)
+
+
+def test_a_png_still_missing_is_refused_by_name(results: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(plotly.io, "write_images", _batch_that_drops_the_first)
+    monkeypatch.setattr(plotly.io, "write_image", lambda *args, **kwargs: None)
+    monkeypatch.setenv("BROWSER_PATH", "/bin/true")
+    line = refused(results, out=tmp_path / "r.html", png_dir=tmp_path / "png")
+    assert line.startswith(f"--png: {tmp_path / 'png'}: Chromium did not draw ")
+    assert ".png; try again, or without --png" in line
