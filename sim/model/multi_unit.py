@@ -139,14 +139,9 @@ class MultiUnitResponse(ResponseSystem):
     def _arrival(self, job: _Job) -> float:
         """When a unit sent to ``job`` now would arrive, seconds."""
         now = self.env._now
-        table = self.incidents
-        force = table.force[job.incident]
-        # A follower decides as the first unit did: the grade's own decision time if set.
-        drawn = self.decision_delay.get((force, table.grade[job.incident]))
-        delay = drawn() if drawn is not None else self.dispatch_delay_s[force]
-        if self.delay_factor is not None:
-            delay *= self.delay_factor(now)
-        return now + delay + table.travel[job.incident] + job.penalty_s
+        # A follower decides as the first unit did.
+        delay = self.decision_time(job.incident, now)
+        return now + delay + self.incidents.travel[job.incident] + job.penalty_s
 
     def _follow(self, job: _Job, unit: Unit, arrives: float) -> None:
         """Send ``unit`` to ``job`` as a follower, to arrive at ``arrives`` seconds."""

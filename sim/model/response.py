@@ -189,6 +189,20 @@ class ResponseSystem:
         """Units an incident needs: one (``sim.model.multi_unit`` overrides it)."""
         return 1
 
+    def decision_time(self, incident: int, now: float) -> float:
+        """Seconds from a unit being chosen at ``now`` to it being sent to ``incident``.
+
+        The grade's own decision time where the scenario gives one (a draw from its
+        stream), else the force's ``dispatch_delay_s``; times a platform's degraded
+        mode factor.
+        """
+        force = self.incidents.force[incident]
+        drawn = self.decision_delay.get((force, self.incidents.grade[incident]))
+        delay = drawn() if drawn is not None else self.dispatch_delay_s[force]
+        if self.delay_factor is not None:
+            delay *= self.delay_factor(now)
+        return delay
+
     def create(self, incident: int) -> None:
         """A grade 1 or grade 2 incident needs a unit (now)."""
         area = self.areas[self.incidents.area[incident]]
@@ -266,12 +280,7 @@ class ResponseSystem:
             # An appointment: the car is booked to be there at the slot's start.
             decided = arrives = now
         else:
-            force = table.force[incident]
-            drawn = self.decision_delay.get((force, table.grade[incident]))
-            delay = drawn() if drawn is not None else self.dispatch_delay_s[force]
-            if self.delay_factor is not None:
-                delay *= self.delay_factor(now)
-            decided = now + delay
+            decided = now + self.decision_time(incident, now)
             arrives = decided + table.travel[incident] + penalty_s
         clears = arrives + table.remaining[incident]
         if isnan(table.dispatched[incident]):
