@@ -13,8 +13,8 @@ figure to read; absolute times depend on the machine and its load (the load
 average at the start and at the end is recorded: on a shared machine, run it
 twice and compare). The two do not do the same work: the earlier one simulated
 the whole scenario five times and accepted an interval unless its whole 95%
-interval missed; this one simulates the contact side only, on ten common-random-
-number replications per staffing tried, until every interval clears what the
+interval missed; this one simulates the contact side only, on twenty common-
+random-number replications per staffing tried, until every interval clears what the
 confirmation needs, and then confirms on 40 fresh replications that every
 interval holds at 95% one-sided confidence. ``staffing.md`` records both
 outputs so the difference in what was bought is visible too.

@@ -381,18 +381,19 @@ def _staff(
             vary_by_day=options.vary_by_day,
         )
 
-    # Fast feasibility: if the analytic estimate cannot be rostered, nothing simulated can.
-    step("analytic estimate and roster feasibility")
-    estimate = estimate_of(setup)
-    roster_for(estimate.rostered)
-    claim_out_folder(out_dir, STAFF_FILES, overwrite, _holds_staffing, "staffing")
     confidence = verification.Confidence(
         level=options.confidence,
         tolerance=options.tolerance,
         max_replications=max(options.max_replications, scenario.replications),
     )
     started = now_utc()
+    # Entered first: worker processes start while the analytic estimate is computed.
     with make_executor(options.workers, options.scheduler) as running_on:
+        # Fast feasibility: if the analytic estimate cannot be rostered, nothing simulated can.
+        step("analytic estimate and roster feasibility")
+        estimate = estimate_of(setup)
+        roster_for(estimate.rostered)
+        claim_out_folder(out_dir, STAFF_FILES, overwrite, _holds_staffing, "staffing")
         result = requirement_of(setup, estimate, scenario.replications, running_on, confidence)
     requirement = result.requirement
     step("rostering")

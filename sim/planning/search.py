@@ -33,9 +33,10 @@ happened to look good, and the fresh seeds take that selection away. Only if
 every interval holds every target there -- its one-sided bound on the right
 side -- is the staffing reported as verified. Otherwise the intervals that
 failed get one more (two where even the mean missed; one also where the bound
-held by a hair, :data:`EDGE`, since the staff added nearby moves every figure a
-little) and the confirmation is repeated on the same fresh seeds (at most
-``max_confirmations`` times); if it still fails the result says so.
+held by less than :data:`EDGE` of its half-width, since the staff added
+elsewhere moves every figure a little) and the confirmation is repeated on the
+same fresh seeds (at most ``max_confirmations`` times); if it still fails the
+result says so.
 """
 
 from __future__ import annotations
@@ -70,16 +71,25 @@ from sim.runs.replicate import Reducer
 log = logging.getLogger(__name__)
 
 #: Replications per staffing in the search, unless ``--max-replications`` is lower.
-SEARCH_REPLICATIONS = 10
+#: The default cap (:class:`Confidence`) is this too, so by default every round of
+#: the search simulates the cap at once: rounds with fewer only ever found the
+#: hopeless intervals, and the rounds at the cap were still needed after them.
+SEARCH_REPLICATIONS = 20
 #: Standard errors of the search's mean an interval must be clear by, beyond
 #: what the confirmation's bound will need, to be kept without one more.
 SEARCH_SAFETY_SE = 1.0
 #: When a search round gives one more to at most this share of the intervals,
-#: the search ends there and the confirmation judges them.
-FEW_SHORT = 0.02
+#: the search ends there and the confirmation judges them (a search round costs
+#: half a confirmation and would find little the confirmation does not).
+FEW_SHORT = 0.05
 #: After a failed confirmation, an interval whose bound cleared its target by
-#: less than this share of its half-width gets one more too.
-EDGE = 0.1
+#: less than this share of its half-width gets one more too: the staff added
+#: elsewhere moves every figure a little (redials' random numbers are drawn in
+#: the order callers abandon, so common random numbers hold only until the
+#: first changed abandonment), and each repeat of the confirmation costs as much
+#: as the first. Measured on the demo: 0.1 needed three or four confirmations,
+#: 0.5 two, for 0.9% more handler-hours (benchmarks/staffing.md).
+EDGE = 0.5
 
 #: Figures of a target per replication (rows) and interval (columns), from reduced runs.
 Figures = Callable[[Sequence[Any]], list[tuple[Target, np.ndarray]]]
@@ -304,8 +314,8 @@ def search_staffing(
             # Every repeat of the confirmation costs as much as the first, so the
             # repeat should hold: two more where even the mean misses (one more
             # seldom clears it by the margin the bound needs), and one more where
-            # the bound held by a hair -- the staff added nearby moves every
-            # figure a little, and one of those would otherwise tip over.
+            # the bound held narrowly (EDGE) -- the staff added elsewhere moves
+            # every figure a little, and one of those would otherwise tip over.
             staff = add_one(failed | on_edge, missed)
     verification = pd.concat([search_rows, confirmation], ignore_index=True)
     return Verified(staff, verification, iterations, confirmed, n, confirm_n)

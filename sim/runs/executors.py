@@ -133,6 +133,11 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessExecutor:
+        # The workers start now, in the background (a no-op job each), so that
+        # what the caller does before its first run overlaps their start-up.
+        pool = self._start()
+        for _ in range(self.workers):
+            pool.submit(int)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
