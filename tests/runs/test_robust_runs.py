@@ -21,7 +21,7 @@ import sim.runs.plan
 from sim.errors import InputError
 from sim.files import atomic_write, current_umask
 from sim.model.wiring import dry_build
-from sim.runs.executors import ProcessExecutor, malformed_scheduler
+from sim.runs.executors import Job, ProcessExecutor, malformed_scheduler
 from sim.runs.plan import PlannedScenario, check_buildable, plan_experiment_file, plan_scenario
 from sim.runs.replicate import Reducer, ReplicationResult, replicate
 from tests.helpers import CONFIGS
@@ -117,3 +117,18 @@ def test_a_scheduler_address_of_the_wrong_shape_is_refused_before_connecting(add
 )
 def test_a_scheduler_address_of_the_right_shape_passes(address) -> None:
     assert malformed_scheduler(address) == []
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_worker_processes_start_when_the_executor_is_entered() -> None:
+    # What a command does before its first run (staff's analytic estimate)
+    # overlaps the workers' start-up: they exist before any job is submitted.
+    with ProcessExecutor(2) as executor:
+        pool = executor._pool
+        assert pool is not None
+        assert len(pool._processes) == 2
+        pids = {a.result for a in executor.run(_pid, [Job(k, ()) for k in range(4)])}
+        assert os.getpid() not in pids and 1 <= len(pids) <= 2
