@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from sim.cli.deferred import app_excel, app_staff
-from sim.cli.options import Excel, Overrides, Scheduler, write_excel_if_asked
+from sim.cli.options import Excel, Overrides, Scheduler, Workers, write_excel_if_asked
 from sim.cli.output import bad_input_exits_2, err, print_staffing, progress_shown
 from sim.errors import InputError, Problem
 
@@ -87,7 +87,7 @@ def staff(
     max_staff: Annotated[
         int, typer.Option(min=1, metavar="N", help="Most handlers (or units) per interval.")
     ] = 2000,
-    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
+    workers: Workers = 1,
     scheduler: Scheduler = None,
     out_dir: Annotated[
         Path | None,
