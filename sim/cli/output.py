@@ -399,7 +399,7 @@ def print_backtest(table: Any) -> None:
     """The back-test table: data beside simulated, one period's range, relative error, flags."""
     shown = Table(
         title=f"back-test: {table.replications} replication(s) of {table.days:g} days "
-        "(simulated: mean and 95% CI; one period: where 95% of periods this long fall)"
+        "(simulated: mean and 95% CI; one period: its 95% range)"
     )
     numbers = ("data", "simulated", "one period", "error")
     for name in ("figure", "segment", "stat", *numbers, ""):
