@@ -34,10 +34,11 @@ WIDEN = 2.81 / 1.96
 FAIR_SD = FLAG_RELATIVE_ERROR / 2.5
 #: Figures the fitted scenario gives lower than the demo it was fitted to, beyond both
 #: simulations' intervals (measured on the 26-week sample: rural grade 2 median 23.0 min
-#: against 25.1, all grade 2 13.5 against 14.2). The likely cause is in the unit roster
-#: fitted from callsigns: a unit finishing a job after its shift ended is counted on duty
-#: for that hour (rural 17:00: 13 fitted, 10 on the roster), so the evening has spare
-#: units that the force does not. Within ±15% of the data all the same.
+#: against 25.1, all grade 2 13.5 against 14.2). The cause is the unit roster fitted from
+#: callsigns: with the demo's own unit rosters in the fitted scenario instead, these agree
+#: with the demo (rural 24.9 against 25.4, 10 replications of 13 weeks). One sign: a unit
+#: finishing a job after its shift is counted on duty for that hour (rural 17:00: 13
+#: fitted, 10 on the roster). Within ±15% of the data all the same.
 FIT_BIAS = {
     ("attendance_time", "grade2/rural-north", "p50"),
     ("attendance_time", "grade2", "p50"),
