@@ -396,32 +396,42 @@ def print_staffing(outcome: Any) -> None:
 
 
 def print_backtest(table: Any) -> None:
-    """The back-test table: data beside simulated, relative error, flags."""
+    """The back-test table: data beside simulated, one period's range, relative error, flags."""
     shown = Table(
         title=f"back-test: {table.replications} replication(s) of {table.days:g} days "
-        "(simulated: mean and 95% CI)"
+        "(simulated: mean and 95% CI; one period: its 95% range)"
     )
-    for name in ("figure", "segment", "stat", "data", "simulated", "error", ""):
-        shown.add_column(
-            name, justify="right" if name in ("data", "simulated", "error") else "left"
-        )
+    numbers = ("data", "simulated", "one period", "error")
+    for name in ("figure", "segment", "stat", *numbers, ""):
+        shown.add_column(name, justify="right" if name in numbers else "left")
     for row in table.rows:
         error = row.relative_error
+        # Short, so that the table fits 120 columns: the words are under the table.
+        flag = "FLAG: spread" if row.within_period_spread else "FLAG: misses" if row.flagged else ""
         shown.add_row(
             f"{row.metric} ({row.unit})",
             row.segment,
             row.stat,
             f"{row.data:,.1f}",
             f"{row.simulated:,.1f} ({row.ci_low:,.1f}-{row.ci_high:,.1f})",
+            f"{row.period_low:,.1f}-{row.period_high:,.1f}" if row.sd == row.sd else "n/a",
             f"{error:+.1%}" if error == error else "n/a",
-            f"FLAG: beyond ±{table.flag:.0%}" if row.flagged else "",
+            flag,
         )
     out.print(shown)
-    flagged = len(table.flagged)
-    out.print(
-        f"{flagged} figure(s) beyond ±{table.flag:.0%} of the data"
-        if flagged
-        else f"every figure within ±{table.flag:.0%} of the data",
-        markup=False,
-        highlight=False,
-    )
+    within, missed = len(table.within_period_spread), len(table.missed)
+    lines = []
+    if within:
+        lines.append(
+            f"{within} figure(s) beyond ±{table.flag:.0%} of the data (FLAG: spread), but the "
+            "data lie within one period's own spread: they may be a high or low draw of a "
+            "service the fit matches; a longer export would tell"
+        )
+    if missed:
+        lines.append(
+            f"{missed} figure(s) beyond ±{table.flag:.0%} of the data and beyond one period's "
+            "own spread (FLAG: misses): the fitted scenario misses them"
+        )
+    if not lines:
+        lines.append(f"every figure within ±{table.flag:.0%} of the data")
+    out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)

@@ -89,9 +89,13 @@ def test_cli_fit_prints_the_data_report_once(exports, tmp_path: Path) -> None:
 
 
 def test_cli_walk_through_on_the_sample_and_every_fit_validates(exports, tmp_path: Path) -> None:
-    """The README's walk-through: fit-sample, fit, validate; and either file alone validates."""
+    """The README's walk-through: fit-sample, fit, validate; and either file alone validates.
+
+    Four weeks of sample, not the default, to keep the test fast: the default
+    sample is fitted in tests/fit/test_sample_backtest.py (slow).
+    """
     sample = tmp_path / "sample"
-    made = _cli("fit-sample", sample)
+    made = _cli("fit-sample", sample, "--weeks", "4")
     assert made.returncode == 0, made.stderr
     assert f"sample exports in {sample / 'cad.csv'}" in made.stdout
     fitted = tmp_path / "fitted.yaml"
@@ -119,3 +123,40 @@ def test_cli_fit_with_no_export_exits_2(tmp_path: Path) -> None:
     result = _cli("fit", "--out", tmp_path / "f.yaml")
     assert result.returncode == 2
     assert "give --incidents" in result.stderr
+
+
+def test_cli_backtest_table_tells_a_flag_within_spread_from_a_miss(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The printed back-test: one period's range per figure, two kinds of flag, in 120 columns."""
+    from sim.cli.output import print_backtest
+    from sim.fit import BacktestRow, BacktestTable
+
+    figure = ("attendance_time", "grade2/rural-north", "p50", "min", 29.3, 24.3)
+    chance = BacktestRow(*figure, 22.9, 25.7, 900, 2.6, 18.5, 30.1)
+    missed = BacktestRow(*figure, 23.9, 24.7, 900, 0.6, 22.9, 25.7)
+    print_backtest(BacktestTable([chance, missed], 10, 91.0))
+    printed = capsys.readouterr().out
+    assert "10 replication(s) of 91 days" in printed and "one period" in printed
+    assert "│  18.5-30.1 │" in printed and "FLAG: spread" in printed and "FLAG: misses" in printed
+    assert "1 figure(s) beyond ±15% of the data (FLAG: spread)" in printed
+    assert "a longer export would tell" in printed
+    assert "beyond one period's own spread (FLAG: misses)" in printed
+    table = [line for line in printed.splitlines() if line.startswith(("┏", "│", "└"))]
+    assert table and max(len(line) for line in table) <= 120
+
+
+def test_cli_fit_sample_weeks(tmp_path: Path) -> None:
+    """--weeks: its help names the default the sample uses; 0 weeks is refused (exit 2)."""
+    from sim.cli.fit_commands import SAMPLE_WEEKS_HELP
+    from sim.fit.sample import DEFAULT_SAMPLE_WEEKS
+
+    assert f"(default: {DEFAULT_SAMPLE_WEEKS})" in SAMPLE_WEEKS_HELP
+    refused = _cli("fit-sample", tmp_path / "s", "--weeks", "0")
+    assert refused.returncode == 2 and "--weeks" in refused.stderr
+    made = _cli("fit-sample", tmp_path / "one", "--weeks", "1")
+    assert made.returncode == 0, made.stderr
+    cad = (tmp_path / "one" / "cad.csv").read_text().splitlines()
+    opened = [line.split(",")[1] for line in cad]
+    days = {stamp[:10] for stamp in opened[1:] if stamp[:2].isdigit()}
+    assert days == {f"{day}/03/2025" for day in range(17, 24)}

@@ -16,7 +16,9 @@ from tests.fit.known_force import ROOT, simulated_exports
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("sample")
-    write_sample(where, load_scenario(ROOT / "configs" / "demo.yaml"))
+    # Four weeks, not the default: what is checked here does not depend on the length
+    # (tests/fit/test_sample_backtest.py, slow, fits the default sample).
+    write_sample(where, load_scenario(ROOT / "configs" / "demo.yaml"), weeks=4)
     return where
 
 
