@@ -36,7 +36,11 @@ failed get one more (two where even the mean missed; one also where the bound
 held by less than :data:`EDGE` of its half-width, since the staff added
 elsewhere moves every figure a little) and the confirmation is repeated on the
 same fresh seeds (at most ``max_confirmations`` times); if it still fails the
-result says so.
+result says so. Where every interval that failed has its mean on the right side
+and twice the replications would bring its bound there (the mean staying put),
+the confirmation is extended instead (doubling on the same fresh seeds, only the
+new replications simulated, up to :data:`MAX_CONFIRM_GROWTH` times its first
+size): a figure that more staff hardly move needs replications, not staff.
 """
 
 from __future__ import annotations
@@ -86,6 +90,10 @@ SEARCH_SAFETY_SE = 1.0
 #: replications, two rounds 120-160, for the same handler-hours (within 0.3%).
 #: More rounds are for an analytic estimate short in most intervals.
 FEW_SHORT = 0.5
+#: A confirmation whose every failed interval would hold at twice the
+#: replications (its mean staying put) is extended so, up to this many times its
+#: first size, before staff are added.
+MAX_CONFIRM_GROWTH = 4
 #: After a failed confirmation, an interval whose bound cleared its target by
 #: less than this share of its half-width gets one more too: the staff added
 #: elsewhere moves every figure a little (redials' random numbers are drawn in
@@ -294,27 +302,41 @@ def search_staffing(
 
     confirmed = False
     confirmation = pd.DataFrame()
-    for attempt in range(max_confirmations):
-        step(f"confirmation run {attempt + 1}: {confirm_n} replications on fresh seeds")
+    first_confirm_n = confirm_n
+    attempt = runs = 0
+    while attempt < max_confirmations:
+        runs += 1
+        step(f"confirmation run {runs}: {confirm_n} replications on fresh seeds")
         judged = _judged(trials.run(staff, confirm_n, fresh_seed(seed, 0)), confidence)
         confirmation = verification_frame(
             judged, interval_minutes, "fmmw", "confirmation", confidence
         )
-        iterations.append(_row(f"confirm-{attempt + 1}", staff, hours, confirm_n, judged))
+        iterations.append(_row(f"confirm-{runs}", staff, hours, confirm_n, judged))
         failed = np.zeros(staff.size, dtype=bool)
         missed = np.zeros(staff.size, dtype=bool)
         on_edge = np.zeros(staff.size, dtype=bool)
+        settles = np.ones(staff.size, dtype=bool)  # held, or twice the replications would do
         for j in judged:
             failed |= ~j.held
             missed |= ~j.held & (j.margin < 0)
             half = np.abs(j.mean - j.bound)
             with np.errstate(invalid="ignore"):
                 on_edge |= j.held & (j.margin - half < EDGE * half)
+            settles &= j.held | (j.needed <= 2 * confirm_n)
         if not failed.any():
             confirmed = True
             break
-        log.info("confirmation %d: %d intervals not held", attempt + 1, failed.sum())
-        if attempt + 1 < max_confirmations:
+        log.info("confirmation %d: %d intervals not held", runs, failed.sum())
+        if settles.all() and 2 * confirm_n <= MAX_CONFIRM_GROWTH * first_confirm_n:
+            # Every interval that failed has its mean on the right side, close
+            # enough for twice the replications to bring its bound there if the
+            # mean stays: a figure more staff hardly moves (a grade 1 at night,
+            # held up by travel, not by units) settles so, and more staff would
+            # cost as many replications. Only the new replications are simulated.
+            confirm_n *= 2
+            continue  # not counted in max_confirmations: MAX_CONFIRM_GROWTH bounds it
+        attempt += 1
+        if attempt < max_confirmations:
             # Every repeat of the confirmation costs as much as the first, so the
             # repeat should hold: two more where even the mean misses (one more
             # seldom clears it by the margin the bound needs), and one more where

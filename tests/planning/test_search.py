@@ -274,3 +274,31 @@ def test_never_verified_unless_the_confirmation_holds() -> None:
     confirmation = verified.verification.query("stage == 'confirmation'")
     assert not confirmation["held"].all()
     assert (verified.staff == 8).all()  # more was tried, up to max_staff
+
+
+class OneFlatInterval(Synthetic):
+    """As :class:`Synthetic`, but interval 0 is 81% whatever its staff, spread 4.5 points.
+
+    Such a figure (a grade 1 at night, held up by travel rather than units) fails
+    a 40-replication bound (80.0 less about 1.2) and holds at 80 (less about 0.85).
+    """
+
+    def run(self, staff: np.ndarray, replications: int, seed: int) -> list:
+        ((target, figure),) = super().run(staff, replications, seed)
+        figure[:, 0] = 81.0 + 4.5 * np.where(np.arange(replications) % 2 == 0, 1.0, -1.0)
+        return [(target, figure)]
+
+
+def test_a_confirmation_that_more_replications_would_settle_is_extended_not_staffed() -> None:
+    need = np.full(168, 6)
+    trials = OneFlatInterval(need, search_seed=1)
+    verified = search_staffing(trials, need + 1, 1, 5, 60, Confidence())
+    assert verified.confirmed
+    fresh = [r for r, seed in trials.calls if seed != 1]
+    assert fresh[0] == 40 and fresh[-1] == 80  # doubled on the same fresh seeds
+    assert len({seed for _, seed in trials.calls if seed != 1}) == 1
+    confirmation = verified.verification.query("stage == 'confirmation'")
+    assert confirmation["held"].all() and int(confirmation["replications"].max()) == 80
+    first, last = verified.iterations[-len(fresh)], verified.iterations[-1]
+    assert first["step"] == "confirm-1" and first["replications"] == 40
+    assert last["staff_hours"] == first["staff_hours"]  # no staff added for it
