@@ -83,29 +83,31 @@ class CallTable:
         for name, values in arrays.items():
             self._arrays[name].append(np.asarray(values))
         self._in_arrays += n
-        self.arrival.extend(arrival.tolist())
-        self.deadline.extend(deadline.tolist())
-        self.talk.extend(talk.tolist())
-        self.wrap.extend(wrap.tolist())
-        self.queue.extend(queue.tolist())
-        self.attempt.extend([0] * n)
-        self.caller.extend(range(first, first + n))
-        self.may_redial.extend(may_redial.tolist())
-        self.answered.extend([math.nan] * n)
-        self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist())
-        self.grading_delay.extend(
-            grading_delay.tolist() if grading_delay is not None else [0.0] * n
-        )
+        lists = {
+            "arrival": arrival.tolist(), "deadline": deadline.tolist(), "talk": talk.tolist(),
+            "wrap": wrap.tolist(), "queue": queue.tolist(), "attempt": [0] * n,
+            "caller": list(range(first, first + n)), "may_redial": may_redial.tolist(),
+            "answered": [math.nan] * n, "served_by": [NOT_ANSWERED] * n, "grade": grade.tolist(),
+            "grading_delay": grading_delay.tolist() if grading_delay is not None else [0.0] * n,
+        }  # fmt: skip
+        for name, values in lists.items():
+            if first:
+                getattr(self, name).extend(values)
+            else:
+                setattr(self, name, values)  # the first block: no copy
 
     def column(self, name: str) -> np.ndarray:
         """One column over every call, as an array (float, or int64 for ids and codes)."""
         values = getattr(self, name)
+        # fromiter: a list of Python numbers converts faster than by asarray (no shape to find).
         if name not in _FIXED_CALL_COLUMNS:
-            return np.asarray(values, dtype=np.int64 if name == "served_by" else float)
+            dtype = np.int64 if name == "served_by" else float
+            return np.fromiter(values, dtype=dtype, count=len(values))
         blocks = self._arrays[name]
         dtype = float if name in ("arrival", "deadline", "wrap") else np.int64
-        tail = np.asarray(values[self._in_arrays :], dtype=dtype)
+        tail = np.fromiter(
+            values[self._in_arrays :], dtype=dtype, count=len(values) - self._in_arrays
+        )
         return np.concatenate([*(b.astype(dtype, copy=False) for b in blocks), tail])
 
     def append(
