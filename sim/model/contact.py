@@ -104,20 +104,19 @@ def handler_seconds(
     """
     roster_t = np.array([start_s] + [t for t, _ in pool.roster])
     roster_n = np.array([0] + [n for _, n in pool.roster], dtype=np.int64)
-    times = np.concatenate([roster_t, answered, handled])
-    step = np.concatenate(
-        [np.zeros(len(roster_t), np.int64), np.ones(len(answered), np.int64),
-         np.full(len(handled), -1, np.int64)]
-    )  # fmt: skip
+    n_roster, n_answered = len(roster_t), len(answered)
+    # Three sorted runs (the roster's times are), merged by a stable sort; any
+    # order of equal times would do: the gaps between them are zero.
+    times = np.concatenate([roster_t, np.sort(answered), np.sort(handled)])
+    order = np.argsort(times, kind="stable")
+    times = np.take(times, order)
+    # Each point's step from where it came from: roster 0, answered +1, handled -1.
+    step = (order >= n_roster).astype(np.int64)
+    step -= 2 * (order >= n_roster + n_answered)
     # Each point's index into the roster, or 0 (forward-filled to the last change before).
-    at_roster = np.concatenate(
-        [np.arange(len(roster_t)), np.zeros(len(answered) + len(handled), np.int64)]
-    )
-    # Any order of equal times will do: the gaps between them are zero.
-    order = np.argsort(times)
-    times, step, at_roster = times[order], step[order], at_roster[order]
+    at_roster = np.where(order < n_roster, order, 0)
     busy = np.cumsum(step)[:-1]
-    available = roster_n[np.maximum.accumulate(at_roster)][:-1]
+    available = np.take(roster_n, np.maximum.accumulate(at_roster)[:-1])
     start = np.maximum(times[:-1], pool.window_start)
     end = np.minimum(times[1:], pool.window_end)
     gap = np.maximum(end - start, 0.0)
@@ -292,7 +291,9 @@ class ContactCentre:
         """No handler is free: the caller joins the back of its queue."""
         queue.waiting.append(call)
         for pool in queue.pools:
-            self._wake_when_free(pool)
+            # Usually a wake-up is due already: the method only when it may not be.
+            if pool.finishing and pool.finishing[0] < pool.wake_at:
+                self._wake_when_free(pool)
         if self._may_redial[call]:
             # At the deadline, or now if it has passed (as _schedule).
             now = self.env._now
@@ -394,7 +395,8 @@ class ContactCentre:
             heappush(finishing, now + (talk + self._wrap[call]))
             if self._grade_action[self._grade[call]]:
                 self._grade_incident(call, now, talk)
-        self._wake_when_free(pool)
+        if finishing and finishing[0] < pool.wake_at:
+            self._wake_when_free(pool)
 
     def _set_available(self, pool: PoolState, available: int) -> None:
         pool.roster.append((self.env.now, available))
@@ -443,7 +445,9 @@ class ContactCentre:
         totals = []
         for pool in self.pools:
             mine = served_by == pool.index
-            busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
+            busy_s, present_s = handler_seconds(
+                pool, self.start_s, np.compress(mine, answered), np.compress(mine, handled)
+            )
             totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
         return totals
 

@@ -134,7 +134,8 @@ def _merge_in_time_order(batches: list[dict[str, np.ndarray]]) -> dict[str, np.n
     """Concatenate sampled batches and sort them by arrival time (stable)."""
     merged = {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
     order = np.argsort(merged["arrival"], kind="stable")
-    return {key: values[order] for key, values in merged.items()}
+    # take: the same rows as values[order], several times faster for a 2-D array.
+    return {key: np.take(values, order, axis=0) for key, values in merged.items()}
 
 
 def _periods(warmup_s: float, horizon_s: float) -> list[tuple[bool, float, float]]:
