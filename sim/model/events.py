@@ -192,13 +192,15 @@ def _run(env: simpy.Environment, until: float, arrivals: Arrivals | None) -> int
                 handlers[position](index[position])
                 position += 1
                 next_arrival = times[position]
-            if queue[0][0] >= until:
+            head = queue[0]
+            if head[0] >= until:
                 break
-            event = queue[0][3]
+            event = head[3]
             if type(event) is callback_type:
                 # What Environment.step does with an event that cannot fail and has
                 # one callback (nothing reads a Callback's callbacks after it).
-                env._now = pop(queue)[0]
+                pop(queue)
+                env._now = head[0]
                 event.callbacks[0](event)
             else:
                 step()
