@@ -213,3 +213,30 @@ def test_a_contact_only_run_has_the_whole_scenarios_calls_and_reports() -> None:
         )
     assert np.array_equal(whole.online.arrival_s, contact.online.arrival_s)
     assert whole.pools == contact.pools
+
+
+# ----------------------------------------------------------------------------- the call table
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_the_arrival_list_made_on_first_use_has_every_call(read_first: bool) -> None:
+    calls = CallTable()
+    n = 5
+    calls.extend(
+        arrival=np.arange(n, dtype=float),
+        patience=np.full(n, 10.0),
+        talk=np.ones(n),
+        wrap=np.zeros(n),
+        queue=np.zeros(n, dtype=np.int64),
+        may_redial=np.zeros(n, dtype=bool),
+    )
+    if read_first:
+        assert calls.arrival == [0.0, 1.0, 2.0, 3.0, 4.0]
+    redial = calls.append(
+        arrival=7.5, patience=1.0, talk=1.0, wrap=0.0, queue=0, attempt=1, caller=2,
+        may_redial=False, grade=-1, grading_delay=0.0,
+    )  # fmt: skip
+    assert redial == n and len(calls) == n + 1
+    assert calls.arrival == [0.0, 1.0, 2.0, 3.0, 4.0, 7.5]
+    assert calls.column("arrival").tolist() == calls.arrival
+    assert calls.column("deadline").tolist() == [10.0, 11.0, 12.0, 13.0, 14.0, 8.5]
