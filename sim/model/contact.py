@@ -240,9 +240,10 @@ class ContactCentre:
         self._hooked = (
             handling_factor is not None or type(self)._answer is not ContactCentre._answer
         )
-        # Bound once: a bound method is a new object each time it is looked up.
-        self._woken, self._graded = self._on_wake, self._on_graded
-        self._patience_ended = self._on_patience_end
+        # The callbacks lists of this centre's events, made once (a bound method is a
+        # new object each time it is looked up; the lists are only ever read).
+        self._woken, self._graded = [self._on_wake], [self._on_graded]
+        self._patience_ended = [self._on_patience_end]
 
     # ----------------------------------------------------------------- scheduling
 
@@ -298,8 +299,10 @@ class ContactCentre:
             # At the deadline, or now if it has passed (as _schedule).
             now = self.env._now
             delay = self._deadline[call] - now
+            event = Callback()
+            event.callbacks, event._value = self._patience_ended, call
             heappush(self._queue, (now + (delay if delay > 0 else 0.0), NORMAL, next(self._eid),
-                                   Callback(self._patience_ended, call)))  # fmt: skip
+                                   event))  # fmt: skip
 
     def _answer(self, call: int, pool: PoolState) -> None:
         """A free handler of ``pool`` takes the call now.
@@ -333,8 +336,9 @@ class ContactCentre:
             self.record_graded(call, now + delay)  # type: ignore[misc]
         else:
             # Pushed onto SimPy's queue as Environment.schedule would.
-            heappush(self._queue, (now + delay, NORMAL, next(self._eid),
-                                   Callback(self._graded, call)))  # fmt: skip
+            event = Callback()
+            event.callbacks, event._value = self._graded, call
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), event))
 
     def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
@@ -349,8 +353,9 @@ class ContactCentre:
         finishing = pool.finishing
         if finishing and finishing[0] < pool.wake_at:
             pool.wake_at = finishing[0]
-            heappush(self._queue, (finishing[0], NORMAL, next(self._eid),
-                                   Callback(self._woken, pool)))  # fmt: skip
+            event = Callback()
+            event.callbacks, event._value = self._woken, pool
+            heappush(self._queue, (finishing[0], NORMAL, next(self._eid), event))
 
     def _on_wake(self, event: Callback) -> None:
         """A handler of the pool finished a call while callers were waiting: serve them."""

@@ -82,11 +82,22 @@ class Callback:
 
     SimPy processes a scheduled event by calling each of its ``callbacks`` with
     it and then checking ``_ok``; a ``Timeout`` also sets its environment, delay
-    and description, which the model never reads. This carries ``_value`` (what
-    the callback is about: a call id, a unit) and is scheduled like any SimPy
-    event (:func:`call_later`), at about half the cost of a ``Timeout``. SimPy's
-    own ``step`` processes it like any other event; :func:`run_counting` does
-    the same itself, saving a method call per event.
+    and description, which the model never reads. This carries one callback
+    and ``_value`` (what the callback is about: a call id, a unit) and is
+    scheduled like any SimPy event (:func:`call_later`), at about a third of
+    the cost of a ``Timeout``. SimPy's own ``step`` processes it like any other
+    event; :func:`run_counting` does the same itself, saving a method call per
+    event.
+
+    It has no ``__init__`` (a Python one would double the cost of making one):
+    make it with no arguments and set both attributes, as :func:`call_later` does::
+
+        event = Callback()
+        event.callbacks = [callback]
+        event._value = value
+
+    Events of one kind may share one ``callbacks`` list: SimPy and
+    :func:`run_counting` only read it (SimPy then sets the attribute to ``None``).
     """
 
     __slots__ = ("_value", "callbacks")
@@ -94,9 +105,8 @@ class Callback:
     #: It never fails (what SimPy's ``step`` checks after the callbacks).
     _ok = True
 
-    def __init__(self, callback: Callable[[Callback], None], value: object):
-        self.callbacks = [callback]
-        self._value = value
+    callbacks: list[Callable[[Callback], None]]
+    _value: object
 
 
 def call_later(
@@ -104,10 +114,14 @@ def call_later(
 ) -> None:
     """Call ``callback(event)`` in ``delay_s`` seconds (>= 0), ``event._value`` being ``value``.
 
-    What ``env.schedule(Callback(callback, value), NORMAL, delay_s)`` does, without
-    the method call (the hottest paths push onto the queue themselves the same way).
+    What ``env.schedule(event, NORMAL, delay_s)`` does with a :class:`Callback`,
+    without the method call (the hottest paths push onto the queue themselves the
+    same way).
     """
-    heappush(env._queue, (env._now + delay_s, NORMAL, next(env._eid), Callback(callback, value)))
+    event = Callback()
+    event.callbacks = [callback]
+    event._value = value
+    heappush(env._queue, (env._now + delay_s, NORMAL, next(env._eid), event))
 
 
 class Arrivals:
