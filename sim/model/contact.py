@@ -235,8 +235,8 @@ class ContactCentre:
         self._talk, self._wrap = calls.talk, calls.wrap
         self._deadline, self._may_redial = calls.deadline, calls.may_redial
         self._pools_of = [queue.pools for queue in queues]
-        # Answering goes through _answer only where it does more than record the
-        # answer: a platform changing talk times, or a subclass's own answering.
+        # offer answers inline, but through _answer where answering does more than
+        # record the answer: a platform changing talk times, a subclass's own answering.
         self._hooked = (
             handling_factor is not None or type(self)._answer is not ContactCentre._answer
         )
@@ -307,7 +307,7 @@ class ContactCentre:
     def _answer(self, call: int, pool: PoolState) -> None:
         """A free handler of ``pool`` takes the call now.
 
-        What :meth:`offer` and :meth:`_serve_waiting` do inline when no platform
+        What :meth:`offer` does inline (the hottest path) when no platform
         changes talk times and no subclass takes over answering (``_hooked``).
         """
         now = self.env._now
@@ -371,12 +371,12 @@ class ContactCentre:
         in_order = pool.waiting_in_order
         deadline = self._deadline
         while True:
+            # A handler is free once fewer ends than handlers are left after taking
+            # off those passed (as in offer); when none is, the head is the next end.
+            while finishing and finishing[0] <= now and len(finishing) >= pool.available:
+                heappop(finishing)
             if len(finishing) >= pool.available:
-                # As in offer.
-                while finishing and finishing[0] <= now:
-                    heappop(finishing)
-                if len(finishing) >= pool.available:
-                    break
+                break
             if in_order is None:
                 call = self._oldest_waiting(pool)
             else:
@@ -391,15 +391,7 @@ class ContactCentre:
                         break
             if call < 0:
                 return
-            if self._hooked:
-                self._answer(call, pool)
-                continue
-            self._answered[call] = now
-            self._served_by[call] = pool.index
-            talk = self._talk[call]
-            heappush(finishing, now + (talk + self._wrap[call]))
-            if self._grade_action[self._grade[call]]:
-                self._grade_incident(call, now, talk)
+            self._answer(call, pool)
         if finishing and finishing[0] < pool.wake_at:
             self._wake_when_free(pool)
 
