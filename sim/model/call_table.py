@@ -61,7 +61,8 @@ class CallTable:
     def arrival(self) -> list[float]:
         """Each call's arrival time, seconds, by call id (a list made on first use)."""
         if self._arrival is None:
-            first = [value for block in self._arrays["arrival"] for value in block.tolist()]
+            blocks = self._arrays["arrival"]
+            first: list[float] = np.concatenate(blocks).tolist() if blocks else []
             self._arrival = first + self._appended_arrival
         return self._arrival
 

@@ -84,12 +84,12 @@ class Callback:
     it and then checking ``_ok``; a ``Timeout`` also sets its environment, delay
     and description, which the model never reads. This carries one callback
     and ``_value`` (what the callback is about: a call id, a unit) and is
-    scheduled like any SimPy event (:func:`call_later`), at about a third of
-    the cost of a ``Timeout``. SimPy's own ``step`` processes it like any other
+    scheduled like any SimPy event (:func:`call_later`), at a fraction of the
+    cost of a ``Timeout``. SimPy's own ``step`` processes it like any other
     event; :func:`run_counting` does the same itself, saving a method call per
     event.
 
-    It has no ``__init__`` (a Python one would double the cost of making one):
+    It has no ``__init__`` (a Python one nearly doubles the cost of making one):
     make it with no arguments and set both attributes, as :func:`call_later` does::
 
         event = Callback()
