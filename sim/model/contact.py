@@ -41,6 +41,7 @@ from simpy.events import NORMAL
 
 from sim.model.call_table import NOT_ANSWERED, CallTable
 from sim.model.events import Arrivals, Callback, call_later, follow_roster
+from sim.model.handler_time import handler_seconds
 from sim.model.records import CallRecords, Grade, PoolTotals
 
 # What answering a call does about its incident, by grade (ContactCentre._grade_action).
@@ -85,46 +86,6 @@ class PoolState:
     finishing: list[float] = field(default_factory=list)
     #: The earliest wake-up due for waiting callers (seconds; inf: none).
     wake_at: float = math.inf
-
-
-def handler_seconds(
-    pool: PoolState, start_s: float, answered: np.ndarray, handled: np.ndarray
-) -> tuple[float, float]:
-    """Busy and present handler-seconds of a pool over its window, from the run's record.
-
-    ``answered`` and ``handled`` are the times its calls were answered and
-    finished (seconds; a finish after the end of the run counts nowhere), and
-    ``start_s`` the start of the run. Present is the number available, or the
-    number busy where more handlers are finishing calls after their shift.
-
-    The number busy and available is constant between consecutive change
-    times, so each gap adds ``busy * gap`` (clipped to the window); the gaps are
-    added in time order (``cumsum`` adds left to right), which is what
-    integrating as the run went would add, to the last bit.
-    """
-    roster_t = np.array([start_s] + [t for t, _ in pool.roster])
-    roster_n = np.array([0] + [n for _, n in pool.roster], dtype=np.int64)
-    n_roster, n_answered = len(roster_t), len(answered)
-    # Three sorted runs (the roster's times are), merged by a stable sort; any
-    # order of equal times would do: the gaps between them are zero.
-    times = np.concatenate([roster_t, np.sort(answered), np.sort(handled)])
-    order = np.argsort(times, kind="stable")
-    times = np.take(times, order)
-    # Each point's step from where it came from: roster 0, answered +1, handled -1.
-    step = (order >= n_roster).astype(np.int64)
-    step -= 2 * (order >= n_roster + n_answered)
-    # Each point's index into the roster, or 0 (forward-filled to the last change before).
-    at_roster = np.where(order < n_roster, order, 0)
-    busy = np.cumsum(step)[:-1]
-    available = np.take(roster_n, np.maximum.accumulate(at_roster)[:-1])
-    start = np.maximum(times[:-1], pool.window_start)
-    end = np.minimum(times[1:], pool.window_end)
-    gap = np.maximum(end - start, 0.0)
-    if not len(gap):
-        return 0.0, 0.0
-    busy_s = float(np.cumsum(busy * gap)[-1])
-    present_s = float(np.cumsum(np.maximum(busy, available) * gap)[-1])
-    return busy_s, present_s
 
 
 @dataclass

@@ -20,8 +20,9 @@ import simpy
 
 from sim.config import load_scenario
 from sim.model.call_table import NOT_ANSWERED, CallTable
-from sim.model.contact import CallQueue, ContactCentre, PoolState, handler_seconds
+from sim.model.contact import CallQueue, ContactCentre, PoolState
 from sim.model.events import Arrivals, Callback, call_later, follow_roster, run_counting
+from sim.model.handler_time import handler_seconds
 from sim.model.replication import run_replication
 from sim.scenarios.staffing import contact_only
 from tests.helpers import CONFIGS
