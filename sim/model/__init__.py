@@ -4,7 +4,8 @@
 ``wiring`` connects the parts, and ``records`` is what comes out (calls,
 incidents, unit assignments, online reports, outages, with ``IntEnum`` codes).
 ``demand`` samples arrivals, ``contact`` is the contact centre (queues, handler
-pools, abandonment, redials) over the ``call_table``, ``incidents`` grades calls
+pools, abandonment, redials) over the ``call_table`` (``handler_time`` adds up
+its pools' handler-seconds once the run is over), ``incidents`` grades calls
 into incidents (their attributes drawn as vectors before the run) and routes
 them over the ``incident_table``, ``response`` dispatches response units, ``appointments`` keeps the
 schedule cars' diary, ``teams`` is any team that works a queue of jobs (the

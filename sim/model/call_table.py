@@ -29,13 +29,17 @@ class CallTable:
 
     The first-attempt calls also keep the arrays they came as, so that
     :meth:`column` need not convert the lists back for the columns the run
-    does not change.
+    does not change. ``arrival`` is made a list only when first read: the
+    hot paths never read it.
     """
 
     def __init__(self) -> None:
         self._arrays: dict[str, list[np.ndarray]] = {name: [] for name in _FIXED_CALL_COLUMNS}
         self._in_arrays = 0
-        self.arrival: list[float] = []
+        #: Every call's arrival once :attr:`arrival` has been read (None before).
+        self._arrival: list[float] | None = None
+        #: The arrivals of calls appended one at a time (redials), in order.
+        self._appended_arrival: list[float] = []
         self.deadline: list[float] = []
         self.talk: list[float] = []
         self.wrap: list[float] = []
@@ -51,7 +55,16 @@ class CallTable:
         self.switched_from: dict[int, int] = {}
 
     def __len__(self) -> int:
-        return len(self.arrival)
+        return len(self.deadline)
+
+    @property
+    def arrival(self) -> list[float]:
+        """Each call's arrival time, seconds, by call id (a list made on first use)."""
+        if self._arrival is None:
+            blocks = self._arrays["arrival"]
+            first: list[float] = np.concatenate(blocks).tolist() if blocks else []
+            self._arrival = first + self._appended_arrival
+        return self._arrival
 
     def extend(
         self,
@@ -69,7 +82,7 @@ class CallTable:
         ``grade`` is each call's incident grade code (``NO_GRADE``, the default:
         no incident) and ``grading_delay`` the seconds from answer to the incident.
         """
-        first = len(self.arrival)
+        first = len(self)
         n = len(arrival)
         if first != self._in_arrays:
             raise ValueError("first attempts are added before any redial")
@@ -83,30 +96,37 @@ class CallTable:
         for name, values in arrays.items():
             self._arrays[name].append(np.asarray(values))
         self._in_arrays += n
-        self.arrival.extend(arrival.tolist())
-        self.deadline.extend(deadline.tolist())
-        self.talk.extend(talk.tolist())
-        self.wrap.extend(wrap.tolist())
-        self.queue.extend(queue.tolist())
-        self.attempt.extend([0] * n)
-        self.caller.extend(range(first, first + n))
-        self.may_redial.extend(may_redial.tolist())
-        self.answered.extend([math.nan] * n)
-        self.served_by.extend([NOT_ANSWERED] * n)
-        self.grade.extend(grade.tolist())
-        self.grading_delay.extend(
-            grading_delay.tolist() if grading_delay is not None else [0.0] * n
-        )
+        lists = {
+            "deadline": deadline.tolist(), "talk": talk.tolist(),
+            "wrap": wrap.tolist(), "queue": queue.tolist(), "attempt": [0] * n,
+            "caller": list(range(first, first + n)), "may_redial": may_redial.tolist(),
+            "answered": [math.nan] * n, "served_by": [NOT_ANSWERED] * n, "grade": grade.tolist(),
+            "grading_delay": grading_delay.tolist() if grading_delay is not None else [0.0] * n,
+        }  # fmt: skip
+        for name, values in lists.items():
+            if first:
+                getattr(self, name).extend(values)
+            else:
+                setattr(self, name, values)  # the first block: no copy
+        if self._arrival is not None:
+            self._arrival.extend(arrival.tolist())
 
     def column(self, name: str) -> np.ndarray:
         """One column over every call, as an array (float, or int64 for ids and codes)."""
-        values = getattr(self, name)
+        # fromiter: a list of Python numbers converts faster than by asarray (no shape to find).
         if name not in _FIXED_CALL_COLUMNS:
-            return np.asarray(values, dtype=np.int64 if name == "served_by" else float)
+            values = getattr(self, name)
+            dtype = np.int64 if name == "served_by" else float
+            return np.fromiter(values, dtype=dtype, count=len(values))
         blocks = self._arrays[name]
         dtype = float if name in ("arrival", "deadline", "wrap") else np.int64
-        tail = np.asarray(values[self._in_arrays :], dtype=dtype)
-        return np.concatenate([*(b.astype(dtype, copy=False) for b in blocks), tail])
+        # The calls appended one at a time (arrivals have a list of their own).
+        tail = (
+            self._appended_arrival if name == "arrival" else getattr(self, name)[self._in_arrays :]
+        )
+        return np.concatenate(
+            [*(b.astype(dtype, copy=False) for b in blocks), np.fromiter(tail, dtype, len(tail))]
+        )
 
     def append(
         self,
@@ -122,7 +142,9 @@ class CallTable:
         grading_delay: float,
     ) -> int:
         """Append one call (a redial); return its id."""
-        self.arrival.append(arrival)
+        self._appended_arrival.append(arrival)
+        if self._arrival is not None:
+            self._arrival.append(arrival)
         self.deadline.append(arrival + patience)
         self.talk.append(talk)
         self.wrap.append(wrap)
@@ -134,4 +156,4 @@ class CallTable:
         self.served_by.append(NOT_ANSWERED)
         self.grade.append(grade)
         self.grading_delay.append(grading_delay)
-        return len(self.arrival) - 1
+        return len(self.deadline) - 1

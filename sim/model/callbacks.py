@@ -157,7 +157,6 @@ class ReactiveCentre(ContactCentre):
         # Nobody answers: the handler is busy ringing, then free (an event only if
         # callers are waiting then, as for any call's end).
         end = now + hold.config.ring_s
-        pool.busy += 1
         heappush(pool.finishing, end)
         self.unanswered.append((pool.index, now, end))
         if tries >= hold.config.max_tries:

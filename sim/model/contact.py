@@ -41,7 +41,11 @@ from simpy.events import NORMAL
 
 from sim.model.call_table import NOT_ANSWERED, CallTable
 from sim.model.events import Arrivals, Callback, call_later, follow_roster
-from sim.model.records import NO_GRADE, CallRecords, Grade, PoolTotals
+from sim.model.handler_time import handler_seconds
+from sim.model.records import CallRecords, Grade, PoolTotals
+
+# What answering a call does about its incident, by grade (ContactCentre._grade_action).
+_NOTHING, _SCHEDULE, _RECORD_FIRST = 0, 1, 2
 
 
 @dataclass
@@ -58,7 +62,7 @@ class CallQueue:
 
 @dataclass
 class PoolState:
-    """A handler pool during a run: how many handlers are available and busy.
+    """A handler pool during a run: how many handlers are available, and their calls' ends.
 
     ``roster`` records each change of the number available, ``(time, count)``
     in seconds, for the handler-second totals computed once the run is over
@@ -70,58 +74,18 @@ class PoolState:
     window_start: float
     window_end: float
     available: int = 0
-    busy: int = 0
     queue_groups: list[list[CallQueue]] = field(default_factory=list)
     roster: list[tuple[float, int]] = field(default_factory=list)
     #: Where each priority has one queue: their waiting calls, in priority order
     #: (set by :class:`ContactCentre`; ``None``: some priority has several queues).
     waiting_in_order: list[deque[int]] | None = None
-    #: When each call in service ends (a heap, seconds); ``busy`` counts them
-    #: until the clock passes their end and they are taken off.
+    #: When each call taken ends (a heap, seconds). The handlers busy at a time
+    #: are the ends after it. Fewer ends than handlers available: one is free,
+    #: whatever has ended; only otherwise are the ends passed taken off and the
+    #: rest counted (:meth:`ContactCentre.offer`), so the heap may hold some.
     finishing: list[float] = field(default_factory=list)
     #: The earliest wake-up due for waiting callers (seconds; inf: none).
     wake_at: float = math.inf
-
-
-def handler_seconds(
-    pool: PoolState, start_s: float, answered: np.ndarray, handled: np.ndarray
-) -> tuple[float, float]:
-    """Busy and present handler-seconds of a pool over its window, from the run's record.
-
-    ``answered`` and ``handled`` are the times its calls were answered and
-    finished (seconds; a finish after the end of the run counts nowhere), and
-    ``start_s`` the start of the run. Present is the number available, or the
-    number busy where more handlers are finishing calls after their shift.
-
-    The number busy and available is constant between consecutive change
-    times, so each gap adds ``busy * gap`` (clipped to the window); the gaps are
-    added in time order (``cumsum`` adds left to right), which is what
-    integrating as the run went would add, to the last bit.
-    """
-    roster_t = np.array([start_s] + [t for t, _ in pool.roster])
-    roster_n = np.array([0] + [n for _, n in pool.roster], dtype=np.int64)
-    times = np.concatenate([roster_t, answered, handled])
-    step = np.concatenate(
-        [np.zeros(len(roster_t), np.int64), np.ones(len(answered), np.int64),
-         np.full(len(handled), -1, np.int64)]
-    )  # fmt: skip
-    # Each point's index into the roster, or 0 (forward-filled to the last change before).
-    at_roster = np.concatenate(
-        [np.arange(len(roster_t)), np.zeros(len(answered) + len(handled), np.int64)]
-    )
-    # Any order of equal times will do: the gaps between them are zero.
-    order = np.argsort(times)
-    times, step, at_roster = times[order], step[order], at_roster[order]
-    busy = np.cumsum(step)[:-1]
-    available = roster_n[np.maximum.accumulate(at_roster)][:-1]
-    start = np.maximum(times[:-1], pool.window_start)
-    end = np.minimum(times[1:], pool.window_end)
-    gap = np.maximum(end - start, 0.0)
-    if not len(gap):
-        return 0.0, 0.0
-    busy_s = float(np.cumsum(busy * gap)[-1])
-    present_s = float(np.cumsum(np.maximum(busy, available) * gap)[-1])
-    return busy_s, present_s
 
 
 @dataclass
@@ -208,11 +172,13 @@ class ContactCentre:
         self.redial_cutoff = redial_cutoff
         self.on_graded = on_graded.graded if on_graded is not None else None
         self.first_attempts = len(calls)
-        # By grade code: whether a first attempt's incident is recorded at the answer.
-        self.record_at_answer = [
-            on_graded is not None and on_graded.recorded is not None and g in on_graded.unrouted
-            for g in Grade
-        ]
+        # By grade code (NO_GRADE, -1, is the last entry): what answering a call of
+        # that grade does about its incident.
+        self._grade_action = [_NOTHING] * (len(Grade) + 1)
+        if on_graded is not None:
+            for grade in Grade:
+                unrouted = on_graded.recorded is not None and grade in on_graded.unrouted
+                self._grade_action[grade] = _RECORD_FIRST if unrouted else _SCHEDULE
         self.record_graded = on_graded.recorded if on_graded is not None else None
         self.handling_factor = handling_factor
         self.sampled_talk: dict[int, float] = {}
@@ -222,8 +188,23 @@ class ContactCentre:
             if all(len(group) == 1 for group in pool.queue_groups):
                 pool.waiting_in_order = [group[0].waiting for group in pool.queue_groups]
         self._queue, self._eid = env._queue, env._eid
-        # Bound once: a bound method is a new object each time it is looked up.
-        self._woken, self._graded = self._on_wake, self._on_graded
+        # The hot paths hold the call table's column lists (redials are appended
+        # to these same lists) and each queue's pools, rather than looking them
+        # up through attributes each time.
+        self._queue_of, self._grade = calls.queue, calls.grade
+        self._answered, self._served_by = calls.answered, calls.served_by
+        self._talk, self._wrap = calls.talk, calls.wrap
+        self._deadline, self._may_redial = calls.deadline, calls.may_redial
+        self._pools_of = [queue.pools for queue in queues]
+        # offer answers inline, but through _answer where answering does more than
+        # record the answer: a platform changing talk times, a subclass's own answering.
+        self._hooked = (
+            handling_factor is not None or type(self)._answer is not ContactCentre._answer
+        )
+        # The callbacks lists of this centre's events, made once (a bound method is a
+        # new object each time it is looked up; the lists are only ever read).
+        self._woken, self._graded = [self._on_wake], [self._on_graded]
+        self._patience_ended = [self._on_patience_end]
 
     # ----------------------------------------------------------------- scheduling
 
@@ -239,7 +220,7 @@ class ContactCentre:
             follow_roster(self.env, changes, partial(self._set_available, pool))
 
     def _schedule(self, when: float, value: object, callback: Callable) -> None:
-        delay = when - self.env.now
+        delay = when - self.env._now
         call_later(self.env, delay if delay > 0 else 0.0, callback, value)
 
     # ----------------------------------------------------------------- events
@@ -247,53 +228,78 @@ class ContactCentre:
     def offer(self, call: int) -> None:
         """A call rings: answer it if a handler is free, otherwise queue it."""
         now = self.env._now  # the clock; read as often as this, the property costs
-        queue = self.queues[self.calls.queue[call]]
-        for pool in queue.pools:
+        queue = self._queue_of[call]
+        for pool in self._pools_of[queue]:
             finishing = pool.finishing
-            while finishing and finishing[0] <= now:
-                heappop(finishing)
-                pool.busy -= 1
-            if pool.busy < pool.available:
+            if len(finishing) >= pool.available:
+                # Maybe all busy: take off the calls ended by now, then count.
+                while finishing and finishing[0] <= now:
+                    heappop(finishing)
+                if len(finishing) >= pool.available:
+                    continue
+            if self._hooked:
                 self._answer(call, pool)
                 return
-        self._queue_call(call, queue)
+            self._answered[call] = now
+            self._served_by[call] = pool.index
+            talk = self._talk[call]
+            heappush(finishing, now + (talk + self._wrap[call]))
+            if self._grade_action[self._grade[call]]:
+                self._grade_incident(call, now, talk)
+            return
+        self._queue_call(call, self.queues[queue])
 
     def _queue_call(self, call: int, queue: CallQueue) -> None:
         """No handler is free: the caller joins the back of its queue."""
         queue.waiting.append(call)
         for pool in queue.pools:
-            self._wake_when_free(pool)
-        if self.calls.may_redial[call]:
-            self._schedule(self.calls.deadline[call], call, self._on_patience_end)
+            # Usually a wake-up is due already: the method only when it may not be.
+            if pool.finishing and pool.finishing[0] < pool.wake_at:
+                self._wake_when_free(pool)
+        if self._may_redial[call]:
+            # At the deadline, or now if it has passed (as _schedule).
+            now = self.env._now
+            delay = self._deadline[call] - now
+            event = Callback()
+            event.callbacks, event._value = self._patience_ended, call
+            heappush(self._queue, (now + (delay if delay > 0 else 0.0), NORMAL, next(self._eid),
+                                   event))  # fmt: skip
 
     def _answer(self, call: int, pool: PoolState) -> None:
+        """A free handler of ``pool`` takes the call now.
+
+        What :meth:`offer` does inline (the hottest path) when no platform
+        changes talk times and no subclass takes over answering (``_hooked``).
+        """
         now = self.env._now
-        pool.busy += 1
-        calls = self.calls
-        calls.answered[call] = now
-        calls.served_by[call] = pool.index
-        talk = calls.talk[call]
+        self._answered[call] = now
+        self._served_by[call] = pool.index
+        talk = self._talk[call]
         if self.handling_factor is not None:
             factor = self.handling_factor(now)
             if factor != 1.0:
                 self.sampled_talk[call] = talk
                 self.talk_factor[call] = factor
                 talk = talk * factor
-                calls.talk[call] = talk
+                self._talk[call] = talk
         # The handler is free again at this time; an event is needed only if a
         # caller is waiting then (_wake_when_free).
-        heappush(pool.finishing, now + (talk + calls.wrap[call]))
-        grade = calls.grade[call]
-        if grade != NO_GRADE and self.on_graded is not None:
-            delay = calls.grading_delay[call]
-            if delay > talk:
-                delay = talk
-            if self.record_at_answer[grade] and call < self.first_attempts:
-                self.record_graded(call, now + delay)  # type: ignore[misc]
-            else:
-                # Pushed onto SimPy's queue as Environment.schedule would.
-                heappush(self._queue, (now + delay, NORMAL, next(self._eid),
-                                       Callback(self._graded, call)))  # fmt: skip
+        heappush(pool.finishing, now + (talk + self._wrap[call]))
+        if self._grade_action[self._grade[call]]:
+            self._grade_incident(call, now, talk)
+
+    def _grade_incident(self, call: int, now: float, talk: float) -> None:
+        """The call answered at ``now`` has an incident: record it, or raise it when graded."""
+        delay = self.calls.grading_delay[call]
+        if delay > talk:
+            delay = talk
+        if self._grade_action[self._grade[call]] == _RECORD_FIRST and call < self.first_attempts:
+            self.record_graded(call, now + delay)  # type: ignore[misc]
+        else:
+            # Pushed onto SimPy's queue as Environment.schedule would.
+            event = Callback()
+            event.callbacks, event._value = self._graded, call
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), event))
 
     def _on_graded(self, event: Callback) -> None:
         self.on_graded(event._value)  # type: ignore[misc]
@@ -302,13 +308,15 @@ class ContactCentre:
         """Callers are waiting for ``pool``: make sure it wakes when its next handler is free.
 
         The wake-up is at that call's end exactly (pushed with its absolute time),
-        and only if no wake-up is due as early already.
+        and only if no wake-up is due as early already. The pool's ended calls
+        have been taken off ``finishing`` (none of its handlers was found free).
         """
         finishing = pool.finishing
         if finishing and finishing[0] < pool.wake_at:
             pool.wake_at = finishing[0]
-            heappush(self._queue, (finishing[0], NORMAL, next(self._eid),
-                                   Callback(self._woken, pool)))  # fmt: skip
+            event = Callback()
+            event.callbacks, event._value = self._woken, pool
+            heappush(self._queue, (finishing[0], NORMAL, next(self._eid), event))
 
     def _on_wake(self, event: Callback) -> None:
         """A handler of the pool finished a call while callers were waiting: serve them."""
@@ -321,15 +329,32 @@ class ContactCentre:
         """Free handlers of ``pool`` (after their calls ended by now) take waiting calls."""
         now = self.env._now
         finishing = pool.finishing
-        while finishing and finishing[0] <= now:
-            heappop(finishing)
-            pool.busy -= 1
-        while pool.busy < pool.available:
-            following = self._oldest_waiting(pool)
-            if following < 0:
+        in_order = pool.waiting_in_order
+        deadline = self._deadline
+        while True:
+            # A handler is free once fewer ends than handlers are left after taking
+            # off those passed (as in offer); when none is, the head is the next end.
+            while finishing and finishing[0] <= now and len(finishing) >= pool.available:
+                heappop(finishing)
+            if len(finishing) >= pool.available:
+                break
+            if in_order is None:
+                call = self._oldest_waiting(pool)
+            else:
+                # One queue per priority: the oldest caller of the first queue with one
+                # (as _oldest_waiting, inline: a wake-up usually serves one caller).
+                call = -1
+                for waiting in in_order:
+                    while waiting and deadline[waiting[0]] <= now:
+                        waiting.popleft()
+                    if waiting:
+                        call = waiting.popleft()
+                        break
+            if call < 0:
                 return
-            self._answer(following, pool)
-        self._wake_when_free(pool)
+            self._answer(call, pool)
+        if finishing and finishing[0] < pool.wake_at:
+            self._wake_when_free(pool)
 
     def _set_available(self, pool: PoolState, available: int) -> None:
         pool.roster.append((self.env.now, available))
@@ -378,7 +403,9 @@ class ContactCentre:
         totals = []
         for pool in self.pools:
             mine = served_by == pool.index
-            busy_s, present_s = handler_seconds(pool, self.start_s, answered[mine], handled[mine])
+            busy_s, present_s = handler_seconds(
+                pool, self.start_s, np.compress(mine, answered), np.compress(mine, handled)
+            )
             totals.append(PoolTotals(pool.pool_id, busy_s, present_s))
         return totals
 

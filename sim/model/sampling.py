@@ -79,10 +79,35 @@ def _first_attempts(
         "wrap": draw(channel.wrap_up, stream("wrap_up"), n),
         "queue": np.full(n, queue_index, dtype=np.int64),
         "may_redial": may_redial,
-        "grade": grade_codes(channel.grading.shares(), stream("grading").random(n)),
-        "grading_delay": draw(channel.grading_delay, stream("grading_delay"), n),
+        **_incident_draws(channel.grading.shares(), stream, n, channel.grading_delay),
+    }
+
+
+def _incident_draws(
+    shares: list[float],
+    stream: Callable[[str], np.random.Generator],
+    n: int,
+    grading_delay: DurationModel | None = None,
+) -> dict[str, np.ndarray]:
+    """Each call's or report's grade code and incident uniforms (and grading delay, seconds).
+
+    Where no grade has a share (a contact-only run's channels), every one is
+    ``NO_GRADE`` whatever its uniform, and nothing reads its uniforms or delay:
+    those streams are not drawn from (each stream is its own, so no other draw moves).
+    """
+    if not any(share > 0 for share in shares):
+        draws = {
+            "grade": np.full(n, NO_GRADE, dtype=np.int64),
+            "incident_u": np.zeros((n, UNIFORMS_PER_INCIDENT)),
+        }
+        return draws if grading_delay is None else {**draws, "grading_delay": np.zeros(n)}
+    draws = {
+        "grade": grade_codes(shares, stream("grading").random(n)),
         "incident_u": stream("incident").random((n, UNIFORMS_PER_INCIDENT)),
     }
+    if grading_delay is None:
+        return draws
+    return {**draws, "grading_delay": draw(grading_delay, stream("grading_delay"), n)}
 
 
 def _online_reports(
@@ -107,9 +132,8 @@ def _online_reports(
     return {
         "arrival": arrival,
         "force": np.full(n, force_index, dtype=np.int64),
-        "grade": grade_codes(online.grading.shares(), stream("grading").random(n)),
         "review_s": draw(review, stream("review"), n) if review is not None else np.zeros(n),
-        "incident_u": stream("incident").random((n, UNIFORMS_PER_INCIDENT)),
+        **_incident_draws(online.grading.shares(), stream, n),
     }
 
 
@@ -134,7 +158,8 @@ def _merge_in_time_order(batches: list[dict[str, np.ndarray]]) -> dict[str, np.n
     """Concatenate sampled batches and sort them by arrival time (stable)."""
     merged = {key: np.concatenate([b[key] for b in batches]) for key in batches[0]}
     order = np.argsort(merged["arrival"], kind="stable")
-    return {key: values[order] for key, values in merged.items()}
+    # take: the same rows as values[order], several times faster for a 2-D array.
+    return {key: np.take(values, order, axis=0) for key, values in merged.items()}
 
 
 def _periods(warmup_s: float, horizon_s: float) -> list[tuple[bool, float, float]]:

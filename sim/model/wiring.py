@@ -299,9 +299,10 @@ def wire_online(
         return []
     force_index = {force_id: i for i, force_id in enumerate(scenario.forces)}
     grade = online["grade"]
-    row_of_report = factory.reserve(
+    row_of_report_array = factory.reserve(
         online["force"], grade, IncidentSource.ONLINE, online["incident_u"]
-    ).tolist()
+    )
+    row_of_report = row_of_report_array.tolist()
 
     def report_reviewed(report: int) -> None:
         row = row_of_report[report]
@@ -331,7 +332,10 @@ def wire_online(
         else:
             report_reviewed(report)
 
-    arrivals.add(online["arrival"], report_arrives)
+    # A report that opens no incident and goes to no desk changes nothing when it
+    # arrives (its record is the sampled arrival): such reports need no handler.
+    if desks or (row_of_report_array >= 0).any():
+        arrivals.add(online["arrival"], report_arrives)
     return teams
 
 
