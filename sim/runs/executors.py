@@ -131,17 +131,34 @@ class ProcessExecutor:
         self.workers = max(1, int(workers))
         self.description = f"{self.workers} local worker processes"
         self._pool: ProcessPoolExecutor | None = None
+        self._warming: threading.Thread | None = None
 
     def __enter__(self) -> ProcessExecutor:
-        # The workers start now, in the background (a no-op job each), so that
-        # what the caller does before its first run overlaps their start-up.
-        pool = self._start()
-        for _ in range(self.workers):
-            pool.submit(int)
+        # The workers start now, on a thread (the fork server takes a second or
+        # two to import the model), so that what the caller does before its
+        # first run -- staff's analytic estimate, say -- overlaps their start-up.
+        self._warming = threading.Thread(target=self._warm_up, name="worker start", daemon=True)
+        self._warming.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         self._shutdown(interrupted=kind is not None)
+
+    def _warm_up(self) -> None:
+        """Start the pool and one worker per slot (a no-op job each)."""
+        try:
+            pool = self._start()
+            for _ in range(self.workers):
+                pool.submit(int)
+        except Exception:  # the first run starts the pool again and reports what fails
+            log.debug("starting the worker processes early failed", exc_info=True)
+            self._pool = None
+
+    def _warmed(self) -> None:
+        """Wait for the start-up begun on entering, if any."""
+        warming, self._warming = self._warming, None
+        if warming is not None:
+            warming.join()
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -157,6 +174,7 @@ class ProcessExecutor:
         return self._pool
 
     def _shutdown(self, interrupted: bool) -> None:
+        self._warmed()
         pool, self._pool = self._pool, None
         if pool is None:
             return
@@ -173,6 +191,7 @@ class ProcessExecutor:
 
     def run(self, function: Callable[..., Any], jobs: Sequence[Job]) -> Iterator[Attempt]:
         """Submit every job to the pool; yield attempts as they finish."""
+        self._warmed()
         pool = self._start()
         futures: dict[Future[Attempt], Job] = {
             pool.submit(guarded, function, job.key, *job.args): job for job in jobs

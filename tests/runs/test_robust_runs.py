@@ -127,6 +127,8 @@ def test_worker_processes_start_when_the_executor_is_entered() -> None:
     # What a command does before its first run (staff's analytic estimate)
     # overlaps the workers' start-up: they exist before any job is submitted.
     with ProcessExecutor(2) as executor:
+        assert executor._warming is not None  # started on entering, on a thread
+        executor._warmed()
         pool = executor._pool
         assert pool is not None
         assert len(pool._processes) == 2
