@@ -152,7 +152,9 @@ class ProcessExecutor:
                 pool.submit(int)
         except Exception:  # the first run starts the pool again and reports what fails
             log.debug("starting the worker processes early failed", exc_info=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _warmed(self) -> None:
         """Wait for the start-up begun on entering, if any."""
