@@ -430,7 +430,8 @@ def print_backtest(table: Any) -> None:
     if missed:
         lines.append(
             f"{missed} figure(s) beyond ±{table.flag:.0%} of the data and beyond one period's "
-            "own spread (FLAG: misses): the fitted scenario misses them"
+            "own spread (FLAG: misses): the fitted scenario probably misses them (a period "
+            "of a service the fit matches falls so far out 1 time in 20)"
         )
     if not lines:
         lines.append(f"every figure within ±{table.flag:.0%} of the data")

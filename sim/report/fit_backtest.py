@@ -48,8 +48,9 @@ def _verdict(table: BacktestTable) -> str:
     if missed:
         words.append(
             f"{missed} figure(s) differ from the data by more than ±{FLAG_RELATIVE_ERROR:.0%} "
-            "and by more than one period varies of itself: the fitted scenario does not "
-            "behave like the service there."
+            "and by more than one period varies of itself: the fitted scenario probably does "
+            "not behave like the service there (a period of a service the fit matches falls "
+            "so far out only 1 time in 20)."
         )
     if within:
         words.append(

@@ -33,7 +33,7 @@ def test_a_flag_within_one_periods_spread_reads_otherwise_than_a_miss() -> None:
     assert "class='flagged'" in missed and "beyond ±15% and one period&#x27;s spread" in missed
     assert "class=''" in close and "beyond" not in close
     assert "1 figure(s) differ from the data by more than ±15% and by more" in page
-    assert "the fitted scenario does not behave like the service there" in page
+    assert "the fitted scenario probably does not behave like the service there" in page
     assert "1 figure(s) differ from the data by more than ±15%, but no more than one period" in page
 
 
