@@ -205,7 +205,7 @@ def staff_area(
         def header(roster: RosterSolution) -> str:
             return (
                 f"Units roster for area '{setup.label}' of scenario '{scenario.name}' ({path}):\n"
-                f"covers the verified requirement for {', '.join(str(t) for t in parsed)}\n"
+                f"covers the requirement for {', '.join(str(t) for t in parsed)}\n"
                 f"at {roster.paid_hours:,.1f} unit-hours a week ({roster.shifts} shifts). Paste "
                 f"the roster: mapping as {where}.units, or run scenario.yaml beside it."
             )
@@ -423,7 +423,7 @@ def _staff(
     try:
         from sim.report.staffing import requirement_page
 
-        page = requirement_page(requirement, staffed.title, staffed.noun)
+        page = requirement_page(requirement, staffed.title, staffed.noun, result.converged)
     except ImportError:
         log.info("plotly not installed: requirement.csv only, no figure")
     else:

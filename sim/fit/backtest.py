@@ -15,7 +15,8 @@ data are one such period. Each row carries that spread (the per-replication
 standard deviation) and the 95% prediction interval for one period
 (:func:`one_period_range`). A flagged figure whose data value lies inside it
 may be the data's own draw rather than the fit (a longer export would tell);
-one beyond both is a figure the fitted scenario misses.
+one beyond both is a figure the fitted scenario probably misses (a right fit
+lands beyond that range 1 time in 20).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class BacktestRow:
 
         The data may then be a high or low draw of a service the fit matches:
         a longer export would tell. Not flagged, or the data beyond that range
-        too (the fitted scenario misses the figure): False.
+        too (the fitted scenario probably misses the figure): False.
         """
         inside = self.period_low <= self.data <= self.period_high
         return self.flagged and bool(inside)
@@ -117,7 +118,7 @@ class BacktestTable:
 
     @property
     def missed(self) -> list[BacktestRow]:
-        """The flagged figures beyond one period's own range too: the fit misses them."""
+        """The flagged figures beyond one period's own range too: the fit probably misses them."""
         return [row for row in self.rows if row.flagged and not row.within_period_spread]
 
     def to_frame(self) -> pd.DataFrame:

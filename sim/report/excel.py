@@ -25,6 +25,7 @@ import yaml
 from sim.catalogue import METRICS, table_label
 from sim.errors import InputError, Problem
 from sim.files import RECORD_KINDS, atomic_write, record_files
+from sim.report.staffing import verified_in, verified_word
 from sim.units import DAY_NAMES, SECONDS_PER_WEEK
 
 #: Record columns that are moments in simulation time (seconds from Monday 00:00 of
@@ -102,7 +103,9 @@ def comparison_sheet(comparison: pd.DataFrame) -> pd.DataFrame:
     return _figures(comparison, _COMPARISON_HEADERS, ["scenario", "baseline"])
 
 
-def requirement_sheet(requirement: pd.DataFrame, staff: str = "handlers") -> pd.DataFrame:
+def requirement_sheet(
+    requirement: pd.DataFrame, staff: str = "handlers", verified: bool = True
+) -> pd.DataFrame:
     """``requirement.csv`` per interval, starting ``Mon 08:30``, headers with units.
 
     Parameters
@@ -111,6 +114,8 @@ def requirement_sheet(requirement: pd.DataFrame, staff: str = "handlers") -> pd.
         The staffing run's ``requirement.csv``: one row per interval of the week.
     staff
         What is staffed, for the headers: ``handlers`` or ``units``.
+    verified
+        Whether the confirmation held (the headers say ``verified`` or ``NOT verified``).
     """
     minutes = 7 * 24 * 60 / max(len(requirement), 1)
     frame = pd.DataFrame(
@@ -126,8 +131,8 @@ def requirement_sheet(requirement: pd.DataFrame, staff: str = "handlers") -> pd.
         "aht_s": "mean handling time (s)",
         "sipp_staff": f"SIPP requirement ({staff})",
         "fmmw_staff": f"FMMW requirement ({staff})",
-        "required_staff": f"verified requirement ({staff})",
-        "required_rostered": f"verified requirement rostered ({staff})",
+        "required_staff": f"{verified_word(verified)} requirement ({staff})",
+        "required_rostered": f"{verified_word(verified)} requirement rostered ({staff})",
         "current_rostered": f"current roster ({staff})",
         "rostered_cover": f"new roster's cover ({staff})",
     }
@@ -201,7 +206,9 @@ def results_sheets(results_dir: Path, staff: str = "handlers") -> dict[str, pd.D
         sheets["comparison"] = comparison_sheet(comparison)
     requirement = _csv(results_dir / "requirement.csv")
     if requirement is not None:
-        sheets["requirement"] = requirement_sheet(requirement, staff)
+        verification = _csv(results_dir / "verification.csv")
+        verified = verification is not None and verified_in(verification)
+        sheets["requirement"] = requirement_sheet(requirement, staff, verified)
     roster_path = results_dir / "roster.yaml"
     if roster_path.is_file():
         sheets["roster"] = roster_sheet(yaml.safe_load(roster_path.read_text()) or {})

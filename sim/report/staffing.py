@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 
 
-def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "handlers") -> Any:
+def requirement_figure(
+    requirement: pd.DataFrame, title: str = "", noun: str = "handlers", verified: bool = True
+) -> Any:
     """Plotly figure: staff needed per interval (SIPP, FMMW) against rostered cover.
 
     Parameters
@@ -27,6 +29,9 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "
     noun
         What is staffed (``handlers``, or ``units``: no shrinkage, and the
         requirement is in units on duty).
+    verified
+        Whether the confirmation on fresh seeds held every target (the
+        legend says so, or says NOT verified).
 
     Returns
     -------
@@ -38,10 +43,11 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "
     figure = go.Figure()
     x = requirement["label"]
     working = "taking calls" if noun == "handlers" else "on duty"
+    required = f"FMMW requirement, {verified_word(verified)} ({working})"
     lines = (
         ("current_rostered", "current roster (rostered)", "#999999", "dot"),
         ("sipp_staff", f"SIPP requirement ({working})", "#1f77b4", "dash"),
-        ("required_staff", f"FMMW requirement, verified ({working})", "#d62728", "solid"),
+        ("required_staff", required, "#d62728", "solid"),
         ("rostered_cover", "new roster cover (rostered)", "#2ca02c", "solid"),
     )
     if noun == "handlers":
@@ -58,17 +64,43 @@ def requirement_figure(requirement: pd.DataFrame, title: str = "", noun: str = "
                     line={"shape": "hv", "color": colour, "dash": dash},
                 )
             )
+    # A tick every twelve hours, named by its start ("Mon 12:00"): 336 half-hour
+    # labels cannot be read, and turned on end they ran into the legend.
+    per_half_day = max(len(x) * 12 // (7 * 24), 1)
+    ticks = list(x[::per_half_day])
     figure.update_layout(
         title=title,
-        xaxis_title="interval of the week",
+        xaxis={
+            "title": "interval of the week",
+            "tickmode": "array",
+            "tickvals": ticks,
+            "ticktext": [str(label).split("-")[0] for label in ticks],
+            "tickangle": 0,
+        },
         yaxis_title=noun,
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.2},
     )
     return figure
 
 
-def requirement_page(requirement: pd.DataFrame, title: str = "", noun: str = "handlers") -> str:
+def verified_word(verified: bool) -> str:
+    """``verified``, or ``NOT verified`` where the confirmation failed: a requirement's name."""
+    return "verified" if verified else "NOT verified"
+
+
+def verified_in(verification: pd.DataFrame) -> bool:
+    """Whether a staffing run's ``verification.csv`` says the confirmation held everywhere."""
+    confirmation = verification[
+        (verification["stage"] == "confirmation") & (verification["method"] == "fmmw")
+    ]
+    held = confirmation["held"].astype(str).str.lower() == "true"  # bool, or read as text
+    return bool(len(confirmation)) and bool(held.all())
+
+
+def requirement_page(
+    requirement: pd.DataFrame, title: str = "", noun: str = "handlers", verified: bool = True
+) -> str:
     """The staffing page: the requirement figure on one self-contained offline HTML page.
 
     plotly.js is inlined, as on the panel page: nothing is fetched when the page
@@ -76,7 +108,7 @@ def requirement_page(requirement: pd.DataFrame, title: str = "", noun: str = "ha
 
     Parameters
     ----------
-    requirement, title, noun
+    requirement, title, noun, verified
         As for :func:`requirement_figure`.
 
     Returns
@@ -87,7 +119,7 @@ def requirement_page(requirement: pd.DataFrame, title: str = "", noun: str = "ha
     from sim.report.html import CSS, PRINT_JS, figure_block, plotly_script
     from sim.report.style import ReportFigure, style_figure
 
-    figure = style_figure(requirement_figure(requirement, title, noun), 560, title)
+    figure = style_figure(requirement_figure(requirement, title, noun, verified), 560, title)
     note = (
         f"Staff needed per interval of the week: the SIPP and FMMW requirements ({noun} "
         "working), and the rostered cover of the new and the current roster."

@@ -74,3 +74,25 @@ def test_the_next_monday_is_after_the_day() -> None:
 def test_a_folder_without_results_is_bad_input(tmp_path) -> None:
     with pytest.raises(InputError, match="expected a results directory"):
         results_sheets(tmp_path)
+
+
+def test_a_requirement_the_confirmation_did_not_hold_is_named_not_verified(tmp_path) -> None:
+    from sim.report.excel import results_sheets
+    from sim.report.staffing import requirement_figure
+
+    requirement = pd.DataFrame(
+        {"interval": [0, 1], "label": ["Mon 00:00-00:30", "Mon 00:30-01:00"],
+         "sipp_staff": [3, 3], "required_staff": [4, 5]}
+    )  # fmt: skip
+    verification = pd.DataFrame(
+        {"method": ["fmmw"] * 4, "stage": ["search", "search", "confirmation", "confirmation"],
+         "held": [True, True, True, False]}
+    )  # fmt: skip
+    requirement.to_csv(tmp_path / "requirement.csv", index=False)
+    verification.to_csv(tmp_path / "verification.csv", index=False)
+    sheet = results_sheets(tmp_path)["requirement"]
+    assert "NOT verified requirement (handlers)" in sheet.columns
+    verification.assign(held=True).to_csv(tmp_path / "verification.csv", index=False)
+    assert "verified requirement (handlers)" in results_sheets(tmp_path)["requirement"].columns
+    names = [trace.name for trace in requirement_figure(requirement, verified=False).data]
+    assert "FMMW requirement, NOT verified (taking calls)" in names
